@@ -1,0 +1,45 @@
+public import Foundation
+public import TesseraDomain
+
+/// A stored API key. Only a SHA-256 hash of the secret is kept; the key itself is shown once.
+public struct APIKeyRecord: Sendable, Hashable {
+    public var id: APIKeyID
+    public var groupID: GroupID
+    public var brandID: BrandID
+    public var name: String
+    /// Public, unique part of the key used to find the record (`tsk_ab12cd34`).
+    public var prefix: String
+    public var secretHash: String
+    public var scopes: Set<Scope>
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(
+        id: APIKeyID, groupID: GroupID, brandID: BrandID, name: String, prefix: String, secretHash: String,
+        scopes: Set<Scope>, createdAt: Date, revokedAt: Date? = nil
+    ) {
+        self.id = id
+        self.groupID = groupID
+        self.brandID = brandID
+        self.name = name
+        self.prefix = prefix
+        self.secretHash = secretHash
+        self.scopes = scopes
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A brand of a group (品牌).
+public struct Brand: Sendable, Hashable, Codable {
+    public var id: BrandID
+    public var groupID: GroupID
+    public var code: String
+    public var name: String
+    public init(id: BrandID, groupID: GroupID, code: String, name: String) {
+        self.id = id
+        self.groupID = groupID
+        self.code = code
+        self.name = name
+    }
+}

@@ -1,0 +1,60 @@
+public import Foundation
+public import TesseraDomain
+
+/// Schema management.
+public protocol SchemaStore: Sendable {
+    /// Applies pending migrations in order; returns the ids applied by this call.
+    @discardableResult func migrate() async throws -> [String]
+}
+
+/// Groups, brands, stores, staff and API keys (SPEC §1).
+public protocol TenancyStore: Sendable {
+    func groupIDs() async throws -> [GroupID]
+    func createGroup(_ id: GroupID, name: String, policy: IdentityPolicy, at: Date) async throws
+    func identityPolicy(group: GroupID) async throws -> IdentityPolicy
+    func setIdentityPolicy(_ policy: IdentityPolicy, group: GroupID) async throws
+    func createBrand(_ brand: Brand, at: Date) async throws
+    func brands(group: GroupID) async throws -> [Brand]
+    func createStore(group: GroupID, id: StoreID, brand: BrandID, code: String, name: String, city: String?, at: Date)
+        async throws
+    func createStaff(group: GroupID, id: StaffID, store: StoreID?, code: String, name: String, role: String, at: Date)
+        async throws
+    func insertAPIKey(_ key: APIKeyRecord) async throws
+    /// The key with this public prefix, in any group (the prefix is globally unique).
+    func apiKey(prefix: String) async throws -> APIKeyRecord?
+}
+
+/// Atomic batch ingest (events, identifies, member upserts, orders).
+public protocol IngestStore: Sendable {
+    /// Loads the identity snapshot for `identifiers` and the already-stored subset of `keys`,
+    /// asks `plan` what to write, and writes all of it in one transaction.
+    ///
+    /// `plan` may be called more than once when a concurrent writer forces a retry; it must be pure.
+    func ingest(
+        group: GroupID, identifiers: Set<Identifier>, keys: [String], receivedAt: Date,
+        plan: @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+    ) async throws -> IngestPlan
+}
+
+/// Member reads and explicit merges (SPEC §2, §3).
+public protocol MemberStore: Sendable {
+    func member(group: GroupID, id: MemberID) async throws -> MemberView?
+    func memberID(group: GroupID, identifier: Identifier) async throws -> MemberID?
+    /// Events and orders, newest first, strictly older than `before`.
+    func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws -> TimelinePage
+    func mergeCandidates(group: GroupID, status: String, limit: Int) async throws -> [MergeCandidate]
+    /// Moves identifiers, events and orders of `merged` to `survivor`, marks `merged` as merged
+    /// and records the audit row. Throws `notFound` or `conflict` (already merged, same member).
+    func merge(
+        group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String, id: String, at: Date
+    ) async throws -> MergeRecord
+}
+
+/// Everything a Tessera server needs from its database. Implemented by the SQLite and
+/// PostgreSQL adapters and checked by one contract suite.
+public protocol TesseraStore: SchemaStore, TenancyStore, IngestStore, MemberStore {
+    /// Cheap liveness check for `/healthz`.
+    func ping() async throws
+    /// Releases connections.
+    func close() async throws
+}

@@ -1,0 +1,51 @@
+/// Schema of the foundation issue: tenancy, keys, members, OneID, events and orders.
+/// Every table carries `group_id` and leads its keys with it, so a distributed engine can shard
+/// by group without changing a query. Times are UTC microseconds since 1970 (`BIGINT`); money is
+/// integer minor units. Both dialects list the same columns in the same order.
+extension Migration {
+    static let foundation = Migration(
+        id: "0001_foundation",
+        sqlite: [
+            "CREATE TABLE groups (group_id TEXT NOT NULL, name TEXT NOT NULL, identity_policy TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (group_id))",
+            "CREATE TABLE brands (group_id TEXT NOT NULL, id TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE stores (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, city TEXT, created_at INTEGER NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE staff (group_id TEXT NOT NULL, id TEXT NOT NULL, store_id TEXT, code TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE api_keys (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, name TEXT NOT NULL, prefix TEXT NOT NULL, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER, PRIMARY KEY (group_id, id), UNIQUE (prefix))",
+            "CREATE TABLE members (group_id TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'active', merged_into TEXT, registered INTEGER NOT NULL DEFAULT 0, has_contact INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT 'prospect', name TEXT, gender TEXT, birthday TEXT, region TEXT, city TEXT, source_channel TEXT, home_store TEXT, guide TEXT, joined_at INTEGER, consent TEXT NOT NULL DEFAULT '{}', attributes TEXT NOT NULL DEFAULT '{}', traits TEXT NOT NULL DEFAULT '{}', event_count INTEGER NOT NULL DEFAULT 0, first_seen_at INTEGER, last_seen_at INTEGER, order_count INTEGER NOT NULL DEFAULT 0, first_order_at INTEGER, last_order_at INTEGER, total_spend_minor INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (group_id, id))",
+            "CREATE TABLE member_identifiers (group_id TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, member_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (group_id, type, value)) WITHOUT ROWID",
+            "CREATE TABLE member_brands (group_id TEXT NOT NULL, member_id TEXT NOT NULL, brand_id TEXT NOT NULL, joined_at INTEGER NOT NULL, PRIMARY KEY (group_id, member_id, brand_id)) WITHOUT ROWID",
+            "CREATE TABLE member_channels (group_id TEXT NOT NULL, member_id TEXT NOT NULL, channel TEXT NOT NULL, last_seen_at INTEGER NOT NULL, PRIMARY KEY (group_id, member_id, channel)) WITHOUT ROWID",
+            "CREATE TABLE events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, origin_member_id TEXT, brand_id TEXT, kind TEXT NOT NULL, name TEXT, channel TEXT NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, properties TEXT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))",
+            "CREATE TABLE orders (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, external_id TEXT NOT NULL, member_id TEXT, origin_member_id TEXT, channel TEXT NOT NULL, store_code TEXT, guide_code TEXT, status TEXT NOT NULL, currency TEXT NOT NULL, total_minor INTEGER NOT NULL, discount_minor INTEGER NOT NULL, paid_minor INTEGER NOT NULL, refunded_minor INTEGER NOT NULL, coupon_code TEXT, placed_at INTEGER NOT NULL, paid_at INTEGER, refunded_at INTEGER, updated_at INTEGER NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, brand_id, external_id))",
+            "CREATE TABLE order_items (group_id TEXT NOT NULL, order_id TEXT NOT NULL, line INTEGER NOT NULL, sku TEXT NOT NULL, product_id TEXT, name TEXT, category TEXT, brand TEXT, quantity INTEGER NOT NULL, unit_price_minor INTEGER NOT NULL, PRIMARY KEY (group_id, order_id, line))",
+            "CREATE TABLE merge_candidates (group_id TEXT NOT NULL, id TEXT NOT NULL, member_id TEXT NOT NULL, other_member_id TEXT NOT NULL, identifier TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL, resolved_at INTEGER, PRIMARY KEY (group_id, id), UNIQUE (group_id, member_id, other_member_id))",
+            "CREATE TABLE member_merges (group_id TEXT NOT NULL, id TEXT NOT NULL, survivor_id TEXT NOT NULL, merged_id TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL, identifiers TEXT NOT NULL, moved_events INTEGER NOT NULL, moved_orders INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (group_id, id))",
+            "CREATE INDEX member_identifiers_member ON member_identifiers (group_id, member_id)",
+            "CREATE INDEX events_member_time ON events (group_id, member_id, occurred_at)",
+            "CREATE INDEX orders_member_time ON orders (group_id, member_id, placed_at)",
+            "CREATE INDEX members_kind ON members (group_id, kind)",
+            "CREATE INDEX merge_candidates_status ON merge_candidates (group_id, status, created_at)",
+        ],
+        postgres: [
+            "CREATE TABLE groups (group_id TEXT NOT NULL, name TEXT NOT NULL, identity_policy JSONB NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (group_id))",
+            "CREATE TABLE brands (group_id TEXT NOT NULL, id TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE stores (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, city TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE staff (group_id TEXT NOT NULL, id TEXT NOT NULL, store_id TEXT, code TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, code))",
+            "CREATE TABLE api_keys (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, name TEXT NOT NULL, prefix TEXT NOT NULL, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT, PRIMARY KEY (group_id, id), UNIQUE (prefix))",
+            "CREATE TABLE members (group_id TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'active', merged_into TEXT, registered BOOLEAN NOT NULL DEFAULT FALSE, has_contact BOOLEAN NOT NULL DEFAULT FALSE, kind TEXT NOT NULL DEFAULT 'prospect', name TEXT, gender TEXT, birthday TEXT, region TEXT, city TEXT, source_channel TEXT, home_store TEXT, guide TEXT, joined_at BIGINT, consent JSONB NOT NULL DEFAULT '{}', attributes JSONB NOT NULL DEFAULT '{}', traits JSONB NOT NULL DEFAULT '{}', event_count BIGINT NOT NULL DEFAULT 0, first_seen_at BIGINT, last_seen_at BIGINT, order_count BIGINT NOT NULL DEFAULT 0, first_order_at BIGINT, last_order_at BIGINT, total_spend_minor BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (group_id, id))",
+            "CREATE TABLE member_identifiers (group_id TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, member_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (group_id, type, value))",
+            "CREATE TABLE member_brands (group_id TEXT NOT NULL, member_id TEXT NOT NULL, brand_id TEXT NOT NULL, joined_at BIGINT NOT NULL, PRIMARY KEY (group_id, member_id, brand_id))",
+            "CREATE TABLE member_channels (group_id TEXT NOT NULL, member_id TEXT NOT NULL, channel TEXT NOT NULL, last_seen_at BIGINT NOT NULL, PRIMARY KEY (group_id, member_id, channel))",
+            "CREATE TABLE events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, origin_member_id TEXT, brand_id TEXT, kind TEXT NOT NULL, name TEXT, channel TEXT NOT NULL, occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, properties JSONB NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))",
+            "CREATE TABLE orders (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, external_id TEXT NOT NULL, member_id TEXT, origin_member_id TEXT, channel TEXT NOT NULL, store_code TEXT, guide_code TEXT, status TEXT NOT NULL, currency TEXT NOT NULL, total_minor BIGINT NOT NULL, discount_minor BIGINT NOT NULL, paid_minor BIGINT NOT NULL, refunded_minor BIGINT NOT NULL, coupon_code TEXT, placed_at BIGINT NOT NULL, paid_at BIGINT, refunded_at BIGINT, updated_at BIGINT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, brand_id, external_id))",
+            "CREATE TABLE order_items (group_id TEXT NOT NULL, order_id TEXT NOT NULL, line INTEGER NOT NULL, sku TEXT NOT NULL, product_id TEXT, name TEXT, category TEXT, brand TEXT, quantity INTEGER NOT NULL, unit_price_minor BIGINT NOT NULL, PRIMARY KEY (group_id, order_id, line))",
+            "CREATE TABLE merge_candidates (group_id TEXT NOT NULL, id TEXT NOT NULL, member_id TEXT NOT NULL, other_member_id TEXT NOT NULL, identifier TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', created_at BIGINT NOT NULL, resolved_at BIGINT, PRIMARY KEY (group_id, id), UNIQUE (group_id, member_id, other_member_id))",
+            "CREATE TABLE member_merges (group_id TEXT NOT NULL, id TEXT NOT NULL, survivor_id TEXT NOT NULL, merged_id TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL, identifiers JSONB NOT NULL, moved_events BIGINT NOT NULL, moved_orders BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (group_id, id))",
+            "CREATE INDEX member_identifiers_member ON member_identifiers (group_id, member_id)",
+            "CREATE INDEX events_member_time ON events (group_id, member_id, occurred_at)",
+            "CREATE INDEX orders_member_time ON orders (group_id, member_id, placed_at)",
+            "CREATE INDEX members_kind ON members (group_id, kind)",
+            "CREATE INDEX merge_candidates_status ON merge_candidates (group_id, status, created_at)",
+        ]
+    )
+}

@@ -1,0 +1,69 @@
+public import Foundation
+import Synchronization
+public import TesseraDomain
+
+/// The ingest use case: validated messages in, one atomic write per batch, a per-message report out.
+///
+/// Invalid messages never reach the store; the valid ones of the same batch are written.
+public final class IngestService: Sendable {
+    private let store: any TesseraStore
+    private let ids: any IDGenerator
+    private let policies = Mutex<[GroupID: IdentityPolicy]>([:])
+
+    public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator()) {
+        self.store = store
+        self.ids = ids
+    }
+
+    /// Ingests `items` (each a message or the field errors that made it invalid) for `principal`'s group.
+    public func ingest(_ items: [Result<IngestMessage, FieldErrorList>], principal: Principal) async throws
+        -> IngestResult
+    {
+        let valid = items.compactMap { try? $0.get() }
+        var planned: IngestPlan?
+        if !valid.isEmpty {
+            let planner = IngestPlanner(
+                resolver: IdentityResolver(policy: try await policy(for: principal.groupID)), ids: ids)
+            let identifiers = Set(valid.flatMap(\.identifiers))
+            planned = try await store.ingest(
+                group: principal.groupID, identifiers: identifiers, keys: valid.map(\.idempotencyKey),
+                receivedAt: Date()
+            ) { snapshot, known in
+                planner.plan(valid, snapshot: snapshot, knownKeys: known)
+            }
+        }
+        var outcomes = (planned?.outcomes ?? []).makeIterator()
+        var results: [IngestResult.Item] = []
+        results.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .failure(let errors):
+                results.append(IngestResult.Item(index: index, status: "rejected", errors: errors.records))
+            case .success:
+                switch outcomes.next() {
+                case .accepted(let member): results.append(IngestResult.Item(index: index, status: "accepted", memberID: member))
+                case .duplicate, nil: results.append(IngestResult.Item(index: index, status: "duplicate"))
+                }
+            }
+        }
+        return IngestResult(results: results)
+    }
+
+    /// The group's identity policy, cached after the first read.
+    public func policy(for group: GroupID) async throws -> IdentityPolicy {
+        if let cached = policies.withLock({ $0[group] }) { return cached }
+        let loaded = try await store.identityPolicy(group: group)
+        policies.withLock { $0[group] = loaded }
+        return loaded
+    }
+
+    /// Forgets cached policies after an operator changes one.
+    public func invalidatePolicies() { policies.withLock { $0.removeAll() } }
+}
+
+/// The field errors of one rejected message.
+public struct FieldErrorList: Error, Sendable, Hashable {
+    public var errors: [FieldError]
+    public init(_ errors: [FieldError]) { self.errors = errors }
+    public var records: [FieldErrorRecord] { errors.map { FieldErrorRecord(path: $0.path, reason: $0.reason) } }
+}

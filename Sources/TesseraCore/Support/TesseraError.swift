@@ -1,0 +1,36 @@
+/// Errors with a message a caller can act on. The HTTP layer maps each case to a status code
+/// and an RFC 9457 problem document.
+public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Input is wrong; `field` is a JSON path or parameter name.
+    case invalid(field: String, reason: String)
+    /// Several fields are wrong at once.
+    case invalidFields([FieldErrorRecord])
+    case notFound(String)
+    case conflict(String)
+    case unauthorized(String)
+    case forbidden(String)
+    /// A store failed in a way a retry may fix (lost connection, serialization failure).
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): "\(field): \(reason)"
+        case .invalidFields(let fields): fields.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+        case .notFound(let what): what
+        case .conflict(let what): what
+        case .unauthorized(let why): why
+        case .forbidden(let why): why
+        case .unavailable(let why): why
+        }
+    }
+}
+
+/// A field error in a form that crosses module boundaries without the domain type.
+public struct FieldErrorRecord: Sendable, Hashable, Codable {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
