@@ -26,13 +26,14 @@ public protocol TenancyStore: Sendable {
 
 /// Atomic batch ingest (events, identifies, member upserts, orders).
 public protocol IngestStore: Sendable {
-    /// Loads the identity snapshot for `identifiers` and the already-stored subset of `keys`,
-    /// asks `plan` what to write, and writes all of it in one transaction.
+    /// Loads the identity snapshot for the identifiers of `messages` and which of their
+    /// idempotency keys are already stored, asks `plan` what to write, and writes all of it in one
+    /// transaction.
     ///
     /// `plan` may be called more than once when a concurrent writer forces a retry; it must be pure.
     func ingest(
-        group: GroupID, identifiers: Set<Identifier>, keys: [String], receivedAt: Date,
-        plan: @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+        group: GroupID, messages: [IngestMessage], receivedAt: Date,
+        plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
     ) async throws -> IngestPlan
 }
 

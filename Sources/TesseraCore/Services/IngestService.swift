@@ -24,11 +24,8 @@ public final class IngestService: Sendable {
         if !valid.isEmpty {
             let planner = IngestPlanner(
                 resolver: IdentityResolver(policy: try await policy(for: principal.groupID)), ids: ids)
-            let identifiers = Set(valid.flatMap(\.identifiers))
-            planned = try await store.ingest(
-                group: principal.groupID, identifiers: identifiers, keys: valid.map(\.idempotencyKey),
-                receivedAt: Date()
-            ) { snapshot, known in
+            planned = try await store.ingest(group: principal.groupID, messages: valid, receivedAt: Date()) {
+                snapshot, known in
                 planner.plan(valid, snapshot: snapshot, knownKeys: known)
             }
         }

@@ -15,9 +15,15 @@ public enum Money {
     public static func minorUnits(_ amount: Decimal, currency: String) -> Int64? {
         var scaled = amount
         for _ in 0..<exponent(of: currency) { scaled *= 10 }
+        return exactInteger(scaled)
+    }
+
+    /// The value as an `Int64` when it is a whole number of safe size, else `nil`.
+    public static func exactInteger(_ value: Decimal) -> Int64? {
+        var value = value
         var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        guard rounded == scaled, abs(rounded) < Decimal(Int64.max / 10) else { return nil }
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        guard rounded == value, abs(rounded) < Decimal(Int64.max / 10) else { return nil }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 

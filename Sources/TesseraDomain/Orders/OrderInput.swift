@@ -67,6 +67,9 @@ public struct OrderInput: Sendable, Hashable {
         return errors
     }
 
+    /// A refund that names no amounts: refund whatever the stored order was paid.
+    public var isFullRefundOfStoredOrder: Bool { status == .refunded && paidMinor == 0 && refundedMinor == 0 }
+
     /// The status implied by the refunded amount: a refund of everything paid is a full refund.
     public var effectiveStatus: OrderStatus {
         guard refundedMinor > 0 else { return status }

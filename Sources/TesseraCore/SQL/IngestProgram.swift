@@ -1,0 +1,302 @@
+import Foundation
+import TesseraDomain
+
+/// Batch ingest as a ``SQLProgram``: read the identity snapshot, plan, write — in one transaction.
+///
+/// Reads are set-based (one query each for known keys, identifier owners, owner states and
+/// existing orders) and writes are multi-row, so a batch of 100 messages costs about a dozen
+/// round trips on PostgreSQL however many members it touches.
+struct IngestProgram: SQLProgram {
+    let dialect: SQLDialect
+    let group: GroupID
+    let identifiers: [Identifier]
+    let keys: [String]
+    let orderKeys: [OrderKey]
+    let receivedAt: Date
+    let ids: any IDGenerator
+    let plan: @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+
+    private var phase = Phase.keys
+    private var knownKeys: Set<String> = []
+    private var snapshot = IdentitySnapshot()
+    private var existingOrders: [OrderKey: StoredOrder] = [:]
+    private var result: IngestPlan?
+
+    struct OrderKey: Hashable, Sendable {
+        var brand: String
+        var externalID: String
+    }
+
+    struct StoredOrder: Sendable {
+        var id: String
+        var status: OrderStatus
+        var refundedMinor: Int64
+    }
+
+    private enum Phase { case keys, owners, states, orders, written }
+
+    init(
+        dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
+        receivedAt: Date, ids: any IDGenerator, plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+    ) {
+        self.dialect = dialect
+        self.group = group
+        self.identifiers = identifiers.sorted()
+        self.keys = keys
+        self.orderKeys = Array(Set(orderKeys))
+        self.receivedAt = receivedAt
+        self.ids = ids
+        self.plan = plan
+    }
+
+    private var g: SQLValue { .text(group.rawValue) }
+
+    mutating func start() throws -> SQLStep<IngestPlan> {
+        phase = .keys
+        guard !keys.isEmpty else { return try resume([]) }
+        return .query(
+            SQLStatement(
+                "SELECT idempotency_key FROM events WHERE group_id = ? AND idempotency_key IN (\(SQLBuilder.list(count: keys.count)))",
+                [g] + keys.map(SQLValue.text)))
+    }
+
+    mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<IngestPlan> {
+        switch phase {
+        case .keys:
+            knownKeys = Set(rows.compactMap { $0.text(0) })
+            phase = .owners
+            guard !identifiers.isEmpty else { return try resume([]) }
+            return .query(
+                SQLStatement(
+                    "SELECT type, value, member_id FROM member_identifiers WHERE group_id = ? AND (type, value) IN "
+                        + "(VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 2)))",
+                    [g] + identifiers.flatMap { [SQLValue.text($0.type.rawValue), .text($0.value)] }))
+        case .owners:
+            for row in rows {
+                guard let type = row.text(0), let value = row.text(1), let member = row.text(2) else { continue }
+                snapshot.owners[Identifier(storedType: IdentifierType(rawValue: type), storedValue: value)] = MemberID(member)
+            }
+            phase = .states
+            let members = Set(snapshot.owners.values).sorted()
+            guard !members.isEmpty else { return try resume([]) }
+            return .query(
+                SQLStatement(
+                    """
+                    SELECT m.id, m.registered, i.type, count(i.type) FROM members m LEFT JOIN member_identifiers i \
+                    ON i.group_id = m.group_id AND i.member_id = m.id WHERE m.group_id = ? AND m.id IN \
+                    (\(SQLBuilder.list(count: members.count))) GROUP BY m.id, m.registered, i.type
+                    """, [g] + members.map { .text($0.rawValue) }))
+        case .states:
+            for row in rows {
+                guard let id = row.text(0).map({ MemberID($0) }) else { continue }
+                var state = snapshot.members[id] ?? MemberIdentityState(id: id, registered: row.bool(1), identifierCounts: [:])
+                if let type = row.text(2) { state.identifierCounts[IdentifierType(rawValue: type)] = Int(row.int(3) ?? 0) }
+                snapshot.members[id] = state
+            }
+            phase = .orders
+            guard !orderKeys.isEmpty else { return try resume([]) }
+            return .query(
+                SQLStatement(
+                    "SELECT brand_id, external_id, id, status, refunded_minor FROM orders WHERE group_id = ? AND "
+                        + "(brand_id, external_id) IN (VALUES \(SQLBuilder.tuples(count: orderKeys.count, width: 2)))",
+                    [g] + orderKeys.flatMap { [SQLValue.text($0.brand), .text($0.externalID)] }))
+        case .orders:
+            for row in rows {
+                guard let brand = row.text(0), let external = row.text(1), let id = row.text(2),
+                    let status = row.text(3).flatMap(OrderStatus.init(rawValue:))
+                else { continue }
+                existingOrders[OrderKey(brand: brand, externalID: external)] = StoredOrder(
+                    id: id, status: status, refundedMinor: row.int(4) ?? 0)
+            }
+            let planned = try plan(snapshot, knownKeys)
+            result = planned
+            phase = .written
+            return .execute(writes(for: planned))
+        case .written:
+            guard let result else { preconditionFailure("ingest program resumed before planning") }
+            return .done(result)
+        }
+    }
+
+    // MARK: - Writes
+
+    private func writes(for plan: IngestPlan) -> [SQLStatement] {
+        let now = SQLValue.int(Timestamp.micros(receivedAt))
+        var statements: [SQLStatement] = []
+        statements += SQLBuilder.insert(
+            into: "members", columns: ["group_id", "id", "created_at", "updated_at"],
+            rows: plan.newMembers.map { [g, .text($0.rawValue), now, now] })
+        statements += SQLBuilder.insert(
+            into: "member_identifiers", columns: ["group_id", "type", "value", "member_id", "created_at"],
+            rows: plan.identifiers.map {
+                [g, .text($0.identifier.type.rawValue), .text($0.identifier.value), .text($0.member.rawValue), now]
+            })
+        statements += SQLBuilder.insert(
+            into: "merge_candidates",
+            columns: ["group_id", "id", "member_id", "other_member_id", "identifier", "reason", "created_at"],
+            rows: plan.candidates.map {
+                [g, .text(ids.next()), .text($0.member.rawValue), .text($0.other.rawValue), .text($0.identifier),
+                 .text($0.reason), now]
+            }, suffix: "ON CONFLICT (group_id, member_id, other_member_id) DO NOTHING")
+        statements += SQLBuilder.insert(
+            into: "events",
+            columns: ["group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
+                      "channel", "occurred_at", "received_at", "properties"],
+            placeholders: Array(repeating: "?", count: 11) + ["?::jsonb"],
+            rows: plan.events.map { event in
+                let member = SQLValue.optional(event.member?.rawValue)
+                return [g, .text(event.id.rawValue), .text(event.idempotencyKey), member, member,
+                        .optional(event.brandID?.rawValue), .text(event.kind.rawValue), .optional(event.name),
+                        .text(event.channel), .int(Timestamp.micros(event.occurredAt)), now, .text(event.properties.jsonText)]
+            })
+        statements += memberUpdates(plan.memberDeltas.sorted { $0.key < $1.key })
+        statements += orderWrites(plan.orders)
+        for merge in plan.merges {
+            statements += StoreSQL.merge(
+                dialect: dialect, group: group, survivor: merge.survivor, merged: merge.merged, actor: "oneid",
+                reason: "prospect absorbed when an incoming record linked it to this member", id: ids.next(),
+                at: receivedAt)
+        }
+        let survivors = Set(plan.merges.map(\.survivor))
+        for member in Set(plan.orders.compactMap(\.member)).subtracting(survivors).sorted() {
+            statements += StoreSQL.recompute(group: group, member: member, events: false, at: receivedAt)
+        }
+        return statements
+    }
+
+    private func memberUpdates(_ deltas: [(key: MemberID, value: MemberDelta)]) -> [SQLStatement] {
+        guard !deltas.isEmpty else { return [] }
+        let (least, greatest) = dialect == .sqlite ? ("min", "max") : ("LEAST", "GREATEST")
+        let patch = { (column: String) in
+            self.dialect == .sqlite
+                ? "\(column) = json_patch(members.\(column), u.\(column))"
+                : "\(column) = members.\(column) || u.\(column)::jsonb"
+        }
+        let columns: [(name: String, type: String)] = [
+            ("id", "TEXT"), ("n", "BIGINT"), ("first_seen", "BIGINT"), ("last_seen", "BIGINT"), ("reg", "BOOLEAN"),
+            ("contact", "BOOLEAN"), ("name", "TEXT"), ("gender", "TEXT"), ("birthday", "TEXT"), ("region", "TEXT"),
+            ("city", "TEXT"), ("source_channel", "TEXT"), ("home_store", "TEXT"), ("guide", "TEXT"),
+            ("joined_at", "BIGINT"), ("consent", "TEXT"), ("attributes", "TEXT"), ("traits", "TEXT"), ("at", "BIGINT"),
+        ]
+        let now = SQLValue.int(Timestamp.micros(receivedAt))
+        var statements: [SQLStatement] = []
+        var channelRows: [[SQLValue]] = []
+        var brandRows: [[SQLValue]] = []
+        for chunk in stride(from: 0, to: deltas.count, by: SQLBuilder.rowsPerStatement / 2) {
+            let rows: [[SQLValue]] = deltas[chunk..<min(chunk + SQLBuilder.rowsPerStatement / 2, deltas.count)].map {
+                member, delta in
+                let profile = delta.profile
+                return [
+                    .text(member.rawValue), .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
+                    .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
+                    .optional(profile.name), .optional(profile.gender), .optional(profile.birthday), .optional(profile.region),
+                    .optional(profile.city), .optional(profile.sourceChannel), .optional(profile.homeStoreCode),
+                    .optional(profile.guideCode), .optional(profile.joinedAt.map(Timestamp.micros)),
+                    .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
+                    .text(JSONValue.object(profile.attributes).jsonText), .text(JSONValue.object(profile.traits).jsonText), now,
+                ]
+            }
+            let table = SQLBuilder.derivedTable(columns: columns, rows: rows)
+            let optional = ["name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at"]
+            let assignments = [
+                "event_count = members.event_count + u.n",
+                "first_seen_at = \(least)(coalesce(members.first_seen_at, u.first_seen), coalesce(u.first_seen, members.first_seen_at))",
+                "last_seen_at = \(greatest)(coalesce(members.last_seen_at, u.last_seen), coalesce(u.last_seen, members.last_seen_at))",
+                "registered = (members.registered OR u.reg)",
+                "has_contact = (members.has_contact OR u.contact)",
+                """
+                kind = CASE WHEN members.registered OR u.reg THEN 'member' WHEN members.order_count > 0 THEN 'customer' \
+                WHEN members.has_contact OR u.contact THEN 'prospect_contact' ELSE 'prospect' END
+                """,
+            ] + optional.map { "\($0) = coalesce(u.\($0), members.\($0))" }
+                + ["consent", "attributes", "traits"].map(patch) + ["updated_at = u.at"]
+            statements.append(
+                SQLStatement(
+                    "UPDATE members SET \(assignments.joined(separator: ", ")) FROM (\(table.sql)) AS u "
+                        + "WHERE members.group_id = ? AND members.id = u.id",
+                    table.arguments + [g]))
+        }
+        for (member, delta) in deltas {
+            for (channel, seen) in delta.channelLastSeen.sorted(by: { $0.key < $1.key }) {
+                channelRows.append([g, .text(member.rawValue), .text(channel), .int(Timestamp.micros(seen))])
+            }
+            for brand in delta.brands.sorted() {
+                brandRows.append([g, .text(member.rawValue), .text(brand.rawValue), .int(Timestamp.micros(delta.firstSeenAt ?? receivedAt))])
+            }
+        }
+        statements += SQLBuilder.insert(
+            into: "member_channels", columns: ["group_id", "member_id", "channel", "last_seen_at"], rows: channelRows,
+            suffix: "ON CONFLICT (group_id, member_id, channel) DO UPDATE SET last_seen_at = "
+                + "\(greatest)(member_channels.last_seen_at, excluded.last_seen_at)")
+        statements += SQLBuilder.insert(
+            into: "member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"], rows: brandRows,
+            suffix: "ON CONFLICT (group_id, member_id, brand_id) DO NOTHING")
+        return statements
+    }
+
+    private func orderWrites(_ orders: [(member: MemberID?, order: OrderInput, brandID: BrandID?)]) -> [SQLStatement] {
+        var stored = existingOrders
+        var statements: [SQLStatement] = []
+        for (member, order, brandID) in orders {
+            let key = OrderKey(brand: brandID?.rawValue ?? "", externalID: order.externalID)
+            let status = order.effectiveStatus
+            let at = SQLValue.int(Timestamp.micros(order.occurredAt))
+            let paidAt: SQLValue = status == .placed || status == .cancelled ? .null : at
+            let refundedAt: SQLValue = order.refundedMinor > 0 ? at : .null
+            let id: String
+            if let existing = stored[key] {
+                guard order.supersedes((existing.status, existing.refundedMinor)) else { continue }
+                id = existing.id
+                if order.isFullRefundOfStoredOrder {
+                    statements.append(
+                        SQLStatement(
+                            """
+                            UPDATE orders SET status = 'refunded', refunded_minor = paid_minor, refunded_at = ?, \
+                            updated_at = ? WHERE group_id = ? AND id = ?
+                            """, [at, at, g, .text(id)]))
+                    stored[key] = StoredOrder(id: id, status: .refunded, refundedMinor: Int64.max)
+                    continue
+                }
+                statements.append(
+                    SQLStatement(
+                        """
+                        UPDATE orders SET status = ?, total_minor = ?, discount_minor = ?, paid_minor = ?, refunded_minor = ?, \
+                        coupon_code = coalesce(?, coupon_code), paid_at = coalesce(paid_at, ?), \
+                        refunded_at = coalesce(?, refunded_at), member_id = coalesce(member_id, ?), \
+                        origin_member_id = coalesce(origin_member_id, ?), updated_at = ? WHERE group_id = ? AND id = ?
+                        """,
+                        [.text(status.rawValue), .int(order.totalMinor), .int(order.discountMinor), .int(order.paidMinor),
+                         .int(order.refundedMinor), .optional(order.couponCode), paidAt, refundedAt,
+                         .optional(member?.rawValue), .optional(member?.rawValue), at, g, .text(id)]))
+                if !order.items.isEmpty {
+                    statements.append(SQLStatement("DELETE FROM order_items WHERE group_id = ? AND order_id = ?", [g, .text(id)]))
+                }
+            } else {
+                id = ids.next()
+                statements.append(
+                    SQLStatement(
+                        """
+                        INSERT INTO orders (group_id, id, brand_id, external_id, member_id, origin_member_id, channel, \
+                        store_code, guide_code, status, currency, total_minor, discount_minor, paid_minor, refunded_minor, \
+                        coupon_code, placed_at, paid_at, refunded_at, updated_at) VALUES \
+                        (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [g, .text(id), .text(key.brand), .text(order.externalID), .optional(member?.rawValue),
+                         .optional(member?.rawValue), .text(order.channel), .optional(order.storeCode),
+                         .optional(order.guideCode), .text(status.rawValue), .text(order.currency), .int(order.totalMinor),
+                         .int(order.discountMinor), .int(order.paidMinor), .int(order.refundedMinor),
+                         .optional(order.couponCode), at, paidAt, refundedAt, at]))
+            }
+            stored[key] = StoredOrder(id: id, status: status, refundedMinor: order.refundedMinor)
+            statements += SQLBuilder.insert(
+                into: "order_items",
+                columns: ["group_id", "order_id", "line", "sku", "product_id", "name", "category", "brand", "quantity",
+                          "unit_price_minor"],
+                rows: order.items.enumerated().map { line, item in
+                    [g, .text(id), .int(Int64(line + 1)), .text(item.sku), .optional(item.productID), .optional(item.name),
+                     .optional(item.category), .optional(item.brand), .int(Int64(item.quantity)), .int(item.unitPriceMinor)]
+                })
+        }
+        return statements
+    }
+}

@@ -1,0 +1,40 @@
+/// Builds the multi-row statements both databases accept, chunked to stay under their
+/// bind-parameter limits (SQLite 32,766; PostgreSQL 65,535).
+enum SQLBuilder {
+    static let rowsPerStatement = 400
+
+    /// `INSERT INTO table (columns) VALUES (…), (…) suffix`. `placeholders` gives each column's
+    /// placeholder, e.g. `?::jsonb` for a JSON column.
+    static func insert(
+        into table: String, columns: [String], placeholders: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
+    ) -> [SQLStatement] {
+        let tuple = "(" + (placeholders ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
+        return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
+            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + (suffix.isEmpty ? "" : " " + suffix)
+            return SQLStatement(sql, chunk.flatMap { $0 })
+        }
+    }
+
+    /// `(?, ?), (?, ?)` for a row-value `IN (VALUES …)` list.
+    static func tuples(count: Int, width: Int) -> String {
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return Array(repeating: tuple, count: count).joined(separator: ", ")
+    }
+
+    /// `?, ?, ?` for an `IN (…)` list.
+    static func list(count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// A derived table `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …` usable in `UPDATE … FROM`
+    /// on both databases (SQLite cannot name the columns of a `VALUES` list).
+    static func derivedTable(columns: [(name: String, type: String)], rows: [[SQLValue]]) -> SQLStatement {
+        let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
+        let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
+        let sql = (["SELECT " + first] + Array(repeating: "SELECT " + rest, count: max(0, rows.count - 1)))
+            .joined(separator: " UNION ALL ")
+        return SQLStatement(sql, rows.flatMap { $0 })
+    }
+}

@@ -1,0 +1,79 @@
+/// What a SQL program wants next from the driver running it.
+public enum SQLStep<Output: Sendable>: Sendable {
+    /// Run this query and resume with its rows.
+    case query(SQLStatement)
+    /// Run these statements in order and resume with no rows.
+    case execute([SQLStatement])
+    /// Finished.
+    case done(Output)
+}
+
+/// A store operation written once for both databases: a value-type state machine that asks
+/// for queries and statements and decides what to do from their results, without doing I/O.
+///
+/// A driver runs it inside one transaction (see ``SQLDriver``). Because it is a value, a driver
+/// can restart it from the beginning when the database asks for a retry.
+public protocol SQLProgram: Sendable {
+    associatedtype Output: Sendable
+    /// The first step.
+    mutating func start() throws -> SQLStep<Output>
+    /// The next step, given the rows of the last query (empty after `execute`).
+    mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<Output>
+}
+
+/// One result row, columns in select order.
+public struct SQLRow: Sendable, Hashable {
+    public var values: [SQLValue]
+    public init(_ values: [SQLValue]) { self.values = values }
+
+    public func text(_ index: Int) -> String? {
+        switch values[index] {
+        case .text(let text): text
+        case .int(let number): String(number)
+        default: nil
+        }
+    }
+
+    public func int(_ index: Int) -> Int64? {
+        switch values[index] {
+        case .int(let number): number
+        case .bool(let flag): flag ? 1 : 0
+        case .text(let text): Int64(text)
+        case .null: nil
+        }
+    }
+
+    /// Booleans arrive as 0/1 from SQLite and as `bool` from PostgreSQL.
+    public func bool(_ index: Int) -> Bool { int(index).map { $0 != 0 } ?? false }
+}
+
+/// Runs ``SQLProgram``s against one database. The only code that differs per database,
+/// besides the dialect switches inside the programs.
+public protocol SQLDriver: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `program` in one transaction (read-only when `writes` is false) and returns its output.
+    func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output
+    func close() async throws
+}
+
+/// A program of one query whose rows are mapped to a value.
+public struct QueryProgram<Output: Sendable>: SQLProgram {
+    let statement: SQLStatement
+    let map: @Sendable ([SQLRow]) throws -> Output
+
+    public init(_ statement: SQLStatement, map: @escaping @Sendable ([SQLRow]) throws -> Output) {
+        self.statement = statement
+        self.map = map
+    }
+
+    public func start() -> SQLStep<Output> { .query(statement) }
+    public func resume(_ rows: [SQLRow]) throws -> SQLStep<Output> { .done(try map(rows)) }
+}
+
+/// A program that runs statements and returns nothing.
+public struct ExecuteProgram: SQLProgram {
+    let statements: [SQLStatement]
+    public init(_ statements: [SQLStatement]) { self.statements = statements }
+    public func start() -> SQLStep<Void> { .execute(statements) }
+    public func resume(_ rows: [SQLRow]) -> SQLStep<Void> { .done(()) }
+}

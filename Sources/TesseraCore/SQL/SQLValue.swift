@@ -1,0 +1,46 @@
+import Foundation
+
+/// A bind value for SQL shared by both stores. JSON is bound as text; PostgreSQL statements
+/// cast it with `::jsonb`, which the SQLite store strips.
+public enum SQLValue: Sendable, Hashable {
+    case text(String)
+    case int(Int64)
+    case bool(Bool)
+    case null
+
+    public static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    public static func optional(_ number: Int64?) -> SQLValue { number.map(SQLValue.int) ?? .null }
+}
+
+/// One statement with `?` placeholders and its arguments.
+public struct SQLStatement: Sendable, Hashable {
+    public var sql: String
+    public var arguments: [SQLValue]
+
+    public init(_ sql: String, _ arguments: [SQLValue]) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+
+    /// `?` placeholders renumbered as `$1, $2…` for PostgreSQL. The statements in this package
+    /// never contain a literal `?`.
+    public static func numberedPlaceholders(_ sql: String) -> String {
+        var output = ""
+        output.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        for character in sql {
+            if character == "?" {
+                number += 1
+                output += "$\(number)"
+            } else {
+                output.append(character)
+            }
+        }
+        return output
+    }
+
+    /// The statement for SQLite: PostgreSQL casts removed.
+    public static func sqliteText(_ sql: String) -> String {
+        sql.replacingOccurrences(of: "::jsonb", with: "")
+    }
+}

@@ -1,0 +1,155 @@
+public import Foundation
+public import TesseraDomain
+
+/// SQL that both stores run unchanged (up to placeholders and casts): merges and the
+/// recomputation of member aggregates from base rows. One text, so the stores cannot disagree.
+public enum StoreSQL {
+    static let purchaseStatuses = "('paid', 'partially_refunded')"
+
+    /// Recomputes a member's aggregates from events, orders and identifiers, then its kind.
+    /// - Parameter events: also recompute event counters and first/last seen (after merges).
+    public static func recompute(group: GroupID, member: MemberID, events: Bool, at: Date) -> [SQLStatement] {
+        let owned = "WHERE x.group_id = members.group_id AND x.member_id = members.id"
+        let purchases = "\(owned) AND x.status IN \(purchaseStatuses)"
+        var assignments = [
+            "order_count = (SELECT count(*) FROM orders x \(purchases))",
+            "total_spend_minor = (SELECT coalesce(sum(x.paid_minor - x.refunded_minor), 0) FROM orders x \(purchases))",
+            "first_order_at = (SELECT min(coalesce(x.paid_at, x.placed_at)) FROM orders x \(purchases))",
+            "last_order_at = (SELECT max(coalesce(x.paid_at, x.placed_at)) FROM orders x \(purchases))",
+            "has_contact = EXISTS (SELECT 1 FROM member_identifiers x \(owned) AND x.type IN ('phone', 'email', 'openid', 'unionid'))",
+        ]
+        if events {
+            assignments += [
+                "event_count = (SELECT count(*) FROM events x \(owned))",
+                "first_seen_at = (SELECT min(x.occurred_at) FROM events x \(owned))",
+                "last_seen_at = (SELECT max(x.occurred_at) FROM events x \(owned))",
+            ]
+        }
+        let key: [SQLValue] = [.text(group.rawValue), .text(member.rawValue)]
+        return [
+            SQLStatement(
+                "UPDATE members SET \(assignments.joined(separator: ", ")), updated_at = ? WHERE group_id = ? AND id = ?",
+                [.int(Timestamp.micros(at))] + key),
+            SQLStatement("UPDATE members SET kind = \(kindExpression) WHERE group_id = ? AND id = ?", key),
+        ]
+    }
+
+    /// The customer kind from a member row's columns (mirrors ``CustomerKind/derive``).
+    static let kindExpression = """
+        CASE WHEN registered THEN 'member' WHEN order_count > 0 THEN 'customer' \
+        WHEN has_contact THEN 'prospect_contact' ELSE 'prospect' END
+        """
+
+    /// Moves everything of `merged` to `survivor` and writes the audit row (`member_merges`).
+    public static func merge(
+        dialect: SQLDialect, group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String,
+        id: String, at: Date
+    ) -> [SQLStatement] {
+        let (g, s, m, now) = (SQLValue.text(group.rawValue), SQLValue.text(survivor.rawValue),
+            SQLValue.text(merged.rawValue), SQLValue.int(Timestamp.micros(at)))
+        let identifierList = dialect == .sqlite
+            ? "(SELECT json_group_array(type || ':' || value) FROM member_identifiers WHERE group_id = ? AND member_id = ?)"
+            : "(SELECT coalesce(jsonb_agg(type || ':' || value ORDER BY type, value), '[]'::jsonb) FROM member_identifiers WHERE group_id = ? AND member_id = ?)"
+        let later = dialect == .sqlite ? "max" : "GREATEST"
+        var statements = [
+            SQLStatement(
+                """
+                INSERT INTO member_merges (group_id, id, survivor_id, merged_id, actor, reason, identifiers, moved_events, \
+                moved_orders, created_at) VALUES (?, ?, ?, ?, ?, ?, \(identifierList), \
+                (SELECT count(*) FROM events WHERE group_id = ? AND member_id = ?), \
+                (SELECT count(*) FROM orders WHERE group_id = ? AND member_id = ?), ?)
+                """,
+                [g, .text(id), s, m, .text(actor), .text(reason), g, m, g, m, g, m, now]),
+            SQLStatement("UPDATE member_identifiers SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
+            SQLStatement("UPDATE events SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
+            SQLStatement("UPDATE orders SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
+            SQLStatement(
+                """
+                INSERT INTO member_brands (group_id, member_id, brand_id, joined_at) SELECT group_id, ?, brand_id, joined_at \
+                FROM member_brands WHERE group_id = ? AND member_id = ? ON CONFLICT (group_id, member_id, brand_id) DO NOTHING
+                """, [s, g, m]),
+            SQLStatement("DELETE FROM member_brands WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement(
+                """
+                INSERT INTO member_channels (group_id, member_id, channel, last_seen_at) SELECT group_id, ?, channel, \
+                last_seen_at FROM member_channels WHERE group_id = ? AND member_id = ? ON CONFLICT (group_id, member_id, \
+                channel) DO UPDATE SET last_seen_at = \(later)(member_channels.last_seen_at, excluded.last_seen_at)
+                """, [s, g, m]),
+            SQLStatement("DELETE FROM member_channels WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement(
+                """
+                UPDATE members SET registered = (registered OR (SELECT x.registered FROM members x WHERE x.group_id = ? \
+                AND x.id = ?)) WHERE group_id = ? AND id = ?
+                """, [g, m, g, s]),
+            SQLStatement(
+                "UPDATE members SET status = 'merged', merged_into = ?, updated_at = ? WHERE group_id = ? AND id = ?",
+                [s, now, g, m]),
+            SQLStatement("UPDATE members SET merged_into = ? WHERE group_id = ? AND merged_into = ?", [s, g, m]),
+            SQLStatement(
+                """
+                UPDATE merge_candidates SET status = 'merged', resolved_at = ? WHERE group_id = ? AND status = 'open' \
+                AND ((member_id = ? AND other_member_id = ?) OR (member_id = ? AND other_member_id = ?))
+                """, [now, g, s, m, m, s]),
+        ]
+        statements += recompute(group: group, member: survivor, events: true, at: at)
+        return statements
+    }
+
+    /// Reads one merge audit row: `id, survivor_id, merged_id, actor, reason, identifiers, moved_events,
+    /// moved_orders, created_at`.
+    public static let selectMerge = """
+        SELECT id, survivor_id, merged_id, actor, reason, CAST(identifiers AS TEXT), moved_events, moved_orders, created_at \
+        FROM member_merges WHERE group_id = ? AND id = ?
+        """
+}
+
+extension StoreSQL {
+    /// Member columns read for the 360 view, in the order ``memberView(columns:identifiers:brands:channels:)`` expects.
+    public static let selectMember = """
+        SELECT id, kind, status, merged_into, name, gender, birthday, region, city, source_channel, home_store, guide, \
+        joined_at, CAST(consent AS TEXT), CAST(attributes AS TEXT), CAST(traits AS TEXT), event_count, first_seen_at, \
+        last_seen_at, order_count, first_order_at, last_order_at, total_spend_minor, created_at, updated_at \
+        FROM members WHERE group_id = ? AND id = ?
+        """
+
+    /// Timeline rows (events and orders) older than a cursor: `source, id, occurred_at, type, name, channel, details`.
+    public static func selectTimeline(_ dialect: SQLDialect) -> String {
+        let fields = "'currency', currency, 'total_minor', total_minor, 'discount_minor', discount_minor, "
+            + "'paid_minor', paid_minor, 'refunded_minor', refunded_minor, 'store', store_code, 'coupon', coupon_code"
+        let orderDetails = dialect == .sqlite ? "json_object(\(fields))" : "json_build_object(\(fields))::text"
+        return """
+        SELECT source, id, occurred_at, type, name, channel, details FROM (\
+        SELECT 'event' AS source, id, occurred_at, kind AS type, name, channel, CAST(properties AS TEXT) AS details \
+        FROM events WHERE group_id = ? AND member_id = ? \
+        UNION ALL \
+        SELECT 'order' AS source, id, placed_at AS occurred_at, status AS type, external_id AS name, channel, \
+        \(orderDetails) AS details FROM orders WHERE group_id = ? AND member_id = ?) AS t \
+        WHERE occurred_at < ? OR (occurred_at = ? AND id < ?) ORDER BY occurred_at DESC, id DESC LIMIT ?
+        """
+    }
+
+    public static func timelineArguments(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int)
+        -> [SQLValue]
+    {
+        let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(member.rawValue))
+        let micros = before?.occurredAtMicros ?? Int64.max
+        return [g, m, g, m, .int(micros), .int(micros), .text(before?.id ?? "\u{10FFFF}"), .int(Int64(limit))]
+    }
+
+    /// A JSON object of consent flags, as stored.
+    public static func decodeConsent(_ text: String?) -> [String: Bool] {
+        guard let text, let value = try? JSONValue.parse(text), let object = value.objectValue else { return [:] }
+        return object.compactMapValues(\.boolValue)
+    }
+}
+
+extension StoreSQL {
+    /// Decodes a row of ``selectMerge``.
+    static func mergeRecord(_ row: SQLRow) -> MergeRecord {
+        let identifiers = (row.text(5).flatMap { try? JSONValue.parse($0) }?.arrayValue ?? []).compactMap(\.stringValue)
+        return MergeRecord(
+            id: row.text(0) ?? "", survivorID: MemberID(row.text(1) ?? ""), mergedID: MemberID(row.text(2) ?? ""),
+            actor: row.text(3) ?? "", reason: row.text(4) ?? "", identifiers: identifiers.sorted(),
+            movedEvents: row.int(6) ?? 0, movedOrders: row.int(7) ?? 0, createdAt: Timestamp.date(row.int(8) ?? 0))
+    }
+}

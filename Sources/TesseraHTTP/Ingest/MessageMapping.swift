@@ -1,0 +1,110 @@
+import Foundation
+import TesseraDomain
+
+/// Shared pieces of turning request JSON into ``IngestMessage``s, for the native and the
+/// Segment-compatible endpoints.
+enum MessageMapping {
+    /// Parses a list of `type:value` identifiers at `path`.
+    static func identifiers(_ values: [JSONValue], path: String) throws -> [Identifier] {
+        var result: [Identifier] = []
+        for (index, value) in values.enumerated() {
+            guard let text = value.stringValue else {
+                throw FieldError(path: "\(path)[\(index)]", reason: "must be a string such as phone:+8613800000000")
+            }
+            do { result.append(try Identifier.parse(text)) } catch let error as IdentifierError {
+                throw FieldError(path: "\(path)[\(index)]", reason: error.description)
+            }
+        }
+        return result
+    }
+
+    static func identifier(_ type: IdentifierType, _ raw: String, path: String) throws -> Identifier {
+        do { return try Identifier(type: type, rawValue: raw) } catch let error as IdentifierError {
+            throw FieldError(path: path, reason: error.description)
+        }
+    }
+
+    /// Gender as stored: `male`, `female`, `other`, `unknown`; accepts common abbreviations.
+    static func gender(_ text: String?, path: String) throws -> String? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "m", "male", "man", "男": return "male"
+        case "f", "female", "woman", "女": return "female"
+        case "other": return "other"
+        case "", "unknown", "u": return "unknown"
+        default: throw FieldError(path: path, reason: "must be male, female, other or unknown")
+        }
+    }
+
+    /// A birthday `YYYY-MM-DD` (an ISO time is cut to its date).
+    static func birthday(_ text: String?, path: String) throws -> String? {
+        guard let text else { return nil }
+        let day = String(text.prefix(10))
+        guard ProfilePatch.isValidBirthday(day) else { throw FieldError(path: path, reason: "must be a date YYYY-MM-DD") }
+        return day
+    }
+
+    /// Profile fields from a native member object or Segment traits.
+    static func profile(_ reader: FieldReader, known: Set<String>) throws -> ProfilePatch {
+        var name = try reader.string("name")
+        if name == nil {
+            let parts = [try reader.string("lastName"), try reader.string("firstName")].compactMap { $0 }
+            if !parts.isEmpty { name = parts.joined(separator: " ") }
+        }
+        let address = try reader.object("address").map { try FieldReader(.object($0), path: reader.at("address")) }
+        var consent: [String: Bool] = [:]
+        if let given = try reader.object("consent") {
+            for (channel, value) in given {
+                guard let flag = value.boolValue else {
+                    throw FieldError(path: reader.at("consent") + "." + channel, reason: "must be true or false")
+                }
+                consent[channel] = flag
+            }
+        }
+        let traits = reader.object.filter { !known.contains($0.key) }
+        return ProfilePatch(
+            name: name, gender: try gender(try reader.string("gender"), path: reader.at("gender")),
+            birthday: try birthday(try reader.string("birthday"), path: reader.at("birthday")),
+            region: try reader.string("region") ?? address?.string("state"),
+            city: try reader.string("city") ?? address?.string("city"),
+            sourceChannel: try reader.string("sourceChannel"), homeStoreCode: try reader.string("homeStore"),
+            guideCode: try reader.string("guide"), joinedAt: try reader.date("joinedAt"), consent: consent,
+            attributes: try reader.object("attributes") ?? [:], traits: traits)
+    }
+
+    /// Profile keys that are stored in columns rather than in `traits`.
+    static let profileKeys: Set<String> = [
+        "name", "firstName", "lastName", "gender", "birthday", "region", "city", "address", "sourceChannel",
+        "homeStore", "guide", "joinedAt", "consent", "attributes", "phone", "email",
+    ]
+
+    /// Order items from a native order (`unitPriceMinor`) or a Segment `products` array (`price`).
+    static func items(_ values: [JSONValue], path: String, currency: String, segment: Bool) throws
+        -> [OrderItem]
+    {
+        var items: [OrderItem] = []
+        for (index, value) in values.enumerated() {
+            let item = try FieldReader(value, path: "\(path)[\(index)]")
+            let productID = try item.id(segment ? "product_id" : "productId")
+            guard let sku = try item.id("sku") ?? productID else {
+                throw FieldError(path: item.at("sku"), reason: "is required (or give a product id)")
+            }
+            let price: Int64
+            if segment {
+                let amount = try item.decimal("price") ?? 0
+                guard let minor = Money.minorUnits(amount, currency: currency) else {
+                    throw FieldError(path: item.at("price"), reason: "has more decimals than \(currency) allows")
+                }
+                price = minor
+            } else {
+                price = try item.integer("unitPriceMinor") ?? 0
+            }
+            items.append(
+                OrderItem(
+                    sku: sku, productID: productID, name: try item.string("name"), category: try item.string("category"),
+                    brand: try item.string("brand"), quantity: Int(try item.integer("quantity") ?? 1),
+                    unitPriceMinor: price))
+        }
+        return items
+    }
+}

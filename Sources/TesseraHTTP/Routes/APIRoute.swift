@@ -1,0 +1,28 @@
+/// Every route the server exposes. The router is built from this list and the OpenAPI test checks
+/// each entry is documented, so the document cannot fall behind the routes.
+public struct APIRoute: Sendable, Hashable {
+    public var method: String
+    /// Path with `{parameter}` placeholders, as in the OpenAPI document.
+    public var path: String
+
+    public static let all: [APIRoute] = [
+        APIRoute(method: "post", path: "/api/v1/events"),
+        APIRoute(method: "post", path: "/api/v1/members"),
+        APIRoute(method: "get", path: "/api/v1/members"),
+        APIRoute(method: "get", path: "/api/v1/members/{id}"),
+        APIRoute(method: "get", path: "/api/v1/members/{id}/timeline"),
+        APIRoute(method: "post", path: "/api/v1/members/{id}/merge"),
+        APIRoute(method: "get", path: "/api/v1/merge-candidates"),
+        APIRoute(method: "post", path: "/api/v1/orders"),
+        APIRoute(method: "get", path: "/api/v1/openapi.json"),
+        APIRoute(method: "post", path: "/v1/batch"),
+        APIRoute(method: "post", path: "/v1/identify"),
+        APIRoute(method: "post", path: "/v1/track"),
+        APIRoute(method: "post", path: "/v1/page"),
+        APIRoute(method: "post", path: "/v1/screen"),
+        APIRoute(method: "post", path: "/v1/group"),
+        APIRoute(method: "post", path: "/v1/alias"),
+        APIRoute(method: "get", path: "/healthz"),
+        APIRoute(method: "get", path: "/metrics"),
+    ]
+}

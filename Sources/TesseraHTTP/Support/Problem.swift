@@ -1,0 +1,77 @@
+public import Foundation
+public import Hummingbird
+public import TesseraCore
+
+/// An RFC 9457 problem document (`application/problem+json`), the body of every error response.
+///
+/// `errors` lists each field at fault with its JSON path; `results` carries per-message outcomes
+/// when part of a batch was rejected (the valid messages of that batch were stored).
+public struct Problem: HTTPResponseError, Sendable {
+    public struct FieldProblem: Codable, Sendable, Hashable {
+        public var index: Int?
+        public var path: String
+        public var reason: String
+    }
+
+    public var status: HTTPResponse.Status
+    public var title: String
+    public var detail: String
+    public var errors: [FieldProblem]
+    public var results: IngestResult?
+
+    public init(
+        _ status: HTTPResponse.Status, title: String, detail: String, errors: [FieldProblem] = [],
+        results: IngestResult? = nil
+    ) {
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.results = results
+    }
+
+    static func invalid(path: String, reason: String) -> Problem {
+        Problem(.badRequest, title: "Invalid request", detail: "\(path): \(reason)", errors: [FieldProblem(index: nil, path: path, reason: reason)])
+    }
+
+    /// Maps a use-case error onto its HTTP status.
+    static func from(_ error: any Error) -> Problem {
+        if let problem = error as? Problem { return problem }
+        guard let error = error as? TesseraError else {
+            return Problem(.internalServerError, title: "Internal error", detail: "The request failed; it can be retried.")
+        }
+        switch error {
+        case .invalid(let field, let reason): return .invalid(path: field, reason: reason)
+        case .invalidFields(let fields):
+            return Problem(
+                .badRequest, title: "Invalid request", detail: error.description,
+                errors: fields.map { FieldProblem(index: nil, path: $0.path, reason: $0.reason) })
+        case .notFound(let what): return Problem(.notFound, title: "Not found", detail: what)
+        case .conflict(let what): return Problem(.conflict, title: "Conflict", detail: what)
+        case .unauthorized(let why): return Problem(.unauthorized, title: "Unauthorized", detail: why)
+        case .forbidden(let why): return Problem(.forbidden, title: "Forbidden", detail: why)
+        case .unavailable(let why): return Problem(.serviceUnavailable, title: "Unavailable", detail: why)
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ProblemBody(
+            title: title, status: status.code, detail: detail, instance: request.uri.path,
+            errors: errors.isEmpty ? nil : errors, results: results)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", Basic realm=\"tessera\"" }
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(body))))
+    }
+}
+
+/// The serialised form of ``Problem``.
+private struct ProblemBody: Encodable {
+    var type = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String
+    var instance: String
+    var errors: [Problem.FieldProblem]?
+    var results: IngestResult?
+}

@@ -1,0 +1,32 @@
+import CompressNIO
+import Foundation
+import Hummingbird
+import NIOCore
+import TesseraDomain
+
+/// Reads a JSON request body: size-limited, gzip-decoded when `Content-Encoding: gzip`.
+enum RequestBody {
+    /// Largest body after decompression.
+    static let maximumDecodedSize = 16 * 1024 * 1024
+
+    static func json(_ request: Request, context: TesseraContext) async throws -> JSONValue {
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw Problem(.contentTooLarge, title: "Body too large", detail: "the body exceeds \(context.maxUploadSize) bytes")
+        }
+        if request.headers[.contentEncoding]?.lowercased() == "gzip" {
+            do {
+                buffer = try buffer.decompress(with: .gzip(), maxSize: maximumDecodedSize)
+            } catch {
+                throw Problem.invalid(path: "$", reason: "the gzip body could not be decoded (or exceeds 16 MiB decoded)")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw Problem.invalid(path: "$", reason: "the body is not valid JSON")
+        }
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+public import Hummingbird
+import HTTPTypes
+import Logging
+import Metrics
+public import Prometheus
+public import TesseraCore
+import TesseraDomain
+
+/// Builds the Tessera HTTP application: routes, authentication, problem+json errors, metrics.
+///
+/// ```swift
+/// let router = TesseraServer(store: store, registry: registry).router()
+/// let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// ```
+public struct TesseraServer: Sendable {
+    public let store: any TesseraStore
+    public let keys: KeyService
+    public let ingest: IngestService
+    public let registry: PrometheusCollectorRegistry
+    /// Most messages accepted in one batch.
+    public static let maximumBatch = 1_000
+
+    public init(store: any TesseraStore, registry: PrometheusCollectorRegistry) {
+        self.store = store
+        self.keys = KeyService(store: store)
+        self.ingest = IngestService(store: store)
+        self.registry = registry
+    }
+
+    public func router() -> Router<TesseraContext> {
+        let router = Router(context: TesseraContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AuthMiddleware(keys: keys))
+        for route in APIRoute.all {
+            let path = RouterPath(route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
+            let handler = self.handler(for: route)
+            router.on(path, method: HTTPRequest.Method(route.method.uppercased()) ?? .get) { request, context in
+                try await handler(request, context)
+            }
+        }
+        return router
+    }
+
+    typealias Handler = @Sendable (Request, TesseraContext) async throws -> Response
+
+    private func handler(for route: APIRoute) -> Handler {
+        switch (route.method, route.path) {
+        case ("post", "/api/v1/events"): return nativeEvents
+        case ("post", "/api/v1/members"): return upsertMember
+        case ("get", "/api/v1/members"): return lookupMember
+        case ("get", "/api/v1/members/{id}"): return getMember
+        case ("get", "/api/v1/members/{id}/timeline"): return timeline
+        case ("post", "/api/v1/members/{id}/merge"): return merge
+        case ("get", "/api/v1/merge-candidates"): return candidates
+        case ("post", "/api/v1/orders"): return upsertOrder
+        case ("get", "/api/v1/openapi.json"): return { _, _ in try OpenAPIDocument.response() }
+        case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
+        case ("get", "/healthz"): return health
+        case ("get", "/metrics"): return metrics
+        default:
+            let type = String(route.path.dropFirst(4))
+            return { try await segment($0, $1, impliedType: type) }
+        }
+    }
+
+    // MARK: Ingest
+
+    private func nativeEvents(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.ingest, .write)
+        let body = try await RequestBody.json(request, context: context)
+        guard let events = body["events"]?.arrayValue else { throw Problem.invalid(path: "$.events", reason: "must be an array") }
+        try checkBatchSize(events.count, path: "$.events")
+        let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
+        let items = events.enumerated().map { mapper.event($1, path: "$.events[\($0)]") }
+        return try respond(try await ingest.ingest(items, principal: principal))
+    }
+
+    private func segment(_ request: Request, _ context: TesseraContext, impliedType: String?) async throws -> Response {
+        let principal = try context.require(.ingest)
+        let body = try await RequestBody.json(request, context: context)
+        let mapper = SegmentMapper(brand: principal.brandID, receivedAt: Date())
+        let items: [Result<IngestMessage, FieldErrorList>]
+        if let impliedType {
+            items = [mapper.map(body, path: "$", impliedType: impliedType)]
+        } else {
+            guard let batch = body["batch"]?.arrayValue else { throw Problem.invalid(path: "$.batch", reason: "must be an array") }
+            try checkBatchSize(batch.count, path: "$.batch")
+            items = batch.enumerated().map { mapper.map($1, path: "$.batch[\($0)]") }
+        }
+        return try respond(try await ingest.ingest(items, principal: principal))
+    }
+
+    private func upsertMember(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.ingest, .write)
+        let body = try await RequestBody.json(request, context: context)
+        let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
+        let item = mapper.member(body, idempotencyKey: request.headers[.idempotencyKey])
+        return try await single(item, principal: principal)
+    }
+
+    private func upsertOrder(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.ingest, .write)
+        let body = try await RequestBody.json(request, context: context)
+        let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
+        let item = mapper.order(body, idempotencyKey: request.headers[.idempotencyKey])
+        return try await single(item, principal: principal)
+    }
+
+    /// One-message endpoints answer with the member it resolved to.
+    private func single(_ item: Result<IngestMessage, FieldErrorList>, principal: Principal) async throws -> Response {
+        if case .failure(let errors) = item {
+            throw Problem(
+                .badRequest, title: "Invalid request", detail: errors.errors.map(\.description).joined(separator: "; "),
+                errors: errors.errors.map { Problem.FieldProblem(index: nil, path: $0.path, reason: $0.reason) })
+        }
+        let result = try await ingest.ingest([item], principal: principal)
+        struct Answer: Encodable {
+            var status: String
+            var memberId: MemberID?
+            var member: MemberView?
+        }
+        let outcome = result.results.first
+        let member = try await outcome?.memberID.asyncMap { try await store.member(group: principal.groupID, id: $0) }
+        return try JSONCoding.response(Answer(status: outcome?.status ?? "duplicate", memberId: outcome?.memberID, member: member ?? nil))
+    }
+
+    private func checkBatchSize(_ count: Int, path: String) throws {
+        guard count <= Self.maximumBatch else {
+            throw Problem(
+                .contentTooLarge, title: "Batch too large",
+                detail: "a batch holds at most \(Self.maximumBatch) messages; split it",
+                errors: [Problem.FieldProblem(index: nil, path: path, reason: "more than \(Self.maximumBatch) messages")])
+        }
+        guard count > 0 else { throw Problem.invalid(path: path, reason: "must not be empty") }
+    }
+
+    /// 200 when every message was accepted or a duplicate; 400 (final for SDKs, so not retried)
+    /// naming each rejected message when some were invalid — the valid ones are stored.
+    private func respond(_ result: IngestResult) throws -> Response {
+        IngestMetrics.record(result)
+        guard result.rejected > 0 else {
+            struct Success: Encodable {
+                var success = true
+                var accepted: Int
+                var duplicates: Int
+                var results: [IngestResult.Item]
+            }
+            return try JSONCoding.response(
+                Success(accepted: result.accepted, duplicates: result.duplicates, results: result.results))
+        }
+        let problems = result.results.flatMap { item in
+            (item.errors ?? []).map { Problem.FieldProblem(index: item.index, path: $0.path, reason: $0.reason) }
+        }
+        throw Problem(
+            .badRequest, title: "Some messages were rejected",
+            detail: "\(result.rejected) of \(result.results.count) messages were invalid and not stored; the other \(result.accepted + result.duplicates) were stored",
+            errors: problems, results: result)
+    }
+
+    // MARK: Members
+
+    private func getMember(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let id = MemberID(try context.parameters.require("id"))
+        guard let member = try await store.member(group: principal.groupID, id: id) else {
+            throw Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
+        }
+        return try JSONCoding.response(member)
+    }
+
+    private func lookupMember(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let text = request.uri.queryParameters["identifier"].map(String.init) else {
+            throw Problem.invalid(path: "identifier", reason: "give ?identifier=type:value, e.g. phone:+8613800000000")
+        }
+        let identifier: Identifier
+        do { identifier = try Identifier.parse(text) } catch {
+            throw Problem.invalid(path: "identifier", reason: error.description)
+        }
+        guard let id = try await store.memberID(group: principal.groupID, identifier: identifier),
+            let member = try await store.member(group: principal.groupID, id: id)
+        else { throw Problem(.notFound, title: "Not found", detail: "no member has \(identifier)") }
+        return try JSONCoding.response(member)
+    }
+
+    private func timeline(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let id = MemberID(try context.parameters.require("id"))
+        let limit = try Self.limit(request)
+        let cursor = try request.uri.queryParameters["cursor"].map { try TimelineCursor(token: String($0)) }
+        guard try await store.member(group: principal.groupID, id: id) != nil else {
+            throw Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
+        }
+        return try JSONCoding.response(
+            try await store.timeline(group: principal.groupID, member: id, before: cursor, limit: limit))
+    }
+
+    private func candidates(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let status = request.uri.queryParameters["status"].map(String.init) ?? "open"
+        guard ["open", "merged", "dismissed"].contains(status) else {
+            throw Problem.invalid(path: "status", reason: "must be open, merged or dismissed")
+        }
+        struct Page: Encodable { var candidates: [MergeCandidate] }
+        return try JSONCoding.response(
+            Page(candidates: try await store.mergeCandidates(group: principal.groupID, status: status, limit: try Self.limit(request))))
+    }
+
+    private func merge(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let survivor = MemberID(try context.parameters.require("id"))
+        let body = try await RequestBody.json(request, context: context)
+        guard let merged = body["mergedMemberId"]?.stringValue, !merged.isEmpty else {
+            throw Problem.invalid(path: "$.mergedMemberId", reason: "is required")
+        }
+        let reason = body["reason"]?.stringValue ?? "merged by an operator"
+        let record = try await store.merge(
+            group: principal.groupID, survivor: survivor, merged: MemberID(merged), actor: "key:\(principal.keyID)",
+            reason: reason, id: UUIDv7Generator().next(), at: Date())
+        return try JSONCoding.response(record)
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"] else { return 50 }
+        guard let limit = Int(text), (1...200).contains(limit) else {
+            throw Problem.invalid(path: "limit", reason: "must be a whole number from 1 to 200")
+        }
+        return limit
+    }
+
+    // MARK: Operations
+
+    private func health(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        do {
+            try await store.ping()
+            return try JSONCoding.response(["status": "ok"])
+        } catch {
+            return try JSONCoding.response(["status": "database unavailable"], status: .serviceUnavailable)
+        }
+    }
+
+    private func metrics(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

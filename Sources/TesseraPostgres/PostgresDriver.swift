@@ -1,0 +1,108 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+public import TesseraCore
+
+/// Runs Tessera's SQL programs on PostgreSQL through a pooled `PostgresClient`.
+///
+/// Concurrent batches may collide (two batches creating the same new identifier, a deadlock on
+/// member rows); the transaction is then rolled back and the program rerun from the start, so a
+/// batch is still applied exactly once. Unique violations that persist become `conflict` errors.
+public final class PostgresDriver: SQLDriver {
+    public let dialect = SQLDialect.postgres
+    public let client: PostgresClient
+    private let logger: Logger
+    private let runner: Task<Void, Never>
+    static let retryableStates: Set<String> = ["40001", "40P01", "23505"]
+
+    /// Connects to `postgres://user:password@host:port/database` (TLS off: loopback or a private network).
+    public init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "tessera.postgres")) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, let user = components.user
+        else {
+            throw TesseraError.invalid(
+                field: "database", reason: "expected postgres://user:password@host:port/database, got \(url)")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: components.path.isEmpty ? nil : String(components.path.dropFirst()), tls: .disable)
+        configuration.options.maximumConnections = maximumConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await self.execute(program, on: connection)
+                }
+            } catch let error as PSQLError {
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if writes, attempt < 6, Self.retryableStates.contains(state) { continue }
+                if state == "23505" { throw TesseraError.conflict(error.serverInfo?[.message] ?? "duplicate key") }
+                if state.hasPrefix("08") || error.code == .connectionError || error.code == .serverClosedConnection {
+                    throw TesseraError.unavailable("PostgreSQL connection failed: \(String(reflecting: error))")
+                }
+                throw error
+            }
+        }
+    }
+
+    public func close() async throws {
+        runner.cancel()
+    }
+
+    private func execute<Program: SQLProgram>(_ program: Program, on connection: PostgresConnection) async throws
+        -> Program.Output
+    {
+        var program = program
+        var step = try program.start()
+        while true {
+            switch step {
+            case .done(let output):
+                return output
+            case .query(let statement):
+                let sequence = try await connection.query(query(statement), logger: logger)
+                var rows: [SQLRow] = []
+                for try await row in sequence { rows.append(try Self.sqlRow(row)) }
+                step = try program.resume(rows)
+            case .execute(let statements):
+                for statement in statements {
+                    let sequence = try await connection.query(query(statement), logger: logger)
+                    for try await _ in sequence {}
+                }
+                step = try program.resume([])
+            }
+        }
+    }
+
+    private func query(_ statement: SQLStatement) throws -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: statement.arguments.count)
+        for value in statement.arguments {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .int(let number): bindings.append(number)
+            case .bool(let flag): bindings.append(flag)
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: SQLStatement.numberedPlaceholders(statement.sql), binds: bindings)
+    }
+
+    private static func sqlRow(_ row: PostgresRow) throws -> SQLRow {
+        SQLRow(
+            try row.map { cell -> SQLValue in
+                guard cell.bytes != nil else { return .null }
+                switch cell.dataType {
+                case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
+                case .bool: return .bool(try cell.decode(Bool.self))
+                default: return .text(try cell.decode(String.self))
+                }
+            })
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import TesseraCore
+import TesseraHTTP
+
+/// `tessera serve`: migrates, initialises an empty database, and serves the API until SIGTERM/SIGINT,
+/// finishing in-flight requests before exiting.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var logger = Logger(label: "tessera")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let store = try await database.openStore()
+        let bootstrap = Bootstrap(store: store)
+        if try await !bootstrap.isInitialized() {
+            Init.show(try await bootstrap.initialize())
+        }
+        let server = TesseraServer(store: store, registry: registry)
+        let startupLogger = logger
+        let address = "http://\(host):\(port)"
+        let redactedURL = database.url.redactingPassword
+        let app = Application(
+            router: server.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tessera"),
+            onServerRunning: { _ in
+                startupLogger.info("tessera listening", metadata: ["address": "\(address)", "database": "\(redactedURL)"])
+            },
+            logger: logger)
+        try await app.runService()
+        try await store.close()
+    }
+}
+
+extension String {
+    /// A database URL without its password, for logs.
+    var redactingPassword: String {
+        guard var components = URLComponents(string: self), components.password != nil else { return self }
+        components.password = "***"
+        return components.string ?? self
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `tessera` command: server, migrations, keys.
+@main
+struct Tessera: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tessera — membership, OneID and marketing automation.",
+        subcommands: [Serve.self, Migrate.self, Init.self, Keys.self],
+        defaultSubcommand: Serve.self)
+}
