@@ -41,16 +41,26 @@ public final class PostgresDriver: SQLDriver {
                 return try await client.withTransaction(logger: logger) { connection in
                     try await self.execute(program, on: connection)
                 }
+            } catch let error as PostgresTransactionError {
+                // Errors of the program itself (not-found, conflict) surface unwrapped.
+                guard let inner = error.closureError ?? error.commitError ?? error.beginError else { throw error }
+                guard let database = inner as? PSQLError else { throw inner }
+                if try retry(database, writes: writes, attempt: attempt) { continue }
             } catch let error as PSQLError {
-                let state = error.serverInfo?[.sqlState] ?? ""
-                if writes, attempt < 6, Self.retryableStates.contains(state) { continue }
-                if state == "23505" { throw TesseraError.conflict(error.serverInfo?[.message] ?? "duplicate key") }
-                if state.hasPrefix("08") || error.code == .connectionError || error.code == .serverClosedConnection {
-                    throw TesseraError.unavailable("PostgreSQL connection failed: \(String(reflecting: error))")
-                }
-                throw error
+                if try retry(error, writes: writes, attempt: attempt) { continue }
             }
         }
+    }
+
+    /// Whether to rerun after `error`; throws the error to surface instead.
+    private func retry(_ error: PSQLError, writes: Bool, attempt: Int) throws -> Bool {
+        let state = error.serverInfo?[.sqlState] ?? ""
+        if writes, attempt < 6, Self.retryableStates.contains(state) { return true }
+        if state == "23505" { throw TesseraError.conflict(error.serverInfo?[.message] ?? "duplicate key") }
+        if state.hasPrefix("08") || error.code == .connectionError || error.code == .serverClosedConnection {
+            throw TesseraError.unavailable("PostgreSQL connection failed: \(String(reflecting: error))")
+        }
+        throw error
     }
 
     public func close() async throws {

@@ -31,7 +31,11 @@ public enum PhoneNumber {
             }
         }
         guard (8...15).contains(digits.count), !digits.hasPrefix("0") else { throw .invalidPhone(text) }
-        if digits.hasPrefix("861") && digits.count != 13 { throw .invalidPhone(text) }
+        // Mainland mobiles are +86 1[3-9]x xxxx xxxx; landlines (+86 10…, +86 2x…) vary in length.
+        let utf8 = Array(digits.utf8)
+        if digits.hasPrefix("861"), utf8.count > 3, (0x33...0x39).contains(utf8[3]), utf8.count != 13 {
+            throw .invalidPhone(text)
+        }
         return "+" + digits
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import TesseraCore
+import TesseraDomain
+
+/// One contract suite, run against SQLite and PostgreSQL.
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test(arguments: Backend.allCases)
+    func migrationsAreIdempotent(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        #expect(try await store.migrate() == [])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func identifyCreatesAMemberWithNormalisedIdentifiersAndProfile(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let profile = ProfilePatch(name: "Ann", gender: "female", birthday: "1990-02-28", consent: ["sms": true], traits: ["vip": .bool(true)])
+        try await tenant.send([try message("m1", ["external:u1", "phone:138 0000 0000"], kind: .identify, registers: true, name: nil, profile: profile)])
+        let member = try #require(try await tenant.member("phone:+8613800000000"))
+        #expect(member.kind == .member)
+        #expect(member.identifiers == ["external:u1", "phone:+8613800000000"])
+        #expect(member.profile.name == "Ann")
+        #expect(member.profile.birthday == "1990-02-28")
+        #expect(member.profile.consent == ["sms": true])
+        #expect(member.profile.traits["vip"] == .bool(true))
+        #expect(member.aggregates.eventCount == 1)
+        #expect(member.channels.map(\.channel) == ["web"])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func replayedMessagesHaveNoSecondEffect(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let batch = [try message("a", ["anonymous:x"]), try message("b", ["anonymous:x"])]
+        let first = try await tenant.send(batch)
+        let second = try await tenant.send(batch + [try message("a", ["anonymous:x"])])
+        #expect(first.accepted == 2)
+        #expect(second.accepted == 0 && second.duplicates == 3)
+        #expect(try await tenant.member("anonymous:x")?.aggregates.eventCount == 2)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func prospectIsAbsorbedWhenTheUserIdentifies(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await tenant.send([try message("1", ["anonymous:a"], at: 100)])
+        let prospect = try #require(try await tenant.member("anonymous:a"))
+        #expect(prospect.kind == .prospect)
+        try await tenant.send([try message("2", ["external:u"], kind: .identify, registers: true, at: 200)])
+        try await tenant.send([try message("3", ["external:u", "anonymous:a"], kind: .alias, registers: true, at: 300)])
+        let member = try #require(try await tenant.member("anonymous:a"))
+        #expect(member.kind == .member)
+        #expect(member.identifiers == ["anonymous:a", "external:u"])
+        #expect(member.aggregates.eventCount == 3)
+        #expect(member.aggregates.firstSeenAt == Date(timeIntervalSince1970: 100))
+        let merged = try #require(try await tenant.store.member(group: tenant.principal.groupID, id: prospect.id))
+        #expect(merged.status == "merged" && merged.mergedInto == member.id)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func registeredMembersSharingAWeakIdentifierBecomeACandidate(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await tenant.send([try message("1", ["external:u1", "device:ipad"], registers: true)])
+        try await tenant.send([try message("2", ["external:u2"], registers: true)])
+        try await tenant.send([try message("3", ["external:u2", "device:ipad"], registers: true)])
+        let first = try #require(try await tenant.member("external:u1"))
+        let second = try #require(try await tenant.member("external:u2"))
+        #expect(first.id != second.id)
+        #expect(first.identifiers == ["device:ipad", "external:u1"])
+        let candidates = try await tenant.store.mergeCandidates(group: tenant.principal.groupID, status: "open", limit: 10)
+        #expect(candidates.count == 1)
+        #expect(Set([candidates[0].memberID, candidates[0].otherMemberID]) == [first.id, second.id])
+        #expect(candidates[0].identifier == "device:ipad")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func explicitMergeMovesEverythingAndIsAudited(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let order = OrderInput(externalID: "o1", channel: "pos", status: .paid, currency: "CNY", totalMinor: 5_000, paidMinor: 5_000, occurredAt: Date(timeIntervalSince1970: 50))
+        try await tenant.send([try message("1", ["external:u1"], registers: true, at: 10)])
+        try await tenant.send([try message("2", ["external:u2"], kind: .order, registers: true, at: 50, order: order)])
+        let survivor = try #require(try await tenant.member("external:u1"))
+        let merged = try #require(try await tenant.member("external:u2"))
+        let record = try await tenant.store.merge(
+            group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "test", reason: "same person",
+            id: "merge-1", at: Date())
+        #expect(record.identifiers == ["external:u2"])
+        #expect(record.movedEvents == 1 && record.movedOrders == 1)
+        let after = try #require(try await tenant.member("external:u2"))
+        #expect(after.id == survivor.id)
+        #expect(after.aggregates.eventCount == 2)
+        #expect(after.aggregates.orderCount == 1 && after.aggregates.totalSpendMinor == 5_000)
+        await #expect(throws: TesseraError.self) {
+            try await tenant.store.merge(group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "t", reason: "again", id: "merge-2", at: Date())
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func ordersMoveForwardAndRefundsReverseAggregates(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        func send(_ key: String, _ status: OrderStatus, paid: Int64, refunded: Int64 = 0, at: TimeInterval) async throws {
+            let order = OrderInput(
+                externalID: "o1", channel: "pos", status: status, currency: "CNY", totalMinor: 10_000, paidMinor: paid,
+                refundedMinor: refunded, items: [OrderItem(sku: "s1", category: "skincare", quantity: 2, unitPriceMinor: 5_000)],
+                occurredAt: Date(timeIntervalSince1970: at))
+            try await tenant.send([try message(key, ["phone:13900000000"], kind: .order, at: at, order: order)])
+        }
+        try await send("placed", .placed, paid: 0, at: 1)
+        #expect(try await tenant.member("phone:13900000000")?.aggregates.orderCount == 0)
+        try await send("paid", .paid, paid: 10_000, at: 2)
+        var member = try #require(try await tenant.member("phone:13900000000"))
+        #expect(member.kind == .customer)
+        #expect(member.aggregates.orderCount == 1 && member.aggregates.totalSpendMinor == 10_000)
+        try await send("late-placed", .placed, paid: 0, at: 3)  // an older state arriving late changes nothing
+        try await send("partial", .paid, paid: 10_000, refunded: 2_500, at: 4)
+        member = try #require(try await tenant.member("phone:13900000000"))
+        #expect(member.aggregates.orderCount == 1 && member.aggregates.totalSpendMinor == 7_500)
+        try await send("full", .paid, paid: 10_000, refunded: 10_000, at: 5)
+        member = try #require(try await tenant.member("phone:13900000000"))
+        #expect(member.aggregates.orderCount == 0 && member.aggregates.totalSpendMinor == 0)
+        let timeline = try await tenant.store.timeline(group: tenant.principal.groupID, member: member.id, before: nil, limit: 50)
+        let orderEntry = try #require(timeline.entries.first { $0.source == "order" })
+        #expect(orderEntry.type == "refunded")
+        #expect(orderEntry.details["refunded_minor"] == .number(10_000))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func groupsNeverSeeEachOthersMembers(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let first = try await Tenant.make(store)
+        let second = try await Tenant.make(store)
+        try await first.send([try message("same-key", ["phone:13700000000"], registers: true)])
+        #expect(try await second.member("phone:13700000000") == nil)
+        let result = try await second.send([try message("same-key", ["phone:13700000000"], registers: true)])
+        #expect(result.accepted == 1)
+        let a = try #require(try await first.member("phone:13700000000"))
+        let b = try #require(try await second.member("phone:13700000000"))
+        #expect(a.id != b.id)
+        #expect(try await store.member(group: second.principal.groupID, id: a.id) == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func limitsAndBlocklistKeepIdentifiersOff(backend: Backend) async throws {
+        var policy = IdentityPolicy.default
+        policy.limits[.phone] = 1
+        policy.blocklist = [try Identifier.parse("device:shared-ipad")]
+        let tenant = try await Tenant.make(try await backend.makeStore(), policy: policy)
+        try await tenant.send([try message("1", ["external:u", "phone:13600000001", "phone:13600000002", "device:shared-ipad"], registers: true)])
+        let member = try #require(try await tenant.member("external:u"))
+        #expect(member.identifiers == ["external:u", "phone:+8613600000001"])
+        #expect(try await tenant.member("device:shared-ipad") == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func timelinePagesCoverEveryEntryOnceNewestFirst(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await tenant.send((0..<7).map { try message("e\($0)", ["external:t"], at: TimeInterval(1_000 + $0 / 2)) })
+        let member = try #require(try await tenant.member("external:t"))
+        var seen: [String] = []
+        var cursor: TimelineCursor?
+        repeat {
+            let page = try await tenant.store.timeline(group: tenant.principal.groupID, member: member.id, before: cursor, limit: 3)
+            seen += page.entries.map { $0.details["k"]?.stringValue ?? "" }
+            cursor = try page.nextCursor.map { try TimelineCursor(token: $0) }
+        } while cursor != nil
+        #expect(Set(seen).count == 7 && seen.count == 7)
+        #expect(seen.first == "e6" || seen.first == "e5")
+        #expect(seen.last == "e0" || seen.last == "e1")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import TesseraCore
+import TesseraDomain
+import TesseraPostgres
+import TesseraSQLite
+
+/// The databases every contract test runs against.
+enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    /// A migrated store. PostgreSQL tests share one database and isolate by group, which is
+    /// itself what tenancy guarantees; SQLite gets a fresh file per test.
+    func makeStore() async throws -> SQLTesseraStore {
+        let driver: any SQLDriver
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-\(UUID().uuidString).sqlite").path
+            driver = try SQLiteDriver(path: path)
+        case .postgres:
+            guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+                throw SetupError("TESSERA_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh")
+            }
+            driver = try PostgresDriver(url: url, maximumConnections: 8)
+        }
+        let store = SQLTesseraStore(driver: driver)
+        try await store.migrate()
+        return store
+    }
+}
+
+struct SetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A new group with one brand, and a principal for it.
+struct Tenant {
+    let store: SQLTesseraStore
+    let principal: Principal
+    let ingest: IngestService
+
+    static func make(_ store: SQLTesseraStore, policy: IdentityPolicy = .default) async throws -> Tenant {
+        let ids = UUIDv7Generator()
+        let group = GroupID(ids.next())
+        let brand = Brand(id: BrandID(ids.next()), groupID: group, code: "b", name: "Brand")
+        try await store.createGroup(group, name: "g", policy: policy, at: Date())
+        try await store.createBrand(brand, at: Date())
+        let principal = Principal(groupID: group, brandID: brand.id, keyID: APIKeyID("k"), scopes: [.admin])
+        return Tenant(store: store, principal: principal, ingest: IngestService(store: store))
+    }
+
+    @discardableResult
+    func send(_ messages: [IngestMessage]) async throws -> IngestResult {
+        try await ingest.ingest(messages.map { .success($0) }, principal: principal)
+    }
+
+    func member(_ identifier: String) async throws -> MemberView? {
+        guard let id = try await store.memberID(group: principal.groupID, identifier: try Identifier.parse(identifier)) else {
+            return nil
+        }
+        return try await store.member(group: principal.groupID, id: id)
+    }
+}
+
+/// Shorthand for test messages.
+func message(
+    _ key: String, _ identifiers: [String], kind: MessageKind = .track, registers: Bool = false, name: String? = "Viewed",
+    channel: String = "web", at seconds: TimeInterval = 1_700_000_000, profile: ProfilePatch? = nil, order: OrderInput? = nil
+) throws -> IngestMessage {
+    IngestMessage(
+        idempotencyKey: key, kind: kind, identifiers: try identifiers.map { try Identifier.parse($0) }, registers: registers,
+        name: name, channel: channel, brandID: nil, occurredAt: Date(timeIntervalSince1970: seconds),
+        properties: .object(["k": .string(key)]), profile: profile, order: order)
+}
