@@ -24,5 +24,16 @@ cleanup() { as_pg "$PGBIN/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 |
 trap cleanup EXIT
 "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U tessera tessera_test
 
+"$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U tessera tessera_e2e
+
+# Python clients for the end-to-end tests (the real Segment and RudderStack SDKs).
+venv="${TESSERA_VENV:-.venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check segment-analytics-python==2.4.0 rudder-sdk-python==2.1.9 pytest requests
+
 export TESSERA_TEST_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_test"
+export TESSERA_PGBIN="$PGBIN"
+export TESSERA_E2E_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_e2e"
+swift build
 swift test "$@"
+"$venv/bin/python" -m pytest -q Tests/e2e

@@ -155,7 +155,9 @@ public struct TesseraServer: Sendable {
         }
         throw Problem(
             .badRequest, title: "Some messages were rejected",
-            detail: "\(result.rejected) of \(result.results.count) messages were invalid and not stored; the other \(result.accepted + result.duplicates) were stored",
+            detail: "\(result.rejected) of \(result.results.count) messages were invalid and not stored; the other "
+                + "\(result.accepted + result.duplicates) were stored. "
+                + problems.prefix(3).map { "\($0.path): \($0.reason)" }.joined(separator: "; "),
             errors: problems, results: result)
     }
 

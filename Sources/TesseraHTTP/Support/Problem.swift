@@ -54,9 +54,23 @@ public struct Problem: HTTPResponseError, Sendable {
         }
     }
 
+    static func code(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "invalid_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 409: "conflict"
+        case 413: "too_large"
+        case 503: "unavailable"
+        default: status.code >= 500 ? "internal_error" : "error"
+        }
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ProblemBody(
-            title: title, status: status.code, detail: detail, instance: request.uri.path,
+            title: title, status: status.code, detail: detail, instance: request.uri.path, code: Self.code(status),
+            message: detail,
             errors: errors.isEmpty ? nil : errors, results: results)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", Basic realm=\"tessera\"" }
@@ -72,6 +86,9 @@ private struct ProblemBody: Encodable {
     var status: Int
     var detail: String
     var instance: String
+    /// `code` and `message` repeat the problem in the shape Segment's SDKs read from error bodies.
+    var code: String
+    var message: String
     var errors: [Problem.FieldProblem]?
     var results: IngestResult?
 }
