@@ -18,7 +18,9 @@ public final class SQLiteDriver: SQLDriver {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A 32 MiB page cache and memory-mapped reads per connection: the member and identifier
+            // indexes of a busy brand stay in memory instead of costing a read() per page.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
     }

@@ -16,7 +16,7 @@ struct IngestProgram: SQLProgram {
     let ids: any IDGenerator
     let plan: @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
 
-    private var phase = Phase.keys
+    private var phase = Phase.setup
     private var knownKeys: Set<String> = []
     private var snapshot = IdentitySnapshot()
     private var existingOrders: [OrderKey: StoredOrder] = [:]
@@ -33,7 +33,7 @@ struct IngestProgram: SQLProgram {
         var refundedMinor: Int64
     }
 
-    private enum Phase { case keys, owners, states, orders, written }
+    private enum Phase { case setup, keys, owners, states, orders, written }
 
     init(
         dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
@@ -52,25 +52,57 @@ struct IngestProgram: SQLProgram {
     private var g: SQLValue { .text(group.rawValue) }
 
     mutating func start() throws -> SQLStep<IngestPlan> {
+        if dialect == .postgres {
+            // Every statement here is a key lookup or a keyed write. On a young table (no statistics
+            // yet) the planner picks sequential scans and hash joins that grow with the table; forbid
+            // them for this transaction only, leaving index nested loops.
+            phase = .setup
+            var statements = ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"].map {
+                SQLStatement("SET LOCAL \($0) = off", [])
+            }
+            if !identifiers.isEmpty {
+                // Batches that name the same identifier take turns (transaction advisory locks, taken
+                // in one sorted order so they cannot deadlock); unrelated batches run in parallel.
+                // Without this, two batches creating the same new person both insert it and one
+                // must be retried from the start.
+                statements.append(
+                    SQLStatement(
+                        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(column1, 0) AS k FROM "
+                            + "(VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 1))) AS w ORDER BY k) AS s",
+                        identifiers.map { .text(group.rawValue + "\u{1}" + $0.description) }))
+            }
+            return .execute(statements)
+        }
+        return try keysQuery()
+    }
+
+    private mutating func keysQuery() throws -> SQLStep<IngestPlan> {
         phase = .keys
         guard !keys.isEmpty else { return try resume([]) }
+        // Lookups join a VALUES list that carries the group in every row: each row becomes one
+        // probe of the key index on both databases, whatever the planner believes about the group.
         return .query(
             SQLStatement(
-                "SELECT idempotency_key FROM events WHERE group_id = ? AND idempotency_key IN (\(SQLBuilder.list(count: keys.count)))",
-                [g] + keys.map(SQLValue.text)))
+                "SELECT e.idempotency_key FROM (VALUES \(SQLBuilder.tuples(count: keys.count, width: 2))) AS w "
+                    + "JOIN events e ON e.group_id = w.column1 AND e.idempotency_key = w.column2",
+                keys.flatMap { [g, SQLValue.text($0)] }))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<IngestPlan> {
         switch phase {
+        case .setup:
+            return try keysQuery()
         case .keys:
             knownKeys = Set(rows.compactMap { $0.text(0) })
             phase = .owners
             guard !identifiers.isEmpty else { return try resume([]) }
             return .query(
                 SQLStatement(
-                    "SELECT type, value, member_id FROM member_identifiers WHERE group_id = ? AND (type, value) IN "
-                        + "(VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 2)))",
-                    [g] + identifiers.flatMap { [SQLValue.text($0.type.rawValue), .text($0.value)] }))
+                    // A join, not `(type, value) IN (VALUES …)`: SQLite answers the IN form by
+                    // scanning the group's identifiers instead of probing the key.
+                    "SELECT i.type, i.value, i.member_id FROM (VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 3))) "
+                        + "AS w JOIN member_identifiers i ON i.group_id = w.column1 AND i.type = w.column2 AND i.value = w.column3",
+                    identifiers.flatMap { [g, SQLValue.text($0.type.rawValue), .text($0.value)] }))
         case .owners:
             for row in rows {
                 guard let type = row.text(0), let value = row.text(1), let member = row.text(2) else { continue }
@@ -82,10 +114,11 @@ struct IngestProgram: SQLProgram {
             return .query(
                 SQLStatement(
                     """
-                    SELECT m.id, m.registered, i.type, count(i.type) FROM members m LEFT JOIN member_identifiers i \
-                    ON i.group_id = m.group_id AND i.member_id = m.id WHERE m.group_id = ? AND m.id IN \
-                    (\(SQLBuilder.list(count: members.count))) GROUP BY m.id, m.registered, i.type
-                    """, [g] + members.map { .text($0.rawValue) }))
+                    SELECT m.id, m.registered, i.type, count(i.type) FROM (VALUES \
+                    \(SQLBuilder.tuples(count: members.count, width: 2))) AS w JOIN members m ON m.group_id = w.column1 \
+                    AND m.id = w.column2 LEFT JOIN member_identifiers i ON i.group_id = m.group_id AND i.member_id = m.id \
+                    GROUP BY m.id, m.registered, i.type
+                    """, members.flatMap { [g, SQLValue.text($0.rawValue)] }))
         case .states:
             for row in rows {
                 guard let id = row.text(0).map({ MemberID($0) }) else { continue }
@@ -97,9 +130,10 @@ struct IngestProgram: SQLProgram {
             guard !orderKeys.isEmpty else { return try resume([]) }
             return .query(
                 SQLStatement(
-                    "SELECT brand_id, external_id, id, status, refunded_minor FROM orders WHERE group_id = ? AND "
-                        + "(brand_id, external_id) IN (VALUES \(SQLBuilder.tuples(count: orderKeys.count, width: 2)))",
-                    [g] + orderKeys.flatMap { [SQLValue.text($0.brand), .text($0.externalID)] }))
+                    "SELECT o.brand_id, o.external_id, o.id, o.status, o.refunded_minor FROM (VALUES "
+                        + "\(SQLBuilder.tuples(count: orderKeys.count, width: 3))) AS w JOIN orders o ON o.group_id = w.column1 "
+                        + "AND o.brand_id = w.column2 AND o.external_id = w.column3",
+                    orderKeys.flatMap { [g, SQLValue.text($0.brand), .text($0.externalID)] }))
         case .orders:
             for row in rows {
                 guard let brand = row.text(0), let external = row.text(1), let id = row.text(2),
@@ -172,8 +206,10 @@ struct IngestProgram: SQLProgram {
                 ? "\(column) = json_patch(members.\(column), u.\(column))"
                 : "\(column) = members.\(column) || u.\(column)::jsonb"
         }
+        // The group travels in every row and the join uses it, rather than `members.group_id = ?`:
+        // a constant makes PostgreSQL's planner scan the whole group when its statistics are young.
         let columns: [(name: String, type: String)] = [
-            ("id", "TEXT"), ("n", "BIGINT"), ("first_seen", "BIGINT"), ("last_seen", "BIGINT"), ("reg", "BOOLEAN"),
+            ("g", "TEXT"), ("id", "TEXT"), ("n", "BIGINT"), ("first_seen", "BIGINT"), ("last_seen", "BIGINT"), ("reg", "BOOLEAN"),
             ("contact", "BOOLEAN"), ("name", "TEXT"), ("gender", "TEXT"), ("birthday", "TEXT"), ("region", "TEXT"),
             ("city", "TEXT"), ("source_channel", "TEXT"), ("home_store", "TEXT"), ("guide", "TEXT"),
             ("joined_at", "BIGINT"), ("consent", "TEXT"), ("attributes", "TEXT"), ("traits", "TEXT"), ("at", "BIGINT"),
@@ -187,7 +223,7 @@ struct IngestProgram: SQLProgram {
                 member, delta in
                 let profile = delta.profile
                 return [
-                    .text(member.rawValue), .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
+                    g, .text(member.rawValue), .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
                     .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
                     .optional(profile.name), .optional(profile.gender), .optional(profile.birthday), .optional(profile.region),
                     .optional(profile.city), .optional(profile.sourceChannel), .optional(profile.homeStoreCode),
@@ -196,7 +232,7 @@ struct IngestProgram: SQLProgram {
                     .text(JSONValue.object(profile.attributes).jsonText), .text(JSONValue.object(profile.traits).jsonText), now,
                 ]
             }
-            let table = SQLBuilder.derivedTable(columns: columns, rows: rows)
+            let table = SQLBuilder.derivedTable(columns: columns, rows: rows, dialect: dialect)
             let optional = ["name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at"]
             let assignments = [
                 "event_count = members.event_count + u.n",
@@ -212,9 +248,10 @@ struct IngestProgram: SQLProgram {
                 + ["consent", "attributes", "traits"].map(patch) + ["updated_at = u.at"]
             statements.append(
                 SQLStatement(
-                    "UPDATE members SET \(assignments.joined(separator: ", ")) FROM (\(table.sql)) AS u "
-                        + "WHERE members.group_id = ? AND members.id = u.id",
-                    table.arguments + [g]))
+                    "UPDATE members SET \(assignments.joined(separator: ", ")) FROM (\(table.sql)) AS "
+                        + SQLBuilder.derivedAlias(columns, dialect: dialect) + " "
+                        + "WHERE members.group_id = u.g AND members.id = u.id",
+                    table.arguments))
         }
         for (member, delta) in deltas {
             for (channel, seen) in delta.channelLastSeen.sorted(by: { $0.key < $1.key }) {

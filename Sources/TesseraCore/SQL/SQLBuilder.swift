@@ -28,13 +28,31 @@ enum SQLBuilder {
         Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
-    /// A derived table `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …` usable in `UPDATE … FROM`
-    /// on both databases (SQLite cannot name the columns of a `VALUES` list).
-    static func derivedTable(columns: [(name: String, type: String)], rows: [[SQLValue]]) -> SQLStatement {
-        let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
-        let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
-        let sql = (["SELECT " + first] + Array(repeating: "SELECT " + rest, count: max(0, rows.count - 1)))
-            .joined(separator: " UNION ALL ")
-        return SQLStatement(sql, rows.flatMap { $0 })
+    /// A derived table of typed rows usable in `UPDATE … FROM (…) AS u` on both databases.
+    ///
+    /// PostgreSQL gets `VALUES (…), (…) AS u(columns)` (cheap to plan; a long `UNION ALL` took 30 ms to
+    /// plan per batch); SQLite, which cannot name the columns of a `VALUES` list, gets
+    /// `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …`.
+    static func derivedTable(columns: [(name: String, type: String)], rows: [[SQLValue]], dialect: SQLDialect)
+        -> SQLStatement
+    {
+        switch dialect {
+        case .postgres:
+            let typed = "(" + columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ") + ")"
+            let plain = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+            let sql = "VALUES " + ([typed] + Array(repeating: plain, count: max(0, rows.count - 1))).joined(separator: ", ")
+            return SQLStatement(sql, rows.flatMap { $0 })
+        case .sqlite:
+            let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
+            let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
+            let sql = (["SELECT " + first] + Array(repeating: "SELECT " + rest, count: max(0, rows.count - 1)))
+                .joined(separator: " UNION ALL ")
+            return SQLStatement(sql, rows.flatMap { $0 })
+        }
+    }
+
+    /// The alias list that names a ``derivedTable(columns:rows:dialect:)`` on PostgreSQL.
+    static func derivedAlias(_ columns: [(name: String, type: String)], dialect: SQLDialect) -> String {
+        dialect == .postgres ? "u(" + columns.map(\.name).joined(separator: ", ") + ")" : "u"
     }
 }

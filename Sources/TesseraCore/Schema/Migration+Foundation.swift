@@ -23,7 +23,6 @@ extension Migration {
             "CREATE INDEX member_identifiers_member ON member_identifiers (group_id, member_id)",
             "CREATE INDEX events_member_time ON events (group_id, member_id, occurred_at)",
             "CREATE INDEX orders_member_time ON orders (group_id, member_id, placed_at)",
-            "CREATE INDEX members_kind ON members (group_id, kind)",
             "CREATE INDEX merge_candidates_status ON merge_candidates (group_id, status, created_at)",
         ],
         postgres: [
@@ -44,7 +43,6 @@ extension Migration {
             "CREATE INDEX member_identifiers_member ON member_identifiers (group_id, member_id)",
             "CREATE INDEX events_member_time ON events (group_id, member_id, occurred_at)",
             "CREATE INDEX orders_member_time ON orders (group_id, member_id, placed_at)",
-            "CREATE INDEX members_kind ON members (group_id, kind)",
             "CREATE INDEX merge_candidates_status ON merge_candidates (group_id, status, created_at)",
         ]
     )

@@ -41,7 +41,11 @@ public struct MigrationProgram: SQLProgram {
                         "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)",
                         [.text(migration.id), .int(Timestamp.micros(at))])]
             }
-            return .execute(statements)
+            // ANALYZE right after creating tables: a table with statistics (even of zero rows) is
+            // estimated from its current size as it grows, while a never-analysed one is taken to
+            // be tiny, and key lookups get planned as scans of the whole group until autovacuum runs.
+            let analyze = dialect == .postgres && !pending.isEmpty ? [SQLStatement("ANALYZE", [])] : []
+            return .execute(statements + analyze)
         default:
             return .done(pending.map(\.id))
         }

@@ -149,6 +149,6 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses JSON text stored by ``jsonText`` (or any JSON document).
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONParser.parse(Array(text.utf8))
     }
 }

@@ -24,9 +24,9 @@ enum RequestBody {
             }
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw Problem.invalid(path: "$", reason: "the body is not valid JSON")
+            return try buffer.withUnsafeReadableBytes { raw in try JSONParser.parse(raw) }
+        } catch let error as JSONParser.Error {
+            throw Problem.invalid(path: "$", reason: error.description)
         }
     }
 }
