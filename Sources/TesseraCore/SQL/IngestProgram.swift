@@ -176,7 +176,7 @@ struct IngestProgram: SQLProgram {
             into: "events",
             columns: ["group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
                       "channel", "occurred_at", "received_at", "properties"],
-            placeholders: Array(repeating: "?", count: 11) + ["?::jsonb"],
+            placeholders: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
             rows: plan.events.map { event in
                 let member = SQLValue.optional(event.member?.rawValue)
                 return [g, .text(event.id.rawValue), .text(event.idempotencyKey), member, member,
@@ -218,9 +218,8 @@ struct IngestProgram: SQLProgram {
         var statements: [SQLStatement] = []
         var channelRows: [[SQLValue]] = []
         var brandRows: [[SQLValue]] = []
-        for chunk in stride(from: 0, to: deltas.count, by: SQLBuilder.rowsPerStatement / 2) {
-            let rows: [[SQLValue]] = deltas[chunk..<min(chunk + SQLBuilder.rowsPerStatement / 2, deltas.count)].map {
-                member, delta in
+        for chunk in SQLBuilder.chunks(deltas, largest: 128) {
+            let rows: [[SQLValue]] = chunk.map { member, delta in
                 let profile = delta.profile
                 return [
                     g, .text(member.rawValue), .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),

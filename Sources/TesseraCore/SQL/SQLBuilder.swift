@@ -9,12 +9,26 @@ enum SQLBuilder {
         into table: String, columns: [String], placeholders: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
     ) -> [SQLStatement] {
         let tuple = "(" + (placeholders ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
-        return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
-            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+        return chunks(rows).map { chunk in
             let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + (suffix.isEmpty ? "" : " " + suffix)
             return SQLStatement(sql, chunk.flatMap { $0 })
         }
+    }
+
+    /// Splits rows into chunks whose sizes are powers of two (150 → 128, 16, 4, 2), so a few
+    /// statement texts repeat and stay in the prepared-statement cache instead of being compiled
+    /// afresh for every batch size.
+    static func chunks<Row>(_ rows: [Row], largest: Int = 256) -> [ArraySlice<Row>] {
+        var result: [ArraySlice<Row>] = []
+        var start = 0
+        while start < rows.count {
+            var size = largest
+            while size > rows.count - start { size /= 2 }
+            result.append(rows[start..<start + size])
+            start += size
+        }
+        return result
     }
 
     /// `(?, ?), (?, ?)` for a row-value `IN (VALUES …)` list.
