@@ -17,17 +17,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let parsedScopes = try Scope.parseList(scopes)
             let store = try await database.openStore()
-            let groups = try await store.groupIDs()
-            let groupID: GroupID
-            if let group { groupID = GroupID(group) } else {
-                guard groups.count == 1, let only = groups.first else {
-                    throw ValidationError(groups.isEmpty ? "run `tessera init` first" : "several groups exist: pass --group")
-                }
-                groupID = only
-            }
-            guard let brandRecord = try await store.brands(group: groupID).first(where: { $0.code == brand }) else {
-                throw ValidationError("no brand with code '\(brand)' in group \(groupID)")
-            }
+            let (groupID, brandRecord) = try await BrandSelection.resolve(store: store, group: group, brandCode: brand)
             let made = try await KeyService(store: store).create(
                 group: groupID, brand: brandRecord.id, name: name, scopes: parsedScopes,
                 kind: parsedScopes == [.ingest] ? "twk" : "tsk")

@@ -1,14 +1,19 @@
-import Foundation
-import TesseraCore
-import TesseraDomain
+public import Foundation
+public import TesseraCore
+public import TesseraDomain
 
 /// Maps the native API's JSON (`/api/v1/events`, `/members`, `/orders`) onto ``IngestMessage``s.
 /// Amounts in the native API are integer minor units (`paidMinor: 19900` is ¥199.00).
-struct NativeMapper {
-    let brand: BrandID
-    let receivedAt: Date
+public struct NativeMapper: Sendable {
+    public let brand: BrandID
+    public let receivedAt: Date
 
-    func event(_ value: JSONValue, path: String) -> Result<IngestMessage, FieldErrorList> {
+    public init(brand: BrandID, receivedAt: Date) {
+        self.brand = brand
+        self.receivedAt = receivedAt
+    }
+
+    public func event(_ value: JSONValue, path: String) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: path)
             let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
@@ -24,7 +29,7 @@ struct NativeMapper {
         }
     }
 
-    func member(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
+    public func member(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: "$")
             let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
@@ -43,7 +48,7 @@ struct NativeMapper {
         }
     }
 
-    func order(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
+    public func order(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: "$")
             let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
