@@ -28,6 +28,8 @@ public struct TesseraServer: Sendable {
         self.registry = registry
     }
 
+    var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys) }
+
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
         router.add(middleware: ProblemMiddleware())
@@ -56,6 +58,13 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/merge-candidates"): return candidates
         case ("post", "/api/v1/orders"): return upsertOrder
         case ("get", "/api/v1/openapi.json"): return { _, _ in try OpenAPIDocument.response() }
+        case ("get", "/api/v1/brands"): return tenancy.listBrands
+        case ("post", "/api/v1/brands"): return tenancy.createBrand
+        case ("get", "/api/v1/stores"): return tenancy.listStores
+        case ("post", "/api/v1/stores"): return tenancy.createStore
+        case ("get", "/api/v1/staff"): return tenancy.listStaff
+        case ("post", "/api/v1/staff"): return tenancy.createStaff
+        case ("post", "/api/v1/keys"): return tenancy.createKey
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
         case ("get", "/healthz"): return health
         case ("get", "/metrics"): return metrics

@@ -43,3 +43,35 @@ public struct Brand: Sendable, Hashable, Codable {
         self.name = name
     }
 }
+
+/// A store (门店) of a brand.
+public struct StoreRecord: Sendable, Hashable, Codable {
+    public var id: StoreID
+    public var brandID: BrandID
+    public var code: String
+    public var name: String
+    public var city: String?
+    public init(id: StoreID, brandID: BrandID, code: String, name: String, city: String?) {
+        self.id = id
+        self.brandID = brandID
+        self.code = code
+        self.name = name
+        self.city = city
+    }
+}
+
+/// A member of staff, typically a store guide (导购).
+public struct StaffRecord: Sendable, Hashable, Codable {
+    public var id: StaffID
+    public var storeID: StoreID?
+    public var code: String
+    public var name: String
+    public var role: String
+    public init(id: StaffID, storeID: StoreID?, code: String, name: String, role: String) {
+        self.id = id
+        self.storeID = storeID
+        self.code = code
+        self.name = name
+        self.role = role
+    }
+}

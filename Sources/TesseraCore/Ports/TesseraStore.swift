@@ -19,6 +19,8 @@ public protocol TenancyStore: Sendable {
         async throws
     func createStaff(group: GroupID, id: StaffID, store: StoreID?, code: String, name: String, role: String, at: Date)
         async throws
+    func stores(group: GroupID) async throws -> [StoreRecord]
+    func staff(group: GroupID) async throws -> [StaffRecord]
     func insertAPIKey(_ key: APIKeyRecord) async throws
     /// The key with this public prefix, in any group (the prefix is globally unique).
     func apiKey(prefix: String) async throws -> APIKeyRecord?

@@ -107,6 +107,28 @@ public struct SQLTesseraStore: TesseraStore {
         ])
     }
 
+    public func stores(group: GroupID) async throws -> [StoreRecord] {
+        try await query("SELECT id, brand_id, code, name, city FROM stores WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]) {
+            rows in
+            rows.map {
+                StoreRecord(
+                    id: StoreID($0.text(0) ?? ""), brandID: BrandID($0.text(1) ?? ""), code: $0.text(2) ?? "",
+                    name: $0.text(3) ?? "", city: $0.text(4))
+            }
+        }
+    }
+
+    public func staff(group: GroupID) async throws -> [StaffRecord] {
+        try await query("SELECT id, store_id, code, name, role FROM staff WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]) {
+            rows in
+            rows.map {
+                StaffRecord(
+                    id: StaffID($0.text(0) ?? ""), storeID: $0.text(1).map { StoreID($0) }, code: $0.text(2) ?? "",
+                    name: $0.text(3) ?? "", role: $0.text(4) ?? "")
+            }
+        }
+    }
+
     public func insertAPIKey(_ key: APIKeyRecord) async throws {
         try await execute([
             SQLStatement(

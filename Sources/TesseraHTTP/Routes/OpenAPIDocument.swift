@@ -65,6 +65,19 @@ public enum OpenAPIDocument {
             "/v1/identify": ["post": segment("identify")], "/v1/track": ["post": segment("track")],
             "/v1/page": ["post": segment("page")], "/v1/screen": ["post": segment("screen")],
             "/v1/group": ["post": segment("group")], "/v1/alias": ["post": segment("alias")],
+            "/api/v1/brands": [
+                "get": operation("Brands of the caller's group", scope: "read", responses: ["200": "Brands"]),
+                "post": operation("Create a brand", scope: "admin", body: "Brand", responses: ["201": "The brand"]),
+            ],
+            "/api/v1/stores": [
+                "get": operation("Stores of the caller's group", scope: "read", responses: ["200": "Stores"]),
+                "post": operation("Create a store of a brand", scope: "admin", body: "Store", responses: ["201": "The store"]),
+            ],
+            "/api/v1/staff": [
+                "get": operation("Staff and guides of the caller's group", scope: "read", responses: ["200": "Staff"]),
+                "post": operation("Create a member of staff", scope: "admin", body: "Staff", responses: ["201": "The staff record"]),
+            ],
+            "/api/v1/keys": ["post": operation("Create an API key for a brand (shown once)", scope: "admin", body: "KeyRequest", responses: ["201": "The new key"])],
             "/healthz": ["get": operation("Liveness and database check", scope: nil, responses: ["200": "Healthy"])],
             "/metrics": ["get": operation("Prometheus metrics", scope: nil, responses: ["200": "Metrics text"])],
         ]
@@ -93,6 +106,10 @@ public enum OpenAPIDocument {
                 "EventBatch": schema(["events"], ["events": "object[]"]),
                 "MemberUpsert": schema(["identifiers"], ["identifiers": "string[]", "idempotencyKey": "string", "registered": "boolean", "name": "string", "gender": "string", "birthday": "string", "region": "string", "city": "string", "sourceChannel": "string", "homeStore": "string", "guide": "string", "joinedAt": "string", "consent": "object", "attributes": "object", "traits": "object", "channel": "string"]),
                 "Order": schema(["orderId", "status"], ["orderId": "string", "identifiers": "string[]", "status": "string", "currency": "string", "totalMinor": "integer", "discountMinor": "integer", "paidMinor": "integer", "refundedMinor": "integer", "couponCode": "string", "channel": "string", "store": "string", "guide": "string", "occurredAt": "string", "items": "object[]"]),
+                "Brand": schema(["code", "name"], ["code": "string", "name": "string"]),
+                "Store": schema(["code", "name"], ["code": "string", "name": "string", "city": "string", "brand": "string"]),
+                "Staff": schema(["code", "name"], ["code": "string", "name": "string", "role": "string", "store": "string"]),
+                "KeyRequest": schema(["scopes"], ["scopes": "string[]", "name": "string", "brand": "string"]),
                 "MergeRequest": schema(["mergedMemberId"], ["mergedMemberId": "string", "reason": "string"]),
                 "SegmentMessage": schema([], ["type": "string", "messageId": "string", "userId": "string", "anonymousId": "string", "timestamp": "string", "event": "string", "name": "string", "properties": "object", "traits": "object", "context": "object", "previousId": "string", "groupId": "string"]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),

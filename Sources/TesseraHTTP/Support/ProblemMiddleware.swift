@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import TesseraDomain
 
 /// Turns every error into an RFC 9457 problem response, including Hummingbird's own 404/405.
 struct ProblemMiddleware: RouterMiddleware {
@@ -14,6 +15,8 @@ struct ProblemMiddleware: RouterMiddleware {
             throw Problem(error.status, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
         } catch let error as Problem {
             throw error
+        } catch let error as FieldError {
+            throw Problem.invalid(path: error.path, reason: error.reason)
         } catch {
             let problem = Problem.from(error)
             if problem.status.code >= 500 {

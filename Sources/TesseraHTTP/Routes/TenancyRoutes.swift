@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraDomain
+
+/// Brands, stores, staff and API keys of the caller's group (SPEC §1). Reads need `read`,
+/// changes need `admin`. Codes are unique per group; a duplicate is a 409.
+struct TenancyRoutes: Sendable {
+    let store: any TesseraStore
+    let keys: KeyService
+
+    func listBrands(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Page: Encodable { var brands: [Brand] }
+        return try JSONCoding.response(Page(brands: try await store.brands(group: principal.groupID)))
+    }
+
+    func createBrand(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        let brand = Brand(
+            id: BrandID(UUIDv7Generator().next()), groupID: principal.groupID, code: try Self.code(reader),
+            name: try reader.requiredString("name"))
+        try await store.createBrand(brand, at: Date())
+        return try JSONCoding.response(brand, status: .created)
+    }
+
+    func listStores(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Page: Encodable { var stores: [StoreRecord] }
+        return try JSONCoding.response(Page(stores: try await store.stores(group: principal.groupID)))
+    }
+
+    func createStore(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        let brand = try await brandID(reader, principal: principal)
+        let record = StoreRecord(
+            id: StoreID(UUIDv7Generator().next()), brandID: brand, code: try Self.code(reader),
+            name: try reader.requiredString("name"), city: try reader.string("city"))
+        try await store.createStore(
+            group: principal.groupID, id: record.id, brand: brand, code: record.code, name: record.name, city: record.city,
+            at: Date())
+        return try JSONCoding.response(record, status: .created)
+    }
+
+    func listStaff(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Page: Encodable { var staff: [StaffRecord] }
+        return try JSONCoding.response(Page(staff: try await store.staff(group: principal.groupID)))
+    }
+
+    func createStaff(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        var storeID: StoreID?
+        if let storeCode = try reader.string("store") {
+            guard let found = try await store.stores(group: principal.groupID).first(where: { $0.code == storeCode }) else {
+                throw Problem.invalid(path: "$.store", reason: "no store with code '\(storeCode)'")
+            }
+            storeID = found.id
+        }
+        let role = try reader.string("role") ?? "guide"
+        guard ["guide", "manager", "marketer", "analyst", "admin"].contains(role) else {
+            throw Problem.invalid(path: "$.role", reason: "must be guide, manager, marketer, analyst or admin")
+        }
+        let record = StaffRecord(
+            id: StaffID(UUIDv7Generator().next()), storeID: storeID, code: try Self.code(reader),
+            name: try reader.requiredString("name"), role: role)
+        try await store.createStaff(
+            group: principal.groupID, id: record.id, store: storeID, code: record.code, name: record.name, role: role,
+            at: Date())
+        return try JSONCoding.response(record, status: .created)
+    }
+
+    /// Creates a key for a brand of the caller's group; the key is in this response only.
+    func createKey(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        let brand = try await brandID(reader, principal: principal)
+        let scopes: Set<Scope>
+        do {
+            scopes = try Scope.parseList((try reader.array("scopes") ?? []).compactMap(\.stringValue).joined(separator: ","))
+        } catch {
+            throw Problem.invalid(path: "$.scopes", reason: "list one or more of ingest, read, write, admin")
+        }
+        let made = try await keys.create(
+            group: principal.groupID, brand: brand, name: try reader.string("name") ?? "api key", scopes: scopes,
+            kind: scopes == [.ingest] ? "twk" : "tsk")
+        struct Created: Encodable {
+            var id: APIKeyID
+            var key: String
+            var brandId: BrandID
+            var scopes: [String]
+        }
+        return try JSONCoding.response(
+            Created(id: made.record.id, key: made.key, brandId: brand, scopes: scopes.map(\.rawValue).sorted()), status: .created)
+    }
+
+    /// `brand` (a code) or the caller's own brand.
+    private func brandID(_ reader: FieldReader, principal: Principal) async throws -> BrandID {
+        guard let code = try reader.string("brand") else { return principal.brandID }
+        guard let brand = try await store.brands(group: principal.groupID).first(where: { $0.code == code }) else {
+            throw Problem.invalid(path: "$.brand", reason: "no brand with code '\(code)'")
+        }
+        return brand.id
+    }
+
+    private static func reader(_ request: Request, _ context: TesseraContext) async throws -> FieldReader {
+        do {
+            return try FieldReader(try await RequestBody.json(request, context: context), path: "$")
+        } catch let error as FieldError {
+            throw Problem.invalid(path: error.path, reason: error.reason)
+        }
+    }
+
+    /// A code: 1–64 letters, digits, `-` or `_`.
+    private static func code(_ reader: FieldReader) throws -> String {
+        let code = try reader.requiredString("code")
+        guard code.count <= 64, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { throw FieldError(path: reader.at("code"), reason: "use 1-64 letters, digits, - or _") }
+        return code
+    }
+}
