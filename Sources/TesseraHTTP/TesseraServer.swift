@@ -32,6 +32,7 @@ public struct TesseraServer: Sendable {
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthMiddleware(keys: keys))

@@ -14,9 +14,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Log format: text or json (default: TESSERA_LOG_FORMAT, else text).") var logFormat: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        let format = logFormat ?? ProcessInfo.processInfo.environment["TESSERA_LOG_FORMAT"] ?? "text"
+        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json") }
+        if format == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
         var logger = Logger(label: "tessera")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = PrometheusCollectorRegistry()
