@@ -34,6 +34,7 @@ venv="${TESSERA_VENV:-.venv}"
 export TESSERA_TEST_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_test"
 export TESSERA_PGBIN="$PGBIN"
 export TESSERA_E2E_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_e2e"
-swift build
+swift format lint --strict --recursive Sources Package.swift
+swift build --explicit-target-dependency-import-check error
 swift test "$@"
 "$venv/bin/python" -m pytest -q Tests/e2e

@@ -37,7 +37,8 @@ public struct TesseraServer: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthMiddleware(keys: keys))
         for route in APIRoute.all {
-            let path = RouterPath(route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
+            let path = RouterPath(
+                route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
             let handler = self.handler(for: route)
             router.on(path, method: HTTPRequest.Method(route.method.uppercased()) ?? .get) { request, context in
                 try await handler(request, context)
@@ -80,7 +81,9 @@ public struct TesseraServer: Sendable {
     private func nativeEvents(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.ingest, .write)
         let body = try await RequestBody.json(request, context: context)
-        guard let events = body["events"]?.arrayValue else { throw Problem.invalid(path: "$.events", reason: "must be an array") }
+        guard let events = body["events"]?.arrayValue else {
+            throw Problem.invalid(path: "$.events", reason: "must be an array")
+        }
         try checkBatchSize(events.count, path: "$.events")
         let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
         let items = events.enumerated().map { mapper.event($1, path: "$.events[\($0)]") }
@@ -95,7 +98,9 @@ public struct TesseraServer: Sendable {
         if let impliedType {
             items = [mapper.map(body, path: "$", impliedType: impliedType)]
         } else {
-            guard let batch = body["batch"]?.arrayValue else { throw Problem.invalid(path: "$.batch", reason: "must be an array") }
+            guard let batch = body["batch"]?.arrayValue else {
+                throw Problem.invalid(path: "$.batch", reason: "must be an array")
+            }
             try checkBatchSize(batch.count, path: "$.batch")
             items = batch.enumerated().map { mapper.map($1, path: "$.batch[\($0)]") }
         }
@@ -106,7 +111,7 @@ public struct TesseraServer: Sendable {
         let principal = try context.require(.ingest, .write)
         let body = try await RequestBody.json(request, context: context)
         let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
-        let item = mapper.member(body, idempotencyKey: request.headers[.idempotencyKey])
+        let item = mapper.member(body, idempotencyKey: request.idempotencyKey)
         return try await single(item, principal: principal)
     }
 
@@ -114,7 +119,7 @@ public struct TesseraServer: Sendable {
         let principal = try context.require(.ingest, .write)
         let body = try await RequestBody.json(request, context: context)
         let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
-        let item = mapper.order(body, idempotencyKey: request.headers[.idempotencyKey])
+        let item = mapper.order(body, idempotencyKey: request.idempotencyKey)
         return try await single(item, principal: principal)
     }
 
@@ -133,7 +138,8 @@ public struct TesseraServer: Sendable {
         }
         let outcome = result.results.first
         let member = try await outcome?.memberID.asyncMap { try await store.member(group: principal.groupID, id: $0) }
-        return try JSONCoding.response(Answer(status: outcome?.status ?? "duplicate", memberId: outcome?.memberID, member: member ?? nil))
+        return try JSONCoding.response(
+            Answer(status: outcome?.status ?? "duplicate", memberId: outcome?.memberID, member: member ?? nil))
     }
 
     private func checkBatchSize(_ count: Int, path: String) throws {
@@ -141,7 +147,9 @@ public struct TesseraServer: Sendable {
             throw Problem(
                 .contentTooLarge, title: "Batch too large",
                 detail: "a batch holds at most \(Self.maximumBatch) messages; split it",
-                errors: [Problem.FieldProblem(index: nil, path: path, reason: "more than \(Self.maximumBatch) messages")])
+                errors: [
+                    Problem.FieldProblem(index: nil, path: path, reason: "more than \(Self.maximumBatch) messages")
+                ])
         }
         guard count > 0 else { throw Problem.invalid(path: path, reason: "must not be empty") }
     }
@@ -217,7 +225,9 @@ public struct TesseraServer: Sendable {
         }
         struct Page: Encodable { var candidates: [MergeCandidate] }
         return try JSONCoding.response(
-            Page(candidates: try await store.mergeCandidates(group: principal.groupID, status: status, limit: try Self.limit(request))))
+            Page(
+                candidates: try await store.mergeCandidates(
+                    group: principal.groupID, status: status, limit: try Self.limit(request))))
     }
 
     private func merge(_ request: Request, _ context: TesseraContext) async throws -> Response {
@@ -257,12 +267,16 @@ public struct TesseraServer: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 }
 
-extension HTTPField.Name {
-    static let idempotencyKey = Self("Idempotency-Key")!
+extension Request {
+    /// The `Idempotency-Key` header, if sent.
+    var idempotencyKey: String? {
+        headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+    }
 }
 
 extension Optional {

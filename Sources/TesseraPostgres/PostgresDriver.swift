@@ -17,7 +17,8 @@ public final class PostgresDriver: SQLDriver {
 
     /// Connects to `postgres://user:password@host:port/database` (TLS off: loopback or a private network).
     public init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "tessera.postgres")) throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+        guard let components = URLComponents(string: url),
+            ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, let user = components.user
         else {
             throw TesseraError.invalid(

@@ -35,16 +35,21 @@ struct Bench: AsyncParsableCommand {
             guard try await store.groupIDs().isEmpty else { throw ValidationError("bench needs an empty database") }
             let credentials = try await Bootstrap(store: store).initialize()
             let bodies = BenchTraffic.batches(events: events, users: users, batch: batch, seed: seed)
-            print("database: \(url.redactingPassword)\nmachine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-                + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB\ntraffic: \(events) messages, \(users) users, "
-                + "batches of \(batch), \(clients) clients, 50% identify / 50% track")
+            print(
+                "database: \(url.redactingPassword)\nmachine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                    + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB\ntraffic: \(events) messages, \(users) users, "
+                    + "batches of \(batch), \(clients) clients, 50% identify / 50% track")
 
             let baseline = try await BenchTraffic.rawInsert(store: store, bodies: bodies)
-            print(String(format: "baseline (direct multi-row INSERT, %d rows per transaction): %.0f rows/s", batch, baseline))
+            print(
+                String(
+                    format: "baseline (direct multi-row INSERT, %d rows per transaction): %.0f rows/s", batch, baseline)
+            )
 
             let server = TesseraServer(store: store, registry: PrometheusCollectorRegistry())
             let port = Int.random(in: 20_000..<60_000)
-            let app = Application(router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            let app = Application(
+                router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
             let outcome = try await withThrowingTaskGroup(of: BenchResult?.self) { group in
                 group.addTask {
                     try await app.runService(gracefulShutdownSignals: [])
@@ -59,9 +64,17 @@ struct Bench: AsyncParsableCommand {
             }
             guard let result = outcome else { return }
             let throughput = Double(events) / result.seconds
-            print(String(format: "ingest via HTTP: %.0f events/s (%.2f s); %.1f%% of the raw-insert baseline", throughput, result.seconds, 100 * throughput / baseline))
-            print(String(format: "batch latency: p50 %.1f ms, p99 %.1f ms", result.batchP50 * 1000, result.batchP99 * 1000))
-            print(String(format: "member 360 read under load: p50 %.2f ms, p99 %.2f ms (%d reads)", result.readP50 * 1000, result.readP99 * 1000, result.reads))
+            print(
+                String(
+                    format: "ingest via HTTP: %.0f events/s (%.2f s); %.1f%% of the raw-insert baseline", throughput,
+                    result.seconds, 100 * throughput / baseline))
+            print(
+                String(
+                    format: "batch latency: p50 %.1f ms, p99 %.1f ms", result.batchP50 * 1000, result.batchP99 * 1000))
+            print(
+                String(
+                    format: "member 360 read under load: p50 %.2f ms, p99 %.2f ms (%d reads)", result.readP50 * 1000,
+                    result.readP99 * 1000, result.reads))
             print("peak RSS: \(BenchTraffic.peakRSSMegabytes()) MiB")
             try await store.close()
         }
@@ -80,7 +93,9 @@ struct BenchResult: Sendable {
 /// Deterministic Segment traffic and the drivers that send it.
 enum BenchTraffic {
     /// `[(body, rows)]`: each body a `/v1/batch` JSON document; `rows` the (key, user, kind) of its messages.
-    static func batches(events: Int, users: Int, batch: Int, seed: UInt64) -> [(body: ByteBuffer, rows: [(String, String, String)])] {
+    static func batches(events: Int, users: Int, batch: Int, seed: UInt64) -> [(
+        body: ByteBuffer, rows: [(String, String, String)]
+    )] {
         var random = SeededRandom(seed: seed)
         var result: [(ByteBuffer, [(String, String, String)])] = []
         var index = 0
@@ -91,48 +106,71 @@ enum BenchTraffic {
                 let user = Int(random.next() % UInt64(users))
                 let key = "bench-\(seed)-\(index)"
                 if random.next() % 2 == 0 {
-                    messages.append(#"{"type":"identify","messageId":"\#(key)","userId":"u\#(user)","anonymousId":"a\#(user)","timestamp":"2026-11-23T08:00:00.000000+00:00","traits":{"email":"u\#(user)@example.com","name":"User \#(user)","plan":"gold"},"context":{"library":{"name":"bench","version":"1"}}}"#)
+                    messages.append(
+                        #"{"type":"identify","messageId":"\#(key)","userId":"u\#(user)","anonymousId":"a\#(user)","timestamp":"2026-11-23T08:00:00.000000+00:00","traits":{"email":"u\#(user)@example.com","name":"User \#(user)","plan":"gold"},"context":{"library":{"name":"bench","version":"1"}}}"#
+                    )
                     rows.append((key, "u\(user)", "identify"))
                 } else {
-                    messages.append(#"{"type":"track","messageId":"\#(key)","userId":"u\#(user)","event":"Product Viewed","timestamp":"2026-11-23T08:00:00.000000+00:00","properties":{"sku":"SKU-\#(user % 500)","price":99.5,"category":"skincare"},"context":{"library":{"name":"bench","version":"1"}}}"#)
+                    messages.append(
+                        #"{"type":"track","messageId":"\#(key)","userId":"u\#(user)","event":"Product Viewed","timestamp":"2026-11-23T08:00:00.000000+00:00","properties":{"sku":"SKU-\#(user % 500)","price":99.5,"category":"skincare"},"context":{"library":{"name":"bench","version":"1"}}}"#
+                    )
                     rows.append((key, "u\(user)", "track"))
                 }
                 index += 1
             }
-            result.append((ByteBuffer(string: #"{"batch":["# + messages.joined(separator: ",") + #"],"sentAt":"2026-11-23T08:00:01+00:00"}"#), rows))
+            result.append(
+                (
+                    ByteBuffer(
+                        string: #"{"batch":["# + messages.joined(separator: ",")
+                            + #"],"sentAt":"2026-11-23T08:00:01+00:00"}"#), rows
+                ))
         }
         return result
     }
 
     /// The minimal direct SQL loop: the same event rows, one multi-row INSERT per batch, one transaction each.
-    static func rawInsert(store: SQLTesseraStore, bodies: [(body: ByteBuffer, rows: [(String, String, String)])]) async throws -> Double {
+    static func rawInsert(store: SQLTesseraStore, bodies: [(body: ByteBuffer, rows: [(String, String, String)])])
+        async throws -> Double
+    {
         try await store.driver.run(
-            ExecuteProgram([SQLStatement(
-                "CREATE TABLE bench_raw_events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, kind TEXT NOT NULL, occurred_at BIGINT NOT NULL, properties TEXT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))", [])]),
+            ExecuteProgram([
+                SQLStatement(
+                    "CREATE TABLE bench_raw_events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, kind TEXT NOT NULL, occurred_at BIGINT NOT NULL, properties TEXT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))",
+                    [])
+            ]),
             writes: true)
         let start = ContinuousClock.now
         var rows = 0
         for (_, batch) in bodies {
             let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
             let arguments = batch.flatMap { key, user, kind -> [SQLValue] in
-                [.text("g"), .text(key), .text(key), .text(user), .text(kind), .int(1_700_000_000_000_000), .text(#"{"sku":"SKU-1"}"#)]
+                [
+                    .text("g"), .text(key), .text(key), .text(user), .text(kind), .int(1_700_000_000_000_000),
+                    .text(#"{"sku":"SKU-1"}"#),
+                ]
             }
             try await store.driver.run(
-                ExecuteProgram([SQLStatement(
-                    "INSERT INTO bench_raw_events (group_id, id, idempotency_key, member_id, kind, occurred_at, properties) VALUES \(values)",
-                    arguments)]), writes: true)
+                ExecuteProgram([
+                    SQLStatement(
+                        "INSERT INTO bench_raw_events (group_id, id, idempotency_key, member_id, kind, occurred_at, properties) VALUES \(values)",
+                        arguments)
+                ]), writes: true)
             rows += batch.count
         }
         return Double(rows) / seconds(since: start)
     }
 
-    static func drive(port: Int, writeKey: String, adminKey: String, bodies: [(body: ByteBuffer, rows: [(String, String, String)])], clients: Int, users: Int, readLoad withReads: Bool) async throws -> BenchResult {
+    static func drive(
+        port: Int, writeKey: String, adminKey: String, bodies: [(body: ByteBuffer, rows: [(String, String, String)])],
+        clients: Int, users: Int, readLoad withReads: Bool
+    ) async throws -> BenchResult {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let basic = "Basic " + Data("\(writeKey):".utf8).base64EncodedString()
         let next = Counter()
         let start = ContinuousClock.now
         let done = StopFlag()
-        async let reads = withReads ? readLoad(client: client, port: port, adminKey: adminKey, users: users, until: done) : []
+        async let reads =
+            withReads ? readLoad(client: client, port: port, adminKey: adminKey, users: users, until: done) : []
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<clients {
                 group.addTask {
@@ -146,7 +184,9 @@ enum BenchTraffic {
                         let sent = ContinuousClock.now
                         let response = try await client.execute(request, timeout: .seconds(60))
                         _ = try await response.body.collect(upTo: 10 * 1024 * 1024)
-                        guard response.status == .ok else { throw ValidationError("batch \(index) answered \(response.status)") }
+                        guard response.status == .ok else {
+                            throw ValidationError("batch \(index) answered \(response.status)")
+                        }
                         latencies.append(seconds(since: sent))
                     }
                     return latencies
@@ -160,11 +200,14 @@ enum BenchTraffic {
         try await client.shutdown()
         return BenchResult(
             seconds: elapsed, batchP50: percentile(latencies, 0.5), batchP99: percentile(latencies, 0.99),
-            readP50: percentile(readLatencies, 0.5), readP99: percentile(readLatencies, 0.99), reads: readLatencies.count)
+            readP50: percentile(readLatencies, 0.5), readP99: percentile(readLatencies, 0.99),
+            reads: readLatencies.count)
     }
 
     /// One client reading member 360 views by identifier while the writers run.
-    static func readLoad(client: HTTPClient, port: Int, adminKey: String, users: Int, until done: StopFlag) async throws -> [Double] {
+    static func readLoad(client: HTTPClient, port: Int, adminKey: String, users: Int, until done: StopFlag) async throws
+        -> [Double]
+    {
         var latencies: [Double] = []
         var random = SeededRandom(seed: 7)
         while !done.isSet {

@@ -11,7 +11,8 @@ enum BrandSelection {
         } else {
             let groups = try await store.groupIDs()
             guard groups.count == 1, let only = groups.first else {
-                throw ValidationError(groups.isEmpty ? "run `tessera init` first" : "several groups exist: pass --group")
+                throw ValidationError(
+                    groups.isEmpty ? "run `tessera init` first" : "several groups exist: pass --group")
             }
             groupID = only
         }

@@ -9,7 +9,10 @@ import TesseraSQLite
 struct DatabaseOptions: ParsableArguments {
     static let defaultURL = "sqlite://./.tessera/tessera.sqlite"
 
-    @Option(help: "sqlite:///path/file.sqlite or postgres://user:pass@host:port/db (default: TESSERA_DATABASE_URL, else \(defaultURL))")
+    @Option(
+        help:
+            "sqlite:///path/file.sqlite or postgres://user:pass@host:port/db (default: TESSERA_DATABASE_URL, else \(defaultURL))"
+    )
     var database: String?
 
     var url: String { database ?? ProcessInfo.processInfo.environment["TESSERA_DATABASE_URL"] ?? Self.defaultURL }
@@ -24,12 +27,15 @@ struct DatabaseOptions: ParsableArguments {
     static func driver(for url: String) throws -> any SQLDriver {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
-            guard !path.isEmpty else { throw ValidationError("sqlite URL needs a path: sqlite:///var/lib/tessera.sqlite") }
+            guard !path.isEmpty else {
+                throw ValidationError("sqlite URL needs a path: sqlite:///var/lib/tessera.sqlite")
+            }
             return try SQLiteDriver(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             return try PostgresDriver(url: url)
         }
-        throw ValidationError("unsupported database URL '\(url)': use sqlite:///path or postgres://user:pass@host:port/db")
+        throw ValidationError(
+            "unsupported database URL '\(url)': use sqlite:///path or postgres://user:pass@host:port/db")
     }
 }

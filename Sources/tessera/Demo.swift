@@ -35,19 +35,23 @@ struct Demo: AsyncParsableCommand {
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        print("demo brand '\(brand.code)': \(members) people, \(totals.messages) messages (\(totals.accepted) new, \(totals.duplicates) already loaded)")
+        print(
+            "demo brand '\(brand.code)': \(members) people, \(totals.messages) messages (\(totals.accepted) new, \(totals.duplicates) already loaded)"
+        )
         try await store.close()
     }
 
     private func demoBrand(store: SQLTesseraStore, group: GroupID) async throws -> Brand {
         if let existing = try await store.brands(group: group).first(where: { $0.code == "demo" }) { return existing }
-        let brand = Brand(id: BrandID(UUIDv7Generator().next()), groupID: group, code: "demo", name: "Lumière Beauty (demo)")
+        let brand = Brand(
+            id: BrandID(UUIDv7Generator().next()), groupID: group, code: "demo", name: "Lumière Beauty (demo)")
         let now = Date()
         try await store.createBrand(brand, at: now)
         for (index, city) in DemoGenerator.cities.enumerated() {
             let storeID = StoreID(UUIDv7Generator().next())
             try await store.createStore(
-                group: group, id: storeID, brand: brand.id, code: "S\(index + 1)", name: "Lumière \(city)", city: city, at: now)
+                group: group, id: storeID, brand: brand.id, code: "S\(index + 1)", name: "Lumière \(city)", city: city,
+                at: now)
             for guide in 1...2 {
                 try await store.createStaff(
                     group: group, id: StaffID(UUIDv7Generator().next()), store: storeID, code: "G\(index + 1)-\(guide)",
@@ -62,7 +66,9 @@ struct Demo: AsyncParsableCommand {
 struct DemoGenerator {
     static let cities = ["Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Hangzhou", "Chengdu", "Wuhan", "Nanjing"]
     static let surnames = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun"]
-    static let givenNames = ["Fang", "Min", "Jing", "Li", "Yan", "Lei", "Na", "Qiang", "Xin", "Yu", "Ting", "Hao", "Mei", "Jun"]
+    static let givenNames = [
+        "Fang", "Min", "Jing", "Li", "Yan", "Lei", "Na", "Qiang", "Xin", "Yu", "Ting", "Hao", "Mei", "Jun",
+    ]
     static let catalogue: [(sku: String, name: String, category: String, price: Int64)] = [
         ("SK-101", "Hydrating serum", "skincare", 38_900), ("SK-102", "Night cream", "skincare", 45_900),
         ("SK-103", "Cleansing foam", "skincare", 12_900), ("MU-201", "Lipstick", "makeup", 25_900),
@@ -115,22 +121,30 @@ struct DemoGenerator {
         if registered {
             let profile = ProfilePatch(
                 name: pick(Self.surnames) + " " + pick(Self.givenNames), gender: chance(78) ? "female" : "male",
-                birthday: String(format: "%04d-%02d-%02d", 1965 + Int(random.next() % 40), 1 + Int(random.next() % 12), 1 + Int(random.next() % 28)),
+                birthday: String(
+                    format: "%04d-%02d-%02d", 1965 + Int(random.next() % 40), 1 + Int(random.next() % 12),
+                    1 + Int(random.next() % 28)),
                 region: nil, city: Self.cities[cityIndex], sourceChannel: channel, homeStoreCode: "S\(cityIndex + 1)",
                 guideCode: "G\(cityIndex + 1)-\(1 + random.next() % 2)", joinedAt: joined,
-                consent: ["sms": chance(70), "email": chance(40), "wechat": channel == "wechat" || channel == "miniprogram"])
+                consent: [
+                    "sms": chance(70), "email": chance(40), "wechat": channel == "wechat" || channel == "miniprogram",
+                ])
             messages.append(
                 IngestMessage(
-                    idempotencyKey: key(0), kind: .member, identifiers: parsed, registers: true, channel: channel, brandID: brand,
+                    idempotencyKey: key(0), kind: .member, identifiers: parsed, registers: true, channel: channel,
+                    brandID: brand,
                     occurredAt: joined, profile: profile))
         }
-        let behaviour = ["Product Viewed", "Product Viewed", "Article Read", "Product Added", "Menu Clicked", "Store Visited"]
+        let behaviour = [
+            "Product Viewed", "Product Viewed", "Article Read", "Product Added", "Menu Clicked", "Store Visited",
+        ]
         for n in 1...(3 + Int(random.next() % 15)) {
             clock = min(clock + Double(random.next() % 2_000_000), 58_000_000)
             let product = pick(Self.catalogue)
             messages.append(
                 IngestMessage(
-                    idempotencyKey: key(n), kind: .track, identifiers: parsed, registers: registered, name: pick(behaviour),
+                    idempotencyKey: key(n), kind: .track, identifiers: parsed, registers: registered,
+                    name: pick(behaviour),
                     channel: channel, brandID: brand, occurredAt: Self.origin.addingTimeInterval(clock),
                     properties: .object(["sku": .string(product.sku), "category": .string(product.category)])))
         }
@@ -140,19 +154,24 @@ struct DemoGenerator {
             var items: [OrderItem] = []
             for _ in 0...Int(random.next() % 3) {
                 let product = pick(Self.catalogue)
-                items.append(OrderItem(sku: product.sku, name: product.name, category: product.category, brand: "Lumière", quantity: 1 + Int(random.next() % 2), unitPriceMinor: product.price))
+                items.append(
+                    OrderItem(
+                        sku: product.sku, name: product.name, category: product.category, brand: "Lumière",
+                        quantity: 1 + Int(random.next() % 2), unitPriceMinor: product.price))
             }
             let total = items.reduce(Int64(0)) { $0 + $1.unitPriceMinor * Int64($1.quantity) }
             let discount = chance(30) ? total / 10 : 0
             let orderChannel = channel == "web" ? "miniprogram" : channel
             let at = Self.origin.addingTimeInterval(clock)
             let order = OrderInput(
-                externalID: "D\(seed)-\(index)-\(n)", channel: orderChannel, storeCode: orderChannel == "pos" ? "S\(cityIndex + 1)" : nil,
+                externalID: "D\(seed)-\(index)-\(n)", channel: orderChannel,
+                storeCode: orderChannel == "pos" ? "S\(cityIndex + 1)" : nil,
                 status: .paid, currency: "CNY", totalMinor: total, discountMinor: discount, paidMinor: total - discount,
                 couponCode: discount > 0 ? "WELCOME10" : nil, items: items, occurredAt: at)
             messages.append(
                 IngestMessage(
-                    idempotencyKey: key(100 + n), kind: .order, identifiers: parsed, channel: orderChannel, brandID: brand,
+                    idempotencyKey: key(100 + n), kind: .order, identifiers: parsed, channel: orderChannel,
+                    brandID: brand,
                     occurredAt: at, properties: .object(["orderId": .string(order.externalID)]), order: order))
             if chance(8) {
                 var refund = order
@@ -160,8 +179,10 @@ struct DemoGenerator {
                 refund.occurredAt = at.addingTimeInterval(86_400 * 3)
                 messages.append(
                     IngestMessage(
-                        idempotencyKey: key(200 + n), kind: .order, identifiers: parsed, channel: orderChannel, brandID: brand,
-                        occurredAt: refund.occurredAt, properties: .object(["orderId": .string(order.externalID)]), order: refund))
+                        idempotencyKey: key(200 + n), kind: .order, identifiers: parsed, channel: orderChannel,
+                        brandID: brand,
+                        occurredAt: refund.occurredAt, properties: .object(["orderId": .string(order.externalID)]),
+                        order: refund))
             }
         }
         return messages

@@ -144,9 +144,10 @@ final class CSVRows {
                 object["properties"] = parsed
             } else if let name = Self.renamed[column] {
                 object[name] = .string(value)
-            } else if ["name", "gender", "birthday", "region", "city", "guide", "channel", "status", "currency", "store"]
-                .contains(column)
-            {
+            } else if [
+                "name", "gender", "birthday", "region", "city", "guide", "channel", "status", "currency", "store",
+            ]
+            .contains(column) {
                 object[column] = .string(value)
             } else {
                 traits[column] = .string(value)
@@ -203,7 +204,8 @@ final class ImportProgress {
         if isTerminal {
             let total = counts.accepted + counts.duplicates + counts.rejected
             let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.001
-            FileHandle.standardError.write(Data(String(format: "\r%@: %d records, %.0f/s   ", file, total, Double(total) / elapsed).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "\r%@: %d records, %.0f/s   ", file, total, Double(total) / elapsed).utf8))
         }
     }
 

@@ -23,14 +23,15 @@ struct Init: AsyncParsableCommand {
     static func show(_ credentials: Bootstrap.Credentials) {
         // Written straight to the file descriptor: a buffered print would not reach a log file
         // while the server keeps running.
-        FileHandle.standardOutput.write(Data(
-            """
-            Tessera initialised. These keys are shown once; store them now.
-              group:            \(credentials.groupID)
-              brand:            \(credentials.brandID)
-              admin API key:    \(credentials.adminKey)      (Authorization: Bearer …)
-              Segment write key: \(credentials.writeKey)     (HTTP Basic user name on /v1/*)
+        FileHandle.standardOutput.write(
+            Data(
+                """
+                Tessera initialised. These keys are shown once; store them now.
+                  group:            \(credentials.groupID)
+                  brand:            \(credentials.brandID)
+                  admin API key:    \(credentials.adminKey)      (Authorization: Bearer …)
+                  Segment write key: \(credentials.writeKey)     (HTTP Basic user name on /v1/*)
 
-            """.utf8))
+                """.utf8))
     }
 }

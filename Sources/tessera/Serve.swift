@@ -22,7 +22,8 @@ struct Serve: AsyncParsableCommand {
         guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json") }
         if format == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
         var logger = Logger(label: "tessera")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let store = try await database.openStore()
@@ -38,7 +39,8 @@ struct Serve: AsyncParsableCommand {
             router: server.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "tessera"),
             onServerRunning: { _ in
-                startupLogger.info("tessera listening", metadata: ["address": "\(address)", "database": "\(redactedURL)"])
+                startupLogger.info(
+                    "tessera listening", metadata: ["address": "\(address)", "database": "\(redactedURL)"])
             },
             logger: logger)
         try await app.runService()

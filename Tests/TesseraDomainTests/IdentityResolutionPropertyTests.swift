@@ -18,7 +18,8 @@ struct IdentityResolutionPropertyTests {
             for member in Set(snapshot.owners.values) {
                 var counts: [IdentifierType: Int] = [:]
                 for (identifier, owner) in owners where owner == member { counts[identifier.type, default: 0] += 1 }
-                snapshot.members[member] = MemberIdentityState(id: member, registered: registered.contains(member), identifierCounts: counts)
+                snapshot.members[member] = MemberIdentityState(
+                    id: member, registered: registered.contains(member), identifierCounts: counts)
             }
             let plan = planner.plan(messages, snapshot: snapshot, knownKeys: [])
             for merge in plan.merges {
@@ -46,7 +47,8 @@ struct IdentityResolutionPropertyTests {
             if pick % 3 == 0 { identifiers.append(try! Identifier.parse("anonymous:device\(person)-\(pick % 2)")) }
             if pick % 7 == 0 { identifiers.append(try! Identifier.parse("email:p\(person)@example.com")) }
             return IngestMessage(
-                idempotencyKey: "k\(index)", kind: .track, identifiers: identifiers, registers: pick % 2 == 0, name: "x",
+                idempotencyKey: "k\(index)", kind: .track, identifiers: identifiers, registers: pick % 2 == 0,
+                name: "x",
                 channel: "web", occurredAt: .init(timeIntervalSince1970: Double(index)))
         }
     }
@@ -75,10 +77,12 @@ struct IdentityResolutionPropertyTests {
                     let identifiers = [
                         try! Identifier.parse("external:u\(pick % 6)"),
                         try! Identifier.parse("anonymous:a\(pick % 4)"),
-                        try! Identifier.parse("phone:1380000\(String(pick % 9).padding(toLength: 4, withPad: "0", startingAt: 0))"),
+                        try! Identifier.parse(
+                            "phone:1380000\(String(pick % 9).padding(toLength: 4, withPad: "0", startingAt: 0))"),
                     ].filter { _ in pick % 5 != offset }
                     return IngestMessage(
-                        idempotencyKey: "k\(chunk)-\(offset)", kind: .track, identifiers: identifiers.isEmpty ? [try! Identifier.parse("external:u0")] : identifiers,
+                        idempotencyKey: "k\(chunk)-\(offset)", kind: .track,
+                        identifiers: identifiers.isEmpty ? [try! Identifier.parse("external:u0")] : identifiers,
                         registers: pick % 3 == 0, channel: "web", occurredAt: .init(timeIntervalSince1970: 0))
                 }
                 graph.ingest(messages)
@@ -97,13 +101,31 @@ struct IdentityResolutionPropertyTests {
     @Test func twoRegisteredMembersAreNeverMergedAutomatically() {
         var graph = Graph()
         let device = try! Identifier.parse("device:ipad")
-        graph.ingest([IngestMessage(idempotencyKey: "1", kind: .track, identifiers: [try! Identifier.parse("external:a"), device], registers: true, channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))])
-        graph.ingest([IngestMessage(idempotencyKey: "2", kind: .track, identifiers: [try! Identifier.parse("external:b")], registers: true, channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))])
+        graph.ingest([
+            IngestMessage(
+                idempotencyKey: "1", kind: .track, identifiers: [try! Identifier.parse("external:a"), device],
+                registers: true, channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))
+        ])
+        graph.ingest([
+            IngestMessage(
+                idempotencyKey: "2", kind: .track, identifiers: [try! Identifier.parse("external:b")], registers: true,
+                channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))
+        ])
         let plan = graph.planner.plan(
-            [IngestMessage(idempotencyKey: "3", kind: .track, identifiers: [try! Identifier.parse("external:b"), device], registers: true, channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))],
+            [
+                IngestMessage(
+                    idempotencyKey: "3", kind: .track, identifiers: [try! Identifier.parse("external:b"), device],
+                    registers: true, channel: "pos", occurredAt: .init(timeIntervalSince1970: 0))
+            ],
             snapshot: IdentitySnapshot(
-                owners: [device: graph.owners[device]!, try! Identifier.parse("external:b"): graph.owners[try! Identifier.parse("external:b")]!],
-                members: Dictionary(uniqueKeysWithValues: Set(graph.owners.values).map { ($0, MemberIdentityState(id: $0, registered: true, identifierCounts: [:])) })),
+                owners: [
+                    device: graph.owners[device]!,
+                    try! Identifier.parse("external:b"): graph.owners[try! Identifier.parse("external:b")]!,
+                ],
+                members: Dictionary(
+                    uniqueKeysWithValues: Set(graph.owners.values).map {
+                        ($0, MemberIdentityState(id: $0, registered: true, identifierCounts: [:]))
+                    })),
             knownKeys: [])
         #expect(plan.merges.isEmpty)
         #expect(plan.candidates.count == 1)

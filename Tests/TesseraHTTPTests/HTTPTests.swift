@@ -17,7 +17,9 @@ struct HTTPTests {
     }
 
     static func fixture() async throws -> Fixture {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-http-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tessera-http-\(UUID().uuidString).sqlite"
+        ).path
         let store = SQLTesseraStore(driver: try SQLiteDriver(path: path))
         try await store.migrate()
         let credentials = try await Bootstrap(store: store).initialize()
@@ -35,7 +37,10 @@ struct HTTPTests {
                 {"type":"track","messageId":"m2","userId":"u1","event":5},
                 {"type":"track","messageId":"m3","event":"No id"}]}
                 """
-            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: Self.basic(fixture.credentials.writeKey)], body: ByteBuffer(string: body)) { response in
+            try await client.execute(
+                uri: "/v1/batch", method: .post, headers: [.authorization: Self.basic(fixture.credentials.writeKey)],
+                body: ByteBuffer(string: body)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 let problem = try JSONValue.parse(String(buffer: response.body))
@@ -43,7 +48,10 @@ struct HTTPTests {
                 #expect(errors.map { $0["path"]?.stringValue } == ["$.batch[1].event", "$.batch[2].userId"])
                 #expect(errors.map { $0["index"] } == [.number(1), .number(2)])
             }
-            try await client.execute(uri: "/api/v1/members?identifier=phone:+8613800000000", method: .get, headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]) { response in
+            try await client.execute(
+                uri: "/api/v1/members?identifier=phone:+8613800000000", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            ) { response in
                 #expect(response.status == .ok)
                 let member = try JSONValue.parse(String(buffer: response.body))
                 #expect(member["kind"] == .string("member"))
@@ -55,29 +63,45 @@ struct HTTPTests {
         let fixture = try await Self.fixture()
         try await fixture.app.test(.router) { client in
             try await client.execute(uri: "/api/v1/members/x", method: .get) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/api/v1/members/x", method: .get, headers: [.authorization: "Bearer tsk_00000000_bad"]) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/api/v1/members/x", method: .get, headers: [.authorization: "Bearer \(fixture.credentials.writeKey)"]) { #expect($0.status == .forbidden) }
-            try await client.execute(uri: "/api/v1/members/x", method: .get, headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/api/v1/members/x", method: .get, headers: [.authorization: "Bearer tsk_00000000_bad"]
+            ) { #expect($0.status == .unauthorized) }
+            try await client.execute(
+                uri: "/api/v1/members/x", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.writeKey)"]
+            ) { #expect($0.status == .forbidden) }
+            try await client.execute(
+                uri: "/api/v1/members/x", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            ) { #expect($0.status == .notFound) }
         }
     }
 
     @Test func nativeOrderRejectsWrongTypesWithTheirPath() async throws {
         let fixture = try await Self.fixture()
         try await fixture.app.test(.router) { client in
-            let body = #"{"orderId":"o1","identifiers":["phone:13800000000"],"status":"paid","totalMinor":"lots","items":[{"sku":"a","quantity":0}]}"#
-            try await client.execute(uri: "/api/v1/orders", method: .post, headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"], body: ByteBuffer(string: body)) { response in
+            let body =
+                #"{"orderId":"o1","identifiers":["phone:13800000000"],"status":"paid","totalMinor":"lots","items":[{"sku":"a","quantity":0}]}"#
+            try await client.execute(
+                uri: "/api/v1/orders", method: .post,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"], body: ByteBuffer(string: body)
+            ) { response in
                 #expect(response.status == .badRequest)
                 let problem = try JSONValue.parse(String(buffer: response.body))
                 #expect(problem["errors"]?.arrayValue?.first?["path"] == .string("$.totalMinor"))
             }
-            try await client.execute(uri: "/api/v1/members?identifier=phone:13800000000", method: .get, headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/api/v1/members?identifier=phone:13800000000", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            ) { #expect($0.status == .notFound) }
         }
     }
 
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let document = OpenAPIDocument.document
         for route in APIRoute.all {
-            #expect(document["paths"]?[route.path]?[route.method] != nil, "\(route.method) \(route.path) is undocumented")
+            #expect(
+                document["paths"]?[route.path]?[route.method] != nil, "\(route.method) \(route.path) is undocumented")
         }
         #expect(document["openapi"] == .string("3.1.0"))
     }

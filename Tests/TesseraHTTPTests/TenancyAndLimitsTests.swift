@@ -8,39 +8,64 @@ import TesseraHTTP
 
 @Suite("Tenancy administration and limits")
 struct TenancyAndLimitsTests {
-    static func json(_ response: TestResponse) throws -> JSONValue { try JSONValue.parse(String(buffer: response.body)) }
+    static func json(_ response: TestResponse) throws -> JSONValue {
+        try JSONValue.parse(String(buffer: response.body))
+    }
 
     @Test func adminCreatesBrandsStoresStaffAndKeys() async throws {
         let fixture = try await HTTPTests.fixture()
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
         try await fixture.app.test(.router) { client in
-            try await client.execute(uri: "/api/v1/brands", method: .post, headers: admin, body: ByteBuffer(string: #"{"code":"casarte","name":"Casarte"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/brands", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"code":"casarte","name":"Casarte"}"#)
+            ) { response throws in
                 #expect(response.status == .created)
             }
-            try await client.execute(uri: "/api/v1/brands", method: .post, headers: admin, body: ByteBuffer(string: #"{"code":"casarte","name":"Again"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/brands", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"code":"casarte","name":"Again"}"#)
+            ) { response throws in
                 #expect(response.status == .conflict)
             }
-            try await client.execute(uri: "/api/v1/stores", method: .post, headers: admin, body: ByteBuffer(string: #"{"code":"SH-01","name":"Shanghai IFC","city":"Shanghai","brand":"casarte"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/stores", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"code":"SH-01","name":"Shanghai IFC","city":"Shanghai","brand":"casarte"}"#)
+            ) { response throws in
                 #expect(response.status == .created)
             }
-            try await client.execute(uri: "/api/v1/staff", method: .post, headers: admin, body: ByteBuffer(string: #"{"code":"G1","name":"Guide One","store":"SH-01"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/staff", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"code":"G1","name":"Guide One","store":"SH-01"}"#)
+            ) { response throws in
                 #expect(response.status == .created)
                 #expect(try Self.json(response)["role"] == .string("guide"))
             }
-            try await client.execute(uri: "/api/v1/staff", method: .post, headers: admin, body: ByteBuffer(string: #"{"code":"G2","name":"Nobody","store":"NOPE"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/staff", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"code":"G2","name":"Nobody","store":"NOPE"}"#)
+            ) { response throws in
                 #expect(response.status == .badRequest)
                 #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.store"))
             }
             var readKey = ""
-            try await client.execute(uri: "/api/v1/keys", method: .post, headers: admin, body: ByteBuffer(string: #"{"scopes":["read"],"brand":"casarte"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/keys", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"scopes":["read"],"brand":"casarte"}"#)
+            ) { response throws in
                 #expect(response.status == .created)
                 readKey = try Self.json(response)["key"]?.stringValue ?? ""
             }
-            try await client.execute(uri: "/api/v1/stores", method: .get, headers: [.authorization: "Bearer \(readKey)"]) { response throws in
+            try await client.execute(
+                uri: "/api/v1/stores", method: .get, headers: [.authorization: "Bearer \(readKey)"]
+            ) { response throws in
                 #expect(response.status == .ok)
                 #expect(try Self.json(response)["stores"]?.arrayValue?.count == 1)
             }
-            try await client.execute(uri: "/api/v1/brands", method: .post, headers: [.authorization: "Bearer \(readKey)"], body: ByteBuffer(string: #"{"code":"x","name":"x"}"#)) { response throws in
+            try await client.execute(
+                uri: "/api/v1/brands", method: .post, headers: [.authorization: "Bearer \(readKey)"],
+                body: ByteBuffer(string: #"{"code":"x","name":"x"}"#)
+            ) { response throws in
                 #expect(response.status == .forbidden)
             }
         }
@@ -50,17 +75,26 @@ struct TenancyAndLimitsTests {
         let fixture = try await HTTPTests.fixture()
         let auth: HTTPFields = [.authorization: HTTPTests.basic(fixture.credentials.writeKey)]
         try await fixture.app.test(.router) { client in
-            let big = #"{"batch":[{"type":"track","userId":"u","event":""# + String(repeating: "x", count: 5 * 1024 * 1024) + #""}]}"#
-            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: big)) { response throws in
+            let big =
+                #"{"batch":[{"type":"track","userId":"u","event":""# + String(repeating: "x", count: 5 * 1024 * 1024)
+                + #""}]}"#
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: big)) {
+                response throws in
                 #expect(response.status == .contentTooLarge)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
-            let many = #"{"batch":["# + Array(repeating: #"{"type":"track","userId":"u","event":"e"}"#, count: 1_001).joined(separator: ",") + "]}"
-            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: many)) { response throws in
+            let many =
+                #"{"batch":["#
+                + Array(repeating: #"{"type":"track","userId":"u","event":"e"}"#, count: 1_001).joined(separator: ",")
+                + "]}"
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: many)) {
+                response throws in
                 #expect(response.status == .contentTooLarge)
                 #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.batch"))
             }
-            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: "{not json")) { response throws in
+            try await client.execute(
+                uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: "{not json")
+            ) { response throws in
                 #expect(response.status == .badRequest)
             }
         }
@@ -71,17 +105,28 @@ struct TenancyAndLimitsTests {
         let fixture = try await HTTPTests.fixture()
         let other = try await Bootstrap(store: fixture.store).initialize(groupName: "Other group")
         try await fixture.app.test(.router) { client in
-            let body = #"{"batch":[{"type":"identify","messageId":"m1","userId":"shared","traits":{"phone":"13800000000"}}]}"#
-            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: HTTPTests.basic(fixture.credentials.writeKey)], body: ByteBuffer(string: body)) { response throws in
+            let body =
+                #"{"batch":[{"type":"identify","messageId":"m1","userId":"shared","traits":{"phone":"13800000000"}}]}"#
+            try await client.execute(
+                uri: "/v1/batch", method: .post,
+                headers: [.authorization: HTTPTests.basic(fixture.credentials.writeKey)], body: ByteBuffer(string: body)
+            ) { response throws in
                 #expect(response.status == .ok)
             }
             var memberID = ""
-            try await client.execute(uri: "/api/v1/members?identifier=phone:13800000000", method: .get, headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]) { response throws in
+            try await client.execute(
+                uri: "/api/v1/members?identifier=phone:13800000000", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            ) { response throws in
                 #expect(response.status == .ok)
                 memberID = try Self.json(response)["id"]?.stringValue ?? ""
             }
-            for uri in ["/api/v1/members?identifier=phone:13800000000", "/api/v1/members/\(memberID)", "/api/v1/members/\(memberID)/timeline"] {
-                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(other.adminKey)"]) { response throws in
+            for uri in [
+                "/api/v1/members?identifier=phone:13800000000", "/api/v1/members/\(memberID)",
+                "/api/v1/members/\(memberID)/timeline",
+            ] {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(other.adminKey)"])
+                { response throws in
                     #expect(response.status == .notFound, "\(uri) leaked across groups")
                 }
             }

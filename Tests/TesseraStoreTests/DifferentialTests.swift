@@ -19,7 +19,10 @@ struct DifferentialTests {
                 var identifiers = ["anonymous:a\(random.next() % 20)"]
                 if random.next() % 2 == 0 { identifiers.append("external:p\(person)") }
                 if random.next() % 3 == 0 { identifiers.append("phone:1380000\(String(format: "%04d", person))") }
-                batch.append(try message("k\(random.next() % 200)", identifiers, registers: identifiers.count > 1, at: TimeInterval(key)))
+                batch.append(
+                    try message(
+                        "k\(random.next() % 200)", identifiers, registers: identifiers.count > 1, at: TimeInterval(key))
+                )
             }
             batches.append(batch)
         }

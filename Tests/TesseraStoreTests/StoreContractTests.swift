@@ -15,8 +15,13 @@ struct StoreContractTests {
     @Test(arguments: Backend.allCases)
     func identifyCreatesAMemberWithNormalisedIdentifiersAndProfile(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        let profile = ProfilePatch(name: "Ann", gender: "female", birthday: "1990-02-28", consent: ["sms": true], traits: ["vip": .bool(true)])
-        try await tenant.send([try message("m1", ["external:u1", "phone:138 0000 0000"], kind: .identify, registers: true, name: nil, profile: profile)])
+        let profile = ProfilePatch(
+            name: "Ann", gender: "female", birthday: "1990-02-28", consent: ["sms": true], traits: ["vip": .bool(true)])
+        try await tenant.send([
+            try message(
+                "m1", ["external:u1", "phone:138 0000 0000"], kind: .identify, registers: true, name: nil,
+                profile: profile)
+        ])
         let member = try #require(try await tenant.member("phone:+8613800000000"))
         #expect(member.kind == .member)
         #expect(member.identifiers == ["external:u1", "phone:+8613800000000"])
@@ -66,7 +71,8 @@ struct StoreContractTests {
         let second = try #require(try await tenant.member("external:u2"))
         #expect(first.id != second.id)
         #expect(first.identifiers == ["device:ipad", "external:u1"])
-        let candidates = try await tenant.store.mergeCandidates(group: tenant.principal.groupID, status: "open", limit: 10)
+        let candidates = try await tenant.store.mergeCandidates(
+            group: tenant.principal.groupID, status: "open", limit: 10)
         #expect(candidates.count == 1)
         #expect(Set([candidates[0].memberID, candidates[0].otherMemberID]) == [first.id, second.id])
         #expect(candidates[0].identifier == "device:ipad")
@@ -75,13 +81,16 @@ struct StoreContractTests {
     @Test(arguments: Backend.allCases)
     func explicitMergeMovesEverythingAndIsAudited(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        let order = OrderInput(externalID: "o1", channel: "pos", status: .paid, currency: "CNY", totalMinor: 5_000, paidMinor: 5_000, occurredAt: Date(timeIntervalSince1970: 50))
+        let order = OrderInput(
+            externalID: "o1", channel: "pos", status: .paid, currency: "CNY", totalMinor: 5_000, paidMinor: 5_000,
+            occurredAt: Date(timeIntervalSince1970: 50))
         try await tenant.send([try message("1", ["external:u1"], registers: true, at: 10)])
         try await tenant.send([try message("2", ["external:u2"], kind: .order, registers: true, at: 50, order: order)])
         let survivor = try #require(try await tenant.member("external:u1"))
         let merged = try #require(try await tenant.member("external:u2"))
         let record = try await tenant.store.merge(
-            group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "test", reason: "same person",
+            group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "test",
+            reason: "same person",
             id: "merge-1", at: Date())
         #expect(record.identifiers == ["external:u2"])
         #expect(record.movedEvents == 1 && record.movedOrders == 1)
@@ -90,17 +99,21 @@ struct StoreContractTests {
         #expect(after.aggregates.eventCount == 2)
         #expect(after.aggregates.orderCount == 1 && after.aggregates.totalSpendMinor == 5_000)
         await #expect(throws: TesseraError.self) {
-            try await tenant.store.merge(group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "t", reason: "again", id: "merge-2", at: Date())
+            try await tenant.store.merge(
+                group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "t", reason: "again",
+                id: "merge-2", at: Date())
         }
     }
 
     @Test(arguments: Backend.allCases)
     func ordersMoveForwardAndRefundsReverseAggregates(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        func send(_ key: String, _ status: OrderStatus, paid: Int64, refunded: Int64 = 0, at: TimeInterval) async throws {
+        func send(_ key: String, _ status: OrderStatus, paid: Int64, refunded: Int64 = 0, at: TimeInterval) async throws
+        {
             let order = OrderInput(
                 externalID: "o1", channel: "pos", status: status, currency: "CNY", totalMinor: 10_000, paidMinor: paid,
-                refundedMinor: refunded, items: [OrderItem(sku: "s1", category: "skincare", quantity: 2, unitPriceMinor: 5_000)],
+                refundedMinor: refunded,
+                items: [OrderItem(sku: "s1", category: "skincare", quantity: 2, unitPriceMinor: 5_000)],
                 occurredAt: Date(timeIntervalSince1970: at))
             try await tenant.send([try message(key, ["phone:13900000000"], kind: .order, at: at, order: order)])
         }
@@ -117,7 +130,8 @@ struct StoreContractTests {
         try await send("full", .paid, paid: 10_000, refunded: 10_000, at: 5)
         member = try #require(try await tenant.member("phone:13900000000"))
         #expect(member.aggregates.orderCount == 0 && member.aggregates.totalSpendMinor == 0)
-        let timeline = try await tenant.store.timeline(group: tenant.principal.groupID, member: member.id, before: nil, limit: 50)
+        let timeline = try await tenant.store.timeline(
+            group: tenant.principal.groupID, member: member.id, before: nil, limit: 50)
         let orderEntry = try #require(timeline.entries.first { $0.source == "order" })
         #expect(orderEntry.type == "refunded")
         #expect(orderEntry.details["refunded_minor"] == .number(10_000))
@@ -144,7 +158,10 @@ struct StoreContractTests {
         policy.limits[.phone] = 1
         policy.blocklist = [try Identifier.parse("device:shared-ipad")]
         let tenant = try await Tenant.make(try await backend.makeStore(), policy: policy)
-        try await tenant.send([try message("1", ["external:u", "phone:13600000001", "phone:13600000002", "device:shared-ipad"], registers: true)])
+        try await tenant.send([
+            try message(
+                "1", ["external:u", "phone:13600000001", "phone:13600000002", "device:shared-ipad"], registers: true)
+        ])
         let member = try #require(try await tenant.member("external:u"))
         #expect(member.identifiers == ["external:u", "phone:+8613600000001"])
         #expect(try await tenant.member("device:shared-ipad") == nil)
@@ -158,7 +175,8 @@ struct StoreContractTests {
         var seen: [String] = []
         var cursor: TimelineCursor?
         repeat {
-            let page = try await tenant.store.timeline(group: tenant.principal.groupID, member: member.id, before: cursor, limit: 3)
+            let page = try await tenant.store.timeline(
+                group: tenant.principal.groupID, member: member.id, before: cursor, limit: 3)
             seen += page.entries.map { $0.details["k"]?.stringValue ?? "" }
             cursor = try page.nextCursor.map { try TimelineCursor(token: $0) }
         } while cursor != nil

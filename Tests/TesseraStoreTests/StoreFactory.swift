@@ -15,7 +15,9 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
         let driver: any SQLDriver
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-\(UUID().uuidString).sqlite").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tessera-\(UUID().uuidString).sqlite"
+            ).path
             driver = try SQLiteDriver(path: path)
         case .postgres:
             guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
@@ -56,7 +58,8 @@ struct Tenant {
     }
 
     func member(_ identifier: String) async throws -> MemberView? {
-        guard let id = try await store.memberID(group: principal.groupID, identifier: try Identifier.parse(identifier)) else {
+        guard let id = try await store.memberID(group: principal.groupID, identifier: try Identifier.parse(identifier))
+        else {
             return nil
         }
         return try await store.member(group: principal.groupID, id: id)
@@ -65,11 +68,14 @@ struct Tenant {
 
 /// Shorthand for test messages.
 func message(
-    _ key: String, _ identifiers: [String], kind: MessageKind = .track, registers: Bool = false, name: String? = "Viewed",
-    channel: String = "web", at seconds: TimeInterval = 1_700_000_000, profile: ProfilePatch? = nil, order: OrderInput? = nil
+    _ key: String, _ identifiers: [String], kind: MessageKind = .track, registers: Bool = false,
+    name: String? = "Viewed",
+    channel: String = "web", at seconds: TimeInterval = 1_700_000_000, profile: ProfilePatch? = nil,
+    order: OrderInput? = nil
 ) throws -> IngestMessage {
     IngestMessage(
-        idempotencyKey: key, kind: kind, identifiers: try identifiers.map { try Identifier.parse($0) }, registers: registers,
+        idempotencyKey: key, kind: kind, identifiers: try identifiers.map { try Identifier.parse($0) },
+        registers: registers,
         name: name, channel: channel, brandID: nil, occurredAt: Date(timeIntervalSince1970: seconds),
         properties: .object(["k": .string(key)]), profile: profile, order: order)
 }

@@ -37,7 +37,8 @@ struct IngestProgram: SQLProgram {
 
     init(
         dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
-        receivedAt: Date, ids: any IDGenerator, plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+        receivedAt: Date, ids: any IDGenerator,
+        plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
     ) {
         self.dialect = dialect
         self.group = group
@@ -106,7 +107,8 @@ struct IngestProgram: SQLProgram {
         case .owners:
             for row in rows {
                 guard let type = row.text(0), let value = row.text(1), let member = row.text(2) else { continue }
-                snapshot.owners[Identifier(storedType: IdentifierType(rawValue: type), storedValue: value)] = MemberID(member)
+                snapshot.owners[Identifier(storedType: IdentifierType(rawValue: type), storedValue: value)] = MemberID(
+                    member)
             }
             phase = .states
             let members = Set(snapshot.owners.values).sorted()
@@ -122,8 +124,11 @@ struct IngestProgram: SQLProgram {
         case .states:
             for row in rows {
                 guard let id = row.text(0).map({ MemberID($0) }) else { continue }
-                var state = snapshot.members[id] ?? MemberIdentityState(id: id, registered: row.bool(1), identifierCounts: [:])
-                if let type = row.text(2) { state.identifierCounts[IdentifierType(rawValue: type)] = Int(row.int(3) ?? 0) }
+                var state =
+                    snapshot.members[id] ?? MemberIdentityState(id: id, registered: row.bool(1), identifierCounts: [:])
+                if let type = row.text(2) {
+                    state.identifierCounts[IdentifierType(rawValue: type)] = Int(row.int(3) ?? 0)
+                }
                 snapshot.members[id] = state
             }
             phase = .orders
@@ -169,19 +174,26 @@ struct IngestProgram: SQLProgram {
             into: "merge_candidates",
             columns: ["group_id", "id", "member_id", "other_member_id", "identifier", "reason", "created_at"],
             rows: plan.candidates.map {
-                [g, .text(ids.next()), .text($0.member.rawValue), .text($0.other.rawValue), .text($0.identifier),
-                 .text($0.reason), now]
+                [
+                    g, .text(ids.next()), .text($0.member.rawValue), .text($0.other.rawValue), .text($0.identifier),
+                    .text($0.reason), now,
+                ]
             }, suffix: "ON CONFLICT (group_id, member_id, other_member_id) DO NOTHING")
         statements += SQLBuilder.insert(
             into: "events",
-            columns: ["group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
-                      "channel", "occurred_at", "received_at", "properties"],
+            columns: [
+                "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
+                "channel", "occurred_at", "received_at", "properties",
+            ],
             placeholders: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
             rows: plan.events.map { event in
                 let member = SQLValue.optional(event.member?.rawValue)
-                return [g, .text(event.id.rawValue), .text(event.idempotencyKey), member, member,
-                        .optional(event.brandID?.rawValue), .text(event.kind.rawValue), .optional(event.name),
-                        .text(event.channel), .int(Timestamp.micros(event.occurredAt)), now, .text(event.properties.jsonText)]
+                return [
+                    g, .text(event.id.rawValue), .text(event.idempotencyKey), member, member,
+                    .optional(event.brandID?.rawValue), .text(event.kind.rawValue), .optional(event.name),
+                    .text(event.channel), .int(Timestamp.micros(event.occurredAt)), now,
+                    .text(event.properties.jsonText),
+                ]
             })
         statements += memberUpdates(plan.memberDeltas.sorted { $0.key < $1.key })
         statements += orderWrites(plan.orders)
@@ -209,7 +221,8 @@ struct IngestProgram: SQLProgram {
         // The group travels in every row and the join uses it, rather than `members.group_id = ?`:
         // a constant makes PostgreSQL's planner scan the whole group when its statistics are young.
         let columns: [(name: String, type: String)] = [
-            ("g", "TEXT"), ("id", "TEXT"), ("n", "BIGINT"), ("first_seen", "BIGINT"), ("last_seen", "BIGINT"), ("reg", "BOOLEAN"),
+            ("g", "TEXT"), ("id", "TEXT"), ("n", "BIGINT"), ("first_seen", "BIGINT"), ("last_seen", "BIGINT"),
+            ("reg", "BOOLEAN"),
             ("contact", "BOOLEAN"), ("name", "TEXT"), ("gender", "TEXT"), ("birthday", "TEXT"), ("region", "TEXT"),
             ("city", "TEXT"), ("source_channel", "TEXT"), ("home_store", "TEXT"), ("guide", "TEXT"),
             ("joined_at", "BIGINT"), ("consent", "TEXT"), ("attributes", "TEXT"), ("traits", "TEXT"), ("at", "BIGINT"),
@@ -222,28 +235,34 @@ struct IngestProgram: SQLProgram {
             let rows: [[SQLValue]] = chunk.map { member, delta in
                 let profile = delta.profile
                 return [
-                    g, .text(member.rawValue), .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
+                    g, .text(member.rawValue), .int(Int64(delta.eventCount)),
+                    .optional(delta.firstSeenAt.map(Timestamp.micros)),
                     .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
-                    .optional(profile.name), .optional(profile.gender), .optional(profile.birthday), .optional(profile.region),
+                    .optional(profile.name), .optional(profile.gender), .optional(profile.birthday),
+                    .optional(profile.region),
                     .optional(profile.city), .optional(profile.sourceChannel), .optional(profile.homeStoreCode),
                     .optional(profile.guideCode), .optional(profile.joinedAt.map(Timestamp.micros)),
                     .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
-                    .text(JSONValue.object(profile.attributes).jsonText), .text(JSONValue.object(profile.traits).jsonText), now,
+                    .text(JSONValue.object(profile.attributes).jsonText),
+                    .text(JSONValue.object(profile.traits).jsonText), now,
                 ]
             }
             let table = SQLBuilder.derivedTable(columns: columns, rows: rows, dialect: dialect)
-            let optional = ["name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at"]
-            let assignments = [
-                "event_count = members.event_count + u.n",
-                "first_seen_at = \(least)(coalesce(members.first_seen_at, u.first_seen), coalesce(u.first_seen, members.first_seen_at))",
-                "last_seen_at = \(greatest)(coalesce(members.last_seen_at, u.last_seen), coalesce(u.last_seen, members.last_seen_at))",
-                "registered = (members.registered OR u.reg)",
-                "has_contact = (members.has_contact OR u.contact)",
-                """
-                kind = CASE WHEN members.registered OR u.reg THEN 'member' WHEN members.order_count > 0 THEN 'customer' \
-                WHEN members.has_contact OR u.contact THEN 'prospect_contact' ELSE 'prospect' END
-                """,
-            ] + optional.map { "\($0) = coalesce(u.\($0), members.\($0))" }
+            let optional = [
+                "name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at",
+            ]
+            let assignments =
+                [
+                    "event_count = members.event_count + u.n",
+                    "first_seen_at = \(least)(coalesce(members.first_seen_at, u.first_seen), coalesce(u.first_seen, members.first_seen_at))",
+                    "last_seen_at = \(greatest)(coalesce(members.last_seen_at, u.last_seen), coalesce(u.last_seen, members.last_seen_at))",
+                    "registered = (members.registered OR u.reg)",
+                    "has_contact = (members.has_contact OR u.contact)",
+                    """
+                    kind = CASE WHEN members.registered OR u.reg THEN 'member' WHEN members.order_count > 0 THEN 'customer' \
+                    WHEN members.has_contact OR u.contact THEN 'prospect_contact' ELSE 'prospect' END
+                    """,
+                ] + optional.map { "\($0) = coalesce(u.\($0), members.\($0))" }
                 + ["consent", "attributes", "traits"].map(patch) + ["updated_at = u.at"]
             statements.append(
                 SQLStatement(
@@ -257,7 +276,10 @@ struct IngestProgram: SQLProgram {
                 channelRows.append([g, .text(member.rawValue), .text(channel), .int(Timestamp.micros(seen))])
             }
             for brand in delta.brands.sorted() {
-                brandRows.append([g, .text(member.rawValue), .text(brand.rawValue), .int(Timestamp.micros(delta.firstSeenAt ?? receivedAt))])
+                brandRows.append([
+                    g, .text(member.rawValue), .text(brand.rawValue),
+                    .int(Timestamp.micros(delta.firstSeenAt ?? receivedAt)),
+                ])
             }
         }
         statements += SQLBuilder.insert(
@@ -301,11 +323,15 @@ struct IngestProgram: SQLProgram {
                         refunded_at = coalesce(?, refunded_at), member_id = coalesce(member_id, ?), \
                         origin_member_id = coalesce(origin_member_id, ?), updated_at = ? WHERE group_id = ? AND id = ?
                         """,
-                        [.text(status.rawValue), .int(order.totalMinor), .int(order.discountMinor), .int(order.paidMinor),
-                         .int(order.refundedMinor), .optional(order.couponCode), paidAt, refundedAt,
-                         .optional(member?.rawValue), .optional(member?.rawValue), at, g, .text(id)]))
+                        [
+                            .text(status.rawValue), .int(order.totalMinor), .int(order.discountMinor),
+                            .int(order.paidMinor),
+                            .int(order.refundedMinor), .optional(order.couponCode), paidAt, refundedAt,
+                            .optional(member?.rawValue), .optional(member?.rawValue), at, g, .text(id),
+                        ]))
                 if !order.items.isEmpty {
-                    statements.append(SQLStatement("DELETE FROM order_items WHERE group_id = ? AND order_id = ?", [g, .text(id)]))
+                    statements.append(
+                        SQLStatement("DELETE FROM order_items WHERE group_id = ? AND order_id = ?", [g, .text(id)]))
                 }
             } else {
                 id = ids.next()
@@ -317,20 +343,29 @@ struct IngestProgram: SQLProgram {
                         coupon_code, placed_at, paid_at, refunded_at, updated_at) VALUES \
                         (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                        [g, .text(id), .text(key.brand), .text(order.externalID), .optional(member?.rawValue),
-                         .optional(member?.rawValue), .text(order.channel), .optional(order.storeCode),
-                         .optional(order.guideCode), .text(status.rawValue), .text(order.currency), .int(order.totalMinor),
-                         .int(order.discountMinor), .int(order.paidMinor), .int(order.refundedMinor),
-                         .optional(order.couponCode), at, paidAt, refundedAt, at]))
+                        [
+                            g, .text(id), .text(key.brand), .text(order.externalID), .optional(member?.rawValue),
+                            .optional(member?.rawValue), .text(order.channel), .optional(order.storeCode),
+                            .optional(order.guideCode), .text(status.rawValue), .text(order.currency),
+                            .int(order.totalMinor),
+                            .int(order.discountMinor), .int(order.paidMinor), .int(order.refundedMinor),
+                            .optional(order.couponCode), at, paidAt, refundedAt, at,
+                        ]))
             }
             stored[key] = StoredOrder(id: id, status: status, refundedMinor: order.refundedMinor)
             statements += SQLBuilder.insert(
                 into: "order_items",
-                columns: ["group_id", "order_id", "line", "sku", "product_id", "name", "category", "brand", "quantity",
-                          "unit_price_minor"],
+                columns: [
+                    "group_id", "order_id", "line", "sku", "product_id", "name", "category", "brand", "quantity",
+                    "unit_price_minor",
+                ],
                 rows: order.items.enumerated().map { line, item in
-                    [g, .text(id), .int(Int64(line + 1)), .text(item.sku), .optional(item.productID), .optional(item.name),
-                     .optional(item.category), .optional(item.brand), .int(Int64(item.quantity)), .int(item.unitPriceMinor)]
+                    [
+                        g, .text(id), .int(Int64(line + 1)), .text(item.sku), .optional(item.productID),
+                        .optional(item.name),
+                        .optional(item.category), .optional(item.brand), .int(Int64(item.quantity)),
+                        .int(item.unitPriceMinor),
+                    ]
                 })
         }
         return statements

@@ -34,7 +34,8 @@ struct MemberViewProgram: SQLProgram {
             identifiers = rows.map { ($0.text(0) ?? "") + ":" + ($0.text(1) ?? "") }
             return .query(
                 SQLStatement(
-                    "SELECT brand_id FROM member_brands WHERE group_id = ? AND member_id = ? ORDER BY brand_id", [group, member]))
+                    "SELECT brand_id FROM member_brands WHERE group_id = ? AND member_id = ? ORDER BY brand_id",
+                    [group, member]))
         case 3:
             brands = rows.compactMap { $0.text(0).map { BrandID($0) } }
             return .query(
@@ -64,6 +65,7 @@ struct MemberViewProgram: SQLProgram {
             id: MemberID(row.text(0) ?? ""), kind: CustomerKind(rawValue: row.text(1) ?? "") ?? .prospect,
             status: row.text(2) ?? "active", mergedInto: row.text(3).map { MemberID($0) }, profile: profile,
             identifiers: identifiers, brands: brands, aggregates: aggregates, channels: channels,
-            createdAt: date(23) ?? Date(timeIntervalSince1970: 0), updatedAt: date(24) ?? Date(timeIntervalSince1970: 0))
+            createdAt: date(23) ?? Date(timeIntervalSince1970: 0), updatedAt: date(24) ?? Date(timeIntervalSince1970: 0)
+        )
     }
 }

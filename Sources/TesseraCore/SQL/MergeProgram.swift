@@ -13,7 +13,10 @@ struct MergeProgram: SQLProgram {
     let at: Date
     private var phase = 0
 
-    init(dialect: SQLDialect, group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String, id: String, at: Date) {
+    init(
+        dialect: SQLDialect, group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String,
+        id: String, at: Date
+    ) {
         self.dialect = dialect
         self.group = group
         self.survivor = survivor
@@ -38,7 +41,9 @@ struct MergeProgram: SQLProgram {
         case 1:
             let status = Dictionary(rows.compactMap { row in row.text(0).map { ($0, row.text(1) ?? "") } }) { $1 }
             for member in [survivor, merged] {
-                guard let state = status[member.rawValue] else { throw TesseraError.notFound("member \(member) not found") }
+                guard let state = status[member.rawValue] else {
+                    throw TesseraError.notFound("member \(member) not found")
+                }
                 guard state == "active" else { throw TesseraError.conflict("member \(member) was already merged") }
             }
             phase = 2

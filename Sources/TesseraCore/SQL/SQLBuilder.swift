@@ -10,8 +10,10 @@ enum SQLBuilder {
     ) -> [SQLStatement] {
         let tuple = "(" + (placeholders ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
         return chunks(rows).map { chunk in
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + (suffix.isEmpty ? "" : " " + suffix)
+            let sql =
+                "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+                + (suffix.isEmpty ? "" : " " + suffix)
             return SQLStatement(sql, chunk.flatMap { $0 })
         }
     }
@@ -54,7 +56,8 @@ enum SQLBuilder {
         case .postgres:
             let typed = "(" + columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ") + ")"
             let plain = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-            let sql = "VALUES " + ([typed] + Array(repeating: plain, count: max(0, rows.count - 1))).joined(separator: ", ")
+            let sql =
+                "VALUES " + ([typed] + Array(repeating: plain, count: max(0, rows.count - 1))).joined(separator: ", ")
             return SQLStatement(sql, rows.flatMap { $0 })
         case .sqlite:
             let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")

@@ -73,15 +73,19 @@ public struct SQLTesseraStore: TesseraStore {
         try await execute([
             SQLStatement(
                 "INSERT INTO brands (group_id, id, code, name, created_at) VALUES (?, ?, ?, ?, ?)",
-                [.text(brand.groupID.rawValue), .text(brand.id.rawValue), .text(brand.code), .text(brand.name),
-                 .int(Timestamp.micros(at))])
+                [
+                    .text(brand.groupID.rawValue), .text(brand.id.rawValue), .text(brand.code), .text(brand.name),
+                    .int(Timestamp.micros(at)),
+                ])
         ])
     }
 
     public func brands(group: GroupID) async throws -> [Brand] {
         try await query("SELECT id, code, name FROM brands WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]) {
             rows in
-            rows.map { Brand(id: BrandID($0.text(0) ?? ""), groupID: group, code: $0.text(1) ?? "", name: $0.text(2) ?? "") }
+            rows.map {
+                Brand(id: BrandID($0.text(0) ?? ""), groupID: group, code: $0.text(1) ?? "", name: $0.text(2) ?? "")
+            }
         }
     }
 
@@ -91,8 +95,10 @@ public struct SQLTesseraStore: TesseraStore {
         try await execute([
             SQLStatement(
                 "INSERT INTO stores (group_id, id, brand_id, code, name, city, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.text(group.rawValue), .text(id.rawValue), .text(brand.rawValue), .text(code), .text(name),
-                 .optional(city), .int(Timestamp.micros(at))])
+                [
+                    .text(group.rawValue), .text(id.rawValue), .text(brand.rawValue), .text(code), .text(name),
+                    .optional(city), .int(Timestamp.micros(at)),
+                ])
         ])
     }
 
@@ -102,13 +108,18 @@ public struct SQLTesseraStore: TesseraStore {
         try await execute([
             SQLStatement(
                 "INSERT INTO staff (group_id, id, store_id, code, name, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.text(group.rawValue), .text(id.rawValue), .optional(store?.rawValue), .text(code), .text(name),
-                 .text(role), .int(Timestamp.micros(at))])
+                [
+                    .text(group.rawValue), .text(id.rawValue), .optional(store?.rawValue), .text(code), .text(name),
+                    .text(role), .int(Timestamp.micros(at)),
+                ])
         ])
     }
 
     public func stores(group: GroupID) async throws -> [StoreRecord] {
-        try await query("SELECT id, brand_id, code, name, city FROM stores WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]) {
+        try await query(
+            "SELECT id, brand_id, code, name, city FROM stores WHERE group_id = ? ORDER BY code",
+            [.text(group.rawValue)]
+        ) {
             rows in
             rows.map {
                 StoreRecord(
@@ -119,7 +130,9 @@ public struct SQLTesseraStore: TesseraStore {
     }
 
     public func staff(group: GroupID) async throws -> [StaffRecord] {
-        try await query("SELECT id, store_id, code, name, role FROM staff WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]) {
+        try await query(
+            "SELECT id, store_id, code, name, role FROM staff WHERE group_id = ? ORDER BY code", [.text(group.rawValue)]
+        ) {
             rows in
             rows.map {
                 StaffRecord(
@@ -136,9 +149,12 @@ public struct SQLTesseraStore: TesseraStore {
                 INSERT INTO api_keys (group_id, id, brand_id, name, prefix, secret_hash, scopes, created_at) \
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(key.groupID.rawValue), .text(key.id.rawValue), .text(key.brandID.rawValue), .text(key.name),
-                 .text(key.prefix), .text(key.secretHash), .text(key.scopes.map(\.rawValue).sorted().joined(separator: ",")),
-                 .int(Timestamp.micros(key.createdAt))])
+                [
+                    .text(key.groupID.rawValue), .text(key.id.rawValue), .text(key.brandID.rawValue), .text(key.name),
+                    .text(key.prefix), .text(key.secretHash),
+                    .text(key.scopes.map(\.rawValue).sorted().joined(separator: ",")),
+                    .int(Timestamp.micros(key.createdAt)),
+                ])
         ])
     }
 
@@ -151,7 +167,8 @@ public struct SQLTesseraStore: TesseraStore {
         ) { rows in
             rows.first.map { row in
                 APIKeyRecord(
-                    id: APIKeyID(row.text(1) ?? ""), groupID: GroupID(row.text(0) ?? ""), brandID: BrandID(row.text(2) ?? ""),
+                    id: APIKeyID(row.text(1) ?? ""), groupID: GroupID(row.text(0) ?? ""),
+                    brandID: BrandID(row.text(2) ?? ""),
                     name: row.text(3) ?? "", prefix: row.text(4) ?? "", secretHash: row.text(5) ?? "",
                     scopes: Set((row.text(6) ?? "").split(separator: ",").compactMap { Scope(rawValue: String($0)) }),
                     createdAt: Timestamp.date(row.int(7) ?? 0), revokedAt: row.int(8).map(Timestamp.date))
@@ -220,7 +237,8 @@ public struct SQLTesseraStore: TesseraStore {
         ) { rows in
             rows.map { row in
                 MergeCandidate(
-                    id: row.text(0) ?? "", memberID: MemberID(row.text(1) ?? ""), otherMemberID: MemberID(row.text(2) ?? ""),
+                    id: row.text(0) ?? "", memberID: MemberID(row.text(1) ?? ""),
+                    otherMemberID: MemberID(row.text(2) ?? ""),
                     identifier: row.text(3) ?? "", reason: row.text(4) ?? "", status: row.text(5) ?? "",
                     createdAt: Timestamp.date(row.int(6) ?? 0))
             }

@@ -45,9 +45,12 @@ public enum StoreSQL {
         dialect: SQLDialect, group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String,
         id: String, at: Date
     ) -> [SQLStatement] {
-        let (g, s, m, now) = (SQLValue.text(group.rawValue), SQLValue.text(survivor.rawValue),
-            SQLValue.text(merged.rawValue), SQLValue.int(Timestamp.micros(at)))
-        let identifierList = dialect == .sqlite
+        let (g, s, m, now) = (
+            SQLValue.text(group.rawValue), SQLValue.text(survivor.rawValue),
+            SQLValue.text(merged.rawValue), SQLValue.int(Timestamp.micros(at))
+        )
+        let identifierList =
+            dialect == .sqlite
             ? "(SELECT json_group_array(type || ':' || value) FROM member_identifiers WHERE group_id = ? AND member_id = ?)"
             : "(SELECT coalesce(jsonb_agg(type || ':' || value ORDER BY type, value), '[]'::jsonb) FROM member_identifiers WHERE group_id = ? AND member_id = ?)"
         let later = dialect == .sqlite ? "max" : "GREATEST"
@@ -60,7 +63,8 @@ public enum StoreSQL {
                 (SELECT count(*) FROM orders WHERE group_id = ? AND member_id = ?), ?)
                 """,
                 [g, .text(id), s, m, .text(actor), .text(reason), g, m, g, m, g, m, now]),
-            SQLStatement("UPDATE member_identifiers SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
+            SQLStatement(
+                "UPDATE member_identifiers SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
             SQLStatement("UPDATE events SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
             SQLStatement("UPDATE orders SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
             SQLStatement(
@@ -114,18 +118,19 @@ extension StoreSQL {
 
     /// Timeline rows (events and orders) older than a cursor: `source, id, occurred_at, type, name, channel, details`.
     public static func selectTimeline(_ dialect: SQLDialect) -> String {
-        let fields = "'currency', currency, 'total_minor', total_minor, 'discount_minor', discount_minor, "
+        let fields =
+            "'currency', currency, 'total_minor', total_minor, 'discount_minor', discount_minor, "
             + "'paid_minor', paid_minor, 'refunded_minor', refunded_minor, 'store', store_code, 'coupon', coupon_code"
         let orderDetails = dialect == .sqlite ? "json_object(\(fields))" : "json_build_object(\(fields))::text"
         return """
-        SELECT source, id, occurred_at, type, name, channel, details FROM (\
-        SELECT 'event' AS source, id, occurred_at, kind AS type, name, channel, CAST(properties AS TEXT) AS details \
-        FROM events WHERE group_id = ? AND member_id = ? \
-        UNION ALL \
-        SELECT 'order' AS source, id, placed_at AS occurred_at, status AS type, external_id AS name, channel, \
-        \(orderDetails) AS details FROM orders WHERE group_id = ? AND member_id = ?) AS t \
-        WHERE occurred_at < ? OR (occurred_at = ? AND id < ?) ORDER BY occurred_at DESC, id DESC LIMIT ?
-        """
+            SELECT source, id, occurred_at, type, name, channel, details FROM (\
+            SELECT 'event' AS source, id, occurred_at, kind AS type, name, channel, CAST(properties AS TEXT) AS details \
+            FROM events WHERE group_id = ? AND member_id = ? \
+            UNION ALL \
+            SELECT 'order' AS source, id, placed_at AS occurred_at, status AS type, external_id AS name, channel, \
+            \(orderDetails) AS details FROM orders WHERE group_id = ? AND member_id = ?) AS t \
+            WHERE occurred_at < ? OR (occurred_at = ? AND id < ?) ORDER BY occurred_at DESC, id DESC LIMIT ?
+            """
     }
 
     public static func timelineArguments(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int)

@@ -19,7 +19,8 @@ public struct MigrationProgram: SQLProgram {
     public mutating func start() -> SQLStep<[String]> {
         phase = 0
         var statements = [
-            SQLStatement("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", [])
+            SQLStatement(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", [])
         ]
         if dialect == .postgres {
             statements.insert(SQLStatement("SELECT pg_advisory_xact_lock(7365726101)", []), at: 0)
@@ -37,9 +38,11 @@ public struct MigrationProgram: SQLProgram {
             pending = migrations.filter { !applied.contains($0.id) }
             let statements = pending.flatMap { migration in
                 (dialect == .sqlite ? migration.sqlite : migration.postgres).map { SQLStatement($0, []) }
-                    + [SQLStatement(
-                        "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)",
-                        [.text(migration.id), .int(Timestamp.micros(at))])]
+                    + [
+                        SQLStatement(
+                            "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)",
+                            [.text(migration.id), .int(Timestamp.micros(at))])
+                    ]
             }
             // ANALYZE right after creating tables: a table with statistics (even of zero rows) is
             // estimated from its current size as it grows, while a never-analysed one is taken to

@@ -19,7 +19,9 @@ public struct Bootstrap: Sendable {
     public func isInitialized() async throws -> Bool { try await !store.groupIDs().isEmpty }
 
     /// Creates a group with one brand and returns fresh keys for it.
-    public func initialize(groupName: String = "Default group", brandCode: String = "default", brandName: String = "Default brand")
+    public func initialize(
+        groupName: String = "Default group", brandCode: String = "default", brandName: String = "Default brand"
+    )
         async throws -> Credentials
     {
         let ids = UUIDv7Generator()

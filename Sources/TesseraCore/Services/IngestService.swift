@@ -38,7 +38,8 @@ public final class IngestService: Sendable {
                 results.append(IngestResult.Item(index: index, status: "rejected", errors: errors.records))
             case .success:
                 switch outcomes.next() {
-                case .accepted(let member): results.append(IngestResult.Item(index: index, status: "accepted", memberID: member))
+                case .accepted(let member):
+                    results.append(IngestResult.Item(index: index, status: "accepted", memberID: member))
                 case .duplicate, nil: results.append(IngestResult.Item(index: index, status: "duplicate"))
                 }
             }

@@ -31,7 +31,8 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
             if type.isScoped {
                 let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .missingScope(type) }
-                normalised = parts[0].trimmingCharacters(in: .whitespaces) + ":"
+                normalised =
+                    parts[0].trimmingCharacters(in: .whitespaces) + ":"
                     + parts[1].trimmingCharacters(in: .whitespaces)
             } else {
                 normalised = trimmed
@@ -94,7 +95,8 @@ public enum IdentifierError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidType(let name): "'\(name)' is not an identifier type: use lower-case letters, digits and _"
         case .missingType(let text): "'\(text)' has no type: write it as type:value, e.g. phone:+8613800000000"
         case .missingScope(let type): "\(type) identifiers need a scope: write \(type):<scope>:<value>"
-        case .invalidPhone(let text): "'\(text)' is not a phone number (E.164, or a national number of the default country)"
+        case .invalidPhone(let text):
+            "'\(text)' is not a phone number (E.164, or a national number of the default country)"
         case .invalidEmail(let text): "'\(text)' is not an e-mail address"
         case .tooLong(let type): "\(type) identifier is longer than \(Identifier.maximumLength) bytes"
         }

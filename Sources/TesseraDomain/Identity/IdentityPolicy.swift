@@ -16,7 +16,8 @@ public struct IdentityPolicy: Sendable, Hashable, Codable {
     public var defaultLimit: Int
 
     public init(
-        priority: [IdentifierType], limits: [IdentifierType: Int], blocklist: Set<Identifier> = [], defaultLimit: Int = 10
+        priority: [IdentifierType], limits: [IdentifierType: Int], blocklist: Set<Identifier> = [],
+        defaultLimit: Int = 10
     ) {
         self.priority = priority
         self.limits = limits

@@ -53,7 +53,8 @@ public struct IdentityResolver: Sendable {
                     absorb.append(other.id)
                     counts.merge(other.identifierCounts, uniquingKeysWith: +)
                 } else {
-                    let reason = other.registered && primary.registered
+                    let reason =
+                        other.registered && primary.registered
                         ? "both registered members claim \(shared)"
                         : "absorbing the prospect would exceed an identifier limit"
                     candidates.append(

@@ -21,7 +21,8 @@ public struct MemberDelta: Sendable, Hashable {
         eventCount += 1
         firstSeenAt = min(firstSeenAt ?? message.occurredAt, message.occurredAt)
         lastSeenAt = max(lastSeenAt ?? message.occurredAt, message.occurredAt)
-        channelLastSeen[message.channel] = max(channelLastSeen[message.channel] ?? message.occurredAt, message.occurredAt)
+        channelLastSeen[message.channel] = max(
+            channelLastSeen[message.channel] ?? message.occurredAt, message.occurredAt)
         if let patch = message.profile { profile = profile.merging(patch) }
         if message.registers { registers = true }
         if let brand = message.brandID { brands.insert(brand) }

@@ -44,9 +44,10 @@ public struct OrderInput: Sendable, Hashable {
         if !Money.isCurrencyCode(currency) {
             errors.append(FieldError(path: "$.currency", reason: "must be an ISO 4217 code such as CNY"))
         }
-        for (name, value) in [("total", totalMinor), ("discount", discountMinor), ("paid", paidMinor),
-            ("refunded", refundedMinor)] where value < 0
-        {
+        for (name, value) in [
+            ("total", totalMinor), ("discount", discountMinor), ("paid", paidMinor),
+            ("refunded", refundedMinor),
+        ] where value < 0 {
             errors.append(FieldError(path: "$.\(name)", reason: "must not be negative"))
         }
         if refundedMinor > paidMinor {
@@ -56,7 +57,9 @@ public struct OrderInput: Sendable, Hashable {
             errors.append(FieldError(path: "$.paid", reason: "a \(status.rawValue) order needs its paid amount"))
         }
         for (index, item) in items.enumerated() {
-            if item.sku.isEmpty { errors.append(FieldError(path: "$.items[\(index)].sku", reason: "must not be empty")) }
+            if item.sku.isEmpty {
+                errors.append(FieldError(path: "$.items[\(index)].sku", reason: "must not be empty"))
+            }
             if item.quantity <= 0 {
                 errors.append(FieldError(path: "$.items[\(index)].quantity", reason: "must be positive"))
             }

@@ -168,7 +168,8 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800...0xDBFF).contains(code) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw error("unpaired surrogate") }
                         index += 2
                         let low = try hex4()
@@ -226,7 +227,11 @@ public struct JSONParser {
             throw error("leading zero in number")
         }
         while index < bytes.count, isDigit(bytes[index]) {
-            if digits < 19 { significand = significand * 10 + UInt64(bytes[index] - UInt8(ascii: "0")) } else { overflow = true }
+            if digits < 19 {
+                significand = significand * 10 + UInt64(bytes[index] - UInt8(ascii: "0"))
+            } else {
+                overflow = true
+            }
             digits += 1
             index += 1
         }
@@ -248,7 +253,9 @@ public struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             hasExponent = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }

@@ -40,7 +40,9 @@ enum MessageMapping {
     static func birthday(_ text: String?, path: String) throws -> String? {
         guard let text else { return nil }
         let day = String(text.prefix(10))
-        guard ProfilePatch.isValidBirthday(day) else { throw FieldError(path: path, reason: "must be a date YYYY-MM-DD") }
+        guard ProfilePatch.isValidBirthday(day) else {
+            throw FieldError(path: path, reason: "must be a date YYYY-MM-DD")
+        }
         return day
     }
 
@@ -101,7 +103,8 @@ enum MessageMapping {
             }
             items.append(
                 OrderItem(
-                    sku: sku, productID: productID, name: try item.string("name"), category: try item.string("category"),
+                    sku: sku, productID: productID, name: try item.string("name"),
+                    category: try item.string("category"),
                     brand: try item.string("brand"), quantity: Int(try item.integer("quantity") ?? 1),
                     unitPriceMinor: price))
         }

@@ -16,9 +16,11 @@ public struct NativeMapper: Sendable {
     public func event(_ value: JSONValue, path: String) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: path)
-            let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
+            let identifiers = try MessageMapping.identifiers(
+                reader.array("identifiers") ?? [], path: reader.at("identifiers"))
             guard !identifiers.isEmpty else {
-                throw FieldError(path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
+                throw FieldError(
+                    path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
             }
             return IngestMessage(
                 idempotencyKey: try reader.requiredString("idempotencyKey"), kind: .track, identifiers: identifiers,
@@ -32,9 +34,11 @@ public struct NativeMapper: Sendable {
     public func member(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: "$")
-            let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
+            let identifiers = try MessageMapping.identifiers(
+                reader.array("identifiers") ?? [], path: reader.at("identifiers"))
             guard !identifiers.isEmpty else {
-                throw FieldError(path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
+                throw FieldError(
+                    path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
             }
             var known = MessageMapping.profileKeys
             known.formUnion(["identifiers", "idempotencyKey", "channel", "registered", "traits", "occurredAt"])
@@ -51,7 +55,8 @@ public struct NativeMapper: Sendable {
     public func order(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
         capture {
             let reader = try FieldReader(value, path: "$")
-            let identifiers = try MessageMapping.identifiers(reader.array("identifiers") ?? [], path: reader.at("identifiers"))
+            let identifiers = try MessageMapping.identifiers(
+                reader.array("identifiers") ?? [], path: reader.at("identifiers"))
             let statusText = try reader.requiredString("status")
             guard let status = OrderStatus(rawValue: statusText) else {
                 throw FieldError(
@@ -61,19 +66,24 @@ public struct NativeMapper: Sendable {
             let currency = (try reader.string("currency") ?? "CNY").uppercased()
             let total = try reader.integer("totalMinor") ?? 0
             let order = OrderInput(
-                externalID: try reader.id("orderId") ?? { throw FieldError(path: reader.at("orderId"), reason: "is required") }(), channel: try reader.string("channel") ?? "api",
+                externalID: try reader.id("orderId")
+                    ?? { throw FieldError(path: reader.at("orderId"), reason: "is required") }(),
+                channel: try reader.string("channel") ?? "api",
                 storeCode: try reader.string("store"), guideCode: try reader.string("guide"), status: status,
                 currency: currency, totalMinor: total, discountMinor: try reader.integer("discountMinor") ?? 0,
                 paidMinor: try reader.integer("paidMinor") ?? (status == .placed || status == .cancelled ? 0 : total),
                 refundedMinor: try reader.integer("refundedMinor") ?? 0, couponCode: try reader.string("couponCode"),
-                items: try MessageMapping.items(reader.array("items") ?? [], path: reader.at("items"), currency: currency, segment: false),
+                items: try MessageMapping.items(
+                    reader.array("items") ?? [], path: reader.at("items"), currency: currency, segment: false),
                 occurredAt: try reader.date("occurredAt") ?? receivedAt)
             if !order.validate().isEmpty {
                 throw FieldErrorList(order.validate().map { $0.nested(under: "$") })
             }
-            let key = idempotencyKey ?? "order:\(order.externalID):\(order.effectiveStatus.rawValue):\(order.refundedMinor)"
+            let key =
+                idempotencyKey ?? "order:\(order.externalID):\(order.effectiveStatus.rawValue):\(order.refundedMinor)"
             return IngestMessage(
-                idempotencyKey: key, kind: .order, identifiers: identifiers, registers: false, name: "order \(status.rawValue)",
+                idempotencyKey: key, kind: .order, identifiers: identifiers, registers: false,
+                name: "order \(status.rawValue)",
                 channel: order.channel, brandID: brand, occurredAt: order.occurredAt,
                 properties: .object(["orderId": .string(order.externalID)]), order: order)
         }

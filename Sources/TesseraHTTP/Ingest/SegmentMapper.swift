@@ -31,7 +31,8 @@ struct SegmentMapper {
         guard let type = try reader.string("type") ?? impliedType, SegmentMapper.types.contains(type),
             let kind = MessageKind(rawValue: type)
         else {
-            throw FieldError(path: reader.at("type"), reason: "must be one of identify, track, page, screen, group, alias")
+            throw FieldError(
+                path: reader.at("type"), reason: "must be one of identify, track, page, screen, group, alias")
         }
         let context = try reader.object("context").map { try FieldReader(.object($0), path: reader.at("context")) }
         let traitsReader: FieldReader? =
@@ -51,7 +52,9 @@ struct SegmentMapper {
             identifiers.append(try MessageMapping.identifier(.anonymous, anonymousID, path: reader.at("anonymousId")))
         }
         if kind == .alias {
-            let previous = try reader.id("previousId") ?? { throw FieldError(path: reader.at("previousId"), reason: "alias needs a previousId") }()
+            let previous =
+                try reader.id("previousId")
+                ?? { throw FieldError(path: reader.at("previousId"), reason: "alias needs a previousId") }()
             identifiers.append(try MessageMapping.identifier(.anonymous, previous, path: reader.at("previousId")))
             guard userID != nil else { throw FieldError(path: reader.at("userId"), reason: "alias needs a userId") }
         }
@@ -81,13 +84,15 @@ struct SegmentMapper {
             name = event
             if event == "Order Completed" || event == "Order Refunded" {
                 let propertiesReader = try FieldReader(.object(properties), path: reader.at("properties"))
-                order = try self.order(propertiesReader, refund: event == "Order Refunded", channel: channel, at: occurredAt)
+                order = try self.order(
+                    propertiesReader, refund: event == "Order Refunded", channel: channel, at: occurredAt)
             }
         case .page, .screen:
             name = try reader.string("name")
             if let category = try reader.string("category") { properties["category"] = .string(category) }
         case .group:
-            properties["groupId"] = .string(try reader.id("groupId") ?? { throw FieldError(path: reader.at("groupId"), reason: "is required") }())
+            properties["groupId"] = .string(
+                try reader.id("groupId") ?? { throw FieldError(path: reader.at("groupId"), reason: "is required") }())
             if let traits = try reader.object("traits") { properties["traits"] = .object(traits) }
         case .alias, .member, .order:
             break
@@ -100,7 +105,8 @@ struct SegmentMapper {
 
     /// `Order Completed` (paid) or `Order Refunded` (a full refund unless `total` gives the amount refunded).
     private func order(_ reader: FieldReader, refund: Bool, channel: String, at: Date) throws -> OrderInput {
-        let orderID = try reader.id("order_id") ?? { throw FieldError(path: reader.at("order_id"), reason: "is required") }()
+        let orderID =
+            try reader.id("order_id") ?? { throw FieldError(path: reader.at("order_id"), reason: "is required") }()
         let currency = (try reader.string("currency") ?? "CNY").uppercased()
         guard Money.isCurrencyCode(currency) else {
             throw FieldError(path: reader.at("currency"), reason: "must be an ISO 4217 code such as CNY")
@@ -108,12 +114,15 @@ struct SegmentMapper {
         func minor(_ key: String) throws -> Int64? {
             guard let amount = try reader.decimal(key) else { return nil }
             guard let value = Money.minorUnits(amount, currency: currency), value >= 0 else {
-                throw FieldError(path: reader.at(key), reason: "must be a non-negative amount with at most \(Money.exponent(of: currency)) decimals")
+                throw FieldError(
+                    path: reader.at(key),
+                    reason: "must be a non-negative amount with at most \(Money.exponent(of: currency)) decimals")
             }
             return value
         }
         let total = try minor("total") ?? minor("revenue") ?? 0
-        let items = try MessageMapping.items(reader.array("products") ?? [], path: reader.at("products"), currency: currency, segment: true)
+        let items = try MessageMapping.items(
+            reader.array("products") ?? [], path: reader.at("products"), currency: currency, segment: true)
         let input: OrderInput
         if refund {
             // Without the paid amount a refund message is applied against the stored order: a full refund.
@@ -123,7 +132,8 @@ struct SegmentMapper {
         } else {
             input = OrderInput(
                 externalID: orderID, channel: channel, storeCode: try reader.string("store"), status: .paid,
-                currency: currency, totalMinor: total + (try minor("discount") ?? 0), discountMinor: try minor("discount") ?? 0,
+                currency: currency, totalMinor: total + (try minor("discount") ?? 0),
+                discountMinor: try minor("discount") ?? 0,
                 paidMinor: total, couponCode: try reader.string("coupon"), items: items, occurredAt: at)
         }
         if let first = input.validate().first { throw first.nested(under: reader.path) }

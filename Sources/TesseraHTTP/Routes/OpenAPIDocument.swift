@@ -7,7 +7,8 @@ public import TesseraDomain
 /// `GET /api/v1/openapi.json`. A test checks that every ``APIRoute`` appears here.
 public enum OpenAPIDocument {
     static func operation(
-        _ summary: String, scope: String?, body: String? = nil, parameters: [JSONValue] = [], responses: [String: String]
+        _ summary: String, scope: String?, body: String? = nil, parameters: [JSONValue] = [],
+        responses: [String: String]
     ) -> JSONValue {
         var object: [String: JSONValue] = [
             "summary": .string(summary),
@@ -15,27 +16,40 @@ public enum OpenAPIDocument {
                 responses.mapValues { description in
                     .object([
                         "description": .string(description),
-                        "content": .object(["application/json": .object(["schema": .object(["type": .string("object")])])]),
+                        "content": .object([
+                            "application/json": .object(["schema": .object(["type": .string("object")])])
+                        ]),
                     ])
                 }.merging([
                     "default": .object([
                         "description": .string("RFC 9457 problem details"),
-                        "content": .object(["application/problem+json": .object(["schema": .object(["$ref": .string("#/components/schemas/Problem")])])]),
+                        "content": .object([
+                            "application/problem+json": .object([
+                                "schema": .object(["$ref": .string("#/components/schemas/Problem")])
+                            ])
+                        ]),
                     ])
                 ]) { $1 }),
         ]
-        if let scope { object["security"] = .array([.object(["bearer": .array([]), "basic": .array([])])]); object["x-scope"] = .string(scope) }
+        if let scope {
+            object["security"] = .array([.object(["bearer": .array([]), "basic": .array([])])]);
+            object["x-scope"] = .string(scope)
+        }
         if let body {
             object["requestBody"] = .object([
                 "required": .bool(true),
-                "content": .object(["application/json": .object(["schema": .object(["$ref": .string("#/components/schemas/\(body)")])])]),
+                "content": .object([
+                    "application/json": .object(["schema": .object(["$ref": .string("#/components/schemas/\(body)")])])
+                ]),
             ])
         }
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         return .object(object)
     }
 
-    static func parameter(_ name: String, in location: String, _ description: String, required: Bool = false) -> JSONValue {
+    static func parameter(_ name: String, in location: String, _ description: String, required: Bool = false)
+        -> JSONValue
+    {
         .object([
             "name": .string(name), "in": .string(location), "required": .bool(location == "path" || required),
             "description": .string(description), "schema": .object(["type": .string("string")]),
@@ -47,21 +61,61 @@ public enum OpenAPIDocument {
     /// Path → method → operation.
     static var paths: [String: [String: JSONValue]] {
         let segment = { (type: String) in
-            operation("Segment-compatible \(type) (write key as HTTP Basic user name)", scope: "ingest", body: "SegmentMessage", responses: ["200": "Stored or duplicate"])
+            operation(
+                "Segment-compatible \(type) (write key as HTTP Basic user name)", scope: "ingest",
+                body: "SegmentMessage", responses: ["200": "Stored or duplicate"])
         }
         return [
-            "/api/v1/events": ["post": operation("Ingest up to 1,000 behaviour events", scope: "ingest", body: "EventBatch", responses: ["200": "Per-event results"])],
-            "/api/v1/members": [
-                "post": operation("Create or update a member by its identifiers", scope: "ingest", body: "MemberUpsert", responses: ["200": "The resolved member"]),
-                "get": operation("Find a member by identifier", scope: "read", parameters: [parameter("identifier", in: "query", "type:value, e.g. phone:+8613800000000", required: true)], responses: ["200": "Member 360 view"]),
+            "/api/v1/events": [
+                "post": operation(
+                    "Ingest up to 1,000 behaviour events", scope: "ingest", body: "EventBatch",
+                    responses: ["200": "Per-event results"])
             ],
-            "/api/v1/members/{id}": ["get": operation("Member 360 view", scope: "read", parameters: [memberID], responses: ["200": "Member 360 view"])],
-            "/api/v1/members/{id}/timeline": ["get": operation("Events and orders, newest first", scope: "read", parameters: [memberID, parameter("cursor", in: "query", "nextCursor of the previous page"), parameter("limit", in: "query", "1-200, default 50")], responses: ["200": "A timeline page"])],
-            "/api/v1/members/{id}/merge": ["post": operation("Merge another member into this one", scope: "write", body: "MergeRequest", parameters: [memberID], responses: ["200": "The merge audit record"])],
-            "/api/v1/merge-candidates": ["get": operation("Members that share an identifier and await review", scope: "read", parameters: [parameter("status", in: "query", "open (default), merged or dismissed"), parameter("limit", in: "query", "1-200")], responses: ["200": "Candidates"])],
-            "/api/v1/orders": ["post": operation("Create an order or move it forward (paid, refunded)", scope: "ingest", body: "Order", responses: ["200": "The resolved member"])],
+            "/api/v1/members": [
+                "post": operation(
+                    "Create or update a member by its identifiers", scope: "ingest", body: "MemberUpsert",
+                    responses: ["200": "The resolved member"]),
+                "get": operation(
+                    "Find a member by identifier", scope: "read",
+                    parameters: [
+                        parameter("identifier", in: "query", "type:value, e.g. phone:+8613800000000", required: true)
+                    ], responses: ["200": "Member 360 view"]),
+            ],
+            "/api/v1/members/{id}": [
+                "get": operation(
+                    "Member 360 view", scope: "read", parameters: [memberID], responses: ["200": "Member 360 view"])
+            ],
+            "/api/v1/members/{id}/timeline": [
+                "get": operation(
+                    "Events and orders, newest first", scope: "read",
+                    parameters: [
+                        memberID, parameter("cursor", in: "query", "nextCursor of the previous page"),
+                        parameter("limit", in: "query", "1-200, default 50"),
+                    ], responses: ["200": "A timeline page"])
+            ],
+            "/api/v1/members/{id}/merge": [
+                "post": operation(
+                    "Merge another member into this one", scope: "write", body: "MergeRequest", parameters: [memberID],
+                    responses: ["200": "The merge audit record"])
+            ],
+            "/api/v1/merge-candidates": [
+                "get": operation(
+                    "Members that share an identifier and await review", scope: "read",
+                    parameters: [
+                        parameter("status", in: "query", "open (default), merged or dismissed"),
+                        parameter("limit", in: "query", "1-200"),
+                    ], responses: ["200": "Candidates"])
+            ],
+            "/api/v1/orders": [
+                "post": operation(
+                    "Create an order or move it forward (paid, refunded)", scope: "ingest", body: "Order",
+                    responses: ["200": "The resolved member"])
+            ],
             "/api/v1/openapi.json": ["get": operation("This document", scope: nil, responses: ["200": "OpenAPI 3.1"])],
-            "/v1/batch": ["post": operation("Segment-compatible batch", scope: "ingest", body: "SegmentBatch", responses: ["200": "All stored"])],
+            "/v1/batch": [
+                "post": operation(
+                    "Segment-compatible batch", scope: "ingest", body: "SegmentBatch", responses: ["200": "All stored"])
+            ],
             "/v1/identify": ["post": segment("identify")], "/v1/track": ["post": segment("track")],
             "/v1/page": ["post": segment("page")], "/v1/screen": ["post": segment("screen")],
             "/v1/group": ["post": segment("group")], "/v1/alias": ["post": segment("alias")],
@@ -71,13 +125,19 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/stores": [
                 "get": operation("Stores of the caller's group", scope: "read", responses: ["200": "Stores"]),
-                "post": operation("Create a store of a brand", scope: "admin", body: "Store", responses: ["201": "The store"]),
+                "post": operation(
+                    "Create a store of a brand", scope: "admin", body: "Store", responses: ["201": "The store"]),
             ],
             "/api/v1/staff": [
                 "get": operation("Staff and guides of the caller's group", scope: "read", responses: ["200": "Staff"]),
-                "post": operation("Create a member of staff", scope: "admin", body: "Staff", responses: ["201": "The staff record"]),
+                "post": operation(
+                    "Create a member of staff", scope: "admin", body: "Staff", responses: ["201": "The staff record"]),
             ],
-            "/api/v1/keys": ["post": operation("Create an API key for a brand (shown once)", scope: "admin", body: "KeyRequest", responses: ["201": "The new key"])],
+            "/api/v1/keys": [
+                "post": operation(
+                    "Create an API key for a brand (shown once)", scope: "admin", body: "KeyRequest",
+                    responses: ["201": "The new key"])
+            ],
             "/healthz": ["get": operation("Liveness and database check", scope: nil, responses: ["200": "Healthy"])],
             "/metrics": ["get": operation("Prometheus metrics", scope: nil, responses: ["200": "Metrics text"])],
         ]
@@ -87,11 +147,16 @@ public enum OpenAPIDocument {
         .object([
             "type": .string("object"),
             "required": .array(required.map(JSONValue.string)),
-            "properties": .object(properties.mapValues { type in
-                type.hasPrefix("#") ? .object(["$ref": .string(type)])
-                    : type.hasSuffix("[]") ? .object(["type": .string("array"), "items": .object(["type": .string(String(type.dropLast(2)))])])
-                    : .object(["type": .string(type)])
-            }),
+            "properties": .object(
+                properties.mapValues { type in
+                    type.hasPrefix("#")
+                        ? .object(["$ref": .string(type)])
+                        : type.hasSuffix("[]")
+                            ? .object([
+                                "type": .string("array"), "items": .object(["type": .string(String(type.dropLast(2)))]),
+                            ])
+                            : .object(["type": .string(type)])
+                }),
         ])
     }
 
@@ -99,19 +164,50 @@ public enum OpenAPIDocument {
         .object([
             "securitySchemes": .object([
                 "bearer": .object(["type": .string("http"), "scheme": .string("bearer")]),
-                "basic": .object(["type": .string("http"), "scheme": .string("basic"), "description": .string("Segment write key as the user name, empty password")]),
+                "basic": .object([
+                    "type": .string("http"), "scheme": .string("basic"),
+                    "description": .string("Segment write key as the user name, empty password"),
+                ]),
             ]),
             "schemas": .object([
-                "Problem": schema(["title", "status"], ["type": "string", "title": "string", "status": "integer", "detail": "string", "instance": "string", "errors": "object[]", "results": "object"]),
+                "Problem": schema(
+                    ["title", "status"],
+                    [
+                        "type": "string", "title": "string", "status": "integer", "detail": "string",
+                        "instance": "string", "errors": "object[]", "results": "object",
+                    ]),
                 "EventBatch": schema(["events"], ["events": "object[]"]),
-                "MemberUpsert": schema(["identifiers"], ["identifiers": "string[]", "idempotencyKey": "string", "registered": "boolean", "name": "string", "gender": "string", "birthday": "string", "region": "string", "city": "string", "sourceChannel": "string", "homeStore": "string", "guide": "string", "joinedAt": "string", "consent": "object", "attributes": "object", "traits": "object", "channel": "string"]),
-                "Order": schema(["orderId", "status"], ["orderId": "string", "identifiers": "string[]", "status": "string", "currency": "string", "totalMinor": "integer", "discountMinor": "integer", "paidMinor": "integer", "refundedMinor": "integer", "couponCode": "string", "channel": "string", "store": "string", "guide": "string", "occurredAt": "string", "items": "object[]"]),
+                "MemberUpsert": schema(
+                    ["identifiers"],
+                    [
+                        "identifiers": "string[]", "idempotencyKey": "string", "registered": "boolean",
+                        "name": "string", "gender": "string", "birthday": "string", "region": "string",
+                        "city": "string", "sourceChannel": "string", "homeStore": "string", "guide": "string",
+                        "joinedAt": "string", "consent": "object", "attributes": "object", "traits": "object",
+                        "channel": "string",
+                    ]),
+                "Order": schema(
+                    ["orderId", "status"],
+                    [
+                        "orderId": "string", "identifiers": "string[]", "status": "string", "currency": "string",
+                        "totalMinor": "integer", "discountMinor": "integer", "paidMinor": "integer",
+                        "refundedMinor": "integer", "couponCode": "string", "channel": "string", "store": "string",
+                        "guide": "string", "occurredAt": "string", "items": "object[]",
+                    ]),
                 "Brand": schema(["code", "name"], ["code": "string", "name": "string"]),
-                "Store": schema(["code", "name"], ["code": "string", "name": "string", "city": "string", "brand": "string"]),
-                "Staff": schema(["code", "name"], ["code": "string", "name": "string", "role": "string", "store": "string"]),
+                "Store": schema(
+                    ["code", "name"], ["code": "string", "name": "string", "city": "string", "brand": "string"]),
+                "Staff": schema(
+                    ["code", "name"], ["code": "string", "name": "string", "role": "string", "store": "string"]),
                 "KeyRequest": schema(["scopes"], ["scopes": "string[]", "name": "string", "brand": "string"]),
                 "MergeRequest": schema(["mergedMemberId"], ["mergedMemberId": "string", "reason": "string"]),
-                "SegmentMessage": schema([], ["type": "string", "messageId": "string", "userId": "string", "anonymousId": "string", "timestamp": "string", "event": "string", "name": "string", "properties": "object", "traits": "object", "context": "object", "previousId": "string", "groupId": "string"]),
+                "SegmentMessage": schema(
+                    [],
+                    [
+                        "type": "string", "messageId": "string", "userId": "string", "anonymousId": "string",
+                        "timestamp": "string", "event": "string", "name": "string", "properties": "object",
+                        "traits": "object", "context": "object", "previousId": "string", "groupId": "string",
+                    ]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
             ]),
         ])
@@ -123,7 +219,8 @@ public enum OpenAPIDocument {
             "openapi": .string("3.1.0"),
             "info": .object([
                 "title": .string("Tessera API"), "version": .string("1"),
-                "description": .string("Members, OneID, events and orders. Amounts are integer minor units; times are ISO-8601 UTC."),
+                "description": .string(
+                    "Members, OneID, events and orders. Amounts are integer minor units; times are ISO-8601 UTC."),
             ]),
             "paths": .object(paths.mapValues { .object($0) }),
             "components": components,

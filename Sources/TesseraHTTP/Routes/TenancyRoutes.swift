@@ -39,7 +39,8 @@ struct TenancyRoutes: Sendable {
             id: StoreID(UUIDv7Generator().next()), brandID: brand, code: try Self.code(reader),
             name: try reader.requiredString("name"), city: try reader.string("city"))
         try await store.createStore(
-            group: principal.groupID, id: record.id, brand: brand, code: record.code, name: record.name, city: record.city,
+            group: principal.groupID, id: record.id, brand: brand, code: record.code, name: record.name,
+            city: record.city,
             at: Date())
         return try JSONCoding.response(record, status: .created)
     }
@@ -55,7 +56,8 @@ struct TenancyRoutes: Sendable {
         let reader = try await Self.reader(request, context)
         var storeID: StoreID?
         if let storeCode = try reader.string("store") {
-            guard let found = try await store.stores(group: principal.groupID).first(where: { $0.code == storeCode }) else {
+            guard let found = try await store.stores(group: principal.groupID).first(where: { $0.code == storeCode })
+            else {
                 throw Problem.invalid(path: "$.store", reason: "no store with code '\(storeCode)'")
             }
             storeID = found.id
@@ -80,7 +82,8 @@ struct TenancyRoutes: Sendable {
         let brand = try await brandID(reader, principal: principal)
         let scopes: Set<Scope>
         do {
-            scopes = try Scope.parseList((try reader.array("scopes") ?? []).compactMap(\.stringValue).joined(separator: ","))
+            scopes = try Scope.parseList(
+                (try reader.array("scopes") ?? []).compactMap(\.stringValue).joined(separator: ","))
         } catch {
             throw Problem.invalid(path: "$.scopes", reason: "list one or more of ingest, read, write, admin")
         }
@@ -94,7 +97,8 @@ struct TenancyRoutes: Sendable {
             var scopes: [String]
         }
         return try JSONCoding.response(
-            Created(id: made.record.id, key: made.key, brandId: brand, scopes: scopes.map(\.rawValue).sorted()), status: .created)
+            Created(id: made.record.id, key: made.key, brandId: brand, scopes: scopes.map(\.rawValue).sorted()),
+            status: .created)
     }
 
     /// `brand` (a code) or the caller's own brand.
@@ -117,7 +121,8 @@ struct TenancyRoutes: Sendable {
     /// A code: 1–64 letters, digits, `-` or `_`.
     private static func code(_ reader: FieldReader) throws -> String {
         let code = try reader.requiredString("code")
-        guard code.count <= 64, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        guard code.count <= 64,
+            code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else { throw FieldError(path: reader.at("code"), reason: "use 1-64 letters, digits, - or _") }
         return code
     }

@@ -25,7 +25,9 @@ struct FieldReader {
     /// An id: a string, or a number written as text (user and order ids often arrive as numbers).
     func id(_ key: String) throws -> String? {
         guard let value = object[key], !value.isNull else { return nil }
-        guard let text = value.stringValue else { throw FieldError(path: at(key), reason: "must be a string or a number") }
+        guard let text = value.stringValue else {
+            throw FieldError(path: at(key), reason: "must be a string or a number")
+        }
         return text
     }
 
@@ -71,7 +73,8 @@ struct FieldReader {
     func date(_ key: String) throws -> Date? {
         guard let text = try string(key) else { return nil }
         guard let date = FieldReader.parseDate(text) else {
-            throw FieldError(path: at(key), reason: "must be an ISO-8601 time with a UTC offset, e.g. 2026-11-23T08:00:00Z")
+            throw FieldError(
+                path: at(key), reason: "must be an ISO-8601 time with a UTC offset, e.g. 2026-11-23T08:00:00Z")
         }
         return date
     }

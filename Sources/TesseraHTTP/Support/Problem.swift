@@ -31,14 +31,17 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     static func invalid(path: String, reason: String) -> Problem {
-        Problem(.badRequest, title: "Invalid request", detail: "\(path): \(reason)", errors: [FieldProblem(index: nil, path: path, reason: reason)])
+        Problem(
+            .badRequest, title: "Invalid request", detail: "\(path): \(reason)",
+            errors: [FieldProblem(index: nil, path: path, reason: reason)])
     }
 
     /// Maps a use-case error onto its HTTP status.
     static func from(_ error: any Error) -> Problem {
         if let problem = error as? Problem { return problem }
         guard let error = error as? TesseraError else {
-            return Problem(.internalServerError, title: "Internal error", detail: "The request failed; it can be retried.")
+            return Problem(
+                .internalServerError, title: "Internal error", detail: "The request failed; it can be retried.")
         }
         switch error {
         case .invalid(let field, let reason): return .invalid(path: field, reason: reason)
@@ -75,7 +78,8 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", Basic realm=\"tessera\"" }
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(body))))
+            status: status, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(body))))
     }
 }
 

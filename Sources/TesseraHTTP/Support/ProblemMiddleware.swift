@@ -12,7 +12,8 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            throw Problem(error.status, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+            throw Problem(
+                error.status, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
         } catch let error as Problem {
             throw error
         } catch let error as FieldError {

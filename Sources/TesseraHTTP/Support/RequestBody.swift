@@ -14,13 +14,15 @@ enum RequestBody {
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch {
-            throw Problem(.contentTooLarge, title: "Body too large", detail: "the body exceeds \(context.maxUploadSize) bytes")
+            throw Problem(
+                .contentTooLarge, title: "Body too large", detail: "the body exceeds \(context.maxUploadSize) bytes")
         }
         if request.headers[.contentEncoding]?.lowercased() == "gzip" {
             do {
                 buffer = try buffer.decompress(with: .gzip(), maxSize: maximumDecodedSize)
             } catch {
-                throw Problem.invalid(path: "$", reason: "the gzip body could not be decoded (or exceeds 16 MiB decoded)")
+                throw Problem.invalid(
+                    path: "$", reason: "the gzip body could not be decoded (or exceeds 16 MiB decoded)")
             }
         }
         do {
