@@ -67,6 +67,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/staff"): return tenancy.listStaff
         case ("post", "/api/v1/staff"): return tenancy.createStaff
         case ("post", "/api/v1/keys"): return tenancy.createKey
+        case ("get", "/api/v1/attributes"): return tenancy.listAttributes
+        case ("post", "/api/v1/attributes"): return tenancy.defineAttribute
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
         case ("get", "/healthz"): return health
         case ("get", "/metrics"): return metrics

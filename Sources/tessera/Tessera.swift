@@ -5,6 +5,8 @@ import ArgumentParser
 struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tessera — membership, OneID and marketing automation.",
-        subcommands: [Serve.self, Migrate.self, Init.self, Keys.self, Import.self, Demo.self, Bench.self],
+        subcommands: [
+            Serve.self, Migrate.self, Init.self, Keys.self, Attributes.self, Import.self, Demo.self, Bench.self,
+        ],
         defaultSubcommand: Serve.self)
 }

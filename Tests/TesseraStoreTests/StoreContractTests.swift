@@ -185,3 +185,33 @@ struct StoreContractTests {
         #expect(seen.last == "e0" || seen.last == "e1")
     }
 }
+
+@Suite("Custom attributes")
+struct AttributeContractTests {
+    @Test(arguments: Backend.allCases)
+    func declaredAttributesAreTypedAndOthersRejected(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await tenant.store.defineAttribute(
+            AttributeDefinition(name: "skin_type", type: .string), group: tenant.principal.groupID,
+            brand: tenant.principal.brandID, at: Date())
+        try await tenant.store.defineAttribute(
+            AttributeDefinition(name: "vip_level", type: .number), group: tenant.principal.groupID,
+            brand: tenant.principal.brandID, at: Date())
+        await #expect(throws: TesseraError.self) {
+            try await tenant.store.defineAttribute(
+                AttributeDefinition(name: "vip_level", type: .string), group: tenant.principal.groupID,
+                brand: tenant.principal.brandID, at: Date())
+        }
+        var good = try message("a1", ["external:x"], kind: .member, registers: true)
+        good.brandID = tenant.principal.brandID
+        good.profile = ProfilePatch(attributes: ["skin_type": .string("dry"), "vip_level": .string("3")])
+        var bad = try message("a2", ["external:y"], kind: .member, registers: true)
+        bad.profile = ProfilePatch(attributes: ["vip_level": .string("high"), "undeclared": .bool(true)])
+        let result = try await tenant.send([good, bad])
+        #expect(result.accepted == 1 && result.rejected == 1)
+        #expect(result.results[1].errors?.map(\.path) == ["$.attributes.undeclared", "$.attributes.vip_level"])
+        let member = try #require(try await tenant.member("external:x"))
+        #expect(member.profile.attributes == .object(["skin_type": .string("dry"), "vip_level": .number(3)]))
+        #expect(try await tenant.member("external:y") == nil)
+    }
+}

@@ -42,6 +42,7 @@ def test_import_reports_rejected_rows_with_reasons_and_is_idempotent(database, t
         "A1,13800001111,paid,50000,45000,pos,2026-10-01T10:00:00+08:00,SK-1,1,38900\n"
         "A1,13800001111,paid,50000,45000,pos,2026-10-01T10:00:00+08:00,SK-2,1,11100\n"
         "A2,13800001111,paid,oops,,pos,2026-10-01T10:00:00+08:00,,,\n")
+    tessera("attributes", "define", "skin", "string", "--database", database)
     first = tessera("import", "members", str(members), "--database", database)
     assert "1 accepted, 0 duplicates, 2 rejected" in first
     assert "$.identifiers[0]: 'not-a-phone' is not a phone number" in first and "(first at line 3)" in first
@@ -50,3 +51,17 @@ def test_import_reports_rejected_rows_with_reasons_and_is_idempotent(database, t
     result = tessera("import", "orders", str(orders), "--database", database)
     assert "1 accepted, 0 duplicates, 1 rejected" in result
     assert "$.totalMinor: must be a number (first at line 4)" in result
+
+
+def test_undeclared_or_mistyped_attributes_are_rejected(database, tmp_path):
+    tessera("attributes", "define", "vip_level", "number", "--database", database)
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "phone,attr_vip_level,attr_unknown\n"
+        "13800002222,3,\n"
+        "13800003333,high,\n"
+        "13800004444,1,x\n")
+    result = tessera("import", "members", str(members), "--database", database)
+    assert "1 accepted, 0 duplicates, 2 rejected" in result
+    assert "$.attributes.vip_level: must be a number (first at line 3)" in result
+    assert "$.attributes.unknown: is not a declared attribute" in result

@@ -21,6 +21,9 @@ public protocol TenancyStore: Sendable {
         async throws
     func stores(group: GroupID) async throws -> [StoreRecord]
     func staff(group: GroupID) async throws -> [StaffRecord]
+    /// Declares a custom attribute for a brand; redeclaring with another type is a conflict.
+    func defineAttribute(_ definition: AttributeDefinition, group: GroupID, brand: BrandID, at: Date) async throws
+    func attributeDefinitions(group: GroupID, brand: BrandID) async throws -> [AttributeDefinition]
     func insertAPIKey(_ key: APIKeyRecord) async throws
     /// The key with this public prefix, in any group (the prefix is globally unique).
     func apiKey(prefix: String) async throws -> APIKeyRecord?

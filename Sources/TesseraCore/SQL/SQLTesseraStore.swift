@@ -142,6 +142,35 @@ public struct SQLTesseraStore: TesseraStore {
         }
     }
 
+    public func defineAttribute(_ definition: AttributeDefinition, group: GroupID, brand: BrandID, at: Date)
+        async throws
+    {
+        try await execute([
+            SQLStatement(
+                """
+                INSERT INTO attribute_definitions (group_id, brand_id, name, type, created_at) VALUES (?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(group.rawValue), .text(brand.rawValue), .text(definition.name),
+                    .text(definition.type.rawValue),
+                    .int(Timestamp.micros(at)),
+                ])
+        ])
+    }
+
+    public func attributeDefinitions(group: GroupID, brand: BrandID) async throws -> [AttributeDefinition] {
+        try await query(
+            "SELECT name, type FROM attribute_definitions WHERE group_id = ? AND brand_id = ? ORDER BY name",
+            [.text(group.rawValue), .text(brand.rawValue)]
+        ) { rows in
+            rows.compactMap { row in
+                AttributeDefinition.ValueType(rawValue: row.text(1) ?? "").map {
+                    AttributeDefinition(name: row.text(0) ?? "", type: $0)
+                }
+            }
+        }
+    }
+
     public func insertAPIKey(_ key: APIKeyRecord) async throws {
         try await execute([
             SQLStatement(

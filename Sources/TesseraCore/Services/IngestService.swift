@@ -9,6 +9,7 @@ public final class IngestService: Sendable {
     private let store: any TesseraStore
     private let ids: any IDGenerator
     private let policies = Mutex<[GroupID: IdentityPolicy]>([:])
+    private let attributes = Mutex<[BrandID: (definitions: [String: AttributeDefinition], loaded: Date)]>([:])
 
     public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator()) {
         self.store = store
@@ -19,6 +20,7 @@ public final class IngestService: Sendable {
     public func ingest(_ items: [Result<IngestMessage, FieldErrorList>], principal: Principal) async throws
         -> IngestResult
     {
+        let items = try await checkAttributes(items, principal: principal)
         let valid = items.compactMap { try? $0.get() }
         var planned: IngestPlan?
         if !valid.isEmpty {
@@ -45,6 +47,54 @@ public final class IngestService: Sendable {
             }
         }
         return IngestResult(results: results)
+    }
+
+    /// Rejects messages whose custom attributes are undeclared for the brand or of the wrong type.
+    private func checkAttributes(_ items: [Result<IngestMessage, FieldErrorList>], principal: Principal) async throws
+        -> [Result<IngestMessage, FieldErrorList>]
+    {
+        let used = items.contains { item in
+            guard case .success(let message) = item else { return false }
+            return !(message.profile?.attributes.isEmpty ?? true)
+        }
+        guard used else { return items }
+        let definitions = try await attributeDefinitions(group: principal.groupID, brand: principal.brandID)
+        return items.map { item in
+            guard case .success(var message) = item, let given = message.profile?.attributes, !given.isEmpty else {
+                return item
+            }
+            var errors: [FieldError] = []
+            var coerced: [String: JSONValue] = [:]
+            for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+                guard let definition = definitions[name] else {
+                    errors.append(
+                        FieldError(
+                            path: "$.attributes.\(name)",
+                            reason:
+                                "is not a declared attribute of this brand (declare it with POST /api/v1/attributes)"))
+                    continue
+                }
+                switch definition.coerce(value) {
+                case .success(let typed): coerced[name] = typed
+                case .failure(let error):
+                    errors.append(FieldError(path: "$.attributes.\(name)", reason: error.description))
+                }
+            }
+            guard errors.isEmpty else { return .failure(FieldErrorList(errors)) }
+            message.profile?.attributes = coerced
+            return .success(message)
+        }
+    }
+
+    /// A brand's attribute definitions, cached for a few seconds so a new declaration is seen soon.
+    public func attributeDefinitions(group: GroupID, brand: BrandID) async throws -> [String: AttributeDefinition] {
+        if let cached = attributes.withLock({ $0[brand] }), cached.loaded.timeIntervalSinceNow > -5 {
+            return cached.definitions
+        }
+        let loaded = try await store.attributeDefinitions(group: group, brand: brand)
+        let definitions = Dictionary(loaded.map { ($0.name, $0) }) { $1 }
+        attributes.withLock { $0[brand] = (definitions, Date()) }
+        return definitions
     }
 
     /// The group's identity policy, cached after the first read.

@@ -138,6 +138,14 @@ public enum OpenAPIDocument {
                     "Create an API key for a brand (shown once)", scope: "admin", body: "KeyRequest",
                     responses: ["201": "The new key"])
             ],
+            "/api/v1/attributes": [
+                "get": operation(
+                    "Custom member attributes declared for the caller's brand", scope: "read",
+                    responses: ["200": "Definitions"]),
+                "post": operation(
+                    "Declare a custom member attribute", scope: "admin", body: "AttributeDefinition",
+                    responses: ["201": "The definition"]),
+            ],
             "/healthz": ["get": operation("Liveness and database check", scope: nil, responses: ["200": "Healthy"])],
             "/metrics": ["get": operation("Prometheus metrics", scope: nil, responses: ["200": "Metrics text"])],
         ]
@@ -200,6 +208,8 @@ public enum OpenAPIDocument {
                 "Staff": schema(
                     ["code", "name"], ["code": "string", "name": "string", "role": "string", "store": "string"]),
                 "KeyRequest": schema(["scopes"], ["scopes": "string[]", "name": "string", "brand": "string"]),
+                "AttributeDefinition": schema(
+                    ["name", "type"], ["name": "string", "type": "string", "brand": "string"]),
                 "MergeRequest": schema(["mergedMemberId"], ["mergedMemberId": "string", "reason": "string"]),
                 "SegmentMessage": schema(
                     [],

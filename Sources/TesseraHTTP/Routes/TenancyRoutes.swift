@@ -101,6 +101,30 @@ struct TenancyRoutes: Sendable {
             status: .created)
     }
 
+    func listAttributes(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Page: Encodable { var attributes: [AttributeDefinition] }
+        return try JSONCoding.response(
+            Page(attributes: try await store.attributeDefinitions(group: principal.groupID, brand: principal.brandID)))
+    }
+
+    /// Declares a custom attribute for a brand (`{"name": "skin_type", "type": "string", "brand": "code"}`).
+    func defineAttribute(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        let name = try reader.requiredString("name")
+        guard AttributeDefinition.isValidName(name) else {
+            throw Problem.invalid(path: "$.name", reason: "use 1-64 lower-case letters, digits or _")
+        }
+        guard let type = AttributeDefinition.ValueType(rawValue: try reader.requiredString("type")) else {
+            throw Problem.invalid(path: "$.type", reason: "must be string, number, boolean or date")
+        }
+        let definition = AttributeDefinition(name: name, type: type)
+        try await store.defineAttribute(
+            definition, group: principal.groupID, brand: try await brandID(reader, principal: principal), at: Date())
+        return try JSONCoding.response(definition, status: .created)
+    }
+
     /// `brand` (a code) or the caller's own brand.
     private func brandID(_ reader: FieldReader, principal: Principal) async throws -> BrandID {
         guard let code = try reader.string("brand") else { return principal.brandID }
