@@ -8,7 +8,7 @@ import TesseraDomain
 struct DifferentialTests {
     @Test(arguments: [1, 2, 3])
     func sameTrafficSamePartition(seed: UInt64) async throws {
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         var batches: [[IngestMessage]] = []
         var key = 0
         for _ in 0..<6 {
@@ -39,18 +39,5 @@ struct DifferentialTests {
         }
         #expect(partitions[0] == partitions[1])
         #expect(!partitions[0].isEmpty)
-    }
-}
-
-/// A small deterministic generator so both databases see identical input.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
