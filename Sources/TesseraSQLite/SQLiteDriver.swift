@@ -6,10 +6,12 @@ public import TesseraCore
 ///
 /// WAL mode with a pool of readers and one writer; `synchronous = NORMAL` (durable across
 /// application crashes, and across power loss up to the last checkpointed transaction), which is
-/// the usual trade for a server's write throughput. Each program runs in one transaction.
+/// the usual trade for a server's write throughput. Each program runs atomically: in its own
+/// transaction, or in a savepoint of a group commit (``GroupCommitWriter``) when writes queue up.
 public final class SQLiteDriver: SQLDriver {
     public let dialect = SQLDialect.sqlite
     let pool: DatabasePool
+    private let writer: GroupCommitWriter
 
     /// Opens (creating when needed) the database at `path`, creating its folder too.
     public init(path: String) throws {
@@ -23,12 +25,13 @@ public final class SQLiteDriver: SQLDriver {
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        writer = GroupCommitWriter(pool: pool)
     }
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
         do {
             if writes {
-                return try await pool.write { db in try Self.execute(program, in: db) }
+                return try await writer.write { db in try Self.execute(program, in: db) }
             }
             return try await pool.read { db in try Self.execute(program, in: db) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

@@ -215,3 +215,57 @@ struct AttributeContractTests {
         #expect(try await tenant.member("external:y") == nil)
     }
 }
+
+@Suite("Concurrent writes")
+struct ConcurrentWriteTests {
+    /// With SQLite's group commit, concurrent writes share transactions; one failing write must
+    /// roll back alone and the others must all be stored.
+    @Test(arguments: Backend.allCases)
+    func aFailingWriteAmongConcurrentOnesRollsBackAlone(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let group = tenant.principal.groupID
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            for index in 0..<12 {
+                tasks.addTask {
+                    let code = index == 11 ? "b" : "brand-\(index)"  // "b" already exists
+                    do {
+                        try await tenant.store.createBrand(
+                            Brand(
+                                id: BrandID("brand-id-\(index)-\(UUID().uuidString)"), groupID: group, code: code,
+                                name: code),
+                            at: Date())
+                        return true
+                    } catch is TesseraError {
+                        return false
+                    }
+                }
+            }
+            return try await tasks.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count { $0 } == 11)
+        #expect(try await tenant.store.brands(group: group).count == 12)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentBatchesNamingTheSamePeopleCreateEachPersonOnce(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for batch in 0..<8 {
+                tasks.addTask {
+                    let messages = try (0..<30).map { person in
+                        try message(
+                            "c\(batch)-\(person)", ["external:p\(person)", "anonymous:a\(person)-\(batch)"],
+                            registers: true)
+                    }
+                    try await tenant.send(messages)
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        for person in 0..<30 {
+            let member = try #require(try await tenant.member("external:p\(person)"))
+            #expect(member.aggregates.eventCount == 8)
+            #expect(member.identifiers.count == 9)
+        }
+    }
+}

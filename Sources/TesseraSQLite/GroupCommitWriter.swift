@@ -1,0 +1,85 @@
+import GRDB
+import Synchronization
+
+/// Group commit for SQLite's single writer: write programs that arrive while a transaction is
+/// running wait, then run together in the next transaction, each in its own savepoint — a failing
+/// program rolls back alone — and share one commit. Each caller is answered only after that commit.
+///
+/// Under concurrent ingest this turns several small transactions into one larger one, so index
+/// pages that several batches touch are written to the WAL once instead of once per batch.
+final class GroupCommitWriter: Sendable {
+    private struct Entry: Sendable {
+        let run: @Sendable (Database) throws -> Void
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex<(queue: [Entry], draining: Bool)>(([], false))
+    /// Most programs in one transaction, so one commit never holds back a caller for long.
+    private let maximumGroup = 16
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func write<Output: Sendable>(_ body: @escaping @Sendable (Database) throws -> Output) async throws -> Output {
+        let result = Mutex<Output?>(nil)
+        return try await withCheckedThrowingContinuation { continuation in
+            let entry = Entry(
+                run: { db in
+                    let output = try body(db)
+                    result.withLock { $0 = output }
+                },
+                finish: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let output = result.withLock({ $0.take() }) {
+                        continuation.resume(returning: output)
+                    } else {
+                        continuation.resume(throwing: CancellationError())
+                    }
+                })
+            let startDrain = state.withLock { state in
+                state.queue.append(entry)
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let entries = state.withLock { state -> [Entry] in
+                let taken = Array(state.queue.prefix(maximumGroup))
+                state.queue.removeFirst(taken.count)
+                if taken.isEmpty { state.draining = false }
+                return taken
+            }
+            guard !entries.isEmpty else { return }
+            let errors: [(any Error)?]
+            do {
+                errors = try await pool.writeWithoutTransaction { db -> [(any Error)?] in
+                    var errors: [(any Error)?] = []
+                    try db.inTransaction {
+                        for entry in entries {
+                            do {
+                                try db.inSavepoint {
+                                    try entry.run(db)
+                                    return .commit
+                                }
+                                errors.append(nil)
+                            } catch {
+                                errors.append(error)
+                            }
+                        }
+                        return .commit
+                    }
+                    return errors
+                }
+            } catch {
+                errors = entries.map { _ in error }
+            }
+            for (entry, error) in zip(entries, errors) { entry.finish(error) }
+        }
+    }
+}
