@@ -22,7 +22,7 @@ public final class SQLiteDriver: SQLDriver {
         configuration.prepareDatabase { db in
             // A 32 MiB page cache and memory-mapped reads per connection: the member and identifier
             // indexes of a busy brand stay in memory instead of costing a read() per page.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 8000")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         writer = GroupCommitWriter(pool: pool)
