@@ -1,8 +1,6 @@
 /// Builds the multi-row statements both databases accept, chunked to stay under their
 /// bind-parameter limits (SQLite 32,766; PostgreSQL 65,535).
 enum SQLBuilder {
-    static let rowsPerStatement = 400
-
     /// `INSERT INTO table (columns) VALUES (…), (…) suffix`. `placeholders` gives each column's
     /// placeholder, e.g. `?::jsonb` for a JSON column.
     static func insert(
@@ -37,11 +35,6 @@ enum SQLBuilder {
     static func tuples(count: Int, width: Int) -> String {
         let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
         return Array(repeating: tuple, count: count).joined(separator: ", ")
-    }
-
-    /// `?, ?, ?` for an `IN (…)` list.
-    static func list(count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
     /// A derived table of typed rows usable in `UPDATE … FROM (…) AS u` on both databases.

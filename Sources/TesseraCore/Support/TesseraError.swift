@@ -3,8 +3,6 @@
 public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Input is wrong; `field` is a JSON path or parameter name.
     case invalid(field: String, reason: String)
-    /// Several fields are wrong at once.
-    case invalidFields([FieldErrorRecord])
     case notFound(String)
     case conflict(String)
     case unauthorized(String)
@@ -15,7 +13,6 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalid(let field, let reason): "\(field): \(reason)"
-        case .invalidFields(let fields): fields.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
         case .notFound(let what): what
         case .conflict(let what): what
         case .unauthorized(let why): why

@@ -18,12 +18,6 @@ public struct IngestPlan: Sendable {
     public var outcomes: [MessageOutcome] = []
 
     public init() {}
-
-    /// Members whose stored aggregates must be recomputed from base rows after applying the plan
-    /// (survivors of merges, members with orders).
-    public var membersToRecompute: Set<MemberID> {
-        Set(merges.map(\.survivor)).union(orders.compactMap(\.member))
-    }
 }
 
 /// An event row to insert.

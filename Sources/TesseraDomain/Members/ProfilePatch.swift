@@ -43,8 +43,6 @@ public struct ProfilePatch: Sendable, Hashable {
 
     public static let genders: Set<String> = ["male", "female", "other", "unknown"]
 
-    public var isEmpty: Bool { self == ProfilePatch() }
-
     /// `other` applied on top of `self`.
     public func merging(_ other: ProfilePatch) -> ProfilePatch {
         ProfilePatch(

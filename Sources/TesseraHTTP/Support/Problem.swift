@@ -45,10 +45,6 @@ public struct Problem: HTTPResponseError, Sendable {
         }
         switch error {
         case .invalid(let field, let reason): return .invalid(path: field, reason: reason)
-        case .invalidFields(let fields):
-            return Problem(
-                .badRequest, title: "Invalid request", detail: error.description,
-                errors: fields.map { FieldProblem(index: nil, path: $0.path, reason: $0.reason) })
         case .notFound(let what): return Problem(.notFound, title: "Not found", detail: what)
         case .conflict(let what): return Problem(.conflict, title: "Conflict", detail: what)
         case .unauthorized(let why): return Problem(.unauthorized, title: "Unauthorized", detail: why)
