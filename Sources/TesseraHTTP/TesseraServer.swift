@@ -58,6 +58,7 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/members/{id}/timeline"): return timeline
         case ("post", "/api/v1/members/{id}/merge"): return merge
         case ("get", "/api/v1/merge-candidates"): return candidates
+        case ("post", "/api/v1/merge-candidates/{id}/dismiss"): return dismissCandidate
         case ("post", "/api/v1/orders"): return upsertOrder
         case ("get", "/api/v1/openapi.json"): return { _, _ in try OpenAPIDocument.response() }
         case ("get", "/api/v1/brands"): return tenancy.listBrands
@@ -230,6 +231,13 @@ public struct TesseraServer: Sendable {
             Page(
                 candidates: try await store.mergeCandidates(
                     group: principal.groupID, status: status, limit: try Self.limit(request))))
+    }
+
+    private func dismissCandidate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let id = try context.parameters.require("id")
+        try await store.dismissMergeCandidate(group: principal.groupID, id: id, at: Date())
+        return try JSONCoding.response(["status": "dismissed", "id": id])
     }
 
     private func merge(_ request: Request, _ context: TesseraContext) async throws -> Response {

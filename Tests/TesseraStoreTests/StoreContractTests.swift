@@ -76,6 +76,16 @@ struct StoreContractTests {
         #expect(candidates.count == 1)
         #expect(Set([candidates[0].memberID, candidates[0].otherMemberID]) == [first.id, second.id])
         #expect(candidates[0].identifier == "device:ipad")
+        try await tenant.store.dismissMergeCandidate(group: tenant.principal.groupID, id: candidates[0].id, at: Date())
+        #expect(
+            try await tenant.store.mergeCandidates(group: tenant.principal.groupID, status: "open", limit: 10).isEmpty)
+        #expect(
+            try await tenant.store.mergeCandidates(group: tenant.principal.groupID, status: "dismissed", limit: 10)
+                .count == 1)
+        await #expect(throws: TesseraError.self) {
+            try await tenant.store.dismissMergeCandidate(
+                group: tenant.principal.groupID, id: candidates[0].id, at: Date())
+        }
     }
 
     @Test(arguments: Backend.allCases)

@@ -49,6 +49,9 @@ public protocol MemberStore: Sendable {
     /// Events and orders, newest first, strictly older than `before`.
     func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws -> TimelinePage
     func mergeCandidates(group: GroupID, status: String, limit: Int) async throws -> [MergeCandidate]
+    /// Marks an open candidate as dismissed (the two members are different people).
+    /// Throws `notFound` when there is no open candidate with this id.
+    func dismissMergeCandidate(group: GroupID, id: String, at: Date) async throws
     /// Moves identifiers, events and orders of `merged` to `survivor`, marks `merged` as merged
     /// and records the audit row. Throws `notFound` or `conflict` (already merged, same member).
     func merge(

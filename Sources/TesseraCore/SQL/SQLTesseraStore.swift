@@ -274,6 +274,20 @@ public struct SQLTesseraStore: TesseraStore {
         }
     }
 
+    public func dismissMergeCandidate(group: GroupID, id: String, at: Date) async throws {
+        let statement = SQLStatement(
+            "UPDATE merge_candidates SET status = 'dismissed', resolved_at = ? WHERE group_id = ? AND id = ? AND status = 'open'",
+            [.int(Timestamp.micros(at)), .text(group.rawValue), .text(id)])
+        let dismissed = try await driver.run(
+            DismissProgram(
+                update: statement,
+                check: SQLStatement(
+                    "SELECT status FROM merge_candidates WHERE group_id = ? AND id = ?",
+                    [.text(group.rawValue), .text(id)])),
+            writes: true)
+        guard dismissed else { throw TesseraError.notFound("no open merge candidate \(id)") }
+    }
+
     public func merge(
         group: GroupID, survivor: MemberID, merged: MemberID, actor: String, reason: String, id: String, at: Date
     ) async throws -> MergeRecord {

@@ -13,6 +13,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/members/{id}/timeline"),
         APIRoute(method: "post", path: "/api/v1/members/{id}/merge"),
         APIRoute(method: "get", path: "/api/v1/merge-candidates"),
+        APIRoute(method: "post", path: "/api/v1/merge-candidates/{id}/dismiss"),
         APIRoute(method: "post", path: "/api/v1/orders"),
         APIRoute(method: "get", path: "/api/v1/openapi.json"),
         APIRoute(method: "get", path: "/api/v1/brands"),

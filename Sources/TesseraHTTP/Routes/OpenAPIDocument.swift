@@ -106,6 +106,11 @@ public enum OpenAPIDocument {
                         parameter("limit", in: "query", "1-200"),
                     ], responses: ["200": "Candidates"])
             ],
+            "/api/v1/merge-candidates/{id}/dismiss": [
+                "post": operation(
+                    "Dismiss an open merge candidate (the members are different people)", scope: "write",
+                    parameters: [parameter("id", in: "path", "Candidate id")], responses: ["200": "Dismissed"])
+            ],
             "/api/v1/orders": [
                 "post": operation(
                     "Create an order or move it forward (paid, refunded)", scope: "ingest", body: "Order",
