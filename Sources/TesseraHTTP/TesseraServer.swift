@@ -57,6 +57,7 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/members/{id}"): return getMember
         case ("get", "/api/v1/members/{id}/timeline"): return timeline
         case ("post", "/api/v1/members/{id}/merge"): return merge
+        case ("post", "/api/v1/merges/{id}/undo"): return undoMerge
         case ("get", "/api/v1/merge-candidates"): return candidates
         case ("post", "/api/v1/merge-candidates/{id}/dismiss"): return dismissCandidate
         case ("post", "/api/v1/orders"): return upsertOrder
@@ -231,6 +232,13 @@ public struct TesseraServer: Sendable {
             Page(
                 candidates: try await store.mergeCandidates(
                     group: principal.groupID, status: status, limit: try Self.limit(request))))
+    }
+
+    private func undoMerge(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let record = try await store.undoMerge(
+            group: principal.groupID, id: try context.parameters.require("id"), at: Date())
+        return try JSONCoding.response(record)
     }
 
     private func dismissCandidate(_ request: Request, _ context: TesseraContext) async throws -> Response {

@@ -113,6 +113,20 @@ struct StoreContractTests {
                 group: tenant.principal.groupID, survivor: survivor.id, merged: merged.id, actor: "t", reason: "again",
                 id: "merge-2", at: Date())
         }
+
+        // Undo: everything that came from the merged member goes back to it.
+        _ = try await tenant.store.undoMerge(group: tenant.principal.groupID, id: "merge-1", at: Date())
+        let restored = try #require(try await tenant.member("external:u2"))
+        #expect(restored.id == merged.id && restored.status == "active")
+        #expect(restored.aggregates.eventCount == 1 && restored.aggregates.orderCount == 1)
+        #expect(restored.aggregates.totalSpendMinor == 5_000)
+        let survivorAfter = try #require(try await tenant.member("external:u1"))
+        #expect(survivorAfter.identifiers == ["external:u1"])
+        #expect(survivorAfter.aggregates.eventCount == 1 && survivorAfter.aggregates.orderCount == 0)
+        #expect(survivorAfter.channels.map(\.channel) == ["web"])
+        await #expect(throws: TesseraError.self) {
+            try await tenant.store.undoMerge(group: tenant.principal.groupID, id: "merge-1", at: Date())
+        }
     }
 
     @Test(arguments: Backend.allCases)

@@ -49,6 +49,11 @@ public protocol MemberStore: Sendable {
     /// Events and orders, newest first, strictly older than `before`.
     func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws -> TimelinePage
     func mergeCandidates(group: GroupID, status: String, limit: Int) async throws -> [MergeCandidate]
+    /// Undoes a merge: identifiers listed in its audit row, and the events and orders that
+    /// originated with the merged member, go back to it; it becomes active again and both members'
+    /// aggregates are recomputed. Throws `notFound`, or `conflict` when the merge was already undone
+    /// or either member has since been merged elsewhere.
+    func undoMerge(group: GroupID, id: String, at: Date) async throws -> MergeRecord
     /// Marks an open candidate as dismissed (the two members are different people).
     /// Throws `notFound` when there is no open candidate with this id.
     func dismissMergeCandidate(group: GroupID, id: String, at: Date) async throws

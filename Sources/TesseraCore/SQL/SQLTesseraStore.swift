@@ -274,6 +274,10 @@ public struct SQLTesseraStore: TesseraStore {
         }
     }
 
+    public func undoMerge(group: GroupID, id: String, at: Date) async throws -> MergeRecord {
+        try await driver.run(UndoMergeProgram(group: group, id: id, at: at), writes: true)
+    }
+
     public func dismissMergeCandidate(group: GroupID, id: String, at: Date) async throws {
         let statement = SQLStatement(
             "UPDATE merge_candidates SET status = 'dismissed', resolved_at = ? WHERE group_id = ? AND id = ? AND status = 'open'",

@@ -99,10 +99,30 @@ public enum StoreSQL {
         return statements
     }
 
+    /// Rebuilds a member's last-seen-per-channel and brand rows from its events (after an undo).
+    static func rebuildActivity(group: GroupID, member: MemberID) -> [SQLStatement] {
+        let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(member.rawValue))
+        return [
+            SQLStatement("DELETE FROM member_channels WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement(
+                """
+                INSERT INTO member_channels (group_id, member_id, channel, last_seen_at) SELECT group_id, member_id, \
+                channel, max(occurred_at) FROM events WHERE group_id = ? AND member_id = ? GROUP BY group_id, member_id, channel
+                """, [g, m]),
+            SQLStatement("DELETE FROM member_brands WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement(
+                """
+                INSERT INTO member_brands (group_id, member_id, brand_id, joined_at) SELECT group_id, member_id, brand_id, \
+                min(occurred_at) FROM events WHERE group_id = ? AND member_id = ? AND brand_id IS NOT NULL \
+                GROUP BY group_id, member_id, brand_id
+                """, [g, m]),
+        ]
+    }
+
     /// Reads one merge audit row: `id, survivor_id, merged_id, actor, reason, identifiers, moved_events,
-    /// moved_orders, created_at`.
+    /// moved_orders, created_at, undone_at`.
     public static let selectMerge = """
-        SELECT id, survivor_id, merged_id, actor, reason, CAST(identifiers AS TEXT), moved_events, moved_orders, created_at \
+        SELECT id, survivor_id, merged_id, actor, reason, CAST(identifiers AS TEXT), moved_events, moved_orders, created_at, undone_at \
         FROM member_merges WHERE group_id = ? AND id = ?
         """
 }

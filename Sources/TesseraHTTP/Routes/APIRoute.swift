@@ -12,6 +12,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/members/{id}"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/timeline"),
         APIRoute(method: "post", path: "/api/v1/members/{id}/merge"),
+        APIRoute(method: "post", path: "/api/v1/merges/{id}/undo"),
         APIRoute(method: "get", path: "/api/v1/merge-candidates"),
         APIRoute(method: "post", path: "/api/v1/merge-candidates/{id}/dismiss"),
         APIRoute(method: "post", path: "/api/v1/orders"),

@@ -106,6 +106,12 @@ public enum OpenAPIDocument {
                         parameter("limit", in: "query", "1-200"),
                     ], responses: ["200": "Candidates"])
             ],
+            "/api/v1/merges/{id}/undo": [
+                "post": operation(
+                    "Undo a merge: identifiers, events and orders of the merged member go back to it", scope: "write",
+                    parameters: [parameter("id", in: "path", "Merge id (from the merge response)")],
+                    responses: ["200": "The merge record"])
+            ],
             "/api/v1/merge-candidates/{id}/dismiss": [
                 "post": operation(
                     "Dismiss an open merge candidate (the members are different people)", scope: "write",
