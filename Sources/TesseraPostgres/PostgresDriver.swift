@@ -102,7 +102,7 @@ public final class PostgresDriver: SQLDriver {
             case .null: bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: SQLStatement.numberedPlaceholders(statement.sql), binds: bindings)
+        return PostgresQuery(unsafeSQL: SQLStatement.numberedParameters(statement.sql), binds: bindings)
     }
 
     private static func sqlRow(_ row: PostgresRow) throws -> SQLRow {

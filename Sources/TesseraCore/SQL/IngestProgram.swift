@@ -185,7 +185,7 @@ struct IngestProgram: SQLProgram {
                 "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
                 "channel", "occurred_at", "received_at", "properties",
             ],
-            placeholders: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
+            markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
             rows: plan.events.map { event in
                 let member = SQLValue.optional(event.member?.rawValue)
                 return [

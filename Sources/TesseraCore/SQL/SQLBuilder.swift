@@ -1,12 +1,12 @@
 /// Builds the multi-row statements both databases accept, chunked to stay under their
 /// bind-parameter limits (SQLite 32,766; PostgreSQL 65,535).
 enum SQLBuilder {
-    /// `INSERT INTO table (columns) VALUES (…), (…) suffix`. `placeholders` gives each column's
-    /// placeholder, e.g. `?::jsonb` for a JSON column.
+    /// `INSERT INTO table (columns) VALUES (…), (…) suffix`. `markers` gives each column's
+    /// parameter marker, e.g. `?::jsonb` for a JSON column.
     static func insert(
-        into table: String, columns: [String], placeholders: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
+        into table: String, columns: [String], markers: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
     ) -> [SQLStatement] {
-        let tuple = "(" + (placeholders ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
+        let tuple = "(" + (markers ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
         return chunks(rows).map { chunk in
             let sql =
                 "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "

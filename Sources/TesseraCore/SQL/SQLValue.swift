@@ -12,7 +12,7 @@ public enum SQLValue: Sendable, Hashable {
     public static func optional(_ number: Int64?) -> SQLValue { number.map(SQLValue.int) ?? .null }
 }
 
-/// One statement with `?` placeholders and its arguments.
+/// One statement with `?` parameter markers and its arguments.
 public struct SQLStatement: Sendable, Hashable {
     public var sql: String
     public var arguments: [SQLValue]
@@ -22,9 +22,9 @@ public struct SQLStatement: Sendable, Hashable {
         self.arguments = arguments
     }
 
-    /// `?` placeholders renumbered as `$1, $2…` for PostgreSQL. The statements in this package
+    /// `?` parameter markers renumbered as `$1, $2…` for PostgreSQL. The statements in this package
     /// never contain a literal `?`.
-    public static func numberedPlaceholders(_ sql: String) -> String {
+    public static func numberedParameters(_ sql: String) -> String {
         var output = ""
         output.reserveCapacity(sql.utf8.count + 16)
         var number = 0

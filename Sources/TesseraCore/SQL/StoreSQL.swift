@@ -1,7 +1,7 @@
 public import Foundation
 public import TesseraDomain
 
-/// SQL that both stores run unchanged (up to placeholders and casts): merges and the
+/// SQL that both stores run unchanged (up to parameter markers and casts): merges and the
 /// recomputation of member aggregates from base rows. One text, so the stores cannot disagree.
 public enum StoreSQL {
     static let purchaseStatuses = "('paid', 'partially_refunded')"

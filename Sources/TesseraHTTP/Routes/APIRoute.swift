@@ -2,7 +2,7 @@
 /// each entry is documented, so the document cannot fall behind the routes.
 public struct APIRoute: Sendable, Hashable {
     public var method: String
-    /// Path with `{parameter}` placeholders, as in the OpenAPI document.
+    /// Path with `{parameter}` segments, as in the OpenAPI document.
     public var path: String
 
     public static let all: [APIRoute] = [
