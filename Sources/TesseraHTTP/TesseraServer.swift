@@ -28,7 +28,7 @@ public struct TesseraServer: Sendable {
         self.registry = registry
     }
 
-    var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys) }
+    var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -69,6 +69,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/staff"): return tenancy.listStaff
         case ("post", "/api/v1/staff"): return tenancy.createStaff
         case ("post", "/api/v1/keys"): return tenancy.createKey
+        case ("get", "/api/v1/identity-policy"): return tenancy.getPolicy
+        case ("put", "/api/v1/identity-policy"): return tenancy.putPolicy
         case ("get", "/api/v1/attributes"): return tenancy.listAttributes
         case ("post", "/api/v1/attributes"): return tenancy.defineAttribute
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }

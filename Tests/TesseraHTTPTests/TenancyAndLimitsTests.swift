@@ -133,3 +133,51 @@ struct TenancyAndLimitsTests {
         }
     }
 }
+
+@Suite("Identity policy API")
+struct IdentityPolicyAPITests {
+    @Test func adminReplacesThePolicyAndIngestFollowsItAtOnce() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            let bad = #"{"priority":["phone","phone"],"limits":{"phone":0},"blocklist":["phone:12"]}"#
+            try await client.execute(
+                uri: "/api/v1/identity-policy", method: .put, headers: admin, body: ByteBuffer(string: bad)
+            ) {
+                response throws in
+                #expect(response.status == .badRequest)
+                #expect(
+                    try TenancyAndLimitsTests.json(response)["errors"]?.arrayValue?.first?["path"]
+                        == .string("$.blocklist[0]"))
+            }
+            let good = #"{"priority":["phone","external"],"limits":{"phone":1},"blocklist":["device:store-ipad"]}"#
+            try await client.execute(
+                uri: "/api/v1/identity-policy", method: .put, headers: admin, body: ByteBuffer(string: good)
+            ) {
+                response throws in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/identity-policy", method: .get, headers: admin) { response throws in
+                let policy = try TenancyAndLimitsTests.json(response)
+                #expect(policy["priority"] == .array([.string("phone"), .string("external")]))
+                #expect(policy["blocklist"] == .array([.string("device:store-ipad")]))
+            }
+            let body = #"{"identifiers":["phone:13800000001","phone:13800000002","device:store-ipad"]}"#
+            try await client.execute(
+                uri: "/api/v1/members", method: .post, headers: admin, body: ByteBuffer(string: body)
+            ) {
+                response throws in
+                #expect(response.status == .ok)
+                let member = try TenancyAndLimitsTests.json(response)["member"]
+                #expect(member?["identifiers"] == .array([.string("phone:+8613800000001")]))
+            }
+            try await client.execute(
+                uri: "/api/v1/identity-policy", method: .put,
+                headers: [.authorization: HTTPTests.basic(fixture.credentials.writeKey)], body: ByteBuffer(string: good)
+            ) {
+                response throws in
+                #expect(response.status == .unauthorized || response.status == .forbidden)
+            }
+        }
+    }
+}

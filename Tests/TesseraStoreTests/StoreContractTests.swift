@@ -293,3 +293,25 @@ struct ConcurrentWriteTests {
         }
     }
 }
+
+@Suite("Identity policy")
+struct IdentityPolicyContractTests {
+    @Test(arguments: Backend.allCases)
+    func policyRoundTripsAndGovernsResolution(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        var policy = IdentityPolicy.default
+        policy.priority = [.email, .phone, .external]
+        policy.limits[.email] = 1
+        policy.blocklist = [try Identifier.parse("phone:13000000000")]
+        try await tenant.store.setIdentityPolicy(policy, group: tenant.principal.groupID)
+        #expect(try await tenant.store.identityPolicy(group: tenant.principal.groupID) == policy)
+
+        let ingest = IngestService(store: tenant.store)
+        let sent = try await ingest.ingest(
+            [.success(try message("p1", ["email:a@x.com", "email:b@x.com", "phone:13000000000"], registers: true))],
+            principal: tenant.principal)
+        let member = try #require(sent.results.first?.memberID)
+        let view = try #require(try await tenant.store.member(group: tenant.principal.groupID, id: member))
+        #expect(view.identifiers == ["email:a@x.com"])
+    }
+}

@@ -8,7 +8,7 @@ public import TesseraDomain
 public final class IngestService: Sendable {
     private let store: any TesseraStore
     private let ids: any IDGenerator
-    private let policies = Mutex<[GroupID: IdentityPolicy]>([:])
+    private let policies = Mutex<[GroupID: (policy: IdentityPolicy, loaded: Date)]>([:])
     private let attributes = Mutex<[BrandID: (definitions: [String: AttributeDefinition], loaded: Date)]>([:])
 
     public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator()) {
@@ -97,11 +97,14 @@ public final class IngestService: Sendable {
         return definitions
     }
 
-    /// The group's identity policy, cached after the first read.
+    /// The group's identity policy, cached for a few seconds: a change made through another server
+    /// process is seen soon; one made through this process at once (``invalidatePolicies()``).
     public func policy(for group: GroupID) async throws -> IdentityPolicy {
-        if let cached = policies.withLock({ $0[group] }) { return cached }
+        if let cached = policies.withLock({ $0[group] }), cached.loaded.timeIntervalSinceNow > -5 {
+            return cached.policy
+        }
         let loaded = try await store.identityPolicy(group: group)
-        policies.withLock { $0[group] = loaded }
+        policies.withLock { $0[group] = (loaded, Date()) }
         return loaded
     }
 

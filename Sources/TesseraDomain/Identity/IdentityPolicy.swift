@@ -35,6 +35,26 @@ public struct IdentityPolicy: Sendable, Hashable, Codable {
         ]
     )
 
+    /// What is wrong with this policy, each with the JSON path of the field at fault.
+    public func problems() -> [FieldError] {
+        var problems: [FieldError] = []
+        var seen: Set<IdentifierType> = []
+        for (index, type) in priority.enumerated() {
+            if !Identifier.isValidTypeName(type.rawValue) {
+                problems.append(FieldError(path: "$.priority[\(index)]", reason: "'\(type)' is not an identifier type"))
+            } else if !seen.insert(type).inserted {
+                problems.append(FieldError(path: "$.priority[\(index)]", reason: "'\(type)' is listed twice"))
+            }
+        }
+        for (type, limit) in limits.sorted(by: { $0.key < $1.key })
+        where limit < 1 || !Identifier.isValidTypeName(type.rawValue) {
+            problems.append(
+                FieldError(path: "$.limits.\(type)", reason: "must be a known type with a limit of at least 1"))
+        }
+        if defaultLimit < 1 { problems.append(FieldError(path: "$.defaultLimit", reason: "must be at least 1")) }
+        return problems
+    }
+
     /// Position in ``priority``; unknown types rank after every listed one.
     public func rank(of type: IdentifierType) -> Int {
         priority.firstIndex(of: type) ?? priority.count

@@ -24,6 +24,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/staff"),
         APIRoute(method: "post", path: "/api/v1/staff"),
         APIRoute(method: "post", path: "/api/v1/keys"),
+        APIRoute(method: "get", path: "/api/v1/identity-policy"),
+        APIRoute(method: "put", path: "/api/v1/identity-policy"),
         APIRoute(method: "get", path: "/api/v1/attributes"),
         APIRoute(method: "post", path: "/api/v1/attributes"),
         APIRoute(method: "post", path: "/v1/batch"),

@@ -149,6 +149,12 @@ public enum OpenAPIDocument {
                     "Create an API key for a brand (shown once)", scope: "admin", body: "KeyRequest",
                     responses: ["201": "The new key"])
             ],
+            "/api/v1/identity-policy": [
+                "get": operation("The group's OneID policy", scope: "read", responses: ["200": "The policy"]),
+                "put": operation(
+                    "Replace the group's OneID priority, per-type limits and blocklist", scope: "admin",
+                    body: "IdentityPolicy", responses: ["200": "The policy"]),
+            ],
             "/api/v1/attributes": [
                 "get": operation(
                     "Custom member attributes declared for the caller's brand", scope: "read",
@@ -221,6 +227,9 @@ public enum OpenAPIDocument {
                 "KeyRequest": schema(["scopes"], ["scopes": "string[]", "name": "string", "brand": "string"]),
                 "AttributeDefinition": schema(
                     ["name", "type"], ["name": "string", "type": "string", "brand": "string"]),
+                "IdentityPolicy": schema(
+                    ["priority"],
+                    ["priority": "string[]", "limits": "object", "blocklist": "string[]", "defaultLimit": "integer"]),
                 "MergeRequest": schema(["mergedMemberId"], ["mergedMemberId": "string", "reason": "string"]),
                 "SegmentMessage": schema(
                     [],

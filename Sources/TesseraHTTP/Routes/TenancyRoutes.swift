@@ -8,6 +8,43 @@ import TesseraDomain
 struct TenancyRoutes: Sendable {
     let store: any TesseraStore
     let keys: KeyService
+    let ingest: IngestService
+
+    /// The group's OneID policy: priority, per-type limits, blocklist.
+    func getPolicy(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try JSONCoding.response(try await store.identityPolicy(group: principal.groupID))
+    }
+
+    /// Replaces the group's OneID policy (`{"priority": ["unionid", …], "limits": {"phone": 2}, "blocklist":
+    /// ["device:store-ipad-1"], "defaultLimit": 10}`). It governs new records; existing links stay.
+    func putPolicy(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let reader = try await Self.reader(request, context)
+        guard let priority = try reader.array("priority") else {
+            throw FieldError(path: "$.priority", reason: "is required")
+        }
+        var limits: [IdentifierType: Int] = [:]
+        for (type, value) in try reader.object("limits") ?? [:] {
+            guard let limit = value.decimalValue.flatMap(Money.exactInteger) else {
+                throw FieldError(path: "$.limits.\(type)", reason: "must be a whole number")
+            }
+            limits[IdentifierType(rawValue: type)] = Int(limit)
+        }
+        let blocklist = Set(try MessageMapping.identifiers(reader.array("blocklist") ?? [], path: "$.blocklist"))
+        let policy = IdentityPolicy(
+            priority: try priority.enumerated().map { index, value in
+                guard let name = value.stringValue else {
+                    throw FieldError(path: "$.priority[\(index)]", reason: "must be a string")
+                }
+                return IdentifierType(rawValue: name)
+            },
+            limits: limits, blocklist: blocklist, defaultLimit: Int(try reader.integer("defaultLimit") ?? 10))
+        if let problem = policy.problems().first { throw problem }
+        try await store.setIdentityPolicy(policy, group: principal.groupID)
+        ingest.invalidatePolicies()
+        return try JSONCoding.response(policy)
+    }
 
     func listBrands(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
