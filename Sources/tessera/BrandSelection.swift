@@ -16,7 +16,7 @@ enum BrandSelection {
             }
             groupID = only
         }
-        guard let brand = try await store.brands(group: groupID).first(where: { $0.code == brandCode }) else {
+        guard let brand = try await store.brand(group: groupID, code: brandCode) else {
             throw ValidationError("no brand with code '\(brandCode)' in group \(groupID)")
         }
         return (groupID, brand)

@@ -42,7 +42,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     private func demoBrand(store: SQLTesseraStore, group: GroupID) async throws -> Brand {
-        if let existing = try await store.brands(group: group).first(where: { $0.code == "demo" }) { return existing }
+        if let existing = try await store.brand(group: group, code: "demo") { return existing }
         let brand = Brand(
             id: BrandID(UUIDv7Generator().next()), groupID: group, code: "demo", name: "Lumière Beauty (demo)")
         let now = Date()

@@ -29,6 +29,18 @@ public protocol TenancyStore: Sendable {
     func apiKey(prefix: String) async throws -> APIKeyRecord?
 }
 
+extension TenancyStore {
+    /// The group's brand with this code, if any.
+    public func brand(group: GroupID, code: String) async throws -> Brand? {
+        try await brands(group: group).first { $0.code == code }
+    }
+
+    /// The group's store with this code, if any.
+    public func store(group: GroupID, code: String) async throws -> StoreRecord? {
+        try await stores(group: group).first { $0.code == code }
+    }
+}
+
 /// Atomic batch ingest (events, identifies, member upserts, orders).
 public protocol IngestStore: Sendable {
     /// Loads the identity snapshot for the identifiers of `messages` and which of their

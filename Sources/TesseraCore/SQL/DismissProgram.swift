@@ -1,5 +1,5 @@
-/// Updates a row, then reads back whether it now has the expected status: `true` when the
-/// update applied, without relying on a driver-specific count of changed rows.
+/// Reads a merge candidate's status and, when it is still `open`, runs the update: `true` when the
+/// update ran. Checking first avoids relying on a driver-specific count of changed rows.
 struct DismissProgram: SQLProgram {
     let update: SQLStatement
     let check: SQLStatement

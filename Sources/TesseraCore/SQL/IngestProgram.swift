@@ -258,10 +258,10 @@ struct IngestProgram: SQLProgram {
                     "last_seen_at = \(greatest)(coalesce(members.last_seen_at, u.last_seen), coalesce(u.last_seen, members.last_seen_at))",
                     "registered = (members.registered OR u.reg)",
                     "has_contact = (members.has_contact OR u.contact)",
-                    """
-                    kind = CASE WHEN members.registered OR u.reg THEN 'member' WHEN members.order_count > 0 THEN 'customer' \
-                    WHEN members.has_contact OR u.contact THEN 'prospect_contact' ELSE 'prospect' END
-                    """,
+                    "kind = "
+                        + StoreSQL.kindExpression(
+                            registered: "members.registered OR u.reg", orderCount: "members.order_count",
+                            hasContact: "members.has_contact OR u.contact"),
                 ] + optional.map { "\($0) = coalesce(u.\($0), members.\($0))" }
                 + ["consent", "attributes", "traits"].map(patch) + ["updated_at = u.at"]
             statements.append(
@@ -312,6 +312,8 @@ struct IngestProgram: SQLProgram {
                             UPDATE orders SET status = 'refunded', refunded_minor = paid_minor, refunded_at = ?, \
                             updated_at = ? WHERE group_id = ? AND id = ?
                             """, [at, at, g, .text(id)]))
+                    // The paid amount is only in the database here; a full refund is final, so record it
+                    // as refunding everything and no later message in this batch can supersede it.
                     stored[key] = StoredOrder(id: id, status: .refunded, refundedMinor: Int64.max)
                     continue
                 }

@@ -30,15 +30,19 @@ public enum StoreSQL {
             SQLStatement(
                 "UPDATE members SET \(assignments.joined(separator: ", ")), updated_at = ? WHERE group_id = ? AND id = ?",
                 [.int(Timestamp.micros(at))] + key),
-            SQLStatement("UPDATE members SET kind = \(kindExpression) WHERE group_id = ? AND id = ?", key),
+            SQLStatement(
+                "UPDATE members SET kind = \(kindExpression()) WHERE group_id = ? AND id = ?", key),
         ]
     }
 
-    /// The customer kind from a member row's columns (mirrors ``CustomerKind/derive``).
-    static let kindExpression = """
-        CASE WHEN registered THEN 'member' WHEN order_count > 0 THEN 'customer' \
-        WHEN has_contact THEN 'prospect_contact' ELSE 'prospect' END
-        """
+    /// The customer kind as SQL (mirrors ``CustomerKind/derive``), from expressions for
+    /// "registered", "order count" and "has a contact"; by default the member row's own columns.
+    static func kindExpression(
+        registered: String = "registered", orderCount: String = "order_count", hasContact: String = "has_contact"
+    ) -> String {
+        "CASE WHEN \(registered) THEN 'member' WHEN \(orderCount) > 0 THEN 'customer' "
+            + "WHEN \(hasContact) THEN 'prospect_contact' ELSE 'prospect' END"
+    }
 
     /// Moves everything of `merged` to `survivor` and writes the audit row (`member_merges`).
     public static func merge(

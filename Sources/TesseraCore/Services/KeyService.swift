@@ -24,8 +24,8 @@ public final class KeyService: Sendable {
         group: GroupID, brand: BrandID, name: String, scopes: Set<Scope>, kind: String = "tsk", at: Date
     ) -> (key: String, record: APIKeyRecord) {
         var random = SystemRandomNumberGenerator()
-        let prefix = kind + "_" + hex((0..<4).map { _ in random.next() as UInt8 })
-        let key = prefix + "_" + hex((0..<16).map { _ in random.next() as UInt8 })
+        let prefix = kind + "_" + Hex.string((0..<4).map { _ in random.next() as UInt8 })
+        let key = prefix + "_" + Hex.string((0..<16).map { _ in random.next() as UInt8 })
         let record = APIKeyRecord(
             id: APIKeyID(UUIDv7Generator().next()), groupID: group, brandID: brand, name: name, prefix: prefix,
             secretHash: hash(key), scopes: scopes, createdAt: at)
@@ -60,11 +60,7 @@ public final class KeyService: Sendable {
     }
 
     static func hash(_ key: String) -> String {
-        hex(Array(SHA256.hash(data: Data(key.utf8))))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        Hex.string(SHA256.hash(data: Data(key.utf8)))
     }
 
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

@@ -1,9 +1,21 @@
 import Foundation
+import TesseraCore
 import TesseraDomain
 
 /// Shared pieces of turning request JSON into ``IngestMessage``s, for the native and the
 /// Segment-compatible endpoints.
 enum MessageMapping {
+    /// Runs a mapping and turns its field errors into a rejected message.
+    static func capture(path: String, _ body: () throws -> IngestMessage) -> Result<IngestMessage, FieldErrorList> {
+        do { return .success(try body()) } catch let error as FieldError {
+            return .failure(FieldErrorList([error]))
+        } catch let error as FieldErrorList {
+            return .failure(error)
+        } catch {
+            return .failure(FieldErrorList([FieldError(path: path, reason: "\(error)")]))
+        }
+    }
+
     /// Parses a list of `type:value` identifiers at `path`.
     static func identifiers(_ values: [JSONValue], path: String) throws -> [Identifier] {
         var result: [Identifier] = []

@@ -14,7 +14,7 @@ public struct NativeMapper: Sendable {
     }
 
     public func event(_ value: JSONValue, path: String) -> Result<IngestMessage, FieldErrorList> {
-        capture {
+        MessageMapping.capture(path: "$") {
             let reader = try FieldReader(value, path: path)
             let identifiers = try MessageMapping.identifiers(
                 reader.array("identifiers") ?? [], path: reader.at("identifiers"))
@@ -32,7 +32,7 @@ public struct NativeMapper: Sendable {
     }
 
     public func member(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
-        capture {
+        MessageMapping.capture(path: "$") {
             let reader = try FieldReader(value, path: "$")
             let identifiers = try MessageMapping.identifiers(
                 reader.array("identifiers") ?? [], path: reader.at("identifiers"))
@@ -53,7 +53,7 @@ public struct NativeMapper: Sendable {
     }
 
     public func order(_ value: JSONValue, idempotencyKey: String?) -> Result<IngestMessage, FieldErrorList> {
-        capture {
+        MessageMapping.capture(path: "$") {
             let reader = try FieldReader(value, path: "$")
             let identifiers = try MessageMapping.identifiers(
                 reader.array("identifiers") ?? [], path: reader.at("identifiers"))
@@ -86,16 +86,6 @@ public struct NativeMapper: Sendable {
                 name: "order \(status.rawValue)",
                 channel: order.channel, brandID: brand, occurredAt: order.occurredAt,
                 properties: .object(["orderId": .string(order.externalID)]), order: order)
-        }
-    }
-
-    private func capture(_ body: () throws -> IngestMessage) -> Result<IngestMessage, FieldErrorList> {
-        do { return .success(try body()) } catch let error as FieldError {
-            return .failure(FieldErrorList([error]))
-        } catch let error as FieldErrorList {
-            return .failure(error)
-        } catch {
-            return .failure(FieldErrorList([FieldError(path: "$", reason: "\(error)")]))
         }
     }
 }

@@ -17,13 +17,7 @@ struct SegmentMapper {
 
     /// - Parameter impliedType: the type named by a single-message endpoint (`/v1/track`).
     func map(_ value: JSONValue, path: String, impliedType: String? = nil) -> Result<IngestMessage, FieldErrorList> {
-        do {
-            return .success(try message(value, path: path, impliedType: impliedType))
-        } catch let error as FieldError {
-            return .failure(FieldErrorList([error]))
-        } catch {
-            return .failure(FieldErrorList([FieldError(path: path, reason: "\(error)")]))
-        }
+        MessageMapping.capture(path: path) { try message(value, path: path, impliedType: impliedType) }
     }
 
     private func message(_ value: JSONValue, path: String, impliedType: String?) throws -> IngestMessage {

@@ -93,8 +93,7 @@ struct TenancyRoutes: Sendable {
         let reader = try await Self.reader(request, context)
         var storeID: StoreID?
         if let storeCode = try reader.string("store") {
-            guard let found = try await store.stores(group: principal.groupID).first(where: { $0.code == storeCode })
-            else {
+            guard let found = try await store.store(group: principal.groupID, code: storeCode) else {
                 throw Problem.invalid(path: "$.store", reason: "no store with code '\(storeCode)'")
             }
             storeID = found.id
@@ -165,18 +164,14 @@ struct TenancyRoutes: Sendable {
     /// `brand` (a code) or the caller's own brand.
     private func brandID(_ reader: FieldReader, principal: Principal) async throws -> BrandID {
         guard let code = try reader.string("brand") else { return principal.brandID }
-        guard let brand = try await store.brands(group: principal.groupID).first(where: { $0.code == code }) else {
+        guard let brand = try await store.brand(group: principal.groupID, code: code) else {
             throw Problem.invalid(path: "$.brand", reason: "no brand with code '\(code)'")
         }
         return brand.id
     }
 
     private static func reader(_ request: Request, _ context: TesseraContext) async throws -> FieldReader {
-        do {
-            return try FieldReader(try await RequestBody.json(request, context: context), path: "$")
-        } catch let error as FieldError {
-            throw Problem.invalid(path: error.path, reason: error.reason)
-        }
+        try FieldReader(try await RequestBody.json(request, context: context), path: "$")
     }
 
     /// A code: 1–64 letters, digits, `-` or `_`.
