@@ -72,13 +72,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Long-running services: the ingest projector (later: journey scheduler, outbox dispatcher).
+        .target(
+            name: "TesseraWorkers",
+            dependencies: [
+                "TesseraCore", "TesseraDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraPostgres", "TesseraHTTP",
+                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraPostgres", "TesseraHTTP", "TesseraWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "TesseraHTTPTests",
             dependencies: [
-                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraHTTP",
+                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraHTTP", "TesseraWorkers",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

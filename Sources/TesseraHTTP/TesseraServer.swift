@@ -5,7 +5,7 @@ import Logging
 import Metrics
 public import Prometheus
 public import TesseraCore
-import TesseraDomain
+public import TesseraDomain
 
 /// Builds the Tessera HTTP application: routes, authentication, problem+json errors, metrics.
 ///
@@ -18,14 +18,23 @@ public struct TesseraServer: Sendable {
     public let keys: KeyService
     public let ingest: IngestService
     public let registry: PrometheusCollectorRegistry
+    /// Where the Segment-compatible endpoints queue what they accept.
+    public let ingestLog: IngestLog
+    /// Called after each append, to wake the projector.
+    let onAppend: @Sendable () -> Void
     /// Most messages accepted in one batch.
     public static let maximumBatch = 1_000
 
-    public init(store: any TesseraStore, registry: PrometheusCollectorRegistry) {
+    public init(
+        store: any TesseraStore, registry: PrometheusCollectorRegistry, ingestLog: IngestLog,
+        ingest: IngestService? = nil, onAppend: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.keys = KeyService(store: store)
-        self.ingest = IngestService(store: store)
+        self.ingest = ingest ?? IngestService(store: store)
         self.registry = registry
+        self.ingestLog = ingestLog
+        self.onAppend = onAppend
     }
 
     var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
@@ -73,6 +82,7 @@ public struct TesseraServer: Sendable {
         case ("put", "/api/v1/identity-policy"): return tenancy.putPolicy
         case ("get", "/api/v1/attributes"): return tenancy.listAttributes
         case ("post", "/api/v1/attributes"): return tenancy.defineAttribute
+        case ("get", "/api/v1/ingest/status"): return ingestStatus
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
         case ("get", "/healthz"): return health
         case ("get", "/metrics"): return metrics
@@ -90,27 +100,65 @@ public struct TesseraServer: Sendable {
         guard let events = body["events"]?.arrayValue else {
             throw Problem.invalid(path: "$.events", reason: "must be an array")
         }
-        try checkBatchSize(events.count, path: "$.events")
+        try Self.checkBatchSize(events.count, path: "$.events")
         let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
         let items = events.enumerated().map { mapper.event($1, path: "$.events[\($0)]") }
         return try respond(try await ingest.ingest(items, principal: principal))
     }
 
+    /// Segment-compatible ingest: validate every message now (so the answer names each invalid one),
+    /// append the request to the durable ingest log, answer. The projector writes the valid messages
+    /// into the member store moments later; a crash in between loses nothing that was answered 200.
     private func segment(_ request: Request, _ context: TesseraContext, impliedType: String?) async throws -> Response {
         let principal = try context.require(.ingest)
-        let body = try await RequestBody.json(request, context: context)
-        let mapper = SegmentMapper(brand: principal.brandID, receivedAt: Date())
-        let items: [Result<IngestMessage, FieldErrorList>]
-        if let impliedType {
-            items = [mapper.map(body, path: "$", impliedType: impliedType)]
-        } else {
-            guard let batch = body["batch"]?.arrayValue else {
-                throw Problem.invalid(path: "$.batch", reason: "must be an array")
-            }
-            try checkBatchSize(batch.count, path: "$.batch")
-            items = batch.enumerated().map { mapper.map($1, path: "$.batch[\($0)]") }
+        let bytes = try await RequestBody.bytes(request, context: context)
+        let receivedAt = Date()
+        let source = impliedType.map { "segment:" + $0 } ?? "segment"
+        let items = try Self.segmentMessages(
+            try RequestBody.parse(bytes), source: source, brand: principal.brandID, receivedAt: receivedAt,
+            checkingSize: true)
+        let checked = try await ingest.validate(items, group: principal.groupID, brand: principal.brandID)
+        let valid = checked.count { (try? $0.get()) != nil }
+        if valid > 0 {
+            try await ingestLog.append(
+                IngestLogEntry(
+                    groupID: principal.groupID, brandID: principal.brandID, source: source, receivedAt: receivedAt,
+                    body: String(buffer: bytes), messageCount: valid))
+            onAppend()
         }
-        return try respond(try await ingest.ingest(items, principal: principal))
+        return try respond(IngestResult.queued(checked))
+    }
+
+    /// The messages of a Segment-format body, from a request or from the ingest log.
+    private static func segmentMessages(
+        _ body: JSONValue, source: String, brand: BrandID, receivedAt: Date, checkingSize: Bool
+    ) throws -> [Result<IngestMessage, FieldErrorList>] {
+        let mapper = SegmentMapper(brand: brand, receivedAt: receivedAt)
+        if source.hasPrefix("segment:") {
+            return [mapper.map(body, path: "$", impliedType: String(source.dropFirst("segment:".count)))]
+        }
+        guard let batch = body["batch"]?.arrayValue else {
+            throw Problem.invalid(path: "$.batch", reason: "must be an array")
+        }
+        if checkingSize { try checkBatchSize(batch.count, path: "$.batch") }
+        return batch.enumerated().map { mapper.map($1, path: "$.batch[\($0)]") }
+    }
+
+    /// Maps an ingest log entry back to its messages, exactly as ``segment(_:_:impliedType:)`` did when
+    /// it accepted the request. The ``IngestProjector``'s decoder.
+    public static func decode(_ entry: IngestLogEntry) -> [Result<IngestMessage, FieldErrorList>] {
+        do {
+            return try segmentMessages(
+                try JSONValue.parse(entry.body), source: entry.source, brand: entry.brandID,
+                receivedAt: entry.receivedAt, checkingSize: false)
+        } catch {
+            return [.failure(FieldErrorList([FieldError(path: "$", reason: "unreadable log entry: \(error)")]))]
+        }
+    }
+
+    private func ingestStatus(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try JSONCoding.response(try await ingestLog.status(group: principal.groupID, now: Date()))
     }
 
     private func upsertMember(_ request: Request, _ context: TesseraContext) async throws -> Response {
@@ -148,7 +196,7 @@ public struct TesseraServer: Sendable {
             Answer(status: outcome?.status ?? "duplicate", memberId: outcome?.memberID, member: member ?? nil))
     }
 
-    private func checkBatchSize(_ count: Int, path: String) throws {
+    private static func checkBatchSize(_ count: Int, path: String) throws {
         guard count <= Self.maximumBatch else {
             throw Problem(
                 .contentTooLarge, title: "Batch too large",
@@ -169,10 +217,14 @@ public struct TesseraServer: Sendable {
                 var success = true
                 var accepted: Int
                 var duplicates: Int
-                var results: [IngestResult.Item]
+                var queued: Int
+                /// Left out when every message was only queued: there is nothing more to say about any.
+                var results: [IngestResult.Item]?
             }
             return try JSONCoding.response(
-                Success(accepted: result.accepted, duplicates: result.duplicates, results: result.results))
+                Success(
+                    accepted: result.accepted, duplicates: result.duplicates, queued: result.queued,
+                    results: result.queued == result.results.count ? nil : result.results))
         }
         let problems = result.results.flatMap { item in
             (item.errors ?? []).map { Problem.FieldProblem(index: item.index, path: $0.path, reason: $0.reason) }
@@ -180,7 +232,7 @@ public struct TesseraServer: Sendable {
         throw Problem(
             .badRequest, title: "Some messages were rejected",
             detail: "\(result.rejected) of \(result.results.count) messages were invalid and not stored; the other "
-                + "\(result.accepted + result.duplicates) were stored. "
+                + "\(result.accepted + result.duplicates + result.queued) were stored. "
                 + problems.prefix(3).map { "\($0.path): \($0.reason)" }.joined(separator: "; "),
             errors: problems, results: result)
     }

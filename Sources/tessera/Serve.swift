@@ -6,6 +6,9 @@ import Metrics
 import Prometheus
 import TesseraCore
 import TesseraHTTP
+import TesseraWorkers
+import ServiceLifecycle
+import UnixSignals
 
 /// `tessera serve`: migrates, initialises an empty database, and serves the API until SIGTERM/SIGINT,
 /// finishing in-flight requests before exiting.
@@ -31,7 +34,12 @@ struct Serve: AsyncParsableCommand {
         if try await !bootstrap.isInitialized() {
             Init.show(try await bootstrap.initialize())
         }
-        let server = TesseraServer(store: store, registry: registry)
+        let ingestLog = try await DatabaseOptions.openIngestLog(for: store, url: database.url)
+        let ingest = IngestService(store: store)
+        let projector = IngestProjector(
+            log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "tessera.ingest"))
+        let server = TesseraServer(
+            store: store, registry: registry, ingestLog: ingestLog, ingest: ingest, onAppend: projector.wake)
         let startupLogger = logger
         let address = "http://\(host):\(port)"
         let redactedURL = database.url.redactingPassword
@@ -43,7 +51,14 @@ struct Serve: AsyncParsableCommand {
                     "tessera listening", metadata: ["address": "\(address)", "database": "\(redactedURL)"])
             },
             logger: logger)
-        try await app.runService()
+        // Services stop in reverse order: the server answers its last request, then the projector
+        // writes what is still in the log, then the databases close.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: projector), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+        if database.url.hasPrefix("sqlite://") { try await ingestLog.driver.close() }
         try await store.close()
     }
 }

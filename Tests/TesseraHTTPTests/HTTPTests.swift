@@ -7,6 +7,8 @@ import TesseraCore
 import TesseraDomain
 import TesseraHTTP
 import TesseraSQLite
+import TesseraWorkers
+import Logging
 
 @Suite("HTTP API")
 struct HTTPTests {
@@ -14,6 +16,16 @@ struct HTTPTests {
         let app: Application<RouterResponder<TesseraContext>>
         let credentials: Bootstrap.Credentials
         let store: SQLTesseraStore
+        let log: IngestLog
+        let projector: IngestProjector
+
+        func member(_ identifier: String) async throws -> MemberView? {
+            let group = credentials.groupID
+            guard let id = try await store.memberID(group: group, identifier: try Identifier.parse(identifier)) else {
+                return nil
+            }
+            return try await store.member(group: group, id: id)
+        }
     }
 
     static func fixture() async throws -> Fixture {
@@ -23,8 +35,17 @@ struct HTTPTests {
         let store = SQLTesseraStore(driver: try SQLiteDriver(path: path))
         try await store.migrate()
         let credentials = try await Bootstrap(store: store).initialize()
-        let server = TesseraServer(store: store, registry: PrometheusCollectorRegistry())
-        return Fixture(app: Application(router: server.router()), credentials: credentials, store: store)
+        let log = IngestLog(
+            driver: try SQLiteDriver(path: path.replacingOccurrences(of: ".sqlite", with: "-ingest.sqlite")))
+        try await log.migrate()
+        let ingest = IngestService(store: store)
+        let projector = IngestProjector(
+            log: log, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "test.ingest"))
+        let server = TesseraServer(
+            store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest)
+        return Fixture(
+            app: Application(router: server.router()), credentials: credentials, store: store, log: log,
+            projector: projector)
     }
 
     static func basic(_ key: String) -> String { "Basic " + Data("\(key):".utf8).base64EncodedString() }
@@ -48,6 +69,16 @@ struct HTTPTests {
                 #expect(errors.map { $0["path"]?.stringValue } == ["$.batch[1].event", "$.batch[2].userId"])
                 #expect(errors.map { $0["index"] } == [.number(1), .number(2)])
             }
+            // Queued, not yet projected: the member appears once the projector has run.
+            try await client.execute(
+                uri: "/api/v1/ingest/status", method: .get,
+                headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            ) { response in
+                let status = try JSONValue.parse(String(buffer: response.body))
+                #expect(status["pendingEntries"] == .number(1))
+                #expect(status["pendingMessages"] == .number(1))
+            }
+            #expect(try await fixture.projector.drain() == 1)
             try await client.execute(
                 uri: "/api/v1/members?identifier=phone:+8613800000000", method: .get,
                 headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]

@@ -5,6 +5,7 @@ import Testing
 import TesseraCore
 import TesseraDomain
 import TesseraHTTP
+import TesseraWorkers
 
 @Suite("Tenancy administration and limits")
 struct TenancyAndLimitsTests {
@@ -113,6 +114,7 @@ struct TenancyAndLimitsTests {
             ) { response throws in
                 #expect(response.status == .ok)
             }
+            try await fixture.projector.drain()
             var memberID = ""
             try await client.execute(
                 uri: "/api/v1/members?identifier=phone:13800000000", method: .get,

@@ -31,6 +31,26 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 }
 
+extension Backend {
+    /// An empty, migrated ingest log: a file of its own on SQLite; on PostgreSQL the shared test
+    /// database's table, emptied (the suites that use it run serialized).
+    func makeIngestLog(beside store: SQLTesseraStore) async throws -> IngestLog {
+        let log: IngestLog
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tessera-\(UUID().uuidString)-ingest.sqlite"
+            ).path
+            log = IngestLog(driver: try SQLiteDriver(path: path))
+        case .postgres:
+            log = IngestLog(driver: store.driver)
+        }
+        try await log.migrate()
+        try await log.driver.run(ExecuteProgram([SQLStatement("DELETE FROM ingest_log", [])]), writes: true)
+        return log
+    }
+}
+
 struct SetupError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

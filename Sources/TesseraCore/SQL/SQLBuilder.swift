@@ -31,6 +31,9 @@ enum SQLBuilder {
         return result
     }
 
+    /// `?, ?, ?` for an `IN (…)` list of `count` values.
+    static func markers(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
     /// `(?, ?), (?, ?)` for a row-value `IN (VALUES …)` list.
     static func tuples(count: Int, width: Int) -> String {
         let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"

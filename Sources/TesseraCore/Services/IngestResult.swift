@@ -4,7 +4,8 @@ public import TesseraDomain
 public struct IngestResult: Sendable, Hashable, Codable {
     public struct Item: Sendable, Hashable, Codable {
         public var index: Int
-        /// `accepted`, `duplicate` or `rejected`.
+        /// `accepted` (written), `duplicate` (written before), `queued` (in the ingest log, written
+        /// shortly) or `rejected`.
         public var status: String
         public var memberID: MemberID?
         public var errors: [FieldErrorRecord]?
@@ -20,6 +21,7 @@ public struct IngestResult: Sendable, Hashable, Codable {
     public var accepted: Int
     public var duplicates: Int
     public var rejected: Int
+    public var queued: Int
     public var results: [Item]
 
     public init(results: [Item]) {
@@ -27,5 +29,17 @@ public struct IngestResult: Sendable, Hashable, Codable {
         accepted = results.count { $0.status == "accepted" }
         duplicates = results.count { $0.status == "duplicate" }
         rejected = results.count { $0.status == "rejected" }
+        queued = results.count { $0.status == "queued" }
+    }
+
+    /// The answer for messages appended to the ingest log: `queued` for each valid one.
+    public static func queued(_ items: [Result<IngestMessage, FieldErrorList>]) -> IngestResult {
+        IngestResult(
+            results: items.enumerated().map { index, item in
+                switch item {
+                case .success: IngestResult.Item(index: index, status: "queued")
+                case .failure(let errors): IngestResult.Item(index: index, status: "rejected", errors: errors.records)
+                }
+            })
     }
 }

@@ -4,7 +4,9 @@ public import TesseraDomain
 
 /// The ingest use case: validated messages in, one atomic write per batch, a per-message report out.
 ///
-/// Invalid messages never reach the store; the valid ones of the same batch are written.
+/// Invalid messages never reach the store; the valid ones of the same batch are written. The
+/// Segment-compatible endpoints only ``validate(_:group:brand:)`` and append to the ``IngestLog``;
+/// the projector later calls ``write(_:group:receivedAt:)`` with many requests' messages at once.
 public final class IngestService: Sendable {
     private let store: any TesseraStore
     private let ids: any IDGenerator
@@ -16,49 +18,51 @@ public final class IngestService: Sendable {
         self.ids = ids
     }
 
-    /// Ingests `items` (each a message or the field errors that made it invalid) for `principal`'s group.
+    /// Ingests `items` (each a message or the field errors that made it invalid) for `principal`'s group,
+    /// synchronously: when this returns, the valid messages are in the member store.
     public func ingest(_ items: [Result<IngestMessage, FieldErrorList>], principal: Principal) async throws
         -> IngestResult
     {
-        let items = try await checkAttributes(items, principal: principal)
-        let valid = items.compactMap { try? $0.get() }
-        var planned: IngestPlan?
-        if !valid.isEmpty {
-            let planner = IngestPlanner(
-                resolver: IdentityResolver(policy: try await policy(for: principal.groupID)), ids: ids)
-            planned = try await store.ingest(group: principal.groupID, messages: valid, receivedAt: Date()) {
-                snapshot, known in
-                planner.plan(valid, snapshot: snapshot, knownKeys: known)
-            }
-        }
+        let items = try await validate(items, group: principal.groupID, brand: principal.brandID)
+        let planned = try await write(items.compactMap { try? $0.get() }, group: principal.groupID, receivedAt: Date())
         var outcomes = (planned?.outcomes ?? []).makeIterator()
-        var results: [IngestResult.Item] = []
-        results.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            switch item {
-            case .failure(let errors):
-                results.append(IngestResult.Item(index: index, status: "rejected", errors: errors.records))
-            case .success:
-                switch outcomes.next() {
-                case .accepted(let member):
-                    results.append(IngestResult.Item(index: index, status: "accepted", memberID: member))
-                case .duplicate, nil: results.append(IngestResult.Item(index: index, status: "duplicate"))
+        return IngestResult(
+            results: items.enumerated().map { index, item in
+                switch item {
+                case .failure(let errors):
+                    return IngestResult.Item(index: index, status: "rejected", errors: errors.records)
+                case .success:
+                    switch outcomes.next() {
+                    case .accepted(let member):
+                        return IngestResult.Item(index: index, status: "accepted", memberID: member)
+                    case .duplicate, nil: return IngestResult.Item(index: index, status: "duplicate")
+                    }
                 }
-            }
-        }
-        return IngestResult(results: results)
+            })
     }
 
-    /// Rejects messages whose custom attributes are undeclared for the brand or of the wrong type.
-    private func checkAttributes(_ items: [Result<IngestMessage, FieldErrorList>], principal: Principal) async throws
-        -> [Result<IngestMessage, FieldErrorList>]
+    /// Writes valid messages of one group in one transaction: identity resolution, events, orders and
+    /// member aggregates. `nil` when there was nothing to write.
+    @discardableResult
+    public func write(_ messages: [IngestMessage], group: GroupID, receivedAt: Date) async throws -> IngestPlan? {
+        guard !messages.isEmpty else { return nil }
+        let planner = IngestPlanner(resolver: IdentityResolver(policy: try await policy(for: group)), ids: ids)
+        return try await store.ingest(group: group, messages: messages, receivedAt: receivedAt) { snapshot, known in
+            planner.plan(messages, snapshot: snapshot, knownKeys: known)
+        }
+    }
+
+    /// Checks what the mappers cannot: custom attributes must be declared for the brand and of the
+    /// declared type (values are coerced to it). Messages that fail become field errors.
+    public func validate(_ items: [Result<IngestMessage, FieldErrorList>], group: GroupID, brand: BrandID)
+        async throws -> [Result<IngestMessage, FieldErrorList>]
     {
         let used = items.contains { item in
             guard case .success(let message) = item else { return false }
             return !(message.profile?.attributes.isEmpty ?? true)
         }
         guard used else { return items }
-        let definitions = try await attributeDefinitions(group: principal.groupID, brand: principal.brandID)
+        let definitions = try await attributeDefinitions(group: group, brand: brand)
         return items.map { item in
             guard case .success(var message) = item, let given = message.profile?.attributes, !given.isEmpty else {
                 return item

@@ -28,6 +28,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "put", path: "/api/v1/identity-policy"),
         APIRoute(method: "get", path: "/api/v1/attributes"),
         APIRoute(method: "post", path: "/api/v1/attributes"),
+        APIRoute(method: "get", path: "/api/v1/ingest/status"),
         APIRoute(method: "post", path: "/v1/batch"),
         APIRoute(method: "post", path: "/v1/identify"),
         APIRoute(method: "post", path: "/v1/track"),

@@ -63,7 +63,7 @@ public enum OpenAPIDocument {
         let segment = { (type: String) in
             operation(
                 "Segment-compatible \(type) (write key as HTTP Basic user name)", scope: "ingest",
-                body: "SegmentMessage", responses: ["200": "Stored or duplicate"])
+                body: "SegmentMessage", responses: ["200": "Queued in the ingest log"])
         }
         return [
             "/api/v1/events": [
@@ -125,7 +125,14 @@ public enum OpenAPIDocument {
             "/api/v1/openapi.json": ["get": operation("This document", scope: nil, responses: ["200": "OpenAPI 3.1"])],
             "/v1/batch": [
                 "post": operation(
-                    "Segment-compatible batch", scope: "ingest", body: "SegmentBatch", responses: ["200": "All stored"])
+                    "Segment-compatible batch: validated, queued in the durable ingest log, projected into members "
+                        + "within moments (see /api/v1/ingest/status)", scope: "ingest", body: "SegmentBatch",
+                    responses: ["200": "All valid messages queued"])
+            ],
+            "/api/v1/ingest/status": [
+                "get": operation(
+                    "What of the group's accepted Segment traffic is not yet projected into members", scope: "read",
+                    responses: ["200": "pendingEntries, pendingMessages, failedEntries, oldestPendingAt, lastError"])
             ],
             "/v1/identify": ["post": segment("identify")], "/v1/track": ["post": segment("track")],
             "/v1/page": ["post": segment("page")], "/v1/screen": ["post": segment("screen")],

@@ -10,6 +10,11 @@ enum RequestBody {
     static let maximumDecodedSize = 16 * 1024 * 1024
 
     static func json(_ request: Request, context: TesseraContext) async throws -> JSONValue {
+        try parse(try await bytes(request, context: context))
+    }
+
+    /// The body as sent, after gzip decoding.
+    static func bytes(_ request: Request, context: TesseraContext) async throws -> ByteBuffer {
         var buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -25,6 +30,10 @@ enum RequestBody {
                     path: "$", reason: "the gzip body could not be decoded (or exceeds 16 MiB decoded)")
             }
         }
+        return buffer
+    }
+
+    static func parse(_ buffer: ByteBuffer) throws -> JSONValue {
         do {
             return try buffer.withUnsafeReadableBytes { raw in try JSONParser.parse(raw) }
         } catch let error as JSONParser.Error {

@@ -1,0 +1,47 @@
+import Synchronization
+
+/// Wakes one waiting task early: ``wait(atMost:)`` returns when ``ring()`` is called or the time is up.
+/// A ring while nobody waits is remembered, so a wake-up between two waits is never lost.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func ring() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait(atMost duration: Duration) async {
+        let timer = Task {
+            // Cancelled once the wait is over: no ring, or the next wait would return at once.
+            guard (try? await Task.sleep(for: duration)) != nil else { return }
+            ring()
+        }
+        defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.rung {
+                        state.rung = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            ring()
+        }
+    }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+public import Logging
+import Metrics
+public import ServiceLifecycle
+public import TesseraCore
+public import TesseraDomain
+
+/// Moves accepted requests from the ``IngestLog`` into the member store, many at a time.
+///
+/// Accepting a Segment batch only appends it to the log, so the HTTP path never waits for identity
+/// resolution; this service then projects up to ``batchMessages`` messages of many requests in one
+/// transaction per group, which is where the member store's cost per message is lowest. It is woken
+/// as soon as something is appended (``wake()``) and also looks every ``pollInterval`` for work
+/// appended by other processes or released for a retry.
+///
+/// As a `Service` it runs until graceful shutdown, then projects what is left before returning:
+/// put it before the HTTP server in the `ServiceGroup`, which stops services in reverse order, so
+/// the server has answered its last request first.
+///
+/// ```swift
+/// let projector = IngestProjector(log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger)
+/// let server = TesseraServer(store: store, registry: registry, ingestLog: log, onAppend: projector.wake)
+/// ```
+public final class IngestProjector: Service, Sendable {
+    /// Maps a log entry back to the messages the HTTP layer validated when it accepted it.
+    public typealias Decoder = @Sendable (IngestLogEntry) -> [Result<IngestMessage, FieldErrorList>]
+
+    let log: IngestLog
+    let ingest: IngestService
+    let decode: Decoder
+    let logger: Logger
+    /// About how many messages one projection takes (requests are never split).
+    public let batchMessages: Int
+    public let pollInterval: Duration
+    private let doorbell = Doorbell()
+    private let projected = Counter(label: "tessera_ingest_projected_messages_total")
+    private let dropped = Counter(label: "tessera_ingest_dropped_messages_total")
+    private let failures = Counter(label: "tessera_ingest_projection_failures_total")
+
+    public init(
+        log: IngestLog, ingest: IngestService, decode: @escaping Decoder, logger: Logger, batchMessages: Int = 2_000,
+        pollInterval: Duration = .milliseconds(250)
+    ) {
+        self.log = log
+        self.ingest = ingest
+        self.decode = decode
+        self.logger = logger
+        self.batchMessages = batchMessages
+        self.pollInterval = pollInterval
+    }
+
+    /// Tells the projector there is new work; cheap, callable from any task.
+    @Sendable public func wake() { doorbell.ring() }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if try await self.projectOnce() != nil { continue }
+                } catch {
+                    // The entries were released with a back-off; wait for them or for new work.
+                    self.logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
+                }
+                await self.doorbell.wait(atMost: self.pollInterval)
+            }
+        }
+        // The HTTP server has stopped: project what it accepted, so a restart starts current.
+        do {
+            let remaining = try await drain()
+            logger.info("ingest projector stopped", metadata: ["projected at shutdown": "\(remaining)"])
+        } catch {
+            logger.error(
+                "ingest projector stopped with entries left in the log; they are projected on the next start",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Projects until nothing is left that may be leased now; returns the messages projected.
+    /// Tests and the benchmark use it to wait for the member store to catch up.
+    @discardableResult public func drain() async throws -> Int {
+        var total = 0
+        while let count = try await projectOnce() { total += count }
+        return total
+    }
+
+    /// Leases one batch of entries and projects it; returns the valid messages written, or `nil` when
+    /// there was nothing to lease.
+    func projectOnce() async throws -> Int? {
+        let entries = try await log.lease(maximumMessages: batchMessages, now: Date())
+        guard !entries.isEmpty else { return nil }
+        do {
+            var written = 0
+            // One write per group, in log order of each group's first entry: a transaction never
+            // spans groups, and within a group the messages keep the order they were accepted in.
+            var groups: [GroupID] = []
+            var messages: [GroupID: [IngestMessage]] = [:]
+            for entry in entries {
+                let items = try await ingest.validate(decode(entry), group: entry.groupID, brand: entry.brandID)
+                let valid = items.compactMap { try? $0.get() }
+                if valid.count < items.count {
+                    // Valid when accepted, invalid now: an attribute definition changed in between.
+                    dropped.increment(by: items.count - valid.count)
+                    logger.warning(
+                        "messages no longer valid when projected were dropped",
+                        metadata: ["sequence": "\(entry.sequence)", "dropped": "\(items.count - valid.count)"])
+                }
+                if messages[entry.groupID] == nil { groups.append(entry.groupID) }
+                messages[entry.groupID, default: []] += valid
+            }
+            for group in groups {
+                let batch = messages[group] ?? []
+                let receivedAt = entries.first { $0.groupID == group }?.receivedAt ?? Date()
+                try await ingest.write(batch, group: group, receivedAt: receivedAt)
+                written += batch.count
+            }
+            try await log.complete(entries.map(\.sequence))
+            projected.increment(by: written)
+            return written
+        } catch {
+            failures.increment()
+            try await log.release(entries, error: "\(error)", now: Date())
+            throw error
+        }
+    }
+}
