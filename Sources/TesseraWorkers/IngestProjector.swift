@@ -32,15 +32,20 @@ public final class IngestProjector: Service, Sendable {
     /// About how many messages one projection takes (requests are never split).
     public let batchMessages: Int
     public let pollInterval: Duration
-    private let doorbell = Doorbell()
+    /// Projection loops run side by side. One on SQLite (a single writer); several on PostgreSQL,
+    /// where leases never overlap and identifier advisory locks order conflicting writes.
+    public let concurrency: Int
+    private let doorbells: [Doorbell]
     private let projected = Counter(label: "tessera_ingest_projected_messages_total")
     private let dropped = Counter(label: "tessera_ingest_dropped_messages_total")
     private let failures = Counter(label: "tessera_ingest_projection_failures_total")
 
     public init(
         log: IngestLog, ingest: IngestService, decode: @escaping Decoder, logger: Logger, batchMessages: Int = 2_000,
-        pollInterval: Duration = .milliseconds(250)
+        concurrency: Int = 1, pollInterval: Duration = .milliseconds(250)
     ) {
+        self.concurrency = max(1, concurrency)
+        self.doorbells = (0..<max(1, concurrency)).map { _ in Doorbell() }
         self.log = log
         self.ingest = ingest
         self.decode = decode
@@ -50,18 +55,14 @@ public final class IngestProjector: Service, Sendable {
     }
 
     /// Tells the projector there is new work; cheap, callable from any task.
-    @Sendable public func wake() { doorbell.ring() }
+    @Sendable public func wake() { for doorbell in doorbells { doorbell.ring() } }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if try await self.projectOnce() != nil { continue }
-                } catch {
-                    // The entries were released with a back-off; wait for them or for new work.
-                    self.logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
+            await withDiscardingTaskGroup { group in
+                for doorbell in self.doorbells {
+                    group.addTask { await self.loop(doorbell) }
                 }
-                await self.doorbell.wait(atMost: self.pollInterval)
             }
         }
         // The HTTP server has stopped: project what it accepted, so a restart starts current.
@@ -70,8 +71,20 @@ public final class IngestProjector: Service, Sendable {
             logger.info("ingest projector stopped", metadata: ["projected at shutdown": "\(remaining)"])
         } catch {
             logger.error(
-                "ingest projector stopped with entries left in the log; they are projected on the next start",
+                "ingest projector stopped before the log was drained; what is left is projected on the next start",
                 metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func loop(_ doorbell: Doorbell) async {
+        while !Task.isCancelled {
+            do {
+                if try await projectOnce() != nil { continue }
+            } catch {
+                // The entries were released with a back-off; wait for them or for new work.
+                logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
+            }
+            await doorbell.wait(atMost: pollInterval)
         }
     }
 

@@ -56,7 +56,9 @@ struct Bench: AsyncParsableCommand {
 
             let ingest = IngestService(store: store)
             let projector = IngestProjector(
-                log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "bench.ingest"))
+                log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "bench.ingest"),
+                batchMessages: DatabaseOptions.projectionBatch(url: url),
+                concurrency: DatabaseOptions.projectionConcurrency(url: url))
             let server = TesseraServer(
                 store: store, registry: PrometheusCollectorRegistry(), ingestLog: ingestLog, ingest: ingest,
                 onAppend: projector.wake)

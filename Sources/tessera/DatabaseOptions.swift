@@ -38,6 +38,20 @@ struct DatabaseOptions: ParsableArguments {
         return log
     }
 
+    /// Projection loops: SQLite has one writer, PostgreSQL takes several at once (override with
+    /// `TESSERA_PROJECTORS`).
+    static func projectionConcurrency(url: String) -> Int {
+        ProcessInfo.processInfo.environment["TESSERA_PROJECTORS"].flatMap(Int.init)
+            ?? (url.hasPrefix("sqlite://") ? 1 : 4)
+    }
+
+    /// Messages per projection: large on SQLite, where it amortises the one writer's commits;
+    /// smaller on PostgreSQL, so that the loops share the work.
+    static func projectionBatch(url: String) -> Int {
+        ProcessInfo.processInfo.environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
+            ?? (url.hasPrefix("sqlite://") ? 2_000 : 500)
+    }
+
     /// `/data/tessera.sqlite` → `/data/tessera-ingest.sqlite`.
     static func ingestLogPath(forDatabase path: String) -> String {
         path.hasSuffix(".sqlite") ? String(path.dropLast(7)) + "-ingest.sqlite" : path + "-ingest"

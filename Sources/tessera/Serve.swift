@@ -37,7 +37,9 @@ struct Serve: AsyncParsableCommand {
         let ingestLog = try await DatabaseOptions.openIngestLog(for: store, url: database.url)
         let ingest = IngestService(store: store)
         let projector = IngestProjector(
-            log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "tessera.ingest"))
+            log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "tessera.ingest"),
+            batchMessages: DatabaseOptions.projectionBatch(url: database.url),
+            concurrency: DatabaseOptions.projectionConcurrency(url: database.url))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: ingestLog, ingest: ingest, onAppend: projector.wake)
         let startupLogger = logger
