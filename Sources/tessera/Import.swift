@@ -171,13 +171,6 @@ extension JSONValue {
     }
 }
 
-extension String {
-    /// FNV-1a, 64 bits: a hash that is the same in every process (unlike `Hasher`).
-    var fnv1a64: UInt64 {
-        utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
-    }
-}
-
 /// The progress line and the final summary of an import.
 final class ImportProgress {
     private let file: String

@@ -7,13 +7,19 @@ import TesseraDomain
 /// - `userId` becomes an `external` identifier and marks the person registered; `anonymousId`
 ///   an `anonymous` one; `traits.phone` / `traits.email` (top-level or `context.traits`) become
 ///   phone and e-mail identifiers.
-/// - `messageId` is the idempotency key.
+/// - `messageId` is the idempotency key (derived from the message when absent).
 /// - `Order Completed` and `Order Refunded` tracks also create or refund an order.
 struct SegmentMapper {
     let brand: BrandID
     let receivedAt: Date
 
     static let types: Set<String> = ["identify", "track", "page", "screen", "group", "alias"]
+
+    /// The key of a message without `messageId`: from its content, its place in the request and the
+    /// arrival time, so that projecting the same ingest log entry again finds it already stored.
+    private func derivedKey(_ value: JSONValue, path: String) -> String {
+        "auto:" + String((String(Timestamp.micros(receivedAt)) + path + value.jsonText).fnv1a64, radix: 16)
+    }
 
     /// - Parameter impliedType: the type named by a single-message endpoint (`/v1/track`).
     func map(_ value: JSONValue, path: String, impliedType: String? = nil) -> Result<IngestMessage, FieldErrorList> {
@@ -92,7 +98,7 @@ struct SegmentMapper {
             break
         }
         return IngestMessage(
-            idempotencyKey: try reader.id("messageId") ?? UUIDv7Generator().next(), kind: kind,
+            idempotencyKey: try reader.id("messageId") ?? derivedKey(value, path: path), kind: kind,
             identifiers: identifiers, registers: userID != nil, name: name, channel: channel, brandID: brand,
             occurredAt: occurredAt, properties: .object(properties), profile: profile, order: order)
     }
