@@ -145,15 +145,12 @@ public struct TesseraServer: Sendable {
     }
 
     /// Maps an ingest log entry back to its messages, exactly as ``segment(_:_:impliedType:)`` did when
-    /// it accepted the request. The ``IngestProjector``'s decoder.
-    public static func decode(_ entry: IngestLogEntry) -> [Result<IngestMessage, FieldErrorList>] {
-        do {
-            return try segmentMessages(
-                try JSONValue.parse(entry.body), source: entry.source, brand: entry.brandID,
-                receivedAt: entry.receivedAt, checkingSize: false)
-        } catch {
-            return [.failure(FieldErrorList([FieldError(path: "$", reason: "unreadable log entry: \(error)")]))]
-        }
+    /// it accepted the request. The ``IngestProjector``'s decoder. Throws when the entry cannot be read
+    /// (never for an entry this server wrote), so that the entry is kept as failed instead of dropped.
+    public static func decode(_ entry: IngestLogEntry) throws -> [Result<IngestMessage, FieldErrorList>] {
+        try segmentMessages(
+            try JSONValue.parse(entry.body), source: entry.source, brand: entry.brandID, receivedAt: entry.receivedAt,
+            checkingSize: false)
     }
 
     private func ingestStatus(_ request: Request, _ context: TesseraContext) async throws -> Response {

@@ -22,8 +22,9 @@ public import TesseraDomain
 /// let server = TesseraServer(store: store, registry: registry, ingestLog: log, onAppend: projector.wake)
 /// ```
 public final class IngestProjector: Service, Sendable {
-    /// Maps a log entry back to the messages the HTTP layer validated when it accepted it.
-    public typealias Decoder = @Sendable (IngestLogEntry) -> [Result<IngestMessage, FieldErrorList>]
+    /// Maps a log entry back to the messages the HTTP layer validated when it accepted it; throws
+    /// when the entry is unreadable, which keeps it in the log (retried, then failed) rather than lost.
+    public typealias Decoder = @Sendable (IngestLogEntry) throws -> [Result<IngestMessage, FieldErrorList>]
 
     let log: IngestLog
     let ingest: IngestService
@@ -108,7 +109,7 @@ public final class IngestProjector: Service, Sendable {
             var groups: [GroupID] = []
             var messages: [GroupID: [IngestMessage]] = [:]
             for entry in entries {
-                let items = try await ingest.validate(decode(entry), group: entry.groupID, brand: entry.brandID)
+                let items = try await ingest.validate(try decode(entry), group: entry.groupID, brand: entry.brandID)
                 let valid = items.compactMap { try? $0.get() }
                 if valid.count < items.count {
                     // Valid when accepted, invalid now: an attribute definition changed in between.

@@ -52,7 +52,7 @@ struct SegmentIngestTests {
         #expect(abandoned.count == 1)
         let ingest = IngestService(store: fixture.store)
         try await ingest.write(
-            TesseraServer.decode(abandoned[0]).compactMap { try? $0.get() }, group: fixture.credentials.groupID,
+            try TesseraServer.decode(abandoned[0]).compactMap { try? $0.get() }, group: fixture.credentials.groupID,
             receivedAt: abandoned[0].receivedAt)
         // A new process's projector (a fresh instance) delivers both once the lease has run out.
         let restarted = IngestProjector(
@@ -63,5 +63,18 @@ struct SegmentIngestTests {
         #expect(member.identifiers.contains("external:solo"))
         #expect(member.aggregates.eventCount == 2, "the identify was projected twice but stored once")
         #expect(try await fixture.log.status(group: fixture.credentials.groupID, now: Date()).pendingEntries == 0)
+    }
+
+    @Test func anUnreadableEntryIsKeptAndReportedNotDropped() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let group = fixture.credentials.groupID
+        try await fixture.log.append(
+            IngestLogEntry(
+                groupID: group, brandID: fixture.credentials.brandID, source: "segment", receivedAt: Date(),
+                body: "{not json", messageCount: 1))
+        await #expect(throws: (any Error).self) { try await fixture.projector.drain() }
+        let status = try await fixture.log.status(group: group, now: Date())
+        #expect(status.pendingEntries == 1, "kept for a retry, not deleted")
+        #expect(status.lastError?.isEmpty == false)
     }
 }
