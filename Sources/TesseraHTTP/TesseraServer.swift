@@ -159,23 +159,22 @@ public struct TesseraServer: Sendable {
     }
 
     private func upsertMember(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let principal = try context.require(.ingest, .write)
-        let body = try await RequestBody.json(request, context: context)
-        let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
-        let item = mapper.member(body, idempotencyKey: request.idempotencyKey)
-        return try await single(item, principal: principal)
+        try await single(request, context) { $0.member($1, idempotencyKey: $2) }
     }
 
     private func upsertOrder(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let principal = try context.require(.ingest, .write)
-        let body = try await RequestBody.json(request, context: context)
-        let mapper = NativeMapper(brand: principal.brandID, receivedAt: Date())
-        let item = mapper.order(body, idempotencyKey: request.idempotencyKey)
-        return try await single(item, principal: principal)
+        try await single(request, context) { $0.order($1, idempotencyKey: $2) }
     }
 
-    /// One-message endpoints answer with the member it resolved to.
-    private func single(_ item: Result<IngestMessage, FieldErrorList>, principal: Principal) async throws -> Response {
+    /// One-message native endpoints, written synchronously; they answer with the member the message
+    /// resolved to. `map` reads the body with the request's `Idempotency-Key`.
+    private func single(
+        _ request: Request, _ context: TesseraContext,
+        map: (NativeMapper, JSONValue, String?) -> Result<IngestMessage, FieldErrorList>
+    ) async throws -> Response {
+        let principal = try context.require(.ingest, .write)
+        let body = try await RequestBody.json(request, context: context)
+        let item = map(NativeMapper(brand: principal.brandID, receivedAt: Date()), body, request.idempotencyKey)
         if case .failure(let errors) = item {
             throw Problem(
                 .badRequest, title: "Invalid request", detail: errors.errors.map(\.description).joined(separator: "; "),

@@ -44,6 +44,12 @@ public final class SQLiteDriver: SQLDriver {
         }
     }
 
+    /// Where the ingest log of the database at `path` lives: `/data/tessera.sqlite` →
+    /// `/data/tessera-ingest.sqlite`. A file of its own, so appends never wait for the member store's writer.
+    public static func ingestLogPath(forDatabase path: String) -> String {
+        path.hasSuffix(".sqlite") ? String(path.dropLast(".sqlite".count)) + "-ingest.sqlite" : path + "-ingest"
+    }
+
     public func close() async throws {
         try pool.close()
     }

@@ -47,31 +47,24 @@ struct Bench: AsyncParsableCommand {
                 String(
                     format: "baseline (direct multi-row INSERT, %d rows per transaction): %.0f rows/s", batch, baseline)
             )
-            let ingestLog = try await DatabaseOptions.openIngestLog(for: store, url: url)
-            let logBaseline = try await BenchTraffic.rawLogInsert(log: ingestLog, bodies: bodies)
+            let pipeline = try await IngestPipeline.open(
+                store: store, url: url, registry: PrometheusCollectorRegistry(), logger: Logger(label: "bench.ingest"))
+            let logBaseline = try await BenchTraffic.rawLogInsert(log: pipeline.log, bodies: bodies)
             print(
                 String(
                     format: "log baseline (direct INSERT of each request body, one per transaction): %.0f rows/s "
                         + "= %.0f messages/s", logBaseline, logBaseline * Double(events) / Double(bodies.count)))
 
-            let ingest = IngestService(store: store)
-            let projector = IngestProjector(
-                log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "bench.ingest"),
-                batchMessages: DatabaseOptions.projectionBatch(url: url),
-                concurrency: DatabaseOptions.projectionConcurrency(url: url))
-            let server = TesseraServer(
-                store: store, registry: PrometheusCollectorRegistry(), ingestLog: ingestLog, ingest: ingest,
-                onAppend: projector.wake)
             let port = Int.random(in: 20_000..<60_000)
             let app = Application(
-                router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+                router: pipeline.server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
             let outcome = try await withThrowingTaskGroup(of: BenchResult?.self) { group in
                 group.addTask {
                     try await app.runService(gracefulShutdownSignals: [])
                     return nil
                 }
                 group.addTask {
-                    try await projector.run()
+                    try await pipeline.projector.run()
                     return nil
                 }
                 try await Task.sleep(for: .milliseconds(500))
@@ -80,7 +73,7 @@ struct Bench: AsyncParsableCommand {
                     clients: clients, users: users, readLoad: readLoad
                 ) {
                     // Caught up when nothing is pending in the log of the bench's group.
-                    while try await ingestLog.status(group: credentials.groupID, now: Date()).pendingEntries > 0 {
+                    while try await pipeline.log.status(group: credentials.groupID, now: Date()).pendingEntries > 0 {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                 }
@@ -108,7 +101,7 @@ struct Bench: AsyncParsableCommand {
                     format: "member 360 read under load: p50 %.2f ms, p99 %.2f ms (%d reads)", result.readP50 * 1000,
                     result.readP99 * 1000, result.reads))
             print("peak RSS: \(BenchTraffic.peakRSSMegabytes()) MiB")
-            if url.hasPrefix("sqlite://") { try await ingestLog.driver.close() }
+            try await pipeline.close()
             try await store.close()
         }
     }

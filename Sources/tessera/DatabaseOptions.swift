@@ -24,39 +24,6 @@ struct DatabaseOptions: ParsableArguments {
         return store
     }
 
-    /// Opens the ingest log that goes with `store` and brings its schema up to date: on SQLite a
-    /// file of its own next to the database (`tessera.sqlite` → `tessera-ingest.sqlite`), so that
-    /// accepting requests has its own writer; on PostgreSQL a table in the same database.
-    static func openIngestLog(for store: SQLTesseraStore, url: String) async throws -> IngestLog {
-        let log: IngestLog
-        if url.hasPrefix("sqlite://") {
-            log = IngestLog(driver: try SQLiteDriver(path: ingestLogPath(forDatabase: String(url.dropFirst(9)))))
-        } else {
-            log = IngestLog(driver: store.driver)
-        }
-        try await log.migrate()
-        return log
-    }
-
-    /// Projection loops: SQLite has one writer, PostgreSQL takes several at once (override with
-    /// `TESSERA_PROJECTORS`).
-    static func projectionConcurrency(url: String) -> Int {
-        ProcessInfo.processInfo.environment["TESSERA_PROJECTORS"].flatMap(Int.init)
-            ?? (url.hasPrefix("sqlite://") ? 1 : 4)
-    }
-
-    /// Messages per projection: large on SQLite, where it amortises the one writer's commits;
-    /// smaller on PostgreSQL, so that the loops share the work.
-    static func projectionBatch(url: String) -> Int {
-        ProcessInfo.processInfo.environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
-            ?? (url.hasPrefix("sqlite://") ? 2_000 : 500)
-    }
-
-    /// `/data/tessera.sqlite` → `/data/tessera-ingest.sqlite`.
-    static func ingestLogPath(forDatabase path: String) -> String {
-        path.hasSuffix(".sqlite") ? String(path.dropLast(7)) + "-ingest.sqlite" : path + "-ingest"
-    }
-
     static func driver(for url: String) throws -> any SQLDriver {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))

@@ -6,7 +6,6 @@ import Metrics
 import Prometheus
 import TesseraCore
 import TesseraHTTP
-import TesseraWorkers
 import ServiceLifecycle
 import UnixSignals
 
@@ -34,19 +33,13 @@ struct Serve: AsyncParsableCommand {
         if try await !bootstrap.isInitialized() {
             Init.show(try await bootstrap.initialize())
         }
-        let ingestLog = try await DatabaseOptions.openIngestLog(for: store, url: database.url)
-        let ingest = IngestService(store: store)
-        let projector = IngestProjector(
-            log: ingestLog, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "tessera.ingest"),
-            batchMessages: DatabaseOptions.projectionBatch(url: database.url),
-            concurrency: DatabaseOptions.projectionConcurrency(url: database.url))
-        let server = TesseraServer(
-            store: store, registry: registry, ingestLog: ingestLog, ingest: ingest, onAppend: projector.wake)
+        let pipeline = try await IngestPipeline.open(
+            store: store, url: database.url, registry: registry, logger: Logger(label: "tessera.ingest"))
         let startupLogger = logger
         let address = "http://\(host):\(port)"
         let redactedURL = database.url.redactingPassword
         let app = Application(
-            router: server.router(),
+            router: pipeline.server.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "tessera"),
             onServerRunning: { _ in
                 startupLogger.info(
@@ -57,10 +50,10 @@ struct Serve: AsyncParsableCommand {
         // writes what is still in the log, then the databases close.
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: projector), .init(service: app)],
+                services: [.init(service: pipeline.projector), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
-        if database.url.hasPrefix("sqlite://") { try await ingestLog.driver.close() }
+        try await pipeline.close()
         try await store.close()
     }
 }

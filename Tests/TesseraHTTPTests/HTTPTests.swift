@@ -36,7 +36,7 @@ struct HTTPTests {
         try await store.migrate()
         let credentials = try await Bootstrap(store: store).initialize()
         let log = IngestLog(
-            driver: try SQLiteDriver(path: path.replacingOccurrences(of: ".sqlite", with: "-ingest.sqlite")))
+            driver: try SQLiteDriver(path: SQLiteDriver.ingestLogPath(forDatabase: path)))
         try await log.migrate()
         let ingest = IngestService(store: store)
         let projector = IngestProjector(

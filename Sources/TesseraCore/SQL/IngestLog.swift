@@ -85,17 +85,17 @@ public struct IngestLog: Sendable {
 
     /// What of `group`'s accepted traffic is not yet in the member store.
     public func status(group: GroupID, now: Date) async throws -> IngestLogStatus {
-        let max = SQLValue.int(Int64(Self.maximumAttempts))
-        let failed = "attempts >= ? AND leased_until < ?"
+        // An entry has failed for good once its last attempt is over: no attempts left, lease run out.
         let statement = SQLStatement(
             """
-            SELECT coalesce(sum(CASE WHEN \(failed) THEN 0 ELSE 1 END), 0), \
-            coalesce(sum(CASE WHEN \(failed) THEN 0 ELSE message_count END), 0), \
-            coalesce(sum(CASE WHEN \(failed) THEN 1 ELSE 0 END), 0), \
-            min(CASE WHEN \(failed) THEN NULL ELSE received_at END), max(last_error) \
-            FROM ingest_log WHERE group_id = ?
+            SELECT coalesce(sum(CASE WHEN failed THEN 0 ELSE 1 END), 0), \
+            coalesce(sum(CASE WHEN failed THEN 0 ELSE message_count END), 0), \
+            coalesce(sum(CASE WHEN failed THEN 1 ELSE 0 END), 0), \
+            min(CASE WHEN failed THEN NULL ELSE received_at END), max(last_error) \
+            FROM (SELECT message_count, received_at, last_error, (attempts >= ? AND leased_until < ?) AS failed \
+            FROM ingest_log WHERE group_id = ?) AS l
             """,
-            [max, .int(Timestamp.micros(now))].repeated(4) + [.text(group.rawValue)])
+            [.int(Int64(Self.maximumAttempts)), .int(Timestamp.micros(now)), .text(group.rawValue)])
         return try await driver.run(
             QueryProgram(statement) { rows in
                 let row = rows.first
@@ -105,8 +105,4 @@ public struct IngestLog: Sendable {
                     lastError: row?.text(4))
             }, writes: false)
     }
-}
-
-extension Array {
-    fileprivate func repeated(_ times: Int) -> [Element] { (0..<times).flatMap { _ in self } }
 }

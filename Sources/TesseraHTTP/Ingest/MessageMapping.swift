@@ -23,7 +23,7 @@ enum MessageMapping {
             guard let text = value.stringValue else {
                 throw FieldError(path: "\(path)[\(index)]", reason: "must be a string such as phone:+8613800000000")
             }
-            do { result.append(try Identifier.parse(text)) } catch let error as IdentifierError {
+            do { result.append(try Identifier.parse(text)) } catch {
                 throw FieldError(path: "\(path)[\(index)]", reason: error.description)
             }
         }
@@ -31,7 +31,7 @@ enum MessageMapping {
     }
 
     static func identifier(_ type: IdentifierType, _ raw: String, path: String) throws -> Identifier {
-        do { return try Identifier(type: type, rawValue: raw) } catch let error as IdentifierError {
+        do { return try Identifier(type: type, rawValue: raw) } catch {
             throw FieldError(path: path, reason: error.description)
         }
     }

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import Prometheus
+import TesseraCore
+import TesseraHTTP
+import TesseraSQLite
+import TesseraWorkers
+
+/// What accepts and projects ingest traffic, wired one way for `serve` and `bench`: the ingest log
+/// that goes with the store, the projector that empties it, and the HTTP server that fills it.
+struct IngestPipeline {
+    let log: IngestLog
+    let projector: IngestProjector
+    let server: TesseraServer
+    /// On SQLite the log is a database file of its own, closed with the pipeline.
+    private let ownsLogDatabase: Bool
+
+    /// Opens (and migrates) the log for `store` at `url` — on SQLite a file of its own next to the
+    /// database (`tessera.sqlite` → `tessera-ingest.sqlite`), so that accepting requests has its own
+    /// writer; on PostgreSQL the `ingest_log` table in the same database — and builds the rest.
+    ///
+    /// Projection: one loop of 2,000 messages on SQLite (one writer; large transactions amortise its
+    /// commits), four loops of 500 on PostgreSQL; `TESSERA_PROJECTORS` and `TESSERA_PROJECTION_BATCH`
+    /// override them.
+    static func open(store: SQLTesseraStore, url: String, registry: PrometheusCollectorRegistry, logger: Logger)
+        async throws -> IngestPipeline
+    {
+        let sqlitePath = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : nil
+        let log = IngestLog(
+            driver: try sqlitePath.map { try SQLiteDriver(path: SQLiteDriver.ingestLogPath(forDatabase: $0)) }
+                ?? store.driver)
+        try await log.migrate()
+        let environment = ProcessInfo.processInfo.environment
+        let ingest = IngestService(store: store)
+        let projector = IngestProjector(
+            log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
+            batchMessages: environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
+                ?? (sqlitePath != nil ? 2_000 : 500),
+            concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
+        let server = TesseraServer(
+            store: store, registry: registry, ingestLog: log, ingest: ingest, onAppend: projector.wake)
+        return IngestPipeline(log: log, projector: projector, server: server, ownsLogDatabase: sqlitePath != nil)
+    }
+
+    /// Closes the log's own database (the store is closed by its owner).
+    func close() async throws {
+        if ownsLogDatabase { try await log.driver.close() }
+    }
+}
