@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+import GRDB
 public import TesseraCore
 
 /// Runs Tessera's SQL programs on an embedded SQLite file through GRDB.

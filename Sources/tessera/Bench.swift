@@ -49,6 +49,14 @@ struct Bench: AsyncParsableCommand {
             )
             let pipeline = try await IngestPipeline.open(
                 store: store, url: url, registry: PrometheusCollectorRegistry(), logger: Logger(label: "bench.ingest"))
+            let memberStoreBaseline = try await MemberStoreBaseline(
+                driver: store.driver, messagesPerTransaction: pipeline.projector.batchMessages
+            ).run(bodies: bodies)
+            print(
+                String(
+                    format: "member-store baseline (every row the projector writes, direct multi-row INSERT/upsert, "
+                        + "%d messages per transaction, no lookups): %.0f messages/s",
+                    pipeline.projector.batchMessages, memberStoreBaseline))
             let logBaseline = try await BenchTraffic.rawLogInsert(log: pipeline.log, bodies: bodies)
             print(
                 String(
@@ -91,8 +99,8 @@ struct Bench: AsyncParsableCommand {
             print(
                 String(
                     format: "projected into members (end to end): %.0f events/s (%.2f s; lag when the last request "
-                        + "was answered: %.2f s)", projected, result.totalSeconds,
-                    result.totalSeconds - result.acceptSeconds))
+                        + "was answered: %.2f s); %.1f%% of the member-store baseline", projected, result.totalSeconds,
+                    result.totalSeconds - result.acceptSeconds, 100 * projected / memberStoreBaseline))
             print(
                 String(
                     format: "batch latency: p50 %.1f ms, p99 %.1f ms", result.batchP50 * 1000, result.batchP99 * 1000))

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TesseraDomain
 
 /// First-run set-up: the default group and brand, an admin key and a Segment write key.

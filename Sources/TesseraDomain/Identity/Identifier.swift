@@ -1,5 +1,3 @@
-import Foundation
-
 /// One normalised identifier of a member: a type and a canonical value (`phone:+8613800000000`).
 ///
 /// Always build one with ``parse(_:)`` or ``init(type:rawValue:)``, which normalise, so that
@@ -18,7 +16,7 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// Normalises `rawValue` for `type`, or throws a reason a person can act on.
     public init(type: IdentifierType, rawValue: String, defaultCountryCode: String = "86") throws(IdentifierError) {
-        let trimmed = rawValue.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = rawValue.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .empty(type) }
         guard Identifier.isValidTypeName(type.rawValue) else { throw .invalidType(type.rawValue) }
         let normalised: String
@@ -32,8 +30,8 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
                 let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw .missingScope(type) }
                 normalised =
-                    parts[0].trimmingCharacters(in: .whitespaces) + ":"
-                    + parts[1].trimmingCharacters(in: .whitespaces)
+                    parts[0].trimmingWhitespace() + ":"
+                    + parts[1].trimmingWhitespace()
             } else {
                 normalised = trimmed
             }
@@ -52,7 +50,7 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Parses the `type:value` form used in URLs and CSV files (`phone:+8613800000000`).
     public static func parse(_ text: String, defaultCountryCode: String = "86") throws(IdentifierError) -> Identifier {
         guard let colon = text.firstIndex(of: ":") else { throw .missingType(text) }
-        let type = IdentifierType(rawValue: text[..<colon].trimmingCharacters(in: .whitespaces).lowercased())
+        let type = IdentifierType(rawValue: text[..<colon].trimmingWhitespace().lowercased())
         return try Identifier(
             type: type, rawValue: String(text[text.index(after: colon)...]), defaultCountryCode: defaultCountryCode)
     }
