@@ -64,7 +64,8 @@ public struct PointsAccount: Sendable, Hashable {
             debt -= settled
             let lot =
                 points > settled
-                ? PointsLot(id: id, earnedAt: at, expiresAt: expiresAt, amount: points - settled, remaining: points - settled)
+                ? PointsLot(
+                    id: id, earnedAt: at, expiresAt: expiresAt, amount: points - settled, remaining: points - settled)
                 : nil
             if let lot { lots.append(lot) }
             entries.append(
