@@ -9,6 +9,9 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     case forbidden(String)
     /// A store failed in a way a retry may fix (lost connection, serialization failure).
     case unavailable(String)
+    /// Well-formed but refused by a business rule; `code` is stable for clients
+    /// (`insufficient_points`, `coupon_expired`, …), `field` the input at fault if any.
+    case rejected(code: String, field: String?, reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,7 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized(let why): why
         case .forbidden(let why): why
         case .unavailable(let why): why
+        case .rejected(let code, _, let reason): "\(code): \(reason)"
         }
     }
 }

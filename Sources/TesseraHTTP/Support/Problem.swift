@@ -18,6 +18,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var detail: String
     public var errors: [FieldProblem]
     public var results: IngestResult?
+    /// A reason code more precise than the status's (`insufficient_points`).
+    public var reasonCode: String?
 
     public init(
         _ status: HTTPResponse.Status, title: String, detail: String, errors: [FieldProblem] = [],
@@ -50,6 +52,12 @@ public struct Problem: HTTPResponseError, Sendable {
         case .unauthorized(let why): return Problem(.unauthorized, title: "Unauthorized", detail: why)
         case .forbidden(let why): return Problem(.forbidden, title: "Forbidden", detail: why)
         case .unavailable(let why): return Problem(.serviceUnavailable, title: "Unavailable", detail: why)
+        case .rejected(let code, let field, let reason):
+            var problem = Problem(
+                .unprocessableContent, title: "Refused", detail: reason,
+                errors: field.map { [FieldProblem(index: nil, path: "$." + $0, reason: reason)] } ?? [])
+            problem.reasonCode = code
+            return problem
         }
     }
 
@@ -61,6 +69,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case 404: "not_found"
         case 409: "conflict"
         case 413: "too_large"
+        case 422: "refused"
         case 503: "unavailable"
         default: status.code >= 500 ? "internal_error" : "error"
         }
@@ -68,7 +77,8 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ProblemBody(
-            title: title, status: status.code, detail: detail, instance: request.uri.path, code: Self.code(status),
+            title: title, status: status.code, detail: detail, instance: request.uri.path,
+            code: reasonCode ?? Self.code(status),
             message: detail,
             errors: errors.isEmpty ? nil : errors, results: results)
         var headers: HTTPFields = [.contentType: "application/problem+json"]

@@ -1,0 +1,180 @@
+import Foundation
+import TesseraDomain
+
+/// One points operation as a ``SQLProgram``: check the member, lock (creating if needed) the
+/// account row, answer a replayed idempotency key from the stored entries, otherwise load the open
+/// lots, apply the operation with the pure ``PointsAccount`` and write entries, lots and balance.
+///
+/// The account row is the lock: on PostgreSQL `SELECT … FOR UPDATE` serialises concurrent
+/// operations on one account (and only on it); SQLite's single writer does the same for all.
+struct PointsLedgerProgram: SQLProgram {
+    let dialect: SQLDialect
+    let request: PointsRequest
+    let entryID: String
+
+    private enum Phase { case member, account, lock, replay, lots, written }
+    private var phase = Phase.member
+    private var balance: Int64 = 0
+    private var debt: Int64 = 0
+    private var outcome: PointsOutcome?
+
+    init(dialect: SQLDialect, request: PointsRequest, entryID: String) {
+        self.dialect = dialect
+        self.request = request
+        self.entryID = entryID
+    }
+
+    private var key: [SQLValue] {
+        [.text(request.group.rawValue), .text(request.brand.rawValue), .text(request.member.rawValue)]
+    }
+
+    mutating func start() throws -> SQLStep<PointsOutcome> {
+        phase = .member
+        return .query(
+            SQLStatement(
+                "SELECT status, merged_into FROM members WHERE group_id = ? AND id = ?",
+                [.text(request.group.rawValue), .text(request.member.rawValue)]))
+    }
+
+    mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<PointsOutcome> {
+        switch phase {
+        case .member:
+            guard let row = rows.first else { throw TesseraError.notFound("member \(request.member) not found") }
+            if let survivor = row.text(1) {
+                throw TesseraError.conflict("member \(request.member) was merged into \(survivor); use \(survivor)")
+            }
+            phase = .account
+            return .execute([
+                SQLStatement(
+                    "INSERT INTO points_accounts (group_id, brand_id, member_id, balance, debt, updated_at) "
+                        + "VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (group_id, brand_id, member_id) DO NOTHING",
+                    key + [.int(Timestamp.micros(request.at))])
+            ])
+        case .account:
+            phase = .lock
+            return .query(
+                SQLStatement(
+                    "SELECT balance, debt FROM points_accounts WHERE group_id = ? AND brand_id = ? AND member_id = ?"
+                        + (dialect == .postgres ? " FOR UPDATE" : ""), key))
+        case .lock:
+            balance = rows.first?.int(0) ?? 0
+            debt = rows.first?.int(1) ?? 0
+            phase = .replay
+            return .query(
+                SQLStatement(
+                    "SELECT \(Self.entryColumns) FROM points_entries WHERE group_id = ? AND brand_id = ? "
+                        + "AND idempotency_key IN (?, ?) ORDER BY id",
+                    [
+                        .text(request.group.rawValue), .text(request.brand.rawValue), .text(request.idempotencyKey),
+                        .text(request.idempotencyKey + "#expire"),
+                    ]))
+        case .replay:
+            let stored = try rows.map(Self.entry)
+            if !stored.isEmpty {
+                guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
+                    throw TesseraError.rejected(
+                        code: "idempotency_key_reused", field: "idempotencyKey",
+                        reason: "this idempotency key was used for another member")
+                }
+                phase = .written
+                outcome = PointsOutcome(entries: stored.map(\.entry), balance: balance, debt: debt, replayed: true)
+                return try resume([])
+            }
+            phase = .lots
+            return .query(
+                SQLStatement(
+                    "SELECT id, earned_at, expires_at, amount, remaining FROM points_lots "
+                        + "WHERE group_id = ? AND brand_id = ? AND member_id = ? AND remaining > 0", key))
+        case .lots:
+            let lots = rows.map { row in
+                PointsLot(
+                    id: row.text(0) ?? "", earnedAt: Timestamp.date(row.int(1) ?? 0),
+                    expiresAt: row.int(2).map(Timestamp.date), amount: row.int(3) ?? 0, remaining: row.int(4) ?? 0)
+            }
+            var account = PointsAccount(lots: lots, debt: debt)
+            guard account.balance == balance else {
+                throw TesseraError.unavailable(
+                    "points account \(request.member) is inconsistent: balance \(balance), lots \(account.balance)")
+            }
+            let entries: [PointsEntry]
+            do {
+                entries = try account.apply(
+                    request.operation, id: entryID, reason: request.reason, source: request.source,
+                    idempotencyKey: request.idempotencyKey, at: request.at)
+            } catch {
+                throw TesseraError.rejected(code: error.code, field: error.field, reason: error.message)
+            }
+            phase = .written
+            outcome = PointsOutcome(entries: entries, balance: account.balance, debt: account.debt, replayed: false)
+            return .execute(writes(entries, account: account))
+        case .written:
+            guard let outcome else { preconditionFailure("points program resumed before deciding") }
+            return .done(outcome)
+        }
+    }
+
+    private func writes(_ entries: [PointsEntry], account: PointsAccount) -> [SQLStatement] {
+        guard !entries.isEmpty else { return [] }
+        let g = SQLValue.text(request.group.rawValue)
+        var statements = SQLBuilder.insert(
+            into: "points_entries",
+            columns: [
+                "group_id", "id", "brand_id", "member_id", "kind", "points", "debt", "reason", "source_type",
+                "source_id", "idempotency_key", "consumed", "occurred_at",
+            ],
+            markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?", "?"],
+            rows: entries.map { entry in
+                [
+                    g, .text(entry.id), .text(request.brand.rawValue), .text(request.member.rawValue),
+                    .text(entry.kind.rawValue), .int(entry.points), .int(entry.debt), .text(entry.reason),
+                    .text(entry.source.type), .optional(entry.source.id), .text(entry.idempotencyKey),
+                    .text(Self.consumedJSON(entry.consumed)), .int(Timestamp.micros(entry.occurredAt)),
+                ]
+            })
+        statements += SQLBuilder.insert(
+            into: "points_lots",
+            columns: ["group_id", "id", "brand_id", "member_id", "earned_at", "expires_at", "amount", "remaining"],
+            rows: entries.compactMap(\.createdLot).map { lot in
+                [
+                    g, .text(lot.id), .text(request.brand.rawValue), .text(request.member.rawValue),
+                    .int(Timestamp.micros(lot.earnedAt)), .optional(lot.expiresAt.map(Timestamp.micros)),
+                    .int(lot.amount), .int(lot.remaining),
+                ]
+            })
+        // Each consumption lowers its lot by exactly what was taken; the CHECK on `remaining`
+        // would refuse an over-consumption even if the domain allowed one.
+        var taken: [String: Int64] = [:]
+        for part in entries.flatMap(\.consumed) { taken[part.lotID, default: 0] += part.points }
+        for (lot, points) in taken.sorted(by: { $0.key < $1.key }) {
+            statements.append(
+                SQLStatement(
+                    "UPDATE points_lots SET remaining = remaining - ? WHERE group_id = ? AND id = ?",
+                    [.int(points), g, .text(lot)]))
+        }
+        statements.append(
+            SQLStatement(
+                "UPDATE points_accounts SET balance = ?, debt = ?, updated_at = ? "
+                    + "WHERE group_id = ? AND brand_id = ? AND member_id = ?",
+                [.int(account.balance), .int(account.debt), .int(Timestamp.micros(request.at))] + key))
+        return statements
+    }
+
+    /// Columns read back into a ``PointsEntry`` by ``entry(_:)``.
+    static let entryColumns =
+        "id, kind, points, debt, reason, source_type, source_id, idempotency_key, CAST(consumed AS TEXT), occurred_at, member_id"
+
+    /// An entry row (``entryColumns``) and the member it belongs to.
+    static func entry(_ row: SQLRow) throws -> (entry: PointsEntry, memberID: String) {
+        let consumed = try JSONDecoder().decode([PointsConsumption].self, from: Data((row.text(8) ?? "[]").utf8))
+        let entry = PointsEntry(
+            id: row.text(0) ?? "", kind: PointsEntryKind(rawValue: row.text(1) ?? "") ?? .adjust,
+            points: row.int(2) ?? 0, debt: row.int(3) ?? 0, reason: row.text(4) ?? "",
+            source: PointsSource(type: row.text(5) ?? "", id: row.text(6)), idempotencyKey: row.text(7) ?? "",
+            occurredAt: Timestamp.date(row.int(9) ?? 0), consumed: consumed)
+        return (entry, row.text(10) ?? "")
+    }
+
+    static func consumedJSON(_ parts: [PointsConsumption]) -> String {
+        (try? JSONEncoder().encode(parts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+}

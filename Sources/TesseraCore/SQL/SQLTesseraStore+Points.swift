@@ -1,0 +1,90 @@
+public import Foundation
+public import TesseraDomain
+
+extension SQLTesseraStore {
+    public func loyaltyProgram(group: GroupID, brand: BrandID) async throws -> (version: Int, program: LoyaltyProgram) {
+        let row = try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT version, CAST(config AS TEXT) FROM loyalty_programs WHERE group_id = ? AND brand_id = ? "
+                        + "ORDER BY version DESC LIMIT 1", [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { $0.first }), writes: false)
+        guard let row, let text = row.text(1) else { return (0, .standard) }
+        return (Int(row.int(0) ?? 0), try JSONDecoder().decode(LoyaltyProgram.self, from: Data(text.utf8)))
+    }
+
+    public func setLoyaltyProgram(_ program: LoyaltyProgram, group: GroupID, brand: BrandID, at: Date) async throws
+        -> Int
+    {
+        let config = String(decoding: try JSONEncoder().encode(program), as: UTF8.self)
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    INSERT INTO loyalty_programs (group_id, brand_id, version, config, created_at) \
+                    SELECT ?, ?, coalesce(max(version), 0) + 1, ?::jsonb, ? FROM loyalty_programs \
+                    WHERE group_id = ? AND brand_id = ? RETURNING version
+                    """,
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(config), .int(Timestamp.micros(at)),
+                        .text(group.rawValue), .text(brand.rawValue),
+                    ]),
+                map: { Int($0.first?.int(0) ?? 0) }), writes: true)
+    }
+
+    public func applyPoints(_ request: PointsRequest) async throws -> PointsOutcome {
+        try await driver.run(
+            PointsLedgerProgram(dialect: driver.dialect, request: request, entryID: ids.next()), writes: true)
+    }
+
+    public func pointsAccount(group: GroupID, brand: BrandID, member: MemberID) async throws -> PointsAccount {
+        let key: [SQLValue] = [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue)]
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT l.id, l.earned_at, l.expires_at, l.amount, l.remaining, a.debt FROM points_accounts a \
+                    LEFT JOIN points_lots l ON l.group_id = a.group_id AND l.brand_id = a.brand_id \
+                    AND l.member_id = a.member_id AND l.remaining > 0 \
+                    WHERE a.group_id = ? AND a.brand_id = ? AND a.member_id = ?
+                    """, key),
+                map: { rows in
+                    PointsAccount(
+                        lots: rows.compactMap { row in
+                            row.text(0).map { id in
+                                PointsLot(
+                                    id: id, earnedAt: Timestamp.date(row.int(1) ?? 0),
+                                    expiresAt: row.int(2).map(Timestamp.date), amount: row.int(3) ?? 0,
+                                    remaining: row.int(4) ?? 0)
+                            }
+                        }, debt: rows.first?.int(5) ?? 0)
+                }), writes: false)
+    }
+
+    public func pointsEntries(group: GroupID, brand: BrandID, member: MemberID, before: String?, limit: Int)
+        async throws -> [PointsEntry]
+    {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT \(PointsLedgerProgram.entryColumns) FROM points_entries WHERE group_id = ? AND brand_id = ? "
+                        + "AND member_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(member.rawValue),
+                        .text(before ?? "\u{10FFFF}"), .int(Int64(limit)),
+                    ]),
+                map: { rows in try rows.map { try PointsLedgerProgram.entry($0).entry } }), writes: false)
+    }
+
+    public func membersWithDuePoints(group: GroupID, at date: Date, limit: Int) async throws -> [(BrandID, MemberID)] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT DISTINCT brand_id, member_id FROM (SELECT brand_id, member_id FROM points_lots \
+                    WHERE group_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ? \
+                    ORDER BY expires_at LIMIT ?) AS due
+                    """, [.text(group.rawValue), .int(Timestamp.micros(date)), .int(Int64(limit))]),
+                map: { rows in rows.map { (BrandID($0.text(0) ?? ""), MemberID($0.text(1) ?? "")) } }), writes: false)
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import PropertyBased
+import Testing
+import TesseraCore
+import TesseraDomain
+
+/// The points ledger on both databases: exact against the pure model, atomic, idempotent and safe
+/// under concurrent redemption.
+@Suite("Points ledger contract")
+struct PointsLedgerContractTests {
+    /// A member of a new tenant, with a helper to apply operations to their points.
+    struct Account {
+        let tenant: Tenant
+        let member: MemberID
+        var group: GroupID { tenant.principal.groupID }
+        var brand: BrandID { tenant.principal.brandID }
+
+        static func make(_ backend: Backend) async throws -> Account {
+            let tenant = try await Tenant.make(try await backend.makeStore())
+            return try await Account(tenant: tenant, member: tenant.newMember("external:points-\(UUID().uuidString)"))
+        }
+
+        @discardableResult
+        func apply(
+            _ operation: PointsOperation, key: String, at seconds: TimeInterval = 1_800_000_000, member: MemberID? = nil
+        )
+            async throws -> PointsOutcome
+        {
+            try await tenant.store.applyPoints(
+                PointsRequest(
+                    group: group, brand: brand, member: member ?? self.member, operation: operation, reason: "test",
+                    source: PointsSource(type: "operator", id: "tester"), idempotencyKey: key,
+                    at: Date(timeIntervalSince1970: seconds)))
+        }
+
+        /// The ledger audited in SQL: entries sum to the balance and debt, lots to the balance, no
+        /// lot outside `0...amount`.
+        func audit() async throws -> (
+            balance: Int64, debt: Int64, entries: Int64, entryDebt: Int64, lots: Int64, badLots: Int64
+        ) {
+            let key: [SQLValue] = [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue)]
+            let sql = """
+                SELECT (SELECT balance FROM points_accounts WHERE group_id = ? AND brand_id = ? AND member_id = ?), \
+                (SELECT debt FROM points_accounts WHERE group_id = ? AND brand_id = ? AND member_id = ?), \
+                (SELECT CAST(coalesce(sum(points), 0) AS BIGINT) FROM points_entries WHERE group_id = ? AND brand_id = ? AND member_id = ?), \
+                (SELECT CAST(coalesce(sum(debt), 0) AS BIGINT) FROM points_entries WHERE group_id = ? AND brand_id = ? AND member_id = ?), \
+                (SELECT CAST(coalesce(sum(remaining), 0) AS BIGINT) FROM points_lots WHERE group_id = ? AND brand_id = ? AND member_id = ?), \
+                (SELECT count(*) FROM points_lots WHERE group_id = ? AND brand_id = ? AND member_id = ? \
+                AND (remaining < 0 OR remaining > amount))
+                """
+            return try await tenant.store.driver.run(
+                QueryProgram(SQLStatement(sql, Array(repeating: key, count: 6).flatMap { $0 })) { rows in
+                    let row = rows[0]
+                    return (
+                        row.int(0) ?? 0, row.int(1) ?? 0, row.int(2) ?? 0, row.int(3) ?? 0, row.int(4) ?? 0,
+                        row.int(5) ?? 0
+                    )
+                }, writes: false)
+        }
+    }
+
+    static let operations = zip(Gen.int(in: 0...4), Gen.int(in: 1...300), Gen.int(in: 0...40), Gen.int(in: 0...90))
+        .array(of: 1...25)
+
+    /// Differential: any operation sequence leaves the stored account exactly where the pure model
+    /// says, refusals included, and the SQL audit balances.
+    @Test(arguments: Backend.allCases)
+    func storedLedgerMatchesThePureModel(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        await propertyCheck(count: 25, input: Self.operations) { steps in
+            let account = try await Account(tenant: tenant, member: tenant.newMember("external:p-\(UUID().uuidString)"))
+            var model = PointsAccount()
+            var now: TimeInterval = 1_800_000_000
+            for (index, (pick, points, days, expiry)) in steps.enumerated() {
+                now += TimeInterval(days * 86_400)
+                let at = Date(timeIntervalSince1970: now)
+                let operation: PointsOperation =
+                    switch pick {
+                    case 0:
+                        .credit(
+                            Int64(points), kind: .earn,
+                            expiresAt: expiry == 0 ? nil : at + TimeInterval(expiry * 86_400))
+                    case 1: .debit(Int64(points), kind: .redeem)
+                    case 2: .clawBack(Int64(points))
+                    case 3: .expire
+                    default: .debit(Int64(points), kind: .adjust)
+                    }
+                let expected = Result { () throws(LoyaltyError) in
+                    try model.apply(
+                        operation, id: "x\(index)", reason: "", source: PointsSource(type: "system"),
+                        idempotencyKey: "",
+                        at: at)
+                }
+                do {
+                    let outcome = try await account.apply(operation, key: "\(account.member)-\(index)", at: now)
+                    let entries = try expected.get()
+                    #expect(outcome.entries.map(\.points) == entries.map(\.points))
+                    #expect(outcome.entries.map(\.debt) == entries.map(\.debt))
+                    #expect((outcome.balance, outcome.debt) == (model.balance, model.debt))
+                } catch TesseraError.rejected(let code, _, _) {
+                    #expect(code == "insufficient_points")
+                    #expect(throws: LoyaltyError.self) { try expected.get() }
+                }
+                let stored = try await tenant.store.pointsAccount(
+                    group: account.group, brand: account.brand, member: account.member)
+                #expect(stored.balance == model.balance && stored.debt == model.debt)
+                #expect(Set(stored.lots.map(\.remaining)) == Set(model.lots.map(\.remaining)))
+            }
+            let audit = try await account.audit()
+            #expect(audit.balance == model.balance && audit.entries == model.balance && audit.lots == model.balance)
+            #expect(audit.debt == model.debt && audit.entryDebt == model.debt)
+            #expect(audit.badLots == 0)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRetriedOperationHasNoSecondEffect(backend: Backend) async throws {
+        let account = try await Account.make(backend)
+        try await account.apply(.credit(500, kind: .earn, expiresAt: nil), key: "earn-1")
+        let first = try await account.apply(.debit(120, kind: .redeem), key: "redeem-1")
+        let again = try await account.apply(.debit(120, kind: .redeem), key: "redeem-1")
+        #expect(!first.replayed && again.replayed)
+        #expect(again.entries.map(\.id) == first.entries.map(\.id))
+        #expect(again.balance == 380)
+        let audit = try await account.audit()
+        #expect(audit.balance == 380 && audit.entries == 380)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func refusalsWriteNothing(backend: Backend) async throws {
+        let account = try await Account.make(backend)
+        try await account.apply(.credit(100, kind: .earn, expiresAt: nil), key: "earn")
+        await #expect(
+            throws: TesseraError.rejected(
+                code: "insufficient_points", field: "points", reason: "101 points requested but only 100 available")
+        ) {
+            try await account.apply(.debit(101, kind: .redeem), key: "too-much")
+        }
+        await #expect(throws: TesseraError.self) { try await account.apply(.debit(0, kind: .redeem), key: "zero") }
+        await #expect(throws: TesseraError.notFound("member nobody not found")) {
+            try await account.apply(.credit(1, kind: .earn, expiresAt: nil), key: "ghost", member: MemberID("nobody"))
+        }
+        let entries = try await account.tenant.store.pointsEntries(
+            group: account.group, brand: account.brand, member: account.member, before: nil, limit: 10)
+        #expect(entries.map(\.idempotencyKey) == ["earn"])
+        // The refused key was not consumed: the same key may succeed later.
+        #expect(try await account.apply(.debit(100, kind: .redeem), key: "too-much").balance == 0)
+    }
+
+    /// Many concurrent redemptions of one account: exactly as many succeed as the balance allows.
+    @Test(arguments: Backend.allCases)
+    func concurrentRedemptionsNeverOverspend(backend: Backend) async throws {
+        let account = try await Account.make(backend)
+        try await account.apply(.credit(100, kind: .earn, expiresAt: nil), key: "earn")
+        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    do {
+                        try await account.apply(.debit(10, kind: .redeem), key: "r\(index)")
+                        return true
+                    } catch TesseraError.rejected {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(successes == 10)
+        let audit = try await account.audit()
+        #expect(audit.balance == 0 && audit.entries == 0 && audit.lots == 0)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func dueLotsAreFoundAndExpiredOnce(backend: Backend) async throws {
+        let account = try await Account.make(backend)
+        let start: TimeInterval = 1_800_000_000
+        try await account.apply(
+            .credit(70, kind: .earn, expiresAt: Date(timeIntervalSince1970: start + 86_400)), key: "a", at: start)
+        try await account.apply(.credit(30, kind: .earn, expiresAt: nil), key: "b", at: start)
+        let store = account.tenant.store
+        #expect(
+            try await store.membersWithDuePoints(
+                group: account.group, at: Date(timeIntervalSince1970: start), limit: 10
+            ).isEmpty)
+        let due = try await store.membersWithDuePoints(
+            group: account.group, at: Date(timeIntervalSince1970: start + 86_400), limit: 10)
+        #expect(due.map(\.1) == [account.member])
+        let expired = try await account.apply(.expire, key: "expire-1", at: start + 86_400)
+        #expect(expired.entries.map(\.points) == [-70] && expired.balance == 30)
+        let nothing = try await account.apply(.expire, key: "expire-2", at: start + 2 * 86_400)
+        #expect(nothing.entries.isEmpty && nothing.balance == 30)
+        #expect(
+            try await store.membersWithDuePoints(
+                group: account.group, at: Date(timeIntervalSince1970: start + 86_400), limit: 10
+            ).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func programsAreVersioned(backend: Backend) async throws {
+        let account = try await Account.make(backend)
+        let store = account.tenant.store
+        #expect(try await store.loyaltyProgram(group: account.group, brand: account.brand).version == 0)
+        let program = LoyaltyProgram(timeZone: "Europe/Berlin", pointsExpiry: .endOfYear(1))
+        #expect(
+            try await store.setLoyaltyProgram(.standard, group: account.group, brand: account.brand, at: Date()) == 1)
+        #expect(try await store.setLoyaltyProgram(program, group: account.group, brand: account.brand, at: Date()) == 2)
+        let current = try await store.loyaltyProgram(group: account.group, brand: account.brand)
+        #expect(current.version == 2 && current.program == program)
+    }
+}
+
+extension Tenant {
+    /// A registered member created through ingest, by one identifier.
+    func newMember(_ identifier: String) async throws -> MemberID {
+        let result = try await send([
+            try message("new-" + identifier, [identifier], kind: .identify, registers: true)
+        ])
+        guard let id = result.results.first?.memberID else { throw SetupError("no member for \(identifier)") }
+        return id
+    }
+}
