@@ -38,6 +38,7 @@ public struct TesseraServer: Sendable {
     }
 
     var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
+    var loyalty: LoyaltyRoutes { LoyaltyRoutes(store: store) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -83,6 +84,14 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/attributes"): return tenancy.listAttributes
         case ("post", "/api/v1/attributes"): return tenancy.defineAttribute
         case ("get", "/api/v1/ingest/status"): return ingestStatus
+        case ("get", "/api/v1/loyalty/program"): return loyalty.getProgram
+        case ("put", "/api/v1/loyalty/program"): return loyalty.putProgram
+        case ("post", "/api/v1/loyalty/points/expire"): return loyalty.expire
+        case ("get", "/api/v1/members/{id}/points"): return loyalty.points
+        case ("get", "/api/v1/members/{id}/points/entries"): return loyalty.entries
+        case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn
+        case ("post", "/api/v1/members/{id}/points/redeem"): return loyalty.redeem
+        case ("post", "/api/v1/members/{id}/points/adjust"): return loyalty.adjust
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
         case ("get", "/healthz"): return health
         case ("get", "/metrics"): return metrics

@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import TesseraCore
 import TesseraHTTP
+import TesseraWorkers
 import ServiceLifecycle
 import UnixSignals
 
@@ -50,7 +51,11 @@ struct Serve: AsyncParsableCommand {
         // writes what is still in the log, then the databases close.
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: pipeline.projector), .init(service: app)],
+                services: [
+                    .init(service: pipeline.projector),
+                    .init(service: PointsExpiryJob(loyalty: LoyaltyService(store: store), logger: logger)),
+                    .init(service: app),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         try await pipeline.close()

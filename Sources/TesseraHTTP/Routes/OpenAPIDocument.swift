@@ -57,6 +57,8 @@ public enum OpenAPIDocument {
     }
 
     static let memberID = parameter("id", in: "path", "Member id")
+    static let idempotencyHeader = parameter(
+        "Idempotency-Key", in: "header", "Makes a retry safe (or idempotencyKey in the body); one is required")
 
     /// Path → method → operation.
     static var paths: [String: [String: JSONValue]] {
@@ -137,6 +139,53 @@ public enum OpenAPIDocument {
             "/v1/identify": ["post": segment("identify")], "/v1/track": ["post": segment("track")],
             "/v1/page": ["post": segment("page")], "/v1/screen": ["post": segment("screen")],
             "/v1/group": ["post": segment("group")], "/v1/alias": ["post": segment("alias")],
+            "/api/v1/loyalty/program": [
+                "get": operation(
+                    "The brand's loyalty programme (time zone, points expiry) and its version", scope: "read",
+                    responses: ["200": "version and program"]),
+                "put": operation(
+                    "Store a new version of the brand's loyalty programme", scope: "admin", body: "LoyaltyProgram",
+                    responses: ["200": "version and program"]),
+            ],
+            "/api/v1/loyalty/points/expire": [
+                "post": operation(
+                    "Expire every lot due now, in every member's account (idempotent; also runs hourly)",
+                    scope: "admin", responses: ["200": "members and points expired"])
+            ],
+            "/api/v1/members/{id}/points": [
+                "get": operation(
+                    "A member's points in the key's brand: balance, available, debt, expiring, open lots",
+                    scope: "read",
+                    parameters: [
+                        memberID, parameter("expiringWithinDays", in: "query", "Window for `expiring` (default 30)"),
+                    ], responses: ["200": "The points summary"])
+            ],
+            "/api/v1/members/{id}/points/entries": [
+                "get": operation(
+                    "A member's points ledger, newest first", scope: "read",
+                    parameters: [
+                        memberID, parameter("before", in: "query", "Entry id to continue after (`next`)"),
+                        parameter("limit", in: "query", "At most this many (1–500, default 50)"),
+                    ], responses: ["200": "entries and next"])
+            ],
+            "/api/v1/members/{id}/points/earn": [
+                "post": operation(
+                    "Credit points (expiring per the programme unless expiresAt is given); settles debt first",
+                    scope: "write", body: "PointsEarn", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entries written (or replayed), balance and debt"])
+            ],
+            "/api/v1/members/{id}/points/redeem": [
+                "post": operation(
+                    "Spend points first-expiring-first; 422 insufficient_points when fewer are available",
+                    scope: "write", body: "PointsChange", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entries written (or replayed), balance and debt"])
+            ],
+            "/api/v1/members/{id}/points/adjust": [
+                "post": operation(
+                    "An operator's correction, positive or negative, with a required reason", scope: "admin",
+                    body: "PointsChange", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entries written (or replayed), balance and debt"])
+            ],
             "/api/v1/brands": [
                 "get": operation("Brands of the caller's group", scope: "read", responses: ["200": "Brands"]),
                 "post": operation("Create a brand", scope: "admin", body: "Brand", responses: ["201": "The brand"]),
@@ -227,6 +276,16 @@ public enum OpenAPIDocument {
                         "guide": "string", "occurredAt": "string", "items": "object[]",
                     ]),
                 "Brand": schema(["code", "name"], ["code": "string", "name": "string"]),
+                "LoyaltyProgram": schema(["timeZone"], ["timeZone": "string", "pointsExpiry": "object"]),
+                "PointsEarn": schema(
+                    ["points"],
+                    [
+                        "points": "integer", "reason": "string", "source": "object", "expiresAt": "string",
+                        "idempotencyKey": "string",
+                    ]),
+                "PointsChange": schema(
+                    ["points"],
+                    ["points": "integer", "reason": "string", "source": "object", "idempotencyKey": "string"]),
                 "Store": schema(
                     ["code", "name"], ["code": "string", "name": "string", "city": "string", "brand": "string"]),
                 "Staff": schema(
