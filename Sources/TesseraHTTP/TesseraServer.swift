@@ -248,7 +248,7 @@ public struct TesseraServer: Sendable {
         let principal = try context.require(.read)
         let id = MemberID(try context.parameters.require("id"))
         guard let member = try await store.member(group: principal.groupID, id: id) else {
-            throw Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
+            throw Problem.memberNotFound(id)
         }
         return try JSONCoding.response(member)
     }
@@ -274,7 +274,7 @@ public struct TesseraServer: Sendable {
         let limit = try Self.limit(request)
         let cursor = try request.uri.queryParameters["cursor"].map { try TimelineCursor(token: String($0)) }
         guard try await store.member(group: principal.groupID, id: id) != nil else {
-            throw Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
+            throw Problem.memberNotFound(id)
         }
         return try JSONCoding.response(
             try await store.timeline(group: principal.groupID, member: id, before: cursor, limit: limit))

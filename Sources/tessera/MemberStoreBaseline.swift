@@ -102,45 +102,37 @@ struct MemberStoreBaseline {
         let traitsMerge =
             isPostgres ? "bench_members.traits || excluded.traits" : "json_patch(bench_members.traits, excluded.traits)"
         let (json, greatest) = isPostgres ? ("?::jsonb", "GREATEST") : ("?", "max")
-        return insert(
-            "bench_events",
-            "group_id, id, idempotency_key, member_id, origin_member_id, brand_id, kind, name, channel, occurred_at, "
-                + "received_at, properties", events, markers: Array(repeating: "?", count: 11) + [json])
-            + insert(
-                "bench_member_identifiers", "group_id, type, value, member_id, created_at",
-                identifiers.sorted { $0.key < $1.key }.map(\.value), suffix: "ON CONFLICT DO NOTHING")
-            + insert(
-                "bench_members",
-                "group_id, id, registered, name, traits, event_count, first_seen_at, last_seen_at, created_at, updated_at",
-                memberRows, markers: ["?", "?", "?", "?", json, "?", "?", "?", "?", "?"],
+        return SQLBuilder.insert(
+            into: "bench_events",
+            columns: [
+                "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
+                "channel", "occurred_at", "received_at", "properties",
+            ],
+            markers: Array(repeating: "?", count: 11) + [json], rows: events)
+            + SQLBuilder.insert(
+                into: "bench_member_identifiers", columns: ["group_id", "type", "value", "member_id", "created_at"],
+                rows: identifiers.sorted { $0.key < $1.key }.map(\.value), suffix: "ON CONFLICT DO NOTHING")
+            + SQLBuilder.insert(
+                into: "bench_members",
+                columns: [
+                    "group_id", "id", "registered", "name", "traits", "event_count", "first_seen_at", "last_seen_at",
+                    "created_at", "updated_at",
+                ],
+                markers: ["?", "?", "?", "?", json, "?", "?", "?", "?", "?"], rows: memberRows,
                 suffix: """
                     ON CONFLICT (group_id, id) DO UPDATE SET registered = bench_members.registered OR excluded.registered, \
                     name = coalesce(excluded.name, bench_members.name), traits = \(traitsMerge), \
                     event_count = bench_members.event_count + excluded.event_count, \
                     last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at
                     """)
-            + insert(
-                "bench_member_channels", "group_id, member_id, channel, last_seen_at",
-                memberRows.map { [$0[0], $0[1], .text("server"), .int(now)] },
+            + SQLBuilder.insert(
+                into: "bench_member_channels", columns: ["group_id", "member_id", "channel", "last_seen_at"],
+                rows: memberRows.map { [$0[0], $0[1], .text("server"), .int(now)] },
                 suffix: "ON CONFLICT (group_id, member_id, channel) DO UPDATE SET last_seen_at = "
                     + "\(greatest)(bench_member_channels.last_seen_at, excluded.last_seen_at)")
-            + insert(
-                "bench_member_brands", "group_id, member_id, brand_id, joined_at",
-                memberRows.map { [$0[0], $0[1], .text("bench-brand"), .int(now)] }, suffix: "ON CONFLICT DO NOTHING")
-    }
-
-    /// Multi-row INSERTs of at most 256 rows each (under both databases' parameter limits).
-    private func insert(
-        _ table: String, _ columns: String, _ rows: [[SQLValue]], markers: [String]? = nil, suffix: String = ""
-    ) -> [SQLStatement] {
-        guard let width = rows.first?.count else { return [] }
-        let tuple = "(" + (markers ?? Array(repeating: "?", count: width)).joined(separator: ", ") + ")"
-        return stride(from: 0, to: rows.count, by: 256).map { start in
-            let chunk = rows[start..<min(rows.count, start + 256)]
-            return SQLStatement(
-                "INSERT INTO \(table) (\(columns)) VALUES "
-                    + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + " " + suffix,
-                chunk.flatMap { $0 })
-        }
+            + SQLBuilder.insert(
+                into: "bench_member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"],
+                rows: memberRows.map { [$0[0], $0[1], .text("bench-brand"), .int(now)] },
+                suffix: "ON CONFLICT DO NOTHING")
     }
 }

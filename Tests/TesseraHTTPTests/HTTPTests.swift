@@ -48,6 +48,11 @@ struct HTTPTests {
             projector: projector)
     }
 
+    /// The response body as JSON.
+    static func json(_ response: TestResponse) throws -> JSONValue {
+        try JSONValue.parse(String(buffer: response.body))
+    }
+
     static func basic(_ key: String) -> String { "Basic " + Data("\(key):".utf8).base64EncodedString() }
 
     @Test func segmentBatchStoresValidMessagesAndReportsInvalidOnes() async throws {
@@ -64,7 +69,7 @@ struct HTTPTests {
             ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.contentType] == "application/problem+json")
-                let problem = try JSONValue.parse(String(buffer: response.body))
+                let problem = try Self.json(response)
                 let errors = problem["errors"]?.arrayValue ?? []
                 #expect(errors.map { $0["path"]?.stringValue } == ["$.batch[1].event", "$.batch[2].userId"])
                 #expect(errors.map { $0["index"] } == [.number(1), .number(2)])
@@ -74,7 +79,7 @@ struct HTTPTests {
                 uri: "/api/v1/ingest/status", method: .get,
                 headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
             ) { response in
-                let status = try JSONValue.parse(String(buffer: response.body))
+                let status = try Self.json(response)
                 #expect(status["pendingEntries"] == .number(1))
                 #expect(status["pendingMessages"] == .number(1))
             }
@@ -84,7 +89,7 @@ struct HTTPTests {
                 headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
             ) { response in
                 #expect(response.status == .ok)
-                let member = try JSONValue.parse(String(buffer: response.body))
+                let member = try Self.json(response)
                 #expect(member["kind"] == .string("member"))
             }
         }
@@ -118,7 +123,7 @@ struct HTTPTests {
                 headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"], body: ByteBuffer(string: body)
             ) { response in
                 #expect(response.status == .badRequest)
-                let problem = try JSONValue.parse(String(buffer: response.body))
+                let problem = try Self.json(response)
                 #expect(problem["errors"]?.arrayValue?.first?["path"] == .string("$.totalMinor"))
             }
             try await client.execute(

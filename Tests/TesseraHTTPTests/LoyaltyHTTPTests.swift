@@ -9,10 +9,6 @@ import TesseraHTTP
 
 @Suite("Loyalty API")
 struct LoyaltyHTTPTests {
-    static func json(_ response: TestResponse) throws -> JSONValue {
-        try JSONValue.parse(String(buffer: response.body))
-    }
-
     /// Earning, replaying, refusing and reading points through HTTP; refusals are precise and
     /// change nothing.
     @Test func pointsEarnRedeemAndRefusals() async throws {
@@ -28,7 +24,7 @@ struct LoyaltyHTTPTests {
                 uri: "/api/v1/members", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"identifiers":["phone:13800000001"],"name":"Ann"}"#)
             ) { response throws in
-                member = try Self.json(response)["memberId"]?.stringValue ?? ""
+                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
             }
             let points = "/api/v1/members/\(member)/points"
             try await client.execute(
@@ -37,14 +33,14 @@ struct LoyaltyHTTPTests {
                     string: #"{"points":500,"reason":"welcome","source":{"type":"journey","id":"welcome-1"}}"#)
             ) { response throws in
                 #expect(response.status == .ok)
-                let body = try Self.json(response)
+                let body = try HTTPTests.json(response)
                 #expect(body["balance"] == .number(500) && body["replayed"] == .bool(false))
             }
             try await client.execute(
                 uri: points + "/earn", method: .post, headers: keyed("e1"),
                 body: ByteBuffer(string: #"{"points":500,"reason":"welcome"}"#)
             ) { response throws in
-                let body = try Self.json(response)
+                let body = try HTTPTests.json(response)
                 #expect(body["balance"] == .number(500) && body["replayed"] == .bool(true))
             }
             let refusals: [(String, HTTPFields, HTTPResponse.Status, String, String)] = [
@@ -60,7 +56,7 @@ struct LoyaltyHTTPTests {
                 ) { response throws in
                     #expect(response.status == status, "\(body)")
                     #expect(response.headers[.contentType] == "application/problem+json")
-                    let problem = try Self.json(response)
+                    let problem = try HTTPTests.json(response)
                     #expect(problem["code"] == .string(code), "\(body)")
                     #expect(problem["errors"]?.arrayValue?.first?["path"] == .string(path), "\(body)")
                 }
@@ -70,15 +66,15 @@ struct LoyaltyHTTPTests {
                 body: ByteBuffer(string: #"{"points":120,"reason":"gift"}"#)
             ) { response throws in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response)["balance"] == .number(380))
+                #expect(try HTTPTests.json(response)["balance"] == .number(380))
             }
             try await client.execute(uri: points, method: .get, headers: admin) { response throws in
-                let body = try Self.json(response)
+                let body = try HTTPTests.json(response)
                 #expect(body["balance"] == .number(380) && body["available"] == .number(380))
                 #expect(body["lots"]?.arrayValue?.count == 1)
             }
             try await client.execute(uri: points + "/entries", method: .get, headers: admin) { response throws in
-                let kinds = try Self.json(response)["entries"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
+                let kinds = try HTTPTests.json(response)["entries"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
                 #expect(kinds == ["redeem", "earn"], "refusals left entries behind")
             }
             try await client.execute(
@@ -92,13 +88,13 @@ struct LoyaltyHTTPTests {
                 body: ByteBuffer(string: #"{"points":-80}"#)
             ) { response throws in
                 #expect(response.status == .badRequest)
-                #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.reason"))
+                #expect(try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.reason"))
             }
             try await client.execute(
                 uri: points + "/adjust", method: .post, headers: keyed("a2"),
                 body: ByteBuffer(string: #"{"points":-80,"reason":"duplicate earning"}"#)
             ) { response throws in
-                #expect(try Self.json(response)["balance"] == .number(300))
+                #expect(try HTTPTests.json(response)["balance"] == .number(300))
             }
         }
     }
@@ -116,7 +112,8 @@ struct LoyaltyHTTPTests {
                     uri: "/api/v1/loyalty/program", method: .put, headers: admin, body: ByteBuffer(string: body)
                 ) { response throws in
                     #expect(response.status == .badRequest, "\(body)")
-                    #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string(path), "\(body)")
+                    #expect(
+                        try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string(path), "\(body)")
                 }
             }
             try await client.execute(
@@ -125,20 +122,20 @@ struct LoyaltyHTTPTests {
                     string: #"{"timeZone":"Asia/Shanghai","pointsExpiry":{"type":"end_of_year","count":1}}"#)
             ) { response throws in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response)["version"] == .number(1))
+                #expect(try HTTPTests.json(response)["version"] == .number(1))
             }
             var member = ""
             try await client.execute(
                 uri: "/api/v1/members", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"identifiers":["phone:13800000002"]}"#)
             ) { response throws in
-                member = try Self.json(response)["memberId"]?.stringValue ?? ""
+                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
             }
             try await client.execute(
                 uri: "/api/v1/members/\(member)/points/earn", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"points":100,"idempotencyKey":"earn-1"}"#)
             ) { response throws in
-                let lot = try Self.json(response)["entries"]?.arrayValue?.first?["createdLot"]
+                let lot = try HTTPTests.json(response)["entries"]?.arrayValue?.first?["createdLot"]
                 let expires = try #require(lot?["expiresAt"]?.stringValue)
                 // End of next year in Shanghai: 31 December 16:00 UTC.
                 #expect(expires.hasSuffix("-12-31T16:00:00Z"), "\(expires)")
@@ -146,7 +143,7 @@ struct LoyaltyHTTPTests {
             // Nothing is due yet: the pass changes nothing.
             try await client.execute(uri: "/api/v1/loyalty/points/expire", method: .post, headers: admin) {
                 response throws in
-                #expect(try Self.json(response)["points"] == .number(0))
+                #expect(try HTTPTests.json(response)["points"] == .number(0))
             }
         }
     }

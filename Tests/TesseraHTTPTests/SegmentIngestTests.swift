@@ -21,7 +21,7 @@ struct SegmentIngestTests {
                 {
                     response in
                     #expect(response.status == .ok)
-                    let answer = try JSONValue.parse(String(buffer: response.body))
+                    let answer = try HTTPTests.json(response)
                     #expect(answer["queued"] == .number(1))
                     #expect(answer["results"] == nil)
                 }

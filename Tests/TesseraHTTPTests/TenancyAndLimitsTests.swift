@@ -9,10 +9,6 @@ import TesseraWorkers
 
 @Suite("Tenancy administration and limits")
 struct TenancyAndLimitsTests {
-    static func json(_ response: TestResponse) throws -> JSONValue {
-        try JSONValue.parse(String(buffer: response.body))
-    }
-
     @Test func adminCreatesBrandsStoresStaffAndKeys() async throws {
         let fixture = try await HTTPTests.fixture()
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
@@ -40,14 +36,14 @@ struct TenancyAndLimitsTests {
                 body: ByteBuffer(string: #"{"code":"G1","name":"Guide One","store":"SH-01"}"#)
             ) { response throws in
                 #expect(response.status == .created)
-                #expect(try Self.json(response)["role"] == .string("guide"))
+                #expect(try HTTPTests.json(response)["role"] == .string("guide"))
             }
             try await client.execute(
                 uri: "/api/v1/staff", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"code":"G2","name":"Nobody","store":"NOPE"}"#)
             ) { response throws in
                 #expect(response.status == .badRequest)
-                #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.store"))
+                #expect(try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.store"))
             }
             var readKey = ""
             try await client.execute(
@@ -55,13 +51,13 @@ struct TenancyAndLimitsTests {
                 body: ByteBuffer(string: #"{"scopes":["read"],"brand":"casarte"}"#)
             ) { response throws in
                 #expect(response.status == .created)
-                readKey = try Self.json(response)["key"]?.stringValue ?? ""
+                readKey = try HTTPTests.json(response)["key"]?.stringValue ?? ""
             }
             try await client.execute(
                 uri: "/api/v1/stores", method: .get, headers: [.authorization: "Bearer \(readKey)"]
             ) { response throws in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response)["stores"]?.arrayValue?.count == 1)
+                #expect(try HTTPTests.json(response)["stores"]?.arrayValue?.count == 1)
             }
             try await client.execute(
                 uri: "/api/v1/brands", method: .post, headers: [.authorization: "Bearer \(readKey)"],
@@ -91,7 +87,7 @@ struct TenancyAndLimitsTests {
             try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: many)) {
                 response throws in
                 #expect(response.status == .contentTooLarge)
-                #expect(try Self.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.batch"))
+                #expect(try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.batch"))
             }
             try await client.execute(
                 uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: "{not json")
@@ -121,7 +117,7 @@ struct TenancyAndLimitsTests {
                 headers: [.authorization: "Bearer \(fixture.credentials.adminKey)"]
             ) { response throws in
                 #expect(response.status == .ok)
-                memberID = try Self.json(response)["id"]?.stringValue ?? ""
+                memberID = try HTTPTests.json(response)["id"]?.stringValue ?? ""
             }
             for uri in [
                 "/api/v1/members?identifier=phone:13800000000", "/api/v1/members/\(memberID)",
@@ -149,7 +145,7 @@ struct IdentityPolicyAPITests {
                 response throws in
                 #expect(response.status == .badRequest)
                 #expect(
-                    try TenancyAndLimitsTests.json(response)["errors"]?.arrayValue?.first?["path"]
+                    try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"]
                         == .string("$.blocklist[0]"))
             }
             let good = #"{"priority":["phone","external"],"limits":{"phone":1},"blocklist":["device:store-ipad"]}"#
@@ -160,7 +156,7 @@ struct IdentityPolicyAPITests {
                 #expect(response.status == .ok)
             }
             try await client.execute(uri: "/api/v1/identity-policy", method: .get, headers: admin) { response throws in
-                let policy = try TenancyAndLimitsTests.json(response)
+                let policy = try HTTPTests.json(response)
                 #expect(policy["priority"] == .array([.string("phone"), .string("external")]))
                 #expect(policy["blocklist"] == .array([.string("device:store-ipad")]))
             }
@@ -170,7 +166,7 @@ struct IdentityPolicyAPITests {
             ) {
                 response throws in
                 #expect(response.status == .ok)
-                let member = try TenancyAndLimitsTests.json(response)["member"]
+                let member = try HTTPTests.json(response)["member"]
                 #expect(member?["identifiers"] == .array([.string("phone:+8613800000001")]))
             }
             try await client.execute(

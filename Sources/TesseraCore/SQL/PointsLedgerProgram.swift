@@ -83,15 +83,10 @@ struct PointsLedgerProgram: SQLProgram {
             phase = .lots
             return .query(
                 SQLStatement(
-                    "SELECT id, earned_at, expires_at, amount, remaining FROM points_lots "
+                    "SELECT \(Self.lotColumns()) FROM points_lots "
                         + "WHERE group_id = ? AND brand_id = ? AND member_id = ? AND remaining > 0", key))
         case .lots:
-            let lots = rows.map { row in
-                PointsLot(
-                    id: row.text(0) ?? "", earnedAt: Timestamp.date(row.int(1) ?? 0),
-                    expiresAt: row.int(2).map(Timestamp.date), amount: row.int(3) ?? 0, remaining: row.int(4) ?? 0)
-            }
-            var account = PointsAccount(lots: lots, debt: debt)
+            var account = PointsAccount(lots: rows.compactMap(Self.lot), debt: debt)
             guard account.balance == balance else {
                 throw TesseraError.unavailable(
                     "points account \(request.member) is inconsistent: balance \(balance), lots \(account.balance)")
@@ -157,6 +152,22 @@ struct PointsLedgerProgram: SQLProgram {
                     + "WHERE group_id = ? AND brand_id = ? AND member_id = ?",
                 [.int(account.balance), .int(account.debt), .int(Timestamp.micros(request.at))] + key))
         return statements
+    }
+
+    /// Columns read back into a ``PointsLot`` by ``lot(_:)``, first in a select list; qualified by
+    /// `alias` when the query joins.
+    static func lotColumns(_ alias: String = "") -> String {
+        let prefix = alias.isEmpty ? "" : alias + "."
+        return ["id", "earned_at", "expires_at", "amount", "remaining"].map { prefix + $0 }.joined(separator: ", ")
+    }
+
+    /// The lot of a row starting with ``lotColumns``; `nil` when its id is null (an outer join found none).
+    static func lot(_ row: SQLRow) -> PointsLot? {
+        row.text(0).map { id in
+            PointsLot(
+                id: id, earnedAt: Timestamp.date(row.int(1) ?? 0), expiresAt: row.int(2).map(Timestamp.date),
+                amount: row.int(3) ?? 0, remaining: row.int(4) ?? 0)
+        }
     }
 
     /// Columns read back into a ``PointsEntry`` by ``entry(_:)``.

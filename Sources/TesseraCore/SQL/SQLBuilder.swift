@@ -1,9 +1,9 @@
 /// Builds the multi-row statements both databases accept, chunked to stay under their
 /// bind-parameter limits (SQLite 32,766; PostgreSQL 65,535).
-enum SQLBuilder {
+public enum SQLBuilder {
     /// `INSERT INTO table (columns) VALUES (…), (…) suffix`. `markers` gives each column's
     /// parameter marker, e.g. `?::jsonb` for a JSON column.
-    static func insert(
+    public static func insert(
         into table: String, columns: [String], markers: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
     ) -> [SQLStatement] {
         let tuple = "(" + (markers ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"

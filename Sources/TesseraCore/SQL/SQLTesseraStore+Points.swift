@@ -43,21 +43,13 @@ extension SQLTesseraStore {
             QueryProgram(
                 SQLStatement(
                     """
-                    SELECT l.id, l.earned_at, l.expires_at, l.amount, l.remaining, a.debt FROM points_accounts a \
+                    SELECT \(PointsLedgerProgram.lotColumns("l")), a.debt FROM points_accounts a \
                     LEFT JOIN points_lots l ON l.group_id = a.group_id AND l.brand_id = a.brand_id \
                     AND l.member_id = a.member_id AND l.remaining > 0 \
                     WHERE a.group_id = ? AND a.brand_id = ? AND a.member_id = ?
                     """, key),
                 map: { rows in
-                    PointsAccount(
-                        lots: rows.compactMap { row in
-                            row.text(0).map { id in
-                                PointsLot(
-                                    id: id, earnedAt: Timestamp.date(row.int(1) ?? 0),
-                                    expiresAt: row.int(2).map(Timestamp.date), amount: row.int(3) ?? 0,
-                                    remaining: row.int(4) ?? 0)
-                            }
-                        }, debt: rows.first?.int(5) ?? 0)
+                    PointsAccount(lots: rows.compactMap(PointsLedgerProgram.lot), debt: rows.first?.int(5) ?? 0)
                 }), writes: false)
     }
 

@@ -40,34 +40,40 @@ public enum ExpiryPolicy: Sendable, Hashable {
     }
 }
 
+extension ExpiryPolicy {
+    /// The policy named `type` (`never`, `days`, `end_of_month`, `end_of_year`) with `count`, or a
+    /// field error under `path` (the policy object's JSON path) — the one place these rules live,
+    /// for API input and stored configuration alike.
+    public static func named(_ type: String, count: Int64?, path: String) throws(FieldError) -> ExpiryPolicy {
+        if type == "never" { return .never }
+        guard ["days", "end_of_month", "end_of_year"].contains(type) else {
+            throw FieldError(path: path + ".type", reason: "must be never, days, end_of_month or end_of_year")
+        }
+        guard let count, (0...36_500).contains(count) else {
+            throw FieldError(path: path + ".count", reason: "is required, a whole number from 0 to 36500")
+        }
+        switch type {
+        case "days":
+            guard count >= 1 else { throw FieldError(path: path + ".count", reason: "must be at least 1 day") }
+            return .days(Int(count))
+        case "end_of_month": return .endOfMonth(Int(count))
+        default: return .endOfYear(Int(count))
+        }
+    }
+}
+
 extension ExpiryPolicy: Codable {
     private enum CodingKeys: String, CodingKey { case type, count }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let type = try container.decode(String.self, forKey: .type)
-        if type == "never" {
-            self = .never
-            return
-        }
-        let count = try container.decode(Int.self, forKey: .count)
-        guard (0...36_500).contains(count) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .count, in: container, debugDescription: "count must be between 0 and 36500")
-        }
-        switch type {
-        case "days":
-            guard count > 0 else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .count, in: container, debugDescription: "days must be at least 1")
-            }
-            self = .days(count)
-        case "end_of_month": self = .endOfMonth(count)
-        case "end_of_year": self = .endOfYear(count)
-        default:
-            throw DecodingError.dataCorruptedError(
-                forKey: .type, in: container,
-                debugDescription: "unknown expiry type \(type); use never, days, end_of_month or end_of_year")
+        do {
+            self = try .named(
+                try container.decode(String.self, forKey: .type),
+                count: try container.decodeIfPresent(Int64.self, forKey: .count), path: "$")
+        } catch let error as FieldError {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 

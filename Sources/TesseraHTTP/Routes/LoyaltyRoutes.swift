@@ -24,7 +24,7 @@ struct LoyaltyRoutes: Sendable {
     /// {"type": "end_of_year", "count": 1}}`.
     func putProgram(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         let program = LoyaltyProgram(
             timeZone: try reader.string("timeZone") ?? LoyaltyProgram.standard.timeZone,
             pointsExpiry: try Self.expiry(reader))
@@ -94,17 +94,10 @@ struct LoyaltyRoutes: Sendable {
     func adjust(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
         let (member, reader, key) = try await writeInput(request, context, principal)
-        guard let points = try reader.integer("points"), points != 0 else {
-            throw FieldError(path: reader.at("points"), reason: "is required and must not be 0")
-        }
-        guard points.magnitude <= UInt64(PointsOperation.maximumPoints) else {
-            throw TesseraError.rejected(
-                code: "invalid_amount", field: "points",
-                reason: "\(points) is not allowed: at most \(PointsOperation.maximumPoints) either way")
-        }
+        let points = try Self.points(reader)
         let reason = try reader.requiredString("reason")
         let source = PointsSource(type: "operator", id: principal.keyID.rawValue)
-        if points > 0 {
+        if points >= 0 {
             return try JSONCoding.response(
                 try await loyalty.earn(
                     points, group: principal.groupID, brand: principal.brandID, member: member, kind: .adjust,
@@ -114,7 +107,8 @@ struct LoyaltyRoutes: Sendable {
             try await loyalty.apply(
                 PointsRequest(
                     group: principal.groupID, brand: principal.brandID, member: member,
-                    operation: .debit(-points, kind: .adjust),
+                    // Wrapping: Int64.min stays negative, which the ledger refuses as invalid_amount.
+                    operation: .debit(0 &- points, kind: .adjust),
                     reason: reason, source: source, idempotencyKey: key, at: Date())))
     }
 
@@ -139,7 +133,7 @@ struct LoyaltyRoutes: Sendable {
     private func existingMember(_ context: TesseraContext, _ principal: Principal) async throws -> MemberID {
         let id = MemberID(try context.parameters.require("id"))
         guard try await store.member(group: principal.groupID, id: id) != nil else {
-            throw Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
+            throw Problem.memberNotFound(id)
         }
         return id
     }
@@ -148,7 +142,7 @@ struct LoyaltyRoutes: Sendable {
         MemberID, FieldReader, String
     ) {
         let member = MemberID(try context.parameters.require("id"))
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         guard let key = try request.idempotencyKey ?? reader.string("idempotencyKey"), !key.isEmpty, key.count <= 200
         else {
             throw FieldError(
@@ -160,18 +154,10 @@ struct LoyaltyRoutes: Sendable {
         return (member, reader, key)
     }
 
-    private static func reader(_ request: Request, _ context: TesseraContext) async throws -> FieldReader {
-        try FieldReader(try await RequestBody.json(request, context: context), path: "$")
-    }
-
+    /// The `points` field; its range is the ledger's to judge (`invalid_amount`).
     private static func points(_ reader: FieldReader) throws -> Int64 {
         guard let points = try reader.integer("points") else {
             throw FieldError(path: reader.at("points"), reason: "is required")
-        }
-        guard points > 0, points <= PointsOperation.maximumPoints else {
-            throw TesseraError.rejected(
-                code: "invalid_amount", field: "points",
-                reason: "\(points) is not allowed: must be between 1 and \(PointsOperation.maximumPoints)")
         }
         return points
     }
@@ -193,19 +179,7 @@ struct LoyaltyRoutes: Sendable {
     private static func expiry(_ reader: FieldReader) throws -> ExpiryPolicy {
         guard let object = try reader.object("pointsExpiry") else { return .never }
         let policy = try FieldReader(.object(object), path: reader.at("pointsExpiry"))
-        let type = try policy.requiredString("type")
-        if type == "never" { return .never }
-        guard let count = try policy.integer("count"), (0...36_500).contains(count) else {
-            throw FieldError(path: policy.at("count"), reason: "is required, a whole number from 0 to 36500")
-        }
-        switch type {
-        case "days" where count >= 1: return .days(Int(count))
-        case "days": throw FieldError(path: policy.at("count"), reason: "must be at least 1 day")
-        case "end_of_month": return .endOfMonth(Int(count))
-        case "end_of_year": return .endOfYear(Int(count))
-        default:
-            throw FieldError(path: policy.at("type"), reason: "must be never, days, end_of_month or end_of_year")
-        }
+        return try .named(try policy.requiredString("type"), count: try policy.integer("count"), path: policy.path)
     }
 
     private static func queryInteger(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>)

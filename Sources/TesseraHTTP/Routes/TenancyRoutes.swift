@@ -20,7 +20,7 @@ struct TenancyRoutes: Sendable {
     /// ["device:store-ipad-1"], "defaultLimit": 10}`). It governs new records; existing links stay.
     func putPolicy(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         guard let priority = try reader.array("priority") else {
             throw FieldError(path: "$.priority", reason: "is required")
         }
@@ -54,7 +54,7 @@ struct TenancyRoutes: Sendable {
 
     func createBrand(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         let brand = Brand(
             id: BrandID(UUIDv7Generator().next()), groupID: principal.groupID, code: try Self.code(reader),
             name: try reader.requiredString("name"))
@@ -70,7 +70,7 @@ struct TenancyRoutes: Sendable {
 
     func createStore(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         let brand = try await brandID(reader, principal: principal)
         let record = StoreRecord(
             id: StoreID(UUIDv7Generator().next()), brandID: brand, code: try Self.code(reader),
@@ -90,7 +90,7 @@ struct TenancyRoutes: Sendable {
 
     func createStaff(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         var storeID: StoreID?
         if let storeCode = try reader.string("store") {
             guard let found = try await store.store(group: principal.groupID, code: storeCode) else {
@@ -114,7 +114,7 @@ struct TenancyRoutes: Sendable {
     /// Creates a key for a brand of the caller's group; the key is in this response only.
     func createKey(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         let brand = try await brandID(reader, principal: principal)
         let scopes: Set<Scope>
         do {
@@ -147,7 +147,7 @@ struct TenancyRoutes: Sendable {
     /// Declares a custom attribute for a brand (`{"name": "skin_type", "type": "string", "brand": "code"}`).
     func defineAttribute(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await Self.reader(request, context)
+        let reader = try await RequestBody.fields(request, context: context)
         let name = try reader.requiredString("name")
         guard AttributeDefinition.isValidName(name) else {
             throw Problem.invalid(path: "$.name", reason: "use 1-64 lower-case letters, digits or _")
@@ -168,10 +168,6 @@ struct TenancyRoutes: Sendable {
             throw Problem.invalid(path: "$.brand", reason: "no brand with code '\(code)'")
         }
         return brand.id
-    }
-
-    private static func reader(_ request: Request, _ context: TesseraContext) async throws -> FieldReader {
-        try FieldReader(try await RequestBody.json(request, context: context), path: "$")
     }
 
     /// A code: 1–64 letters, digits, `-` or `_`.

@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import TesseraCore
+import TesseraDomain
 
 /// An RFC 9457 problem document (`application/problem+json`), the body of every error response.
 ///
@@ -30,6 +31,10 @@ public struct Problem: HTTPResponseError, Sendable {
         self.detail = detail
         self.errors = errors
         self.results = results
+    }
+
+    static func memberNotFound(_ id: MemberID) -> Problem {
+        Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
     }
 
     static func invalid(path: String, reason: String) -> Problem {

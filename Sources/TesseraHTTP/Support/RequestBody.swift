@@ -13,6 +13,11 @@ enum RequestBody {
         try parse(try await bytes(request, context: context))
     }
 
+    /// The body as a JSON object read field by field, errors naming paths from `$`.
+    static func fields(_ request: Request, context: TesseraContext) async throws -> FieldReader {
+        try FieldReader(try await json(request, context: context), path: "$")
+    }
+
     /// The body as sent, after gzip decoding.
     static func bytes(_ request: Request, context: TesseraContext) async throws -> ByteBuffer {
         var buffer: ByteBuffer
