@@ -87,6 +87,10 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/loyalty/program"): return loyalty.getProgram
         case ("put", "/api/v1/loyalty/program"): return loyalty.putProgram
         case ("post", "/api/v1/loyalty/points/expire"): return loyalty.expire
+        case ("post", "/api/v1/loyalty/tiers/review"): return loyalty.reviewTiers
+        case ("get", "/api/v1/loyalty/earning/status"): return loyalty.earningStatus
+        case ("get", "/api/v1/members/{id}/loyalty"): return loyalty.memberLoyalty
+        case ("get", "/api/v1/members/{id}/tier-history"): return loyalty.tierHistory
         case ("get", "/api/v1/members/{id}/points"): return loyalty.points
         case ("get", "/api/v1/members/{id}/points/entries"): return loyalty.entries
         case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn
@@ -250,7 +254,23 @@ public struct TesseraServer: Sendable {
         guard let member = try await store.member(group: principal.groupID, id: id) else {
             throw Problem.memberNotFound(id)
         }
-        return try JSONCoding.response(member)
+        let loyalty = try await LoyaltyService(store: store).memberLoyalty(
+            group: principal.groupID, brand: principal.brandID, member: id, at: Date(), window: 30 * 86_400)
+        return try JSONCoding.response(Member360(member: member, loyalty: loyalty))
+    }
+
+    /// The member view with the loyalty of the key's brand beside its fields.
+    private struct Member360: Encodable {
+        var member: MemberView
+        var loyalty: MemberLoyalty
+
+        private enum Key: String, CodingKey { case loyalty }
+
+        func encode(to encoder: any Encoder) throws {
+            try member.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(loyalty, forKey: .loyalty)
+        }
     }
 
     private func lookupMember(_ request: Request, _ context: TesseraContext) async throws -> Response {

@@ -53,7 +53,8 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: pipeline.projector),
-                    .init(service: PointsExpiryJob(loyalty: LoyaltyService(store: store), logger: logger)),
+                    .init(service: EarningWorker(store: store, logger: logger)),
+                    .init(service: LoyaltyScheduleJob(loyalty: LoyaltyService(store: store), logger: logger)),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

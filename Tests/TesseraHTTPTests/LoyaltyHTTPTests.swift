@@ -6,6 +6,8 @@ import Testing
 import TesseraCore
 import TesseraDomain
 import TesseraHTTP
+import TesseraWorkers
+import Logging
 
 @Suite("Loyalty API")
 struct LoyaltyHTTPTests {
@@ -144,6 +146,84 @@ struct LoyaltyHTTPTests {
             try await client.execute(uri: "/api/v1/loyalty/points/expire", method: .post, headers: admin) {
                 response throws in
                 #expect(try HTTPTests.json(response)["points"] == .number(0))
+            }
+        }
+    }
+
+    /// A programme with rules, an order through the native API, the earning worker's pass, and the
+    /// member's loyalty in the 360 view; every fault of a bad programme at its path.
+    @Test func ordersEarnThroughTheWorkerAndShowInTheMemberView() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/loyalty/program", method: .put, headers: admin,
+                body: ByteBuffer(
+                    string:
+                        #"{"earn":{"amount":[{"earn":1}],"campaigns":[{"name":"x","from":"yesterday","until":"2026-01-01T00:00:00Z","multiplierPercent":200}]},"tiers":{"levels":"gold"}}"#
+                )
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                let path = try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"]?.stringValue
+                #expect(
+                    path == "$.earn.amount[0].perMinor" || path == "$.earn.campaigns[0].from"
+                        || path == "$.tiers.levels")
+            }
+            try await client.execute(
+                uri: "/api/v1/loyalty/program", method: .put, headers: admin,
+                body: ByteBuffer(
+                    string:
+                        #"{"earn":{"amount":[{"earn":1,"perMinor":100}],"perOrderCap":0},"tiers":{"levels":[{"code":"member","threshold":5},{"code":"vip","threshold":1}]}}"#
+                )
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                let paths = try HTTPTests.json(response)["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue }
+                #expect(
+                    paths == ["$.earn.perOrderCap", "$.tiers.levels[0].threshold", "$.tiers.levels[1].threshold"])
+            }
+            try await client.execute(
+                uri: "/api/v1/loyalty/program", method: .put, headers: admin,
+                body: ByteBuffer(
+                    string:
+                        #"{"earn":{"amount":[{"earn":1,"perMinor":100}]},"growth":{"amount":[{"earn":1,"perMinor":100}]},"tiers":{"levels":[{"code":"member","threshold":0},{"code":"vip","name":"VIP","threshold":100,"pointsMultiplierPercent":200}]}}"#
+                )
+            ) { response throws in
+                #expect(response.status == .ok)
+            }
+            var member = ""
+            try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: admin,
+                body: ByteBuffer(
+                    string:
+                        #"{"orderId":"o-1","identifiers":["phone:13800000009"],"status":"paid","currency":"CNY","totalMinor":12345,"paidMinor":12345}"#
+                )
+            ) { response throws in
+                #expect(response.status == .ok)
+                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/api/v1/loyalty/earning/status", method: .get, headers: admin) {
+                response throws in
+                #expect(try HTTPTests.json(response)["waiting"] == .number(1))
+            }
+            let worker = EarningWorker(store: fixture.store, logger: Logger(label: "test.earning"))
+            #expect(await worker.pass(at: Date()) == 1)
+            try await client.execute(uri: "/api/v1/members/\(member)/loyalty", method: .get, headers: admin) {
+                response throws in
+                let body = try HTTPTests.json(response)
+                #expect(body["points"]?["balance"] == .number(123))
+                #expect(body["standing"]?["tier"] == .string("vip") && body["standing"]?["tierName"] == .string("VIP"))
+                #expect(body["standing"]?["growth"] == .number(123))
+                #expect(body["tierHistory"]?.arrayValue?.count == 2)
+            }
+            try await client.execute(uri: "/api/v1/members/\(member)", method: .get, headers: admin) {
+                response throws in
+                let body = try HTTPTests.json(response)
+                #expect(body["id"] == .string(member))
+                #expect(body["loyalty"]?["standing"]?["tier"] == .string("vip"))
+            }
+            try await client.execute(uri: "/api/v1/members/\(member)/timeline", method: .get, headers: admin) {
+                response throws in
+                #expect(String(buffer: response.body).contains("points.earned"))
             }
         }
     }

@@ -20,6 +20,13 @@ struct IngestProgram: SQLProgram {
     private var knownKeys: Set<String> = []
     private var snapshot = IdentitySnapshot()
     private var existingOrders: [OrderKey: StoredOrder] = [:]
+    /// Event names that earn points or growth in some brand: such events join the loyalty queue.
+    private var earningEvents: Set<EarningEvent> = []
+
+    struct EarningEvent: Hashable, Sendable {
+        var brand: String
+        var name: String
+    }
     private var result: IngestPlan?
 
     struct OrderKey: Hashable, Sendable {
@@ -33,7 +40,7 @@ struct IngestProgram: SQLProgram {
         var refundedMinor: Int64
     }
 
-    private enum Phase { case setup, keys, owners, states, orders, written }
+    private enum Phase { case setup, keys, owners, states, orders, earning, written }
 
     init(
         dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
@@ -147,6 +154,11 @@ struct IngestProgram: SQLProgram {
                 existingOrders[OrderKey(brand: brand, externalID: external)] = StoredOrder(
                     id: id, status: status, refundedMinor: row.int(4) ?? 0)
             }
+            phase = .earning
+            return .query(
+                SQLStatement("SELECT brand_id, name FROM loyalty_event_names WHERE group_id = ?", [g]))
+        case .earning:
+            earningEvents = Set(rows.map { EarningEvent(brand: $0.text(0) ?? "", name: $0.text(1) ?? "") })
             let planned = try plan(snapshot, knownKeys)
             result = planned
             phase = .written
@@ -197,6 +209,14 @@ struct IngestProgram: SQLProgram {
             })
         statements += memberUpdates(plan.memberDeltas.sorted { $0.key < $1.key })
         statements += orderWrites(plan.orders)
+        statements += SQLBuilder.insert(
+            into: "loyalty_queue", columns: ["group_id", "kind", "ref", "due_at"],
+            rows: plan.events.compactMap { event in
+                guard event.member != nil, let brand = event.brandID?.rawValue, let name = event.name,
+                    earningEvents.contains(EarningEvent(brand: brand, name: name))
+                else { return nil }
+                return [g, .text(LoyaltyQueueItem.Kind.event.rawValue), .text(event.id.rawValue), now]
+            }, suffix: "ON CONFLICT (group_id, kind, ref) DO NOTHING")
         for merge in plan.merges {
             statements += StoreSQL.merge(
                 dialect: dialect, group: group, survivor: merge.survivor, merged: merge.merged, actor: "oneid",
@@ -295,6 +315,9 @@ struct IngestProgram: SQLProgram {
     private func orderWrites(_ orders: [(member: MemberID?, order: OrderInput, brandID: BrandID?)]) -> [SQLStatement] {
         var stored = existingOrders
         var statements: [SQLStatement] = []
+        // One queue row per order even when a batch changes it twice (PostgreSQL refuses an
+        // upsert that touches a row twice).
+        var queued: [String] = []
         for (member, order, brandID) in orders {
             let key = OrderKey(brand: brandID?.rawValue ?? "", externalID: order.externalID)
             let status = order.effectiveStatus
@@ -315,6 +338,7 @@ struct IngestProgram: SQLProgram {
                     // The paid amount is only in the database here; a full refund is final, so record it
                     // as refunding everything and no later message in this batch can supersede it.
                     stored[key] = StoredOrder(id: id, status: .refunded, refundedMinor: Int64.max)
+                    queued.append(id)
                     continue
                 }
                 statements.append(
@@ -355,6 +379,7 @@ struct IngestProgram: SQLProgram {
                         ]))
             }
             stored[key] = StoredOrder(id: id, status: status, refundedMinor: order.refundedMinor)
+            if !key.brand.isEmpty { queued.append(id) }
             statements += SQLBuilder.insert(
                 into: "order_items",
                 columns: [
@@ -370,6 +395,14 @@ struct IngestProgram: SQLProgram {
                     ]
                 })
         }
+        // Every paid, refunded or otherwise changed order is reconciled by the loyalty worker; a
+        // change while it waits (a refund in the holding period) makes it due again now.
+        statements += SQLBuilder.insert(
+            into: "loyalty_queue", columns: ["group_id", "kind", "ref", "due_at"],
+            rows: Array(Set(queued)).sorted().map {
+                [g, .text(LoyaltyQueueItem.Kind.order.rawValue), .text($0), .int(Timestamp.micros(receivedAt))]
+            },
+            suffix: "ON CONFLICT (group_id, kind, ref) DO UPDATE SET due_at = excluded.due_at")
         return statements
     }
 }

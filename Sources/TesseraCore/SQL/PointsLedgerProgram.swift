@@ -151,7 +151,24 @@ struct PointsLedgerProgram: SQLProgram {
                 "UPDATE points_accounts SET balance = ?, debt = ?, updated_at = ? "
                     + "WHERE group_id = ? AND brand_id = ? AND member_id = ?",
                 [.int(account.balance), .int(account.debt), .int(Timestamp.micros(request.at))] + key))
+        statements += DomainEventSQL.insert(
+            events(entries, account: account), group: request.group, idPrefix: entryID, dialect: dialect)
         return statements
+    }
+
+    /// `points.earned`, `points.redeemed`, … one per entry, with the balance after the operation.
+    private func events(_ entries: [PointsEntry], account: PointsAccount) -> [DomainEvent] {
+        entries.map { entry in
+            var properties: [String: JSONValue] = [
+                "entryId": .string(entry.id), "points": .number(Decimal(entry.points)),
+                "debt": .number(Decimal(entry.debt)), "balance": .number(Decimal(account.balance)),
+                "reason": .string(entry.reason), "sourceType": .string(entry.source.type),
+            ]
+            if let id = entry.source.id { properties["sourceId"] = .string(id) }
+            return DomainEvent(
+                idempotencyKey: "points:" + entry.id, brand: request.brand, member: request.member,
+                name: entry.kind.eventName, properties: properties, at: entry.occurredAt)
+        }
     }
 
     /// Columns read back into a ``PointsLot`` by ``lot(_:)``, first in a select list; qualified by

@@ -3,33 +3,35 @@ public import TesseraDomain
 
 extension SQLTesseraStore {
     public func loyaltyProgram(group: GroupID, brand: BrandID) async throws -> (version: Int, program: LoyaltyProgram) {
-        let row = try await driver.run(
-            QueryProgram(
-                SQLStatement(
-                    "SELECT version, CAST(config AS TEXT) FROM loyalty_programs WHERE group_id = ? AND brand_id = ? "
-                        + "ORDER BY version DESC LIMIT 1", [.text(group.rawValue), .text(brand.rawValue)]),
-                map: { $0.first }), writes: false)
-        guard let row, let text = row.text(1) else { return (0, .standard) }
-        return (Int(row.int(0) ?? 0), try JSONDecoder().decode(LoyaltyProgram.self, from: Data(text.utf8)))
+        try await driver.run(
+            QueryProgram(ProgramSQL.select(group: group, brand: brand), map: ProgramSQL.parse), writes: false)
     }
 
     public func setLoyaltyProgram(_ program: LoyaltyProgram, group: GroupID, brand: BrandID, at: Date) async throws
         -> Int
     {
-        let config = String(decoding: try JSONEncoder().encode(program), as: UTF8.self)
+        let errors = program.validate()
+        if let error = errors.first { throw TesseraError.invalid(field: error.path, reason: error.reason) }
+        let config = try ConfigCoding.encode(program)
+        let (g, b) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue))
+        // The event names that earn travel with the version, so the ingest path queues exactly
+        // the events the programme in force rewards.
+        let names =
+            [SQLStatement("DELETE FROM loyalty_event_names WHERE group_id = ? AND brand_id = ?", [g, b])]
+            + SQLBuilder.insert(
+                into: "loyalty_event_names", columns: ["group_id", "brand_id", "name"],
+                rows: program.eventNames.sorted().map { [g, b, .text($0)] })
         return try await driver.run(
-            QueryProgram(
-                SQLStatement(
-                    """
-                    INSERT INTO loyalty_programs (group_id, brand_id, version, config, created_at) \
-                    SELECT ?, ?, coalesce(max(version), 0) + 1, ?::jsonb, ? FROM loyalty_programs \
-                    WHERE group_id = ? AND brand_id = ? RETURNING version
-                    """,
-                    [
-                        .text(group.rawValue), .text(brand.rawValue), .text(config), .int(Timestamp.micros(at)),
-                        .text(group.rawValue), .text(brand.rawValue),
-                    ]),
-                map: { Int($0.first?.int(0) ?? 0) }), writes: true)
+            ChainedProgram(WriteProgram(statements: names, output: ())) { _ in
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        INSERT INTO loyalty_programs (group_id, brand_id, version, config, created_at) \
+                        SELECT ?, ?, coalesce(max(version), 0) + 1, ?::jsonb, ? FROM loyalty_programs \
+                        WHERE group_id = ? AND brand_id = ? RETURNING version
+                        """, [g, b, .text(config), .int(Timestamp.micros(at)), g, b]),
+                    map: { Int($0.first?.int(0) ?? 0) })
+            }, writes: true)
     }
 
     public func applyPoints(_ request: PointsRequest) async throws -> PointsOutcome {

@@ -4,9 +4,9 @@ public import TesseraDomain
 /// Points use cases over a ``PointsStore``: earning with the brand's expiry policy, redeeming,
 /// adjusting, reading, and the expiry pass.
 public struct LoyaltyService: Sendable {
-    let store: any PointsStore & TenancyStore
+    let store: any PointsStore & EarningStore & TenancyStore
 
-    public init(store: any PointsStore & TenancyStore) { self.store = store }
+    public init(store: any PointsStore & EarningStore & TenancyStore) { self.store = store }
 
     /// Credits `points` earned at `at`; they expire as the brand's programme says unless
     /// `expiresAt` is given.
@@ -67,5 +67,53 @@ public struct LoyaltyService: Sendable {
             }
         }
         return (members, points)
+    }
+}
+
+extension LoyaltyService {
+    /// Reviews the tier of every member whose tier period ended by `at`, `pageSize` at a time.
+    /// Idempotent: a reviewed member's next period ends in the future. Returns the members
+    /// reviewed and the tier changes made.
+    public func reviewTiers(at: Date, pageSize: Int = 500) async throws -> (members: Int, changes: Int) {
+        var members = 0
+        var changes = 0
+        while true {
+            let due = try await store.membersDueForTierReview(at: at, limit: pageSize)
+            for (group, brand, member) in due {
+                changes += try await store.reviewTier(group: group, brand: brand, member: member, at: at).count
+            }
+            members += due.count
+            if due.count < pageSize { break }
+        }
+        return (members, changes)
+    }
+
+    /// The member's standing in the brand, with the tier's name and the next rung from the
+    /// brand's programme.
+    public func standing(group: GroupID, brand: BrandID, member: MemberID) async throws -> LoyaltyStanding {
+        var standing = try await store.loyaltyStanding(group: group, brand: brand, member: member)
+        guard let tiers = try await store.loyaltyProgram(group: group, brand: brand).program.tiers else {
+            return standing
+        }
+        let rank = standing.tier.map(tiers.rank(of:)) ?? 0
+        standing.tierName = standing.tier.flatMap { code in tiers.levels.first { $0.code == code }?.name }
+        if rank + 1 < tiers.levels.count {
+            let next = tiers.levels[rank + 1]
+            standing.nextTier = next.code
+            standing.growthToNextTier = max(0, next.threshold - standing.periodGrowth)
+        }
+        return standing
+    }
+}
+
+extension LoyaltyService {
+    /// The member's loyalty in the brand at `at`, with points expiring within `window`.
+    public func memberLoyalty(group: GroupID, brand: BrandID, member: MemberID, at: Date, window: TimeInterval)
+        async throws -> MemberLoyalty
+    {
+        MemberLoyalty(
+            brand: brand, standing: try await standing(group: group, brand: brand, member: member),
+            points: try await summary(group: group, brand: brand, member: member, at: at, window: window),
+            tierHistory: try await store.tierHistory(group: group, brand: brand, member: member, limit: 20))
     }
 }

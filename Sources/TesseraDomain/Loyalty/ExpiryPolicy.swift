@@ -73,7 +73,8 @@ extension ExpiryPolicy: Codable {
                 count: try container.decodeIfPresent(Int64.self, forKey: .count), path: "$")
         } catch let error as FieldError {
             throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
         }
     }
 

@@ -13,3 +13,17 @@ public enum PointsEntryKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Moved in or out when two members were merged.
     case transfer
 }
+
+extension PointsEntryKind {
+    /// The domain event an entry of this kind emits: `points.earned`, `points.clawed_back`, …
+    public var eventName: String {
+        switch self {
+        case .earn: "points.earned"
+        case .redeem: "points.redeemed"
+        case .expire: "points.expired"
+        case .adjust: "points.adjusted"
+        case .clawBack: "points.clawed_back"
+        case .transfer: "points.transferred"
+        }
+    }
+}

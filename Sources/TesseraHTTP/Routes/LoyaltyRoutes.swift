@@ -20,15 +20,14 @@ struct LoyaltyRoutes: Sendable {
         return try JSONCoding.response(ProgramVersion(version: current.version, program: current.program))
     }
 
-    /// Stores a new version of the brand's programme: `{"timeZone": "Asia/Shanghai", "pointsExpiry":
-    /// {"type": "end_of_year", "count": 1}}`.
+    /// Stores a new version of the brand's programme (``LoyaltyProgram``: time zone, points expiry,
+    /// earn rules, growth rules, tiers). Every fault is reported at its JSON path, all at once.
     func putProgram(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await RequestBody.fields(request, context: context)
-        let program = LoyaltyProgram(
-            timeZone: try reader.string("timeZone") ?? LoyaltyProgram.standard.timeZone,
-            pointsExpiry: try Self.expiry(reader))
-        _ = try program.zone()
+        let program = try JSONCoding.decode(
+            LoyaltyProgram.self, from: try await RequestBody.bytes(request, context: context))
+        let errors = program.validate()
+        if !errors.isEmpty { throw Problem.invalid(errors) }
         let version = try await store.setLoyaltyProgram(
             program, group: principal.groupID, brand: principal.brandID, at: Date())
         return try JSONCoding.response(ProgramVersion(version: version, program: program))
@@ -123,6 +122,51 @@ struct LoyaltyRoutes: Sendable {
         return try JSONCoding.response(Answer(members: result.members, points: result.points))
     }
 
+    /// Reviews now the tiers of members whose period ended (also runs hourly in `tessera serve`).
+    func reviewTiers(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        _ = try context.require(.admin)
+        let result = try await loyalty.reviewTiers(at: Date())
+        struct Answer: Encodable {
+            var members: Int
+            var changes: Int
+        }
+        return try JSONCoding.response(Answer(members: result.members, changes: result.changes))
+    }
+
+    /// How many orders and events wait to earn in the group, and how many of them failed before.
+    func earningStatus(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let depth = try await store.earningQueueDepth(group: principal.groupID)
+        struct Answer: Encodable {
+            var waiting: Int
+            var failing: Int
+        }
+        return try JSONCoding.response(Answer(waiting: depth.waiting, failing: depth.failing))
+    }
+
+    /// `GET /api/v1/members/{id}/loyalty?expiringWithinDays=30`: tier, growth, points and tier history.
+    func memberLoyalty(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let member = try await existingMember(context, principal)
+        let days = try Self.queryInteger(request, "expiringWithinDays", default: 30, range: 1...3_660)
+        return try JSONCoding.response(
+            try await loyalty.memberLoyalty(
+                group: principal.groupID, brand: principal.brandID, member: member, at: Date(),
+                window: TimeInterval(days * 86_400)))
+    }
+
+    /// `GET /api/v1/members/{id}/tier-history?limit=50`, newest first.
+    func tierHistory(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let member = try await existingMember(context, principal)
+        let limit = try Self.queryInteger(request, "limit", default: 50, range: 1...500)
+        struct Page: Encodable { var changes: [TierChange] }
+        return try JSONCoding.response(
+            Page(
+                changes: try await store.tierHistory(
+                    group: principal.groupID, brand: principal.brandID, member: member, limit: limit)))
+    }
+
     // MARK: Input
 
     private struct ProgramVersion: Encodable {
@@ -174,12 +218,6 @@ struct LoyaltyRoutes: Sendable {
             )
         }
         return PointsSource(type: type, id: try source.id("id"))
-    }
-
-    private static func expiry(_ reader: FieldReader) throws -> ExpiryPolicy {
-        guard let object = try reader.object("pointsExpiry") else { return .never }
-        let policy = try FieldReader(.object(object), path: reader.at("pointsExpiry"))
-        return try .named(try policy.requiredString("type"), count: try policy.integer("count"), path: policy.path)
     }
 
     private static func queryInteger(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>)

@@ -141,11 +141,36 @@ public enum OpenAPIDocument {
             "/v1/group": ["post": segment("group")], "/v1/alias": ["post": segment("alias")],
             "/api/v1/loyalty/program": [
                 "get": operation(
-                    "The brand's loyalty programme (time zone, points expiry) and its version", scope: "read",
-                    responses: ["200": "version and program"]),
+                    "The brand's loyalty programme (time zone, points expiry, earn and growth rules, tiers) and its version",
+                    scope: "read", responses: ["200": "version and program"]),
                 "put": operation(
-                    "Store a new version of the brand's loyalty programme", scope: "admin", body: "LoyaltyProgram",
-                    responses: ["200": "version and program"]),
+                    "Store a new version of the brand's loyalty programme (see docs/loyalty.md); every fault is "
+                        + "reported at its JSON path", scope: "admin", body: "LoyaltyProgram",
+                    responses: ["200": "version and program", "400": "the faults, each at its path"]),
+            ],
+            "/api/v1/loyalty/tiers/review": [
+                "post": operation(
+                    "Review now the tiers of members whose tier period ended (idempotent; also runs hourly)",
+                    scope: "admin", responses: ["200": "members reviewed and tier changes made"])
+            ],
+            "/api/v1/loyalty/earning/status": [
+                "get": operation(
+                    "Orders and events waiting to earn points and growth, and how many of them failed before",
+                    scope: "read", responses: ["200": "waiting and failing"])
+            ],
+            "/api/v1/members/{id}/loyalty": [
+                "get": operation(
+                    "A member's loyalty in the key's brand: tier, growth, points (lots, expiring, pending), tier history",
+                    scope: "read",
+                    parameters: [
+                        memberID, parameter("expiringWithinDays", in: "query", "Window for `expiring` (default 30)"),
+                    ], responses: ["200": "The member's loyalty"])
+            ],
+            "/api/v1/members/{id}/tier-history": [
+                "get": operation(
+                    "A member's tier changes in the key's brand, newest first", scope: "read",
+                    parameters: [memberID, parameter("limit", in: "query", "At most this many (default 50)")],
+                    responses: ["200": "changes"])
             ],
             "/api/v1/loyalty/points/expire": [
                 "post": operation(

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraDomain
 import Hummingbird
 import NIOCore
 
@@ -15,5 +16,45 @@ enum JSONCoding {
         Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+extension JSONCoding {
+    /// Decodes a whole typed document (configuration such as the loyalty programme), turning the
+    /// decoder's complaint into a field error at the JSON path it concerns.
+    static func decode<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(type, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw fieldError(error)
+        }
+    }
+
+    static func fieldError(_ error: DecodingError) -> FieldError {
+        func path(_ keys: [any CodingKey]) -> String {
+            "$" + keys.map { key in key.intValue.map { "[\($0)]" } ?? "." + key.stringValue }.joined()
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return FieldError(path: path(context.codingPath + [key]), reason: "is required")
+        case .valueNotFound(_, let context):
+            return FieldError(path: path(context.codingPath), reason: "is required")
+        case .typeMismatch(let type, let context):
+            let expected =
+                type == String.self ? "a string" : type is any Numeric.Type ? "a whole number" : "\(type)"
+            return FieldError(path: path(context.codingPath), reason: "must be \(expected)")
+        case .dataCorrupted(let context):
+            if let field = context.underlyingError as? FieldError {
+                return field.nested(under: path(context.codingPath))
+            }
+            if context.codingPath.isEmpty {
+                return FieldError(path: "$", reason: "must be a JSON object")
+            }
+            return FieldError(path: path(context.codingPath), reason: context.debugDescription)
+        @unknown default:
+            return FieldError(path: "$", reason: "\(error)")
+        }
     }
 }

@@ -37,6 +37,13 @@ public struct Problem: HTTPResponseError, Sendable {
         Problem(.notFound, title: "Not found", detail: "no member \(id) in this group")
     }
 
+    /// Several faults of one document, each at its path.
+    static func invalid(_ errors: [FieldError]) -> Problem {
+        Problem(
+            .badRequest, title: "Invalid request", detail: errors.map(\.description).joined(separator: "; "),
+            errors: errors.map { FieldProblem(index: nil, path: $0.path, reason: $0.reason) })
+    }
+
     static func invalid(path: String, reason: String) -> Problem {
         Problem(
             .badRequest, title: "Invalid request", detail: "\(path): \(reason)",

@@ -1,0 +1,18 @@
+public import TesseraDomain
+
+/// Everything loyalty about a member in one brand, for the member 360 view and the till:
+/// tier and growth, points (balance, lots, expiring, pending) and the recent tier history.
+public struct MemberLoyalty: Sendable, Hashable, Encodable {
+    public var brand: BrandID
+    public var standing: LoyaltyStanding
+    public var points: PointsSummary
+    /// Newest first, at most 20.
+    public var tierHistory: [TierChange]
+
+    public init(brand: BrandID, standing: LoyaltyStanding, points: PointsSummary, tierHistory: [TierChange]) {
+        self.brand = brand
+        self.standing = standing
+        self.points = points
+        self.tierHistory = tierHistory
+    }
+}

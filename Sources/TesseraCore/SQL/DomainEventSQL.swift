@@ -1,0 +1,29 @@
+import Foundation
+import TesseraDomain
+
+/// Writes ``DomainEvent``s into `events`. Event ids come from the caller's id (`<id>-e<n>`), so a
+/// program stays pure; `ON CONFLICT DO NOTHING` on the idempotency key keeps an emitted event from
+/// being written twice.
+enum DomainEventSQL {
+    static func insert(_ events: [DomainEvent], group: GroupID, idPrefix: String, dialect: SQLDialect)
+        -> [SQLStatement]
+    {
+        let g = SQLValue.text(group.rawValue)
+        return SQLBuilder.insert(
+            into: "events",
+            columns: [
+                "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
+                "channel", "occurred_at", "received_at", "properties",
+            ],
+            markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
+            rows: events.enumerated().map { index, event in
+                let at = SQLValue.int(Timestamp.micros(event.at))
+                return [
+                    g, .text("\(idPrefix)-e\(index)"), .text(event.idempotencyKey), .text(event.member.rawValue),
+                    .text(event.member.rawValue), .text(event.brand.rawValue), .text(DomainEvent.kind),
+                    .text(event.name), .text(DomainEvent.channel), at, at,
+                    .text(JSONValue.object(event.properties).jsonText),
+                ]
+            }, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+    }
+}
