@@ -86,6 +86,54 @@ struct PointsAccountPropertyTests {
         }
     }
 
+    /// The account `steps` leave behind (refused debits skipped), with a prefix for its ids.
+    static func account(after steps: [Step], prefix: String) -> PointsAccount {
+        var account = PointsAccount()
+        var now = Date(timeIntervalSince1970: 1_800_000_000)
+        for (index, step) in steps.enumerated() {
+            now += TimeInterval(step.daysLater * 86_400)
+            let operation: PointsOperation =
+                switch step.operation {
+                case 0, 3:
+                    .credit(
+                        step.points, kind: .earn, expiresAt: step.expiryDays.map { now + TimeInterval($0 * 86_400) })
+                case 1: .debit(step.points, kind: .redeem)
+                case 2: .clawBack(step.points)
+                default: .credit(step.points, kind: .adjust, expiresAt: nil)
+                }
+            _ = try? account.apply(
+                operation, id: "\(prefix)\(index)", reason: "t", source: PointsSource(type: "system"),
+                idempotencyKey: "\(prefix)\(index)", at: now)
+        }
+        return account
+    }
+
+    /// Merging moves everything: the survivor's net worth (balance − debt) grows by exactly the
+    /// merged account's, the merged account ends empty, every lot keeps its expiry, the entries
+    /// account for every change and the debt invariant holds.
+    @Test func absorbingAMergedAccountMovesEverything() async {
+        await propertyCheck(input: zip(Self.steps, Self.steps)) { survivorSteps, mergedSteps in
+            var survivor = Self.account(after: survivorSteps, prefix: "s")
+            var merged = Self.account(after: mergedSteps, prefix: "m")
+            let (before, moving) = (survivor, merged)
+            let entries = survivor.absorb(
+                &merged, id: "t", reason: "merge", source: PointsSource(type: "system"), idempotencyKey: "merge",
+                at: Date(timeIntervalSince1970: 1_900_000_000))
+            #expect(merged == PointsAccount())
+            #expect(survivor.balance - survivor.debt == before.balance - before.debt + moving.balance - moving.debt)
+            #expect(entries.out.reduce(0) { $0 + $1.points } == -moving.balance)
+            #expect(entries.out.reduce(0) { $0 + $1.debt } == -moving.debt)
+            #expect(entries.in.reduce(0) { $0 + $1.points } == survivor.balance - before.balance)
+            #expect(entries.in.reduce(0) { $0 + $1.debt } == survivor.debt - before.debt)
+            #expect(survivor.debt == 0 || survivor.balance == 0, "debt while points are spendable")
+            #expect(entries.in.allSatisfy { $0.kind == .transfer } && entries.out.allSatisfy { $0.kind == .transfer })
+            let expiries = { (account: PointsAccount) in account.lots.compactMap(\.expiresAt).sorted() }
+            if before.debt == 0 && moving.debt == 0 {
+                #expect(expiries(survivor) == (expiries(before) + expiries(moving)).sorted())
+            }
+        }
+    }
+
     /// Debits take the soonest-expiring points first; never-expiring points last.
     @Test func debitsConsumeFirstExpiringFirst() throws {
         let start = Date(timeIntervalSince1970: 1_800_000_000)

@@ -217,4 +217,47 @@ struct EarningContractTests {
             try await shop.store.reviewTier(group: shop.group, brand: shop.brand, member: shop.member, at: later)
                 .isEmpty)
     }
+
+    /// Merging two members moves the merged one's points (lots with their expiry, debt), growth and
+    /// tier to the survivor; a later refund of the merged member's order claws back from the survivor.
+    @Test(arguments: Backend.allCases)
+    func mergingMovesPointsGrowthAndTierToTheSurvivor(backend: Backend) async throws {
+        let shop = try await Shop.open(backend)
+        let otherIdentifier = "external:twin-\(UUID().uuidString)"
+        let other = try await shop.tenant.newMember(otherIdentifier)
+        let twin = Shop(tenant: shop.tenant, member: other, identifier: otherIdentifier)
+        try await shop.order("M1", status: .paid, paid: 10_000)  // 150 points, 100 growth
+        try await twin.order("T1", status: .paid, paid: 30_000)  // 450 points, 300 growth → silver
+        try await shop.work()
+        #expect(try await twin.standing().tier == "silver")
+
+        _ = try await shop.store.merge(
+            group: shop.group, survivor: shop.member, merged: twin.member, actor: "test", reason: "same person",
+            id: UUID().uuidString,
+            at: Date())
+        let moved = try await shop.work()
+        #expect(moved.map(\.points) == [450])
+        #expect(try await shop.points().balance == 600)
+        #expect(try await twin.points().balance == 0)
+        let standing = try await shop.standing()
+        #expect(standing.tier == "silver" && standing.growth == 400 && standing.periodGrowth == 400)
+        #expect(try await shop.audit())
+
+        // T1 refunded after the merge: the survivor gives back its 450 points and 300 growth.
+        try await twin.order("T1", status: .refunded, paid: 30_000, refunded: 30_000)
+        #expect(try await shop.work().map(\.points) == [-450])
+        #expect(try await shop.points().balance == 150)
+        #expect(try await shop.standing().growth == 100)
+        #expect(try await shop.audit())
+        let growthSums = try await shop.store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT count(*) FROM loyalty_members l WHERE l.group_id = ? AND l.growth <> (SELECT \
+                    coalesce(sum(e.growth), 0) FROM growth_entries e WHERE e.group_id = l.group_id \
+                    AND e.brand_id = l.brand_id AND e.member_id = l.member_id)
+                    """, [.text(shop.group.rawValue)]),
+                map: { $0.first?.int(0) ?? -1 }), writes: false)
+        #expect(growthSums == 0, "growth entries do not sum to the members' growth")
+    }
 }

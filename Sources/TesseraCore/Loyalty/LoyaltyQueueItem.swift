@@ -8,6 +8,9 @@ public struct LoyaltyQueueItem: Sendable, Hashable {
         case order
         /// `ref` is an event id: the event rule naming it earns once.
         case event
+        /// `ref` is `<merged member>/<brand>`: the merged member's points, growth and tier in the
+        /// brand move to the member they were merged into.
+        case merge
     }
 
     public var group: GroupID

@@ -42,17 +42,11 @@ struct EarningProgram: SQLProgram {
     }
 
     private var g: SQLValue { .text(item.group.rawValue) }
-    private var queueKey: [SQLValue] { [g, .text(item.kind.rawValue), .text(item.ref)] }
 
     mutating func start() throws -> SQLStep<Plan> {
         (phase, order, event, items, ledger, counters) = (.claim, nil, nil, [], nil, [:])
         (version, program) = (0, .standard)
-        // SKIP LOCKED: another worker on the same item is already doing this work.
-        return .query(
-            SQLStatement(
-                "SELECT due_at FROM loyalty_queue WHERE group_id = ? AND kind = ? AND ref = ? AND due_at <= ?"
-                    + (dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""),
-                queueKey + [.int(Timestamp.micros(now))]))
+        return .query(LoyaltyQueueSQL.claim(item, now: now, dialect: dialect))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<Plan> {
@@ -72,7 +66,7 @@ struct EarningProgram: SQLProgram {
                         LEFT JOIN loyalty_orders c ON c.group_id = o.group_id AND c.order_id = o.id \
                         WHERE o.group_id = ? AND o.id = ?
                         """, [g, .text(item.ref)]))
-            case .event:
+            case .event, .merge:  // merges are MergeTransferProgram's
                 return .query(
                     SQLStatement(
                         "SELECT brand_id, member_id, name, channel, occurred_at FROM events WHERE group_id = ? AND id = ?",
@@ -185,10 +179,7 @@ struct EarningProgram: SQLProgram {
                 ]))
         writes += counter("points", by: earning.points - (credit.points + credit.pending))
         if held, let releaseAt {
-            writes.append(
-                SQLStatement(
-                    "UPDATE loyalty_queue SET due_at = ?, attempts = 0, last_error = NULL WHERE group_id = ? AND kind = ? AND ref = ?",
-                    [.int(Timestamp.micros(releaseAt))] + queueKey))
+            writes.append(LoyaltyQueueSQL.reschedule(item, at: releaseAt))
         } else {
             writes.append(dequeue)
         }
@@ -265,9 +256,7 @@ struct EarningProgram: SQLProgram {
         ]
     }
 
-    private var dequeue: SQLStatement {
-        SQLStatement("DELETE FROM loyalty_queue WHERE group_id = ? AND kind = ? AND ref = ?", queueKey)
-    }
+    private var dequeue: SQLStatement { LoyaltyQueueSQL.dequeue(item) }
 
     /// Nothing (more) to earn: the item leaves the queue.
     private func finished() -> Plan { Plan(points: nil, writes: [dequeue], result: EarningResult()) }

@@ -101,16 +101,26 @@ struct PointsLedgerProgram: SQLProgram {
             }
             phase = .written
             outcome = PointsOutcome(entries: entries, balance: account.balance, debt: account.debt, replayed: false)
-            return .execute(writes(entries, account: account))
+            return .execute(
+                Self.writes(
+                    entries, account: account, owner: (request.group, request.brand, request.member), at: request.at,
+                    eventIDs: entryID, dialect: dialect))
         case .written:
             guard let outcome else { preconditionFailure("points program resumed before deciding") }
             return .done(outcome)
         }
     }
 
-    private func writes(_ entries: [PointsEntry], account: PointsAccount) -> [SQLStatement] {
+    /// The statements that store `entries` of the owner's account, leaving it at `account`:
+    /// entries, new lots, consumed lots, the account row and one domain event per entry (ids from
+    /// `eventIDs`). Shared by every program that changes an account.
+    static func writes(
+        _ entries: [PointsEntry], account: PointsAccount, owner: (group: GroupID, brand: BrandID, member: MemberID),
+        at: Date, eventIDs: String, dialect: SQLDialect
+    ) -> [SQLStatement] {
         guard !entries.isEmpty else { return [] }
-        let g = SQLValue.text(request.group.rawValue)
+        let g = SQLValue.text(owner.group.rawValue)
+        let key: [SQLValue] = [g, .text(owner.brand.rawValue), .text(owner.member.rawValue)]
         var statements = SQLBuilder.insert(
             into: "points_entries",
             columns: [
@@ -120,7 +130,7 @@ struct PointsLedgerProgram: SQLProgram {
             markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?", "?"],
             rows: entries.map { entry in
                 [
-                    g, .text(entry.id), .text(request.brand.rawValue), .text(request.member.rawValue),
+                    g, .text(entry.id), .text(owner.brand.rawValue), .text(owner.member.rawValue),
                     .text(entry.kind.rawValue), .int(entry.points), .int(entry.debt), .text(entry.reason),
                     .text(entry.source.type), .optional(entry.source.id), .text(entry.idempotencyKey),
                     .text(Self.consumedJSON(entry.consumed)), .int(Timestamp.micros(entry.occurredAt)),
@@ -131,7 +141,7 @@ struct PointsLedgerProgram: SQLProgram {
             columns: ["group_id", "id", "brand_id", "member_id", "earned_at", "expires_at", "amount", "remaining"],
             rows: entries.compactMap(\.createdLot).map { lot in
                 [
-                    g, .text(lot.id), .text(request.brand.rawValue), .text(request.member.rawValue),
+                    g, .text(lot.id), .text(owner.brand.rawValue), .text(owner.member.rawValue),
                     .int(Timestamp.micros(lot.earnedAt)), .optional(lot.expiresAt.map(Timestamp.micros)),
                     .int(lot.amount), .int(lot.remaining),
                 ]
@@ -150,14 +160,16 @@ struct PointsLedgerProgram: SQLProgram {
             SQLStatement(
                 "UPDATE points_accounts SET balance = ?, debt = ?, updated_at = ? "
                     + "WHERE group_id = ? AND brand_id = ? AND member_id = ?",
-                [.int(account.balance), .int(account.debt), .int(Timestamp.micros(request.at))] + key))
+                [.int(account.balance), .int(account.debt), .int(Timestamp.micros(at))] + key))
         statements += DomainEventSQL.insert(
-            events(entries, account: account), group: request.group, idPrefix: entryID, dialect: dialect)
+            events(entries, account: account, owner: owner), group: owner.group, idPrefix: eventIDs, dialect: dialect)
         return statements
     }
 
     /// `points.earned`, `points.redeemed`, … one per entry, with the balance after the operation.
-    private func events(_ entries: [PointsEntry], account: PointsAccount) -> [DomainEvent] {
+    private static func events(
+        _ entries: [PointsEntry], account: PointsAccount, owner: (group: GroupID, brand: BrandID, member: MemberID)
+    ) -> [DomainEvent] {
         entries.map { entry in
             var properties: [String: JSONValue] = [
                 "entryId": .string(entry.id), "points": .number(Decimal(entry.points)),
@@ -166,7 +178,7 @@ struct PointsLedgerProgram: SQLProgram {
             ]
             if let id = entry.source.id { properties["sourceId"] = .string(id) }
             return DomainEvent(
-                idempotencyKey: "points:" + entry.id, brand: request.brand, member: request.member,
+                idempotencyKey: "points:" + entry.id, brand: owner.brand, member: owner.member,
                 name: entry.kind.eventName, properties: properties, at: entry.occurredAt)
         }
     }

@@ -20,6 +20,10 @@ extension SQLTesseraStore {
     public func processEarning(_ item: LoyaltyQueueItem, at date: Date) async throws -> EarningResult {
         let dialect = driver.dialect
         let id = ids.next()
+        if item.kind == .merge {
+            return try await driver.run(
+                MergeTransferProgram(dialect: dialect, item: item, now: date, id: id), writes: true)
+        }
         let program = ChainedProgram(EarningProgram(dialect: dialect, item: item, now: date, id: id)) { plan in
             ChainedProgram(
                 OptionalProgram(

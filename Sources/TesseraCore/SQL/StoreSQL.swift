@@ -93,6 +93,7 @@ public enum StoreSQL {
                 "UPDATE members SET status = 'merged', merged_into = ?, updated_at = ? WHERE group_id = ? AND id = ?",
                 [s, now, g, m]),
             SQLStatement("UPDATE members SET merged_into = ? WHERE group_id = ? AND merged_into = ?", [s, g, m]),
+            LoyaltyQueueSQL.enqueueTransfers(group: group, merged: merged, at: at),
             SQLStatement(
                 """
                 UPDATE merge_candidates SET status = 'merged', resolved_at = ? WHERE group_id = ? AND status = 'open' \

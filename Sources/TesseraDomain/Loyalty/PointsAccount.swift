@@ -90,6 +90,51 @@ public struct PointsAccount: Sendable, Hashable {
         return entries
     }
 
+    /// Moves everything of `other` (the account of a member merged into this one) here: each of its
+    /// lots arrives with its earning time and expiry (settling this account's debt first, as any
+    /// credit does), and its debt is taken from what this account holds, the rest owed. `other`
+    /// ends empty. Returns the entries of both accounts (all `transfer`); ids and idempotency keys
+    /// derive from `id` and `idempotencyKey` (`-o` out, `-i<n>` per lot in, `-d` debt in).
+    public mutating func absorb(
+        _ other: inout PointsAccount, id: String, reason: String, source: PointsSource, idempotencyKey: String,
+        at: Date
+    ) -> (out: [PointsEntry], in: [PointsEntry]) {
+        guard other.balance > 0 || other.debt > 0 else { return ([], []) }
+        let moving = other.lots.sorted(by: PointsLot.consumedBefore)
+        let out = PointsEntry(
+            id: id + "-o", kind: .transfer, points: -other.balance, debt: -other.debt, reason: reason, source: source,
+            idempotencyKey: idempotencyKey + "-o", occurredAt: at,
+            consumed: moving.map { PointsConsumption(lotID: $0.id, points: $0.remaining) })
+        let owed = other.debt
+        other = PointsAccount()
+        var entries: [PointsEntry] = []
+        for (index, lot) in moving.enumerated() {
+            let settled = min(debt, lot.remaining)
+            debt -= settled
+            let arrived =
+                lot.remaining > settled
+                ? PointsLot(
+                    id: "\(id)-i\(index)", earnedAt: lot.earnedAt, expiresAt: lot.expiresAt,
+                    amount: lot.remaining - settled, remaining: lot.remaining - settled) : nil
+            if let arrived { lots.append(arrived) }
+            entries.append(
+                PointsEntry(
+                    id: "\(id)-i\(index)", kind: .transfer, points: lot.remaining - settled, debt: -settled,
+                    reason: reason, source: source, idempotencyKey: "\(idempotencyKey)-i\(index)", occurredAt: at,
+                    createdLot: arrived))
+        }
+        if owed > 0 {
+            let consumed = consume(from: lots.sorted(by: PointsLot.consumedBefore), upTo: owed)
+            debt += owed - consumed.total
+            entries.append(
+                PointsEntry(
+                    id: id + "-d", kind: .transfer, points: -consumed.total, debt: owed - consumed.total,
+                    reason: reason,
+                    source: source, idempotencyKey: idempotencyKey + "-d", occurredAt: at, consumed: consumed.parts))
+        }
+        return ([out], entries)
+    }
+
     private static func validate(_ operation: PointsOperation) throws(LoyaltyError) {
         let points: Int64
         switch operation {
