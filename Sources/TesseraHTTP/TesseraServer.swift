@@ -39,6 +39,7 @@ public struct TesseraServer: Sendable {
 
     var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
     var loyalty: LoyaltyRoutes { LoyaltyRoutes(store: store) }
+    var coupons: CouponRoutes { CouponRoutes(store: store) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -91,6 +92,18 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/loyalty/earning/status"): return loyalty.earningStatus
         case ("get", "/api/v1/members/{id}/loyalty"): return loyalty.memberLoyalty
         case ("get", "/api/v1/members/{id}/tier-history"): return loyalty.tierHistory
+        case ("get", "/api/v1/loyalty/coupon-templates"): return coupons.listTemplates
+        case ("post", "/api/v1/loyalty/coupon-templates"): return coupons.createTemplate
+        case ("post", "/api/v1/loyalty/coupon-templates/{id}/disable"): return coupons.setTemplateActive(false)
+        case ("post", "/api/v1/loyalty/coupon-templates/{id}/enable"): return coupons.setTemplateActive(true)
+        case ("post", "/api/v1/loyalty/coupons/issue"): return coupons.issueBulk
+        case ("get", "/api/v1/loyalty/coupons/{code}"): return coupons.get
+        case ("post", "/api/v1/loyalty/coupons/{code}/quote"): return coupons.quote
+        case ("post", "/api/v1/loyalty/coupons/{code}/redeem"): return coupons.redeem
+        case ("post", "/api/v1/loyalty/coupons/{code}/void"): return coupons.change { .void(reason: $0) }
+        case ("post", "/api/v1/loyalty/coupons/{code}/restore"): return coupons.change { .restore(reason: $0) }
+        case ("get", "/api/v1/members/{id}/coupons"): return coupons.memberCoupons
+        case ("post", "/api/v1/members/{id}/coupons"): return coupons.issue
         case ("get", "/api/v1/members/{id}/points"): return loyalty.points
         case ("get", "/api/v1/members/{id}/points/entries"): return loyalty.entries
         case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn

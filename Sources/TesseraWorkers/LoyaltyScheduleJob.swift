@@ -4,7 +4,8 @@ public import ServiceLifecycle
 public import TesseraCore
 
 /// The loyalty programme's calendar as a swift-service-lifecycle service: every `interval` (an
-/// hour by default) it expires due points lots and reviews the tiers of members whose period ended.
+/// hour by default) it expires due points lots and coupons past their validity, and reviews the
+/// tiers of members whose period ended.
 ///
 /// Both passes are paged and idempotent and safe in several processes at once (each member's
 /// change locks their account or tier row). Operations on an account also expire its due lots
@@ -28,6 +29,8 @@ public struct LoyaltyScheduleJob: Service {
                     logger.info(
                         "points expired", metadata: ["members": "\(expired.members)", "points": "\(expired.points)"])
                 }
+                let coupons = try await loyalty.store.expireCoupons(at: Date())
+                if coupons > 0 { logger.info("coupons expired", metadata: ["coupons": "\(coupons)"]) }
                 let reviewed = try await loyalty.reviewTiers(at: Date())
                 if reviewed.members > 0 {
                     logger.info(

@@ -227,4 +227,94 @@ struct LoyaltyHTTPTests {
             }
         }
     }
+
+    /// Templates, issue, quote, redeem exactly once, and precise refusals over HTTP.
+    @Test func couponsAreIssuedQuotedAndRedeemedOnce() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let adminKey = fixture.credentials.adminKey
+        let admin: HTTPFields = [.authorization: "Bearer \(adminKey)"]
+        @Sendable func keyed(_ key: String) -> HTTPFields {
+            [.authorization: "Bearer \(adminKey)", HTTPField.Name("Idempotency-Key")!: key]
+        }
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/loyalty/coupon-templates", method: .post, headers: admin,
+                body: ByteBuffer(
+                    string: #"{"name":"x","benefit":{"type":"percent_off","percent":0},"validity":{"days":30}}"#)
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                #expect(
+                    try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.benefit.percent"))
+            }
+            var template = ""
+            try await client.execute(
+                uri: "/api/v1/loyalty/coupon-templates", method: .post, headers: admin,
+                body: ByteBuffer(
+                    string:
+                        #"{"name":"¥100 off ¥199","benefit":{"type":"threshold","spendMinor":19900,"offMinor":10000},"validity":{"days":30},"stock":100}"#
+                )
+            ) { response throws in
+                #expect(response.status == .created)
+                template = try HTTPTests.json(response)["id"]?.stringValue ?? ""
+            }
+            var member = ""
+            try await client.execute(
+                uri: "/api/v1/members", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"identifiers":["phone:13800000077"]}"#)
+            ) { response throws in
+                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
+            }
+            try await client.execute(
+                uri: "/api/v1/members/\(member)/coupons", method: .post, headers: keyed("issue-1"),
+                body: ByteBuffer(string: #"{"template":"missing"}"#)
+            ) { response throws in
+                #expect(response.status == .unprocessableContent)
+                #expect(try HTTPTests.json(response)["code"] == .string("template_not_found"))
+            }
+            var code = ""
+            try await client.execute(
+                uri: "/api/v1/members/\(member)/coupons", method: .post, headers: keyed("issue-2"),
+                body: ByteBuffer(string: #"{"template":"\#(template)"}"#)
+            ) { response throws in
+                #expect(response.status == .created)
+                code = try HTTPTests.json(response)["coupon"]?["code"]?.stringValue ?? ""
+            }
+            let cart =
+                #"{"cart":{"channel":"pos","items":[{"sku":"a","quantity":1,"unitPriceMinor":25000}]},"orderId":"SO-1"}"#
+            try await client.execute(
+                uri: "/api/v1/loyalty/coupons/\(code.lowercased())/quote", method: .post, headers: admin,
+                body: ByteBuffer(string: cart)
+            ) { response throws in
+                #expect(
+                    try HTTPTests.json(response)["quote"]?["discountMinor"] == .number(10_000),
+                    "\(String(buffer: response.body))")
+            }
+            var typo = Array(code)
+            typo[0] = typo[0] == "A" ? "B" : "A"
+            try await client.execute(
+                uri: "/api/v1/loyalty/coupons/\(String(typo))/redeem", method: .post, headers: keyed("r0"),
+                body: ByteBuffer(string: cart)
+            ) { response throws in
+                #expect(response.status == .unprocessableContent)
+                #expect(try HTTPTests.json(response)["code"] == .string("invalid_coupon_code"))
+            }
+            for (key, status, outcome) in [
+                ("r1", HTTPResponse.Status.ok, "redeemed"), ("r1", .ok, "redeemed"),
+                ("r2", .unprocessableContent, "coupon_used"),
+            ] {
+                try await client.execute(
+                    uri: "/api/v1/loyalty/coupons/\(code)/redeem", method: .post, headers: keyed(key),
+                    body: ByteBuffer(string: cart)
+                ) { response throws in
+                    #expect(response.status == status)
+                    let body = try HTTPTests.json(response)
+                    #expect((body["coupon"]?["status"] ?? body["code"]) == .string(outcome))
+                }
+            }
+            try await client.execute(uri: "/api/v1/members/\(member)/coupons", method: .get, headers: admin) {
+                response throws in
+                #expect(try HTTPTests.json(response)["coupons"]?.arrayValue?.count == 1)
+            }
+        }
+    }
 }

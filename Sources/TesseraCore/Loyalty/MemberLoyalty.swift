@@ -1,18 +1,24 @@
 public import TesseraDomain
 
 /// Everything loyalty about a member in one brand, for the member 360 view and the till:
-/// tier and growth, points (balance, lots, expiring, pending) and the recent tier history.
+/// tier and growth, points (balance, lots, expiring, pending), the recent tier history and usable coupons.
 public struct MemberLoyalty: Sendable, Hashable, Encodable {
     public var brand: BrandID
     public var standing: LoyaltyStanding
     public var points: PointsSummary
     /// Newest first, at most 20.
     public var tierHistory: [TierChange]
+    /// Coupons the member can use now, newest first.
+    public var coupons: [CouponRecord]
 
-    public init(brand: BrandID, standing: LoyaltyStanding, points: PointsSummary, tierHistory: [TierChange]) {
+    public init(
+        brand: BrandID, standing: LoyaltyStanding, points: PointsSummary, tierHistory: [TierChange],
+        coupons: [CouponRecord]
+    ) {
         self.brand = brand
         self.standing = standing
         self.points = points
         self.tierHistory = tierHistory
+        self.coupons = coupons
     }
 }

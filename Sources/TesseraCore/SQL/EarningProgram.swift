@@ -33,6 +33,8 @@ struct EarningProgram: SQLProgram {
     private var program = LoyaltyProgram.standard
     private var ledger: GrowthLedger?
     private var counters: [String: Int64] = [:]
+    /// A fully refunded order gives back the coupons used on it (when their template says so).
+    private var restoredCoupons: [SQLStatement] = []
 
     init(dialect: SQLDialect, item: LoyaltyQueueItem, now: Date, id: String) {
         self.dialect = dialect
@@ -45,7 +47,7 @@ struct EarningProgram: SQLProgram {
 
     mutating func start() throws -> SQLStep<Plan> {
         (phase, order, event, items, ledger, counters) = (.claim, nil, nil, [], nil, [:])
-        (version, program) = (0, .standard)
+        (version, program, restoredCoupons) = (0, .standard, [])
         return .query(LoyaltyQueueSQL.claim(item, now: now, dialect: dialect))
     }
 
@@ -74,6 +76,11 @@ struct EarningProgram: SQLProgram {
             }
         case .source where item.kind == .order:
             guard let row = rows.first, let found = OrderRow(row) else { return .done(finished()) }
+            if found.status == .refunded {
+                restoredCoupons = CouponSQL.restoreOnRefund(
+                    group: item.group, brand: BrandID(found.brand), orderID: found.externalID, at: now, eventID: id,
+                    dialect: dialect)
+            }
             // An unpaid order earns nothing yet; it is queued again when it is paid.
             guard found.credit != nil || found.status.countsAsPurchase else { return .done(finished()) }
             order = found
@@ -157,7 +164,7 @@ struct EarningProgram: SQLProgram {
         let source = PointsSource(type: "order", id: item.ref)
         let reason =
             pointsDelta < 0 || growthDelta < 0 ? "order \(order.externalID) refunded" : "order \(order.externalID) paid"
-        var writes: [SQLStatement] = []
+        var writes = restoredCoupons
         let growth = ledger.apply(
             growthDelta, program: program, at: now, reason: reason, source: source, key: key, id: id,
             owner: (item.group, brand, member), dialect: dialect)
@@ -259,7 +266,7 @@ struct EarningProgram: SQLProgram {
     private var dequeue: SQLStatement { LoyaltyQueueSQL.dequeue(item) }
 
     /// Nothing (more) to earn: the item leaves the queue.
-    private func finished() -> Plan { Plan(points: nil, writes: [dequeue], result: EarningResult()) }
+    private func finished() -> Plan { Plan(points: nil, writes: restoredCoupons + [dequeue], result: EarningResult()) }
 
     // MARK: - Rows
 

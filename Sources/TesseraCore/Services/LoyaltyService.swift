@@ -4,9 +4,9 @@ public import TesseraDomain
 /// Points use cases over a ``PointsStore``: earning with the brand's expiry policy, redeeming,
 /// adjusting, reading, and the expiry pass.
 public struct LoyaltyService: Sendable {
-    let store: any PointsStore & EarningStore & TenancyStore
+    public let store: any PointsStore & EarningStore & CouponStore & TenancyStore
 
-    public init(store: any PointsStore & EarningStore & TenancyStore) { self.store = store }
+    public init(store: any PointsStore & EarningStore & CouponStore & TenancyStore) { self.store = store }
 
     /// Credits `points` earned at `at`; they expire as the brand's programme says unless
     /// `expiresAt` is given.
@@ -114,6 +114,30 @@ extension LoyaltyService {
         MemberLoyalty(
             brand: brand, standing: try await standing(group: group, brand: brand, member: member),
             points: try await summary(group: group, brand: brand, member: member, at: at, window: window),
-            tierHistory: try await store.tierHistory(group: group, brand: brand, member: member, limit: 20))
+            tierHistory: try await store.tierHistory(group: group, brand: brand, member: member, limit: 20),
+            coupons: try await store.memberCoupons(group: group, brand: brand, member: member).filter {
+                $0.status == .issued && $0.validUntil > at
+            })
+    }
+}
+
+extension LoyaltyService {
+    /// Issues a coupon of `template` to `member` with a new random code (a code collision, one in
+    /// 2⁶⁰ per pair, is retried with another code).
+    public func issueCoupon(
+        template: String, group: GroupID, brand: BrandID, member: MemberID, idempotencyKey: String, at: Date
+    ) async throws -> (coupon: CouponRecord, replayed: Bool) {
+        var random = SystemRandomNumberGenerator()
+        for attempt in 1...3 {
+            let code = CouponCode.canonical(CouponCode.make(using: &random)) ?? ""
+            do {
+                return try await store.issueCoupon(
+                    template: template, group: group, brand: brand, member: member, code: code,
+                    idempotencyKey: idempotencyKey, at: at)
+            } catch TesseraError.conflict where attempt < 3 {
+                continue
+            }
+        }
+        throw TesseraError.unavailable("could not find a free coupon code")
     }
 }

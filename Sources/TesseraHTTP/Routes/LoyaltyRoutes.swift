@@ -174,7 +174,7 @@ struct LoyaltyRoutes: Sendable {
         var program: LoyaltyProgram
     }
 
-    private func existingMember(_ context: TesseraContext, _ principal: Principal) async throws -> MemberID {
+    func existingMember(_ context: TesseraContext, _ principal: Principal) async throws -> MemberID {
         let id = MemberID(try context.parameters.require("id"))
         guard try await store.member(group: principal.groupID, id: id) != nil else {
             throw Problem.memberNotFound(id)
@@ -187,6 +187,11 @@ struct LoyaltyRoutes: Sendable {
     ) {
         let member = MemberID(try context.parameters.require("id"))
         let reader = try await RequestBody.fields(request, context: context)
+        return (member, reader, try Self.idempotencyKey(request, reader))
+    }
+
+    /// The write's idempotency key: the `Idempotency-Key` header, else `idempotencyKey` in the body.
+    static func idempotencyKey(_ request: Request, _ reader: FieldReader) throws -> String {
         guard let key = try request.idempotencyKey ?? reader.string("idempotencyKey"), !key.isEmpty, key.count <= 200
         else {
             throw FieldError(
@@ -195,7 +200,7 @@ struct LoyaltyRoutes: Sendable {
                     "is required (or the Idempotency-Key header), at most 200 characters, so a retry cannot apply twice"
             )
         }
-        return (member, reader, key)
+        return key
     }
 
     /// The `points` field; its range is the ledger's to judge (`invalid_amount`).
@@ -220,7 +225,7 @@ struct LoyaltyRoutes: Sendable {
         return PointsSource(type: type, id: try source.id("id"))
     }
 
-    private static func queryInteger(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>)
+    static func queryInteger(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>)
         throws -> Int
     {
         guard let text = request.uri.queryParameters[Substring(name)] else { return value }

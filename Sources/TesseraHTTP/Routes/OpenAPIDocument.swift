@@ -57,6 +57,7 @@ public enum OpenAPIDocument {
     }
 
     static let memberID = parameter("id", in: "path", "Member id")
+    static let couponCode = parameter("code", in: "path", "Coupon code, any case, hyphens optional")
     static let idempotencyHeader = parameter(
         "Idempotency-Key", in: "header", "Makes a retry safe (or idempotencyKey in the body); one is required")
 
@@ -165,6 +166,70 @@ public enum OpenAPIDocument {
                     parameters: [
                         memberID, parameter("expiringWithinDays", in: "query", "Window for `expiring` (default 30)"),
                     ], responses: ["200": "The member's loyalty"])
+            ],
+            "/api/v1/loyalty/coupon-templates": [
+                "get": operation(
+                    "The brand's coupon templates with how many were issued", scope: "read",
+                    responses: ["200": "templates"]),
+                "post": operation(
+                    "Create a coupon template: benefit (amount_off, percent_off, threshold, gift_item, free_shipping), "
+                        + "validity, stock, per-member limit, channels, stores, categories, restoreOnRefund",
+                    scope: "admin", body: "CouponTemplate",
+                    responses: ["201": "the template and its id", "400": "the faults, each at its path"]),
+            ],
+            "/api/v1/loyalty/coupon-templates/{id}/disable": [
+                "post": operation(
+                    "Stop issuing a template (issued coupons stay usable)", scope: "admin",
+                    parameters: [parameter("id", in: "path", "Template id")], responses: ["200": "status"])
+            ],
+            "/api/v1/loyalty/coupon-templates/{id}/enable": [
+                "post": operation(
+                    "Resume issuing a template", scope: "admin",
+                    parameters: [parameter("id", in: "path", "Template id")],
+                    responses: ["200": "status"])
+            ],
+            "/api/v1/loyalty/coupons/issue": [
+                "post": operation(
+                    "Issue one coupon of a template to each of up to 1,000 members; Idempotency-Key required",
+                    scope: "write", body: "BulkIssue", responses: ["200": "one result per member"])
+            ],
+            "/api/v1/loyalty/coupons/{code}": [
+                "get": operation(
+                    "A coupon by its code", scope: "read", parameters: [couponCode],
+                    responses: ["200": "the coupon", "404": "no such coupon in this brand"])
+            ],
+            "/api/v1/loyalty/coupons/{code}/quote": [
+                "post": operation(
+                    "Is this coupon valid for this cart, and what is the discount? Uses nothing", scope: "read",
+                    body: "CouponCart", parameters: [couponCode],
+                    responses: ["200": "coupon and quote", "422": "why it cannot be used (code)"])
+            ],
+            "/api/v1/loyalty/coupons/{code}/redeem": [
+                "post": operation(
+                    "Use the coupon on an order (核销), exactly once; Idempotency-Key required", scope: "write",
+                    body: "CouponRedemption", parameters: [couponCode],
+                    responses: ["200": "coupon and quote", "422": "why it cannot be used (code)"])
+            ],
+            "/api/v1/loyalty/coupons/{code}/void": [
+                "post": operation(
+                    "Cancel an unused coupon (reason required)", scope: "write", parameters: [couponCode],
+                    responses: ["200": "the coupon", "422": "coupon_used"])
+            ],
+            "/api/v1/loyalty/coupons/{code}/restore": [
+                "post": operation(
+                    "Give back a redeemed coupon (its order was returned; reason required)", scope: "write",
+                    parameters: [couponCode], responses: ["200": "the coupon", "422": "coupon_not_redeemed"])
+            ],
+            "/api/v1/members/{id}/coupons": [
+                "get": operation(
+                    "A member's coupons in the key's brand, newest first", scope: "read", parameters: [memberID],
+                    responses: ["200": "coupons"]),
+                "post": operation(
+                    "Issue a coupon of a template to the member; Idempotency-Key required", scope: "write",
+                    body: "CouponIssue", parameters: [memberID],
+                    responses: [
+                        "201": "the coupon", "422": "template_not_found, out_of_stock, member_limit_reached, …",
+                    ]),
             ],
             "/api/v1/members/{id}/tier-history": [
                 "get": operation(
