@@ -40,6 +40,7 @@ public struct TesseraServer: Sendable {
     var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
     var loyalty: LoyaltyRoutes { LoyaltyRoutes(store: store) }
     var coupons: CouponRoutes { CouponRoutes(store: store) }
+    var storedValue: StoredValueRoutes { StoredValueRoutes(store: store) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -104,6 +105,26 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/loyalty/coupons/{code}/restore"): return coupons.change { .restore(reason: $0) }
         case ("get", "/api/v1/members/{id}/coupons"): return coupons.memberCoupons
         case ("post", "/api/v1/members/{id}/coupons"): return coupons.issue
+        case ("get", "/api/v1/members/{id}/stored-value"): return storedValue.balance
+        case ("get", "/api/v1/members/{id}/stored-value/entries"): return storedValue.entries
+        case ("post", "/api/v1/members/{id}/stored-value/top-up"):
+            return storedValue.write(.write, reason: "top-up") {
+                .topUp(
+                    principal: try StoredValueRoutes.amount($0, "principalMinor"),
+                    bonus: try $0.integer("bonusMinor") ?? 0)
+            }
+        case ("post", "/api/v1/members/{id}/stored-value/spend"):
+            return storedValue.write(.write, reason: "spent") {
+                .spend(try StoredValueRoutes.amount($0, "amountMinor"))
+            }
+        case ("post", "/api/v1/members/{id}/stored-value/refund"):
+            return storedValue.write(.write, reason: "refunded") {
+                .refund(try StoredValueRoutes.amount($0, "amountMinor"), spendID: try $0.requiredString("spendId"))
+            }
+        case ("post", "/api/v1/members/{id}/stored-value/cash-out"):
+            return storedValue.write(.admin, reason: nil) { _ in .cashOut }
+        case ("post", "/api/v1/members/{id}/stored-value/adjust"):
+            return storedValue.write(.admin, reason: nil) { .adjust(try StoredValueRoutes.amount($0, "amountMinor")) }
         case ("get", "/api/v1/members/{id}/points"): return loyalty.points
         case ("get", "/api/v1/members/{id}/points/entries"): return loyalty.entries
         case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn

@@ -317,4 +317,67 @@ struct LoyaltyHTTPTests {
             }
         }
     }
+
+    /// Top-up with bonus, spend, refund and refusals over HTTP; the balance in the member view.
+    @Test func storedValueTopUpSpendRefund() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let adminKey = fixture.credentials.adminKey
+        let admin: HTTPFields = [.authorization: "Bearer \(adminKey)"]
+        @Sendable func keyed(_ key: String) -> HTTPFields {
+            [.authorization: "Bearer \(adminKey)", HTTPField.Name("Idempotency-Key")!: key]
+        }
+        try await fixture.app.test(.router) { client in
+            var member = ""
+            try await client.execute(
+                uri: "/api/v1/members", method: .post, headers: admin,
+                body: ByteBuffer(string: #"{"identifiers":["phone:13800000088"]}"#)
+            ) { response throws in
+                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
+            }
+            let base = "/api/v1/members/\(member)/stored-value"
+            try await client.execute(
+                uri: base + "/top-up", method: .post, headers: keyed("t1"),
+                body: ByteBuffer(string: #"{"principalMinor":100000,"bonusMinor":20000}"#)
+            ) { response throws in
+                #expect(try HTTPTests.json(response)["balance"] == .number(120_000))
+            }
+            var spend = ""
+            try await client.execute(
+                uri: base + "/spend", method: .post, headers: keyed("s1"),
+                body: ByteBuffer(string: #"{"amountMinor":60000,"orderId":"SO-9"}"#)
+            ) { response throws in
+                let body = try HTTPTests.json(response)
+                #expect(body["entry"]?["principal"] == .number(-50_000) && body["entry"]?["bonus"] == .number(-10_000))
+                spend = body["entry"]?["id"]?.stringValue ?? ""
+            }
+            for (path, body, code) in [
+                ("/spend", #"{"amountMinor":70000}"#, "insufficient_balance"),
+                ("/refund", #"{"amountMinor":70000,"spendId":"\#(spend)"}"#, "refund_exceeds_spend"),
+                ("/refund", #"{"amountMinor":1,"spendId":"nope"}"#, "spend_not_found"),
+                ("/top-up", #"{"principalMinor":-5}"#, "invalid_amount"),
+            ] {
+                try await client.execute(
+                    uri: base + path, method: .post, headers: keyed("bad-\(path)-\(code)"),
+                    body: ByteBuffer(string: body)
+                ) { response throws in
+                    #expect(response.status == .unprocessableContent, "\(body)")
+                    #expect(try HTTPTests.json(response)["code"] == .string(code), "\(body)")
+                }
+            }
+            try await client.execute(
+                uri: base + "/refund", method: .post, headers: keyed("r1"),
+                body: ByteBuffer(string: #"{"amountMinor":60000,"spendId":"\#(spend)"}"#)
+            ) { response throws in
+                #expect(try HTTPTests.json(response)["balance"] == .number(120_000))
+            }
+            try await client.execute(uri: "/api/v1/members/\(member)/loyalty", method: .get, headers: admin) {
+                response throws in
+                #expect(try HTTPTests.json(response)["storedValue"]?["principal"] == .number(100_000))
+            }
+            try await client.execute(uri: base + "/entries", method: .get, headers: admin) { response throws in
+                let kinds = try HTTPTests.json(response)["entries"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
+                #expect(kinds == ["refund", "spend", "top_up"], "refusals left entries behind")
+            }
+        }
+    }
 }

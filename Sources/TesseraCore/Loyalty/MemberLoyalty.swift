@@ -1,7 +1,7 @@
 public import TesseraDomain
 
 /// Everything loyalty about a member in one brand, for the member 360 view and the till:
-/// tier and growth, points (balance, lots, expiring, pending), the recent tier history and usable coupons.
+/// tier and growth, points (balance, lots, expiring, pending), the recent tier history, usable coupons and stored value.
 public struct MemberLoyalty: Sendable, Hashable, Encodable {
     public var brand: BrandID
     public var standing: LoyaltyStanding
@@ -10,15 +10,17 @@ public struct MemberLoyalty: Sendable, Hashable, Encodable {
     public var tierHistory: [TierChange]
     /// Coupons the member can use now, newest first.
     public var coupons: [CouponRecord]
+    public var storedValue: StoredValueAccount
 
     public init(
         brand: BrandID, standing: LoyaltyStanding, points: PointsSummary, tierHistory: [TierChange],
-        coupons: [CouponRecord]
+        coupons: [CouponRecord], storedValue: StoredValueAccount
     ) {
         self.brand = brand
         self.standing = standing
         self.points = points
         self.tierHistory = tierHistory
         self.coupons = coupons
+        self.storedValue = storedValue
     }
 }

@@ -4,9 +4,11 @@ public import TesseraDomain
 /// Points use cases over a ``PointsStore``: earning with the brand's expiry policy, redeeming,
 /// adjusting, reading, and the expiry pass.
 public struct LoyaltyService: Sendable {
-    public let store: any PointsStore & EarningStore & CouponStore & TenancyStore
+    public let store: any PointsStore & EarningStore & CouponStore & StoredValueStore & TenancyStore
 
-    public init(store: any PointsStore & EarningStore & CouponStore & TenancyStore) { self.store = store }
+    public init(store: any PointsStore & EarningStore & CouponStore & StoredValueStore & TenancyStore) {
+        self.store = store
+    }
 
     /// Credits `points` earned at `at`; they expire as the brand's programme says unless
     /// `expiresAt` is given.
@@ -117,7 +119,7 @@ extension LoyaltyService {
             tierHistory: try await store.tierHistory(group: group, brand: brand, member: member, limit: 20),
             coupons: try await store.memberCoupons(group: group, brand: brand, member: member).filter {
                 $0.status == .issued && $0.validUntil > at
-            })
+            }, storedValue: try await store.storedValue(group: group, brand: brand, member: member))
     }
 }
 

@@ -231,6 +231,47 @@ public enum OpenAPIDocument {
                         "201": "the coupon", "422": "template_not_found, out_of_stock, member_limit_reached, …",
                     ]),
             ],
+            "/api/v1/members/{id}/stored-value": [
+                "get": operation(
+                    "A member's stored value in the key's brand: principal, bonus, balance", scope: "read",
+                    parameters: [memberID], responses: ["200": "balances"])
+            ],
+            "/api/v1/members/{id}/stored-value/entries": [
+                "get": operation(
+                    "A member's stored-value ledger, newest first", scope: "read",
+                    parameters: [
+                        memberID, parameter("before", in: "query", "Entry id to page from"),
+                        parameter("limit", in: "query", "At most this many (default 50)"),
+                    ],
+                    responses: ["200": "entries and next"])
+            ],
+            "/api/v1/members/{id}/stored-value/top-up": [
+                "post": operation(
+                    "Pay in principalMinor, with an optional bonusMinor; Idempotency-Key required", scope: "write",
+                    body: "StoredValueTopUp", parameters: [memberID], responses: ["200": "entry and balances"])
+            ],
+            "/api/v1/members/{id}/stored-value/spend": [
+                "post": operation(
+                    "Spend amountMinor (principal and bonus in proportion); Idempotency-Key required", scope: "write",
+                    body: "StoredValueSpend", parameters: [memberID],
+                    responses: ["200": "entry and balances", "422": "insufficient_balance"])
+            ],
+            "/api/v1/members/{id}/stored-value/refund": [
+                "post": operation(
+                    "Give back amountMinor of the spend spendId; Idempotency-Key required", scope: "write",
+                    body: "StoredValueRefund", parameters: [memberID],
+                    responses: ["200": "entry and balances", "422": "refund_exceeds_spend, spend_not_found"])
+            ],
+            "/api/v1/members/{id}/stored-value/cash-out": [
+                "post": operation(
+                    "Pay out the remaining principal, forfeiting the bonus (reason required)", scope: "admin",
+                    parameters: [memberID], responses: ["200": "entry and balances"])
+            ],
+            "/api/v1/members/{id}/stored-value/adjust": [
+                "post": operation(
+                    "An operator's correction of the principal (reason required)", scope: "admin",
+                    parameters: [memberID], responses: ["200": "entry and balances"])
+            ],
             "/api/v1/members/{id}/tier-history": [
                 "get": operation(
                     "A member's tier changes in the key's brand, newest first", scope: "read",

@@ -24,7 +24,7 @@ public struct Earning: Sendable, Hashable {
     ) -> Earning {
         guard status.countsAsPurchase || status == .refunded else { return Earning(points: 0, growth: 0) }
         let lines = EarningLine.allocate(max(0, paidMinor - refundedMinor), over: items)
-        let tierPercent = program.tiers?.multiplierPercent(of: context.tier) ?? 100
+        let tierPercent = Self.memberPercent(program, tier: context.tier, benefitPercent: context.benefitPercent)
         let earn = program.earn
         var points = earn.rates.earning(lines, channel: channel, store: store) { line in
             tierPercent * earn.campaignPercent(at: paidAt, channel: channel, category: line.category)
@@ -37,17 +37,24 @@ public struct Earning: Sendable, Hashable {
     /// What one event earns (points before the daily limits, and growth), or `nil` when no rule
     /// names it.
     public static func evaluate(
-        _ program: LoyaltyProgram, event: String, channel: String, at date: Date, tier: String?
+        _ program: LoyaltyProgram, event: String, channel: String, at date: Date, tier: String?,
+        benefitPercent: Int64 = 100
     ) -> Earning? {
         let pointsRule = program.earn.rates.rule(forEvent: event)
         let growthRule = program.growth.rule(forEvent: event)
         guard pointsRule != nil || growthRule != nil else { return nil }
         let percent =
-            (program.tiers?.multiplierPercent(of: tier) ?? 100)
+            memberPercent(program, tier: tier, benefitPercent: benefitPercent)
             * program.earn.campaignPercent(at: date, channel: channel, category: nil)
         let points = pointsRule.map {
             program.earn.rounding.scale($0.earn, by: percent, over: RateRules.unitMultiplier)
         }
         return Earning(points: points ?? 0, growth: growthRule?.earn ?? 0)
+    }
+
+    /// The member's own multiplier in percent: the tier's times the best points benefit's
+    /// (rounded down; 150% gold with a 200% benefit is 300%).
+    static func memberPercent(_ program: LoyaltyProgram, tier: String?, benefitPercent: Int64) -> Int64 {
+        Rounding.down.scale(program.tiers?.multiplierPercent(of: tier) ?? 100, by: benefitPercent, over: 100)
     }
 }

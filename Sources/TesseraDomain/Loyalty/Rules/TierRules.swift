@@ -72,6 +72,9 @@ public struct TierRules: Sendable, Hashable, Codable {
             if index > 0, level.threshold <= levels[index - 1].threshold {
                 errors.append(FieldError(path: at + ".threshold", reason: "must be higher than the tier below"))
             }
+            for (number, benefit) in level.benefits.enumerated() {
+                errors += benefit.validate(path: at + ".benefits[\(number)]")
+            }
             if !(100...10_000).contains(level.pointsMultiplierPercent) {
                 errors.append(FieldError(path: at + ".pointsMultiplierPercent", reason: "must be from 100 to 10000"))
             }
