@@ -41,6 +41,7 @@ public struct TesseraServer: Sendable {
     var loyalty: LoyaltyRoutes { LoyaltyRoutes(store: store) }
     var coupons: CouponRoutes { CouponRoutes(store: store) }
     var storedValue: StoredValueRoutes { StoredValueRoutes(store: store) }
+    var benefits: BenefitRoutes { BenefitRoutes(store: store) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -105,6 +106,10 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/loyalty/coupons/{code}/restore"): return coupons.change { .restore(reason: $0) }
         case ("get", "/api/v1/members/{id}/coupons"): return coupons.memberCoupons
         case ("post", "/api/v1/members/{id}/coupons"): return coupons.issue
+        case ("get", "/api/v1/members/{id}/benefits"): return benefits.list
+        case ("post", "/api/v1/members/{id}/benefits"): return benefits.grant
+        case ("post", "/api/v1/members/{id}/benefits/{benefit}/use"): return benefits.use
+        case ("post", "/api/v1/members/{id}/benefits/{benefit}/revoke"): return benefits.revoke
         case ("get", "/api/v1/members/{id}/stored-value"): return storedValue.balance
         case ("get", "/api/v1/members/{id}/stored-value/entries"): return storedValue.entries
         case ("post", "/api/v1/members/{id}/stored-value/top-up"):

@@ -1,7 +1,7 @@
 public import TesseraDomain
 
 /// Everything loyalty about a member in one brand, for the member 360 view and the till:
-/// tier and growth, points (balance, lots, expiring, pending), the recent tier history, usable coupons and stored value.
+/// tier and growth, points (balance, lots, expiring, pending), the recent tier history, usable coupons, stored value and benefits.
 public struct MemberLoyalty: Sendable, Hashable, Encodable {
     public var brand: BrandID
     public var standing: LoyaltyStanding
@@ -11,10 +11,12 @@ public struct MemberLoyalty: Sendable, Hashable, Encodable {
     /// Coupons the member can use now, newest first.
     public var coupons: [CouponRecord]
     public var storedValue: StoredValueAccount
+    /// Benefits in force: the tier's and granted ones, with uses left.
+    public var benefits: [MemberBenefit]
 
     public init(
         brand: BrandID, standing: LoyaltyStanding, points: PointsSummary, tierHistory: [TierChange],
-        coupons: [CouponRecord], storedValue: StoredValueAccount
+        coupons: [CouponRecord], storedValue: StoredValueAccount, benefits: [MemberBenefit]
     ) {
         self.brand = brand
         self.standing = standing
@@ -22,5 +24,6 @@ public struct MemberLoyalty: Sendable, Hashable, Encodable {
         self.tierHistory = tierHistory
         self.coupons = coupons
         self.storedValue = storedValue
+        self.benefits = benefits
     }
 }

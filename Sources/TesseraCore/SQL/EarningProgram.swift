@@ -24,7 +24,7 @@ struct EarningProgram: SQLProgram {
     /// Base of every id this item writes (ledger entry, growth entry, tier changes, events).
     let id: String
 
-    private enum Phase { case claim, source, items, program, ensure, lock, daily }
+    private enum Phase { case claim, source, items, program, ensure, lock, benefits, daily }
     private var phase = Phase.claim
     private var order: OrderRow?
     private var event: EventRow?
@@ -33,6 +33,8 @@ struct EarningProgram: SQLProgram {
     private var program = LoyaltyProgram.standard
     private var ledger: GrowthLedger?
     private var counters: [String: Int64] = [:]
+    /// The member's best points-multiplier benefit now, in percent.
+    private var benefitPercent: Int64 = 100
     /// A fully refunded order gives back the coupons used on it (when their template says so).
     private var restoredCoupons: [SQLStatement] = []
 
@@ -47,7 +49,7 @@ struct EarningProgram: SQLProgram {
 
     mutating func start() throws -> SQLStep<Plan> {
         (phase, order, event, items, ledger, counters) = (.claim, nil, nil, [], nil, [:])
-        (version, program, restoredCoupons) = (0, .standard, [])
+        (version, program, restoredCoupons, benefitPercent) = (0, .standard, [], 100)
         return .query(LoyaltyQueueSQL.claim(item, now: now, dialect: dialect))
     }
 
@@ -114,6 +116,23 @@ struct EarningProgram: SQLProgram {
                 return .done(finished())  // the member is gone
             }
             ledger = loaded
+            phase = .benefits
+            return .query(
+                SQLStatement(
+                    """
+                    SELECT CAST(config AS TEXT) FROM member_benefits WHERE group_id = ? AND brand_id = ? AND member_id = ? \
+                    AND status = 'active' AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?)
+                    """,
+                    [
+                        g, .text(brand.rawValue), .text(member.rawValue), .int(Timestamp.micros(now)),
+                        .int(Timestamp.micros(now)),
+                    ]))
+        case .benefits:
+            // The best points multiplier among the member's granted benefits and their tier's.
+            let granted = try rows.map { try ConfigCoding.decode(Benefit.self, from: $0.text(0) ?? "{}") }
+            let tiered = program.tiers?.levels.first { $0.code == ledger?.tier }?.benefits ?? []
+            benefitPercent =
+                (granted + tiered).filter { $0.kind == .pointsMultiplier }.compactMap(\.percent).max() ?? 100
             phase = .daily
             return .query(
                 SQLStatement(
@@ -143,11 +162,11 @@ struct EarningProgram: SQLProgram {
             order.credit
             ?? Credit(
                 member: member.rawValue, version: version, tier: ledger.tier, limit: capShare(order: true), day: day,
-                points: 0, growth: 0, pending: 0, revision: 0)
+                points: 0, growth: 0, pending: 0, revision: 0, benefitPercent: benefitPercent)
         let earning = Earning.evaluate(
             program, status: order.status, channel: order.channel, store: order.store, paidMinor: order.paid,
             refundedMinor: order.refunded, items: items, paidAt: order.paidAt,
-            context: EarningContext(tier: credit.tier, limit: credit.limit))
+            context: EarningContext(tier: credit.tier, limit: credit.limit, benefitPercent: credit.benefitPercent))
         let releaseAt =
             program.earn.holdingDays > 0
             ? program.calendar.date(byAdding: .day, value: program.earn.holdingDays, to: order.paidAt) : nil
@@ -173,7 +192,8 @@ struct EarningProgram: SQLProgram {
             SQLStatement(
                 """
                 INSERT INTO loyalty_orders (group_id, order_id, brand_id, member_id, program_version, tier, points_limit, \
-                day, points, growth, pending, release_at, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                day, points, growth, pending, release_at, revision, updated_at, benefit_percent) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                 ON CONFLICT (group_id, order_id) DO UPDATE SET points = excluded.points, growth = excluded.growth, \
                 pending = excluded.pending, release_at = excluded.release_at, revision = excluded.revision, \
                 updated_at = excluded.updated_at
@@ -182,7 +202,7 @@ struct EarningProgram: SQLProgram {
                     g, .text(item.ref), .text(brand.rawValue), .text(member.rawValue), .int(Int64(credit.version)),
                     .optional(credit.tier), .optional(credit.limit), .text(credit.day), .int(credited),
                     .int(earning.growth), .int(pending), .optional(releaseAt.map(Timestamp.micros)), .int(revision),
-                    .int(Timestamp.micros(now)),
+                    .int(Timestamp.micros(now)), .int(credit.benefitPercent),
                 ]))
         writes += counter("points", by: earning.points - (credit.points + credit.pending))
         if held, let releaseAt {
@@ -202,7 +222,8 @@ struct EarningProgram: SQLProgram {
         guard let event, var ledger else { return finished() }
         guard
             let earning = Earning.evaluate(
-                program, event: event.name, channel: event.channel, at: event.occurredAt, tier: ledger.tier)
+                program, event: event.name, channel: event.channel, at: event.occurredAt, tier: ledger.tier,
+                benefitPercent: benefitPercent)
         else { return finished() }
         let done = counters["event:" + event.name] ?? 0
         var points =
@@ -281,6 +302,7 @@ struct EarningProgram: SQLProgram {
         var growth: Int64
         var pending: Int64
         var revision: Int64
+        var benefitPercent: Int64
     }
 
     struct OrderRow: Sendable {
@@ -296,7 +318,8 @@ struct EarningProgram: SQLProgram {
         var credit: Credit?
 
         static let creditColumns =
-            "c.member_id, c.program_version, c.tier, c.points_limit, c.day, c.points, c.growth, c.pending, c.revision"
+            "c.member_id, c.program_version, c.tier, c.points_limit, c.day, c.points, c.growth, c.pending, c.revision, "
+            + "c.benefit_percent"
 
         /// `nil` for an order without a member (nobody to credit).
         init?(_ row: SQLRow) {
@@ -316,7 +339,7 @@ struct EarningProgram: SQLProgram {
                 Credit(
                     member: creditedMember, version: Int(row.int(10) ?? 0), tier: row.text(11), limit: row.int(12),
                     day: row.text(13) ?? "", points: row.int(14) ?? 0, growth: row.int(15) ?? 0,
-                    pending: row.int(16) ?? 0, revision: row.int(17) ?? 0)
+                    pending: row.int(16) ?? 0, revision: row.int(17) ?? 0, benefitPercent: row.int(18) ?? 100)
             }
         }
     }

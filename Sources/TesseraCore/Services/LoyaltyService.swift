@@ -4,9 +4,9 @@ public import TesseraDomain
 /// Points use cases over a ``PointsStore``: earning with the brand's expiry policy, redeeming,
 /// adjusting, reading, and the expiry pass.
 public struct LoyaltyService: Sendable {
-    public let store: any PointsStore & EarningStore & CouponStore & StoredValueStore & TenancyStore
+    public let store: any PointsStore & EarningStore & CouponStore & StoredValueStore & BenefitStore & TenancyStore
 
-    public init(store: any PointsStore & EarningStore & CouponStore & StoredValueStore & TenancyStore) {
+    public init(store: any PointsStore & EarningStore & CouponStore & StoredValueStore & BenefitStore & TenancyStore) {
         self.store = store
     }
 
@@ -119,7 +119,8 @@ extension LoyaltyService {
             tierHistory: try await store.tierHistory(group: group, brand: brand, member: member, limit: 20),
             coupons: try await store.memberCoupons(group: group, brand: brand, member: member).filter {
                 $0.status == .issued && $0.validUntil > at
-            }, storedValue: try await store.storedValue(group: group, brand: brand, member: member))
+            }, storedValue: try await store.storedValue(group: group, brand: brand, member: member),
+            benefits: try await store.memberBenefits(group: group, brand: brand, member: member, at: at))
     }
 }
 

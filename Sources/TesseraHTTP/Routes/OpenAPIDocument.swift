@@ -231,6 +231,27 @@ public enum OpenAPIDocument {
                         "201": "the coupon", "422": "template_not_found, out_of_stock, member_limit_reached, …",
                     ]),
             ],
+            "/api/v1/members/{id}/benefits": [
+                "get": operation(
+                    "The member's benefits in force in the key's brand: their tier's and granted ones, with uses left",
+                    scope: "read", parameters: [memberID], responses: ["200": "benefits"]),
+                "post": operation(
+                    "Grant a benefit (discount_rate, points_multiplier, birthday_gift, free_service) for a validity; "
+                        + "Idempotency-Key required", scope: "admin", body: "BenefitGrant", parameters: [memberID],
+                    responses: ["201": "the granted benefit", "400": "the faults, each at its path"]),
+            ],
+            "/api/v1/members/{id}/benefits/{benefit}/use": [
+                "post": operation(
+                    "Use one of a benefit with uses (birthday gift, free service); Idempotency-Key required",
+                    scope: "write", parameters: [memberID, parameter("benefit", in: "path", "Benefit id")],
+                    responses: ["200": "the benefit with uses left", "422": "benefit_used_up, benefit_not_found"])
+            ],
+            "/api/v1/members/{id}/benefits/{benefit}/revoke": [
+                "post": operation(
+                    "End a granted benefit now", scope: "admin",
+                    parameters: [memberID, parameter("benefit", in: "path", "Benefit id")],
+                    responses: ["200": "revoked", "422": "benefit_not_found"])
+            ],
             "/api/v1/members/{id}/stored-value": [
                 "get": operation(
                     "A member's stored value in the key's brand: principal, bonus, balance", scope: "read",
