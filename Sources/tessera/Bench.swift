@@ -15,7 +15,8 @@ import Logging
 /// `tessera bench ingest`: Segment-format ingest throughput through HTTP, against the same rows
 /// inserted by a minimal direct SQL loop in the same run, plus member-360 read latency under load.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Ingest.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Run benchmarks.", subcommands: [Ingest.self, Loyalty.self])
 
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

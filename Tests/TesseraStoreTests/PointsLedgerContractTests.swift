@@ -195,6 +195,39 @@ struct PointsLedgerContractTests {
             ).isEmpty)
     }
 
+    /// A batch (the expiry pass's page) applies every request in one transaction, or none.
+    @Test(arguments: Backend.allCases)
+    func batchesApplyAllOrNothing(backend: Backend) async throws {
+        let first = try await Account.make(backend)
+        let second = try await Account(
+            tenant: first.tenant, member: first.tenant.newMember("external:batch-\(UUID().uuidString)"))
+        let start: TimeInterval = 1_800_000_000
+        for account in [first, second] {
+            try await account.apply(
+                .credit(40, kind: .earn, expiresAt: Date(timeIntervalSince1970: start + 10)),
+                key: "e-\(account.member)",
+                at: start)
+        }
+        func request(_ account: Account, _ operation: PointsOperation, _ key: String) -> PointsRequest {
+            PointsRequest(
+                group: account.group, brand: account.brand, member: account.member, operation: operation, reason: "t",
+                source: PointsSource(type: "system"), idempotencyKey: key, at: Date(timeIntervalSince1970: start + 20))
+        }
+        let store = first.tenant.store
+        await #expect(throws: TesseraError.self) {
+            _ = try await store.applyPoints(batch: [
+                request(first, .expire, "x1"), request(second, .debit(1, kind: .redeem), "x2"),
+            ])
+        }
+        #expect(try await first.audit().balance == 40, "a failed batch left a change behind")
+        let outcomes = try await store.applyPoints(batch: [
+            request(first, .expire, "y1"), request(second, .expire, "y2"),
+        ])
+        #expect(outcomes.map { $0.entries.map(\.points) } == [[-40], [-40]])
+        #expect(try await first.audit().balance == 0)
+        #expect(try await second.audit().balance == 0)
+    }
+
     @Test(arguments: Backend.allCases)
     func programsAreVersioned(backend: Backend) async throws {
         let account = try await Account.make(backend)

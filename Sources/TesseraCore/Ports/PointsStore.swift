@@ -19,6 +19,9 @@ public protocol PointsStore: Sendable {
     /// The member's entries, newest first, strictly before the entry `before` when given.
     func pointsEntries(group: GroupID, brand: BrandID, member: MemberID, before: String?, limit: Int) async throws
         -> [PointsEntry]
+    /// Applies `requests` (each to a different account) in one transaction, in order: how the
+    /// expiry pass shares one commit among a page of members. Any failure rolls back all of them.
+    func applyPoints(batch requests: [PointsRequest]) async throws -> [PointsOutcome]
     /// Members (with their brand) holding lots whose expiry is at or before `date`, at most `limit`,
     /// so that the expiry job can page through them without loading all lots.
     func membersWithDuePoints(group: GroupID, at date: Date, limit: Int) async throws -> [(BrandID, MemberID)]

@@ -73,3 +73,49 @@ struct WriteProgram<Output: Sendable>: SQLProgram {
     func start() -> SQLStep<Output> { statements.isEmpty ? .done(output) : .execute(statements) }
     func resume(_ rows: [SQLRow]) -> SQLStep<Output> { .done(output) }
 }
+
+/// Runs `programs` one after the other in the same transaction and answers their outputs in order:
+/// how a page of members' operations shares one commit.
+struct SequenceProgram<Each: SQLProgram>: SQLProgram {
+    let programs: [Each]
+    private var index = 0
+    private var running: Each?
+    private var outputs: [Each.Output] = []
+
+    init(_ programs: [Each]) { self.programs = programs }
+
+    mutating func start() throws -> SQLStep<[Each.Output]> {
+        (index, running, outputs) = (0, nil, [])
+        return try advance()
+    }
+
+    mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<[Each.Output]> {
+        guard var current = running else { return .done(outputs) }
+        let step = try current.resume(rows)
+        running = current
+        return try forward(step)
+    }
+
+    /// Starts the next program, or finishes.
+    private mutating func advance() throws -> SQLStep<[Each.Output]> {
+        guard index < programs.count else {
+            running = nil
+            return .done(outputs)
+        }
+        var current = programs[index]
+        index += 1
+        let step = try current.start()
+        running = current
+        return try forward(step)
+    }
+
+    private mutating func forward(_ step: SQLStep<Each.Output>) throws -> SQLStep<[Each.Output]> {
+        switch step {
+        case .query(let statement): return .query(statement)
+        case .execute(let statements): return .execute(statements)
+        case .done(let output):
+            outputs.append(output)
+            return try advance()
+        }
+    }
+}

@@ -39,6 +39,13 @@ extension SQLTesseraStore {
             PointsLedgerProgram(dialect: driver.dialect, request: request, entryID: ids.next()), writes: true)
     }
 
+    public func applyPoints(batch requests: [PointsRequest]) async throws -> [PointsOutcome] {
+        let dialect = driver.dialect
+        return try await driver.run(
+            SequenceProgram(
+                requests.map { PointsLedgerProgram(dialect: dialect, request: $0, entryID: ids.next()) }), writes: true)
+    }
+
     public func pointsAccount(group: GroupID, brand: BrandID, member: MemberID) async throws -> PointsAccount {
         let key: [SQLValue] = [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue)]
         return try await driver.run(

@@ -37,9 +37,11 @@ public struct LoyaltyService: Sendable {
         return PointsSummary(account: account, at: at, expiringUntil: at + window)
     }
 
-    /// Expires every lot due at `at` in every group, `pageSize` members at a time (memory stays
-    /// bounded however many lots are due). Idempotent: a second pass finds nothing due. Returns
-    /// the members touched and the points expired.
+    /// Expires every lot due at `at` in every group, `pageSize` members at a time, each page in one
+    /// transaction (memory stays bounded however many lots are due, and commits are shared). A page
+    /// that fails (a member merged meanwhile) is retried member by member, skipping the ones that
+    /// cannot be expired. Idempotent: a second pass finds nothing due. Returns the members touched
+    /// and the points expired.
     public func expireDue(at: Date, pageSize: Int = 500) async throws -> (members: Int, points: Int64) {
         var members = 0
         var points: Int64 = 0
@@ -47,25 +49,30 @@ public struct LoyaltyService: Sendable {
             // Stops when a page makes no progress: a member whose expiry replays an earlier key
             // keeps due lots, and must not be returned page after page forever.
             while true {
-                let due = try await store.membersWithDuePoints(group: group, at: at, limit: pageSize)
-                var progressed = false
-                for (brand, member) in due {
-                    let outcome: PointsOutcome
-                    do {
-                        outcome = try await store.applyPoints(
-                            PointsRequest(
-                                group: group, brand: brand, member: member, operation: .expire,
-                                reason: "expired by the expiry job", source: PointsSource(type: "system"),
-                                idempotencyKey: "expire:\(member):\(Timestamp.micros(at))", at: at))
-                    } catch TesseraError.conflict, TesseraError.notFound {
-                        continue  // merged away or deleted meanwhile: nothing of theirs to expire here
-                    }
-                    guard !outcome.replayed, !outcome.entries.isEmpty else { continue }
-                    progressed = true
-                    members += 1
-                    points -= outcome.entries.reduce(0) { $0 + $1.points }
+                let requests = try await store.membersWithDuePoints(group: group, at: at, limit: pageSize).map {
+                    brand, member in
+                    PointsRequest(
+                        group: group, brand: brand, member: member, operation: .expire,
+                        reason: "expired by the expiry job", source: PointsSource(type: "system"),
+                        idempotencyKey: "expire:\(member):\(Timestamp.micros(at))", at: at)
                 }
-                if !progressed { break }
+                var outcomes: [PointsOutcome]
+                do {
+                    outcomes = try await store.applyPoints(batch: requests)
+                } catch {
+                    outcomes = []
+                    for request in requests {
+                        do {
+                            outcomes.append(try await store.applyPoints(request))
+                        } catch TesseraError.conflict, TesseraError.notFound {
+                            continue  // merged away or deleted meanwhile: nothing of theirs to expire here
+                        }
+                    }
+                }
+                let progressed = outcomes.filter { !$0.replayed && !$0.entries.isEmpty }
+                members += progressed.count
+                points -= progressed.flatMap(\.entries).reduce(0) { $0 + $1.points }
+                if progressed.isEmpty { break }
             }
         }
         return (members, points)
