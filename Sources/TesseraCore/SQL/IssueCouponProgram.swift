@@ -53,14 +53,9 @@ struct IssueCouponProgram: SQLProgram {
                 return .done((stored, true))
             }
             phase = .member
-            return .query(
-                SQLStatement(
-                    "SELECT merged_into FROM members WHERE group_id = ? AND id = ?", [g, .text(member.rawValue)]))
+            return .query(MemberCheckSQL.select(group: group, member: member))
         case .member:
-            guard let row = rows.first else { throw TesseraError.notFound("member \(member) not found") }
-            if let survivor = row.text(0) {
-                throw TesseraError.conflict("member \(member) was merged into \(survivor); use \(survivor)")
-            }
+            try MemberCheckSQL.requireActive(rows, member: member)
             phase = .template
             return .query(
                 SQLStatement(

@@ -30,19 +30,13 @@ struct PointsLedgerProgram: SQLProgram {
 
     mutating func start() throws -> SQLStep<PointsOutcome> {
         phase = .member
-        return .query(
-            SQLStatement(
-                "SELECT status, merged_into FROM members WHERE group_id = ? AND id = ?",
-                [.text(request.group.rawValue), .text(request.member.rawValue)]))
+        return .query(MemberCheckSQL.select(group: request.group, member: request.member))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<PointsOutcome> {
         switch phase {
         case .member:
-            guard let row = rows.first else { throw TesseraError.notFound("member \(request.member) not found") }
-            if let survivor = row.text(1) {
-                throw TesseraError.conflict("member \(request.member) was merged into \(survivor); use \(survivor)")
-            }
+            try MemberCheckSQL.requireActive(rows, member: request.member)
             phase = .account
             return .execute([
                 SQLStatement(

@@ -33,13 +33,8 @@ extension SQLTesseraStore {
                 ], group: group, idPrefix: id, dialect: driver.dialect)
         // The member is checked in the transaction, so nothing is written for an unknown or merged one.
         let memberCheck = QueryProgram(
-            SQLStatement("SELECT merged_into FROM members WHERE group_id = ? AND id = ?", [g, m]),
-            map: { rows in
-                guard let row = rows.first else { throw TesseraError.notFound("member \(member) not found") }
-                if let survivor = row.text(0) {
-                    throw TesseraError.conflict("member \(member) was merged into \(survivor); use \(survivor)")
-                }
-            })
+            MemberCheckSQL.select(group: group, member: member),
+            map: { rows in try MemberCheckSQL.requireActive(rows, member: member) })
         let row = try await driver.run(
             ChainedProgram(ChainedProgram(memberCheck) { _ in WriteProgram(statements: insert, output: ()) }) { _ in
                 QueryProgram(

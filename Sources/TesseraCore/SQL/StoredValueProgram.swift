@@ -35,18 +35,13 @@ struct StoredValueProgram: SQLProgram {
 
     mutating func start() throws -> SQLStep<StoredValueOutcome> {
         (phase, account, spend, outcome) = (.member, StoredValueAccount(), nil, nil)
-        return .query(
-            SQLStatement(
-                "SELECT merged_into FROM members WHERE group_id = ? AND id = ?", [g, .text(request.member.rawValue)]))
+        return .query(MemberCheckSQL.select(group: request.group, member: request.member))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<StoredValueOutcome> {
         switch phase {
         case .member:
-            guard let row = rows.first else { throw TesseraError.notFound("member \(request.member) not found") }
-            if let survivor = row.text(0) {
-                throw TesseraError.conflict("member \(request.member) was merged into \(survivor); use \(survivor)")
-            }
+            try MemberCheckSQL.requireActive(rows, member: request.member)
             phase = .account
             return .execute([
                 SQLStatement(
