@@ -56,14 +56,16 @@ struct PointsLedgerProgram: SQLProgram {
             phase = .replay
             return .query(
                 SQLStatement(
+                    // No ORDER BY: it would make SQLite walk the group's entries in id order instead
+                    // of looking the two keys up in the unique index (measured: O(entries) per call).
                     "SELECT \(Self.entryColumns) FROM points_entries WHERE group_id = ? AND brand_id = ? "
-                        + "AND idempotency_key IN (?, ?) ORDER BY id",
+                        + "AND idempotency_key IN (?, ?)",
                     [
                         .text(request.group.rawValue), .text(request.brand.rawValue), .text(request.idempotencyKey),
                         .text(request.idempotencyKey + "#expire"),
                     ]))
         case .replay:
-            let stored = try rows.map(Self.entry)
+            let stored = try rows.map(Self.entry).sorted { $0.entry.id < $1.entry.id }
             if !stored.isEmpty {
                 guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
                     throw TesseraError.rejected(
