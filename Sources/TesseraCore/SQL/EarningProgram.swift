@@ -225,12 +225,12 @@ struct EarningProgram: SQLProgram {
                 program, event: event.name, channel: event.channel, at: event.occurredAt, tier: ledger.tier,
                 benefitPercent: benefitPercent)
         else { return finished() }
+        // Each rule's daily limit is checked against how often the event already earned today.
         let done = counters["event:" + event.name] ?? 0
-        var points =
-            (program.earn.rates.rule(forEvent: event.name)?.perDay).map { done < $0 } ?? true ? earning.points : 0
+        func withinDailyLimit(_ rule: EventRule?) -> Bool { rule?.perDay.map { done < Int64($0) } ?? true }
+        var points = withinDailyLimit(program.earn.rates.rule(forEvent: event.name)) ? earning.points : 0
         points = min(points, capShare(order: false) ?? points)
-        let growthDelta =
-            (program.growth.rule(forEvent: event.name)?.perDay).map { done < $0 } ?? true ? earning.growth : 0
+        let growthDelta = withinDailyLimit(program.growth.rule(forEvent: event.name)) ? earning.growth : 0
         let key = "event:\(item.ref)"
         let source = PointsSource(type: "event", id: item.ref)
         let reason = "event \(event.name)"
