@@ -32,16 +32,11 @@ struct Bench: AsyncParsableCommand {
         @Flag(help: "Also read member 360 views from a fifth client during the run.") var readLoad = false
 
         func run() async throws {
-            let url = database ?? "sqlite:///tmp/tessera-bench-\(UUID().uuidString).sqlite"
-            let store = SQLTesseraStore(driver: try DatabaseOptions.driver(for: url))
-            try await store.migrate()
-            guard try await store.groupIDs().isEmpty else { throw ValidationError("bench needs an empty database") }
-            let credentials = try await Bootstrap(store: store).initialize()
+            let (url, store, credentials) = try await BenchTraffic.emptyStore(database)
             let bodies = BenchTraffic.batches(events: events, users: users, batch: batch, seed: seed)
             print(
-                "database: \(url.redactingPassword)\nmachine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-                    + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB\ntraffic: \(events) messages, \(users) users, "
-                    + "batches of \(batch), \(clients) clients, 50% identify / 50% track")
+                "traffic: \(events) messages, \(users) users, batches of \(batch), \(clients) clients, "
+                    + "50% identify / 50% track")
 
             let baseline = try await BenchTraffic.rawInsert(store: store, bodies: bodies)
             print(
@@ -284,6 +279,22 @@ enum BenchTraffic {
             latencies.append(seconds(since: sent))
         }
         return latencies
+    }
+
+    /// A migrated, initialised store on `database` (default: a new SQLite file in `/tmp`), which
+    /// must have been empty; prints the database and the machine.
+    static func emptyStore(_ database: String?) async throws -> (
+        url: String, store: SQLTesseraStore, credentials: Bootstrap.Credentials
+    ) {
+        let url = database ?? "sqlite:///tmp/tessera-bench-\(UUID().uuidString).sqlite"
+        let store = SQLTesseraStore(driver: try DatabaseOptions.driver(for: url))
+        try await store.migrate()
+        guard try await store.groupIDs().isEmpty else { throw ValidationError("bench needs an empty database") }
+        let credentials = try await Bootstrap(store: store).initialize()
+        print(
+            "database: \(url.redactingPassword)\nmachine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB")
+        return (url, store, credentials)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

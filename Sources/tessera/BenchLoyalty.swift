@@ -29,16 +29,9 @@ extension Bench {
         @Option(help: "Lots per member for the expiry pass.") var lotsPerMember = 10
 
         func run() async throws {
-            let url = database ?? "sqlite:///tmp/tessera-bench-\(UUID().uuidString).sqlite"
-            let store = SQLTesseraStore(driver: try DatabaseOptions.driver(for: url))
-            try await store.migrate()
-            guard try await store.groupIDs().isEmpty else { throw ValidationError("bench needs an empty database") }
-            let credentials = try await Bootstrap(store: store).initialize()
+            let (url, store, credentials) = try await BenchTraffic.emptyStore(database)
             let (group, brand) = (credentials.groupID, credentials.brandID)
-            print(
-                "database: \(url.redactingPassword)\nmachine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-                    + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB\nload: \(members) members, "
-                    + "\(clients) clients, \(operations) redemptions (80% points, 20% coupons)")
+            print("load: \(members) members, \(clients) clients, \(operations) redemptions (80% points, 20% coupons)")
 
             // Members with 1,000 points and one coupon each.
             let setup = ContinuousClock.now

@@ -11,23 +11,30 @@ import Logging
 
 @Suite("Loyalty API")
 struct LoyaltyHTTPTests {
+    /// A new member with `identifier`, created through the API; their id.
+    static func newMember(_ client: some TestClientProtocol, _ identifier: String, headers: HTTPFields) async throws
+        -> String
+    {
+        try await client.execute(
+            uri: "/api/v1/members", method: .post, headers: headers,
+            body: ByteBuffer(string: #"{"identifiers":["\#(identifier)"]}"#)
+        ) { response throws in try HTTPTests.json(response)["memberId"]?.stringValue ?? "" }
+    }
+
+    /// The key's bearer header with an idempotency key.
+    static func headers(_ key: String, idempotencyKey: String) -> HTTPFields {
+        [.authorization: "Bearer \(key)", HTTPField.Name("Idempotency-Key")!: idempotencyKey]
+    }
+
     /// Earning, replaying, refusing and reading points through HTTP; refusals are precise and
     /// change nothing.
     @Test func pointsEarnRedeemAndRefusals() async throws {
         let fixture = try await HTTPTests.fixture()
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
         let adminKey = fixture.credentials.adminKey
-        @Sendable func keyed(_ key: String) -> HTTPFields {
-            [.authorization: "Bearer \(adminKey)", HTTPField.Name("Idempotency-Key")!: key]
-        }
+        @Sendable func keyed(_ key: String) -> HTTPFields { Self.headers(adminKey, idempotencyKey: key) }
         try await fixture.app.test(.router) { client in
-            var member = ""
-            try await client.execute(
-                uri: "/api/v1/members", method: .post, headers: admin,
-                body: ByteBuffer(string: #"{"identifiers":["phone:13800000001"],"name":"Ann"}"#)
-            ) { response throws in
-                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
-            }
+            let member = try await Self.newMember(client, "phone:13800000001", headers: admin)
             let points = "/api/v1/members/\(member)/points"
             try await client.execute(
                 uri: points + "/earn", method: .post, headers: keyed("e1"),
@@ -126,13 +133,7 @@ struct LoyaltyHTTPTests {
                 #expect(response.status == .ok)
                 #expect(try HTTPTests.json(response)["version"] == .number(1))
             }
-            var member = ""
-            try await client.execute(
-                uri: "/api/v1/members", method: .post, headers: admin,
-                body: ByteBuffer(string: #"{"identifiers":["phone:13800000002"]}"#)
-            ) { response throws in
-                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
-            }
+            let member = try await Self.newMember(client, "phone:13800000002", headers: admin)
             try await client.execute(
                 uri: "/api/v1/members/\(member)/points/earn", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"points":100,"idempotencyKey":"earn-1"}"#)
@@ -233,9 +234,7 @@ struct LoyaltyHTTPTests {
         let fixture = try await HTTPTests.fixture()
         let adminKey = fixture.credentials.adminKey
         let admin: HTTPFields = [.authorization: "Bearer \(adminKey)"]
-        @Sendable func keyed(_ key: String) -> HTTPFields {
-            [.authorization: "Bearer \(adminKey)", HTTPField.Name("Idempotency-Key")!: key]
-        }
+        @Sendable func keyed(_ key: String) -> HTTPFields { Self.headers(adminKey, idempotencyKey: key) }
         try await fixture.app.test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/loyalty/coupon-templates", method: .post, headers: admin,
@@ -257,13 +256,7 @@ struct LoyaltyHTTPTests {
                 #expect(response.status == .created)
                 template = try HTTPTests.json(response)["id"]?.stringValue ?? ""
             }
-            var member = ""
-            try await client.execute(
-                uri: "/api/v1/members", method: .post, headers: admin,
-                body: ByteBuffer(string: #"{"identifiers":["phone:13800000077"]}"#)
-            ) { response throws in
-                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
-            }
+            let member = try await Self.newMember(client, "phone:13800000077", headers: admin)
             try await client.execute(
                 uri: "/api/v1/members/\(member)/coupons", method: .post, headers: keyed("issue-1"),
                 body: ByteBuffer(string: #"{"template":"missing"}"#)
@@ -323,17 +316,9 @@ struct LoyaltyHTTPTests {
         let fixture = try await HTTPTests.fixture()
         let adminKey = fixture.credentials.adminKey
         let admin: HTTPFields = [.authorization: "Bearer \(adminKey)"]
-        @Sendable func keyed(_ key: String) -> HTTPFields {
-            [.authorization: "Bearer \(adminKey)", HTTPField.Name("Idempotency-Key")!: key]
-        }
+        @Sendable func keyed(_ key: String) -> HTTPFields { Self.headers(adminKey, idempotencyKey: key) }
         try await fixture.app.test(.router) { client in
-            var member = ""
-            try await client.execute(
-                uri: "/api/v1/members", method: .post, headers: admin,
-                body: ByteBuffer(string: #"{"identifiers":["phone:13800000088"]}"#)
-            ) { response throws in
-                member = try HTTPTests.json(response)["memberId"]?.stringValue ?? ""
-            }
+            let member = try await Self.newMember(client, "phone:13800000088", headers: admin)
             let base = "/api/v1/members/\(member)/stored-value"
             try await client.execute(
                 uri: base + "/top-up", method: .post, headers: keyed("t1"),

@@ -43,3 +43,11 @@ public enum CouponAction: Sendable, Hashable {
     /// window has passed.
     case restore(reason: String)
 }
+
+extension CouponAction {
+    /// Whether the action changes the coupon (everything but a quote).
+    public var writes: Bool {
+        if case .quote = self { return false }
+        return true
+    }
+}

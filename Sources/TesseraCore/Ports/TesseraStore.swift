@@ -57,6 +57,9 @@ public protocol IngestStore: Sendable {
 /// Member reads and explicit merges (SPEC §2, §3).
 public protocol MemberStore: Sendable {
     func member(group: GroupID, id: MemberID) async throws -> MemberView?
+    /// Whether the group has a member with this id (merged ones included): the cheap check of
+    /// member-scoped routes, which need no 360 view.
+    func memberExists(group: GroupID, id: MemberID) async throws -> Bool
     func memberID(group: GroupID, identifier: Identifier) async throws -> MemberID?
     /// Events and orders, newest first, strictly older than `before`.
     func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws -> TimelinePage

@@ -23,7 +23,8 @@ struct BenefitProgram: SQLProgram {
     private var program = LoyaltyProgram.standard
     private var tier: (code: String, periodEnd: Date)?
     private var granted: [MemberBenefit] = []
-    private var used: MemberBenefit?
+    /// The use's idempotency key was used before: answer the benefits as they are.
+    private var replayed = false
     /// The benefits after a use, answered once its statements ran.
     private var usedList: [MemberBenefit] = []
 
@@ -40,7 +41,7 @@ struct BenefitProgram: SQLProgram {
     }
 
     mutating func start() throws -> SQLStep<[MemberBenefit]> {
-        (phase, program, tier, granted, used, usedList) = (.replay, .standard, nil, [], nil, [])
+        (phase, program, tier, granted, replayed, usedList) = (.replay, .standard, nil, [], false, [])
         guard case .use(_, let useKey) = mode else { return try resume([]) }
         return .query(
             SQLStatement(
@@ -52,14 +53,9 @@ struct BenefitProgram: SQLProgram {
         switch phase {
         case .replay:
             if let owner = rows.first?.text(0), owner != member.rawValue {
-                throw TesseraError.rejected(
-                    code: "idempotency_key_reused", field: "idempotencyKey",
-                    reason: "this idempotency key was used for another member")
+                throw TesseraError.idempotencyKeyReused()
             }
-            // A replayed use answers the benefits as they are, using nothing more.
-            if !rows.isEmpty {
-                used = MemberBenefit(id: "", benefit: Benefit(kind: .freeService, name: ""), source: "")
-            }
+            replayed = !rows.isEmpty
             phase = .program
             return .query(ProgramSQL.select(group: group, brand: brand))
         case .program:
@@ -99,7 +95,7 @@ struct BenefitProgram: SQLProgram {
             var counts: [String: Int64] = [:]
             for row in rows { counts[row.text(0) ?? ""] = row.int(1) ?? 0 }
             let benefits = effective(counts)
-            guard case .use(let id, let useKey) = mode, used == nil else { return .done(benefits) }
+            guard case .use(let id, let useKey) = mode, !replayed else { return .done(benefits) }
             guard let index = benefits.firstIndex(where: { $0.id == id }) else {
                 throw TesseraError.rejected(
                     code: "benefit_not_found", field: "id", reason: "the member has no benefit \(id) in force")
@@ -117,7 +113,6 @@ struct BenefitProgram: SQLProgram {
             benefit.usesLeft = left - 1
             var after = benefits
             after[index] = benefit
-            used = benefit
             usedList = after
             phase = .written
             let properties: [String: JSONValue] = [

@@ -22,11 +22,6 @@ struct CouponChangeProgram: SQLProgram {
         )
     }
 
-    private var writes: Bool {
-        if case .quote = action { return false }
-        return true
-    }
-
     mutating func start() throws -> SQLStep<CouponOutcome> {
         outcome = nil
         return .query(
@@ -34,7 +29,7 @@ struct CouponChangeProgram: SQLProgram {
                 """
                 SELECT \(CouponSQL.columns), CAST(t.config AS TEXT) FROM coupons c JOIN coupon_templates t \
                 ON t.group_id = c.group_id AND t.id = c.template_id WHERE c.group_id = ? AND c.code = ?
-                """ + (dialect == .postgres && writes ? " FOR UPDATE OF c" : ""),
+                """ + (dialect == .postgres && action.writes ? " FOR UPDATE OF c" : ""),
                 [.text(group.rawValue), .text(code)]))
     }
 

@@ -53,23 +53,36 @@ enum CouponSQL {
             SQLValue.int(Timestamp.micros(at))
         )
         let which = "group_id = ? AND brand_id = ? AND order_ref = ? AND status = 'redeemed' AND restore_on_refund = 1"
-        let properties = jsonObject(
-            [("couponId", "id"), ("code", "code"), ("templateId", "template_id"), ("reason", "'order refunded'")],
-            dialect: dialect)
         return [
-            SQLStatement(
-                """
-                INSERT INTO events (group_id, id, idempotency_key, member_id, origin_member_id, brand_id, kind, name, \
-                channel, occurred_at, received_at, properties) SELECT group_id, id || '-r-' || ?, \
-                'coupon.restored:' || id || ':' || ?, member_id, member_id, brand_id, 'loyalty', 'coupon.restored', \
-                'tessera', ?, ?, \(properties) FROM coupons WHERE \(which) ON CONFLICT (group_id, idempotency_key) DO NOTHING
-                """, [.text(eventID), .text(eventID), now, now, g, b, o]),
+            events(
+                "coupon.restored", where: which, [g, b, o], occurredAt: "?", [now],
+                reason: "order refunded", eventID: eventID, at: at, dialect: dialect),
             SQLStatement(
                 """
                 UPDATE coupons SET status = CASE WHEN valid_until > ? THEN 'issued' ELSE 'expired' END, redeemed_at = NULL, \
                 order_ref = NULL, discount_minor = NULL, redeem_key = NULL, updated_at = ? WHERE \(which)
                 """, [now, now, g, b, o]),
         ]
+    }
+
+    /// One `name` event (a constant of this package, inlined) per coupon row matching `condition` (with `arguments`), written by a
+    /// single `INSERT … SELECT` — for changes made to many coupons by one statement. Occurring at
+    /// the SQL expression `occurredAt` (bound to `occurredArguments`).
+    static func events(
+        _ name: String, where condition: String, _ arguments: [SQLValue], occurredAt: String,
+        _ occurredArguments: [SQLValue], reason: String? = nil, eventID: String, at: Date, dialect: SQLDialect
+    ) -> SQLStatement {
+        var properties = [("couponId", "id"), ("code", "code"), ("templateId", "template_id")]
+        if let reason { properties.append(("reason", "'\(reason)'")) }
+        return SQLStatement(
+            """
+            INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT group_id, id || '-' || ?, \
+            '\(name):' || id || ':' || ?, member_id, member_id, brand_id, '\(DomainEvent.kind)', '\(name)', \
+            '\(DomainEvent.channel)', \(occurredAt), ?, \(jsonObject(properties, dialect: dialect)) FROM coupons \
+            WHERE \(condition) ON CONFLICT (group_id, idempotency_key) DO NOTHING
+            """,
+            [.text(eventID), .text(eventID)] + occurredArguments
+                + [.int(Timestamp.micros(at))] + arguments)
     }
 
     static func rejected(_ code: String, _ message: String, field: String? = "code") -> TesseraError {

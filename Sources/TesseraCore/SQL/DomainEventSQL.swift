@@ -5,16 +5,18 @@ import TesseraDomain
 /// program stays pure; `ON CONFLICT DO NOTHING` on the idempotency key keeps an emitted event from
 /// being written twice.
 enum DomainEventSQL {
+    /// The columns of `events`, in the order every writer binds them.
+    static let columns = [
+        "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name", "channel",
+        "occurred_at", "received_at", "properties",
+    ]
+
     static func insert(_ events: [DomainEvent], group: GroupID, idPrefix: String, dialect: SQLDialect)
         -> [SQLStatement]
     {
         let g = SQLValue.text(group.rawValue)
         return SQLBuilder.insert(
-            into: "events",
-            columns: [
-                "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
-                "channel", "occurred_at", "received_at", "properties",
-            ],
+            into: "events", columns: columns,
             markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
             rows: events.enumerated().map { index, event in
                 let at = SQLValue.int(Timestamp.micros(event.at))

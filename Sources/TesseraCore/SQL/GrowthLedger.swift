@@ -60,11 +60,14 @@ struct GrowthLedger: Sendable {
             [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue)])
     }
 
-    /// Adds `delta` growth (0: only reviews the tier) at `at` under `program`, returning the
-    /// statements and the tier changes. Ids derive from `id` so the caller stays pure.
+    /// Adds `delta` growth of the current period (0: only reviews the tier) at `at` under
+    /// `program`, returning the statements and the tier changes. `earlier` is growth of past
+    /// periods that only counts towards the lifetime total, and `keepingAtLeast` a tier the member
+    /// keeps if it ranks higher (both for a merge). Ids derive from `id` so the caller stays pure.
     mutating func apply(
-        _ delta: Int64, program: LoyaltyProgram, at: Date, reason: String, source: PointsSource, key: String,
-        id: String, owner: (group: GroupID, brand: BrandID, member: MemberID), dialect: SQLDialect
+        _ delta: Int64, earlier: Int64 = 0, keepingAtLeast floor: String? = nil, program: LoyaltyProgram, at: Date,
+        reason: String, source: PointsSource, key: String, id: String,
+        owner: (group: GroupID, brand: BrandID, member: MemberID), dialect: SQLDialect
     ) -> (statements: [SQLStatement], changes: [TierChange]) {
         var changes: [TierChange] = []
         let before = (tier, since, periodGrowth, periodEnd, graceUntil)
@@ -81,14 +84,18 @@ struct GrowthLedger: Sendable {
                 changes.append(joined.1)
             }
             changes += status.add(delta, at: at, rules: rules, calendar: calendar)
+            if let floor, let raised = status.raise(to: floor, reason: "merge", at: at, rules: rules) {
+                changes.append(raised)
+            }
             (tier, since, periodGrowth, periodEnd, graceUntil) = (
                 status.tier, status.since, status.periodGrowth, status.periodEnd, status.graceUntil
             )
         } else {
             periodGrowth += delta
         }
-        growth += delta
-        if delta == 0, before == (tier, since, periodGrowth, periodEnd, graceUntil) { return ([], []) }
+        let total = delta + earlier
+        growth += total
+        if total == 0, before == (tier, since, periodGrowth, periodEnd, graceUntil) { return ([], []) }
 
         let (g, b, m) = (
             SQLValue.text(owner.group.rawValue), SQLValue.text(owner.brand.rawValue),
@@ -97,7 +104,7 @@ struct GrowthLedger: Sendable {
         let now = SQLValue.int(Timestamp.micros(at))
         var statements: [SQLStatement] = []
         var events: [DomainEvent] = []
-        if delta != 0 {
+        if total != 0 {
             statements.append(
                 SQLStatement(
                     """
@@ -105,14 +112,14 @@ struct GrowthLedger: Sendable {
                     idempotency_key, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
-                        g, .text(id + "-g"), b, m, .int(delta), .text(reason), .text(source.type),
+                        g, .text(id + "-g"), b, m, .int(total), .text(reason), .text(source.type),
                         .optional(source.id), .text(key), now,
                     ]))
             events.append(
                 DomainEvent(
                     idempotencyKey: "growth:\(id)-g", brand: owner.brand, member: owner.member, name: "growth.changed",
                     properties: [
-                        "growth": .number(Decimal(delta)), "periodGrowth": .number(Decimal(periodGrowth)),
+                        "growth": .number(Decimal(total)), "periodGrowth": .number(Decimal(periodGrowth)),
                         "total": .number(Decimal(growth)), "reason": .string(reason),
                     ], at: at))
         }

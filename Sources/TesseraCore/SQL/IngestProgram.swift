@@ -192,11 +192,7 @@ struct IngestProgram: SQLProgram {
                 ]
             }, suffix: "ON CONFLICT (group_id, member_id, other_member_id) DO NOTHING")
         statements += SQLBuilder.insert(
-            into: "events",
-            columns: [
-                "group_id", "id", "idempotency_key", "member_id", "origin_member_id", "brand_id", "kind", "name",
-                "channel", "occurred_at", "received_at", "properties",
-            ],
+            into: "events", columns: DomainEventSQL.columns,
             markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
             rows: plan.events.map { event in
                 let member = SQLValue.optional(event.member?.rawValue)

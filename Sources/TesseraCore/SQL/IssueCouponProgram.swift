@@ -46,9 +46,7 @@ struct IssueCouponProgram: SQLProgram {
             if let row = rows.first {
                 let stored = CouponSQL.record(row)
                 guard stored.member == member, stored.templateID == template else {
-                    throw TesseraError.rejected(
-                        code: "idempotency_key_reused", field: "idempotencyKey",
-                        reason: "this idempotency key was used for another coupon issue")
+                    throw TesseraError.idempotencyKeyReused(for: "another coupon issue")
                 }
                 return .done((stored, true))
             }

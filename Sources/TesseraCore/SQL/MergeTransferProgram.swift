@@ -58,14 +58,10 @@ struct MergeTransferProgram: SQLProgram {
             }
             survivor = MemberID(into)
             phase = .ensure
-            let now = SQLValue.int(Timestamp.micros(self.now))
             return .execute(
-                [GrowthLedger.ensure(group: item.group, brand: brand, member: survivor, at: self.now)]
-                    + [merged, survivor].map { member in
-                        SQLStatement(
-                            "INSERT INTO points_accounts (group_id, brand_id, member_id, balance, debt, updated_at) "
-                                + "VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (group_id, brand_id, member_id) DO NOTHING",
-                            [g, .text(brand.rawValue), .text(member.rawValue), now])
+                [GrowthLedger.ensure(group: item.group, brand: brand, member: survivor, at: now)]
+                    + [merged, survivor].map {
+                        AccountRowSQL.points.ensure(group: item.group, brand: brand, member: $0, at: now)
                     })
         case .ensure:
             phase = .growth
@@ -121,65 +117,33 @@ struct MergeTransferProgram: SQLProgram {
         result.points = entries.in.reduce(0) { $0 + $1.points }
 
         if let gone = ledgers[m], var kept = ledgers[s] {
-            let rules = program.tiers
+            // The merged member's current-period growth counts towards the survivor's tier at once,
+            // earlier growth towards the lifetime total; the survivor keeps the higher tier.
             let applied = kept.apply(
-                gone.periodGrowth, program: program, at: now, reason: reason, source: source,
-                key: "merge:\(item.ref)", id: id + "-g", owner: (item.group, brand, survivor), dialect: dialect)
+                gone.periodGrowth, earlier: gone.growth - gone.periodGrowth, keepingAtLeast: gone.tier,
+                program: program, at: now, reason: reason, source: source, key: "merge:\(item.ref)", id: id + "-g",
+                owner: (item.group, brand, survivor), dialect: dialect)
             statements += applied.statements
-            var changes = applied.changes
-            // The survivor keeps the higher tier of the two.
-            if let rules, let tier = gone.tier, let current = kept.tier, rules.rank(of: tier) > rules.rank(of: current)
-            {
-                let change = TierChange(from: current, to: tier, reason: "merge", at: now)
-                changes.append(change)
-                statements += [
+            // The merged member's growth ledger is closed with one entry taking it all out.
+            if gone.growth != 0 {
+                statements.append(
                     SQLStatement(
-                        "UPDATE loyalty_members SET tier = ?, tier_since = ? WHERE group_id = ? AND brand_id = ? AND member_id = ?",
-                        [.text(tier), .int(Timestamp.micros(now)), g, .text(brand.rawValue), .text(s)]),
-                    SQLStatement(
-                        "INSERT INTO tier_changes (group_id, id, brand_id, member_id, from_tier, to_tier, reason, occurred_at) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, 'merge', ?)",
+                        """
+                        INSERT INTO growth_entries (group_id, id, brand_id, member_id, growth, reason, source_type, \
+                        source_id, idempotency_key, occurred_at) VALUES (?, ?, ?, ?, ?, ?, 'system', ?, ?, ?)
+                        """,
                         [
-                            g, .text(id + "-tm"), .text(brand.rawValue), .text(s), .text(current), .text(tier),
-                            .int(Timestamp.micros(now)),
-                        ]),
-                ]
-                statements += DomainEventSQL.insert(
-                    [
-                        DomainEvent(
-                            idempotencyKey: "tier:\(id)-tm", brand: brand, member: survivor, name: "tier.changed",
-                            properties: ["from": .string(current), "to": .string(tier), "reason": .string("merge")],
-                            at: now)
-                    ], group: item.group, idPrefix: id + "-tm", dialect: dialect)
+                            g, .text(id + "-go"), .text(brand.rawValue), .text(m), .int(-gone.growth), .text(reason),
+                            .text(m), .text("merge:\(item.ref)-out"), .int(Timestamp.micros(now)),
+                        ]))
             }
-            // Growth of earlier periods still counts towards the lifetime total; the merged
-            // member's growth ledger is closed with one entry taking it all out.
-            let earlier = gone.growth - gone.periodGrowth
-            statements.append(
-                SQLStatement(
-                    "UPDATE loyalty_members SET growth = growth + ? WHERE group_id = ? AND brand_id = ? AND member_id = ?",
-                    [.int(earlier), g, .text(brand.rawValue), .text(s)]))
-            statements += SQLBuilder.insert(
-                into: "growth_entries",
-                columns: [
-                    "group_id", "id", "brand_id", "member_id", "growth", "reason", "source_type", "source_id",
-                    "idempotency_key", "occurred_at",
-                ],
-                rows: [(id + "-go", m, -gone.growth, "out"), (id + "-ge", s, earlier, "earlier")].filter { $0.2 != 0 }
-                    .map { entryID, member, growth, suffix in
-                        [
-                            g, .text(entryID), .text(brand.rawValue), .text(member), .int(growth), .text(reason),
-                            .text("system"), .text(m), .text("merge:\(item.ref)-\(suffix)"),
-                            .int(Timestamp.micros(now)),
-                        ]
-                    })
             statements += [
                 SQLStatement(
                     "DELETE FROM loyalty_members WHERE group_id = ? AND brand_id = ? AND member_id = ?",
                     [g, .text(brand.rawValue), .text(m)])
             ]
             result.growth = gone.growth
-            result.tierChanges = changes
+            result.tierChanges = applied.changes
         }
         statements.append(
             SQLStatement(

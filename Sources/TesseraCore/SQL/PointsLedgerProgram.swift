@@ -39,17 +39,14 @@ struct PointsLedgerProgram: SQLProgram {
             try MemberCheckSQL.requireActive(rows, member: request.member)
             phase = .account
             return .execute([
-                SQLStatement(
-                    "INSERT INTO points_accounts (group_id, brand_id, member_id, balance, debt, updated_at) "
-                        + "VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (group_id, brand_id, member_id) DO NOTHING",
-                    key + [.int(Timestamp.micros(request.at))])
+                AccountRowSQL.points.ensure(
+                    group: request.group, brand: request.brand, member: request.member, at: request.at)
             ])
         case .account:
             phase = .lock
             return .query(
-                SQLStatement(
-                    "SELECT balance, debt FROM points_accounts WHERE group_id = ? AND brand_id = ? AND member_id = ?"
-                        + (dialect == .postgres ? " FOR UPDATE" : ""), key))
+                AccountRowSQL.points.lock(
+                    group: request.group, brand: request.brand, member: request.member, dialect: dialect))
         case .lock:
             balance = rows.first?.int(0) ?? 0
             debt = rows.first?.int(1) ?? 0
@@ -68,9 +65,7 @@ struct PointsLedgerProgram: SQLProgram {
             let stored = try rows.map(Self.entry).sorted { $0.entry.id < $1.entry.id }
             if !stored.isEmpty {
                 guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
-                    throw TesseraError.rejected(
-                        code: "idempotency_key_reused", field: "idempotencyKey",
-                        reason: "this idempotency key was used for another member")
+                    throw TesseraError.idempotencyKeyReused()
                 }
                 phase = .written
                 outcome = PointsOutcome(entries: stored.map(\.entry), balance: balance, debt: debt, replayed: true)

@@ -45,9 +45,7 @@ extension SQLTesseraStore {
             }, writes: true)
         guard let row else { throw TesseraError.unavailable("the granted benefit could not be read back") }
         guard row.text(4) == member.rawValue else {
-            throw TesseraError.rejected(
-                code: "idempotency_key_reused", field: "idempotencyKey",
-                reason: "this idempotency key was used for another member")
+            throw TesseraError.idempotencyKeyReused()
         }
         let stored = try ConfigCoding.decode(Benefit.self, from: row.text(1) ?? "{}")
         return MemberBenefit(

@@ -84,32 +84,20 @@ extension SQLTesseraStore {
     public func changeCoupon(_ action: CouponAction, code: String, group: GroupID, brand: BrandID, at: Date)
         async throws -> CouponOutcome
     {
-        let writes: Bool
-        if case .quote = action { writes = false } else { writes = true }
-        return try await driver.run(
+        try await driver.run(
             CouponChangeProgram(
                 dialect: driver.dialect, action: action, code: code, group: group, brand: brand, at: at, id: ids.next()),
-            writes: writes)
+            writes: action.writes)
     }
 
     public func expireCoupons(at date: Date) async throws -> Int {
         let now = SQLValue.int(Timestamp.micros(date))
-        let eventID = ids.next()
-        let json = CouponSQL.jsonObject(
-            [("couponId", "id"), ("code", "code"), ("templateId", "template_id")], dialect: driver.dialect)
+        let expiring = CouponSQL.events(
+            "coupon.expired", where: "status = 'issued' AND valid_until <= ?", [now], occurredAt: "valid_until", [],
+            eventID: ids.next(), at: date, dialect: driver.dialect)
         return try await driver.run(
             ChainedProgram(
-                WriteProgram(
-                    statements: [
-                        SQLStatement(
-                            """
-                            INSERT INTO events (group_id, id, idempotency_key, member_id, origin_member_id, brand_id, kind, \
-                            name, channel, occurred_at, received_at, properties) SELECT group_id, id || '-x-' || ?, \
-                            'coupon.expired:' || id, member_id, member_id, brand_id, 'loyalty', 'coupon.expired', \
-                            'tessera', valid_until, ?, \(json) FROM coupons WHERE status = 'issued' AND valid_until <= ? \
-                            ON CONFLICT (group_id, idempotency_key) DO NOTHING
-                            """, [.text(eventID), now, now])
-                    ], output: ())
+                WriteProgram(statements: [expiring], output: ())
             ) { _ in
                 QueryProgram(
                     SQLStatement(

@@ -224,6 +224,11 @@ public struct SQLTesseraStore: TesseraStore {
 
     // MARK: Members
 
+    public func memberExists(group: GroupID, id: MemberID) async throws -> Bool {
+        try await driver.run(
+            QueryProgram(MemberCheckSQL.select(group: group, member: id), map: { !$0.isEmpty }), writes: false)
+    }
+
     public func member(group: GroupID, id: MemberID) async throws -> MemberView? {
         let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(id.rawValue))
         let program = MemberViewProgram(group: g, member: m)

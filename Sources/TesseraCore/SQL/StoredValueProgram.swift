@@ -44,17 +44,14 @@ struct StoredValueProgram: SQLProgram {
             try MemberCheckSQL.requireActive(rows, member: request.member)
             phase = .account
             return .execute([
-                SQLStatement(
-                    "INSERT INTO stored_value_accounts (group_id, brand_id, member_id, principal, bonus, updated_at) "
-                        + "VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (group_id, brand_id, member_id) DO NOTHING",
-                    key + [.int(Timestamp.micros(request.at))])
+                AccountRowSQL.storedValue.ensure(
+                    group: request.group, brand: request.brand, member: request.member, at: request.at)
             ])
         case .account:
             phase = .lock
             return .query(
-                SQLStatement(
-                    "SELECT principal, bonus FROM stored_value_accounts WHERE group_id = ? AND brand_id = ? AND member_id = ?"
-                        + (dialect == .postgres ? " FOR UPDATE" : ""), key))
+                AccountRowSQL.storedValue.lock(
+                    group: request.group, brand: request.brand, member: request.member, dialect: dialect))
         case .lock:
             account = StoredValueAccount(principal: rows.first?.int(0) ?? 0, bonus: rows.first?.int(1) ?? 0)
             phase = .replay
@@ -65,9 +62,7 @@ struct StoredValueProgram: SQLProgram {
         case .replay:
             if let row = rows.first {
                 guard row.text(10) == request.member.rawValue else {
-                    throw TesseraError.rejected(
-                        code: "idempotency_key_reused", field: "idempotencyKey",
-                        reason: "this idempotency key was used for another member")
+                    throw TesseraError.idempotencyKeyReused()
                 }
                 return .done(
                     StoredValueOutcome(

@@ -35,3 +35,13 @@ public struct FieldErrorRecord: Sendable, Hashable, Codable {
         self.reason = reason
     }
 }
+
+extension TesseraError {
+    /// A write's idempotency key was used before for a different request (another member, another
+    /// coupon template): refused rather than answered with someone else's result.
+    static func idempotencyKeyReused(for other: String = "another member") -> TesseraError {
+        .rejected(
+            code: "idempotency_key_reused", field: "idempotencyKey",
+            reason: "this idempotency key was used for \(other)")
+    }
+}

@@ -176,7 +176,7 @@ struct LoyaltyRoutes: Sendable {
 
     func existingMember(_ context: TesseraContext, _ principal: Principal) async throws -> MemberID {
         let id = MemberID(try context.parameters.require("id"))
-        guard try await store.member(group: principal.groupID, id: id) != nil else {
+        guard try await store.memberExists(group: principal.groupID, id: id) else {
             throw Problem.memberNotFound(id)
         }
         return id

@@ -45,9 +45,7 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     static func invalid(path: String, reason: String) -> Problem {
-        Problem(
-            .badRequest, title: "Invalid request", detail: "\(path): \(reason)",
-            errors: [FieldProblem(index: nil, path: path, reason: reason)])
+        invalid([FieldError(path: path, reason: reason)])
     }
 
     /// Maps a use-case error onto its HTTP status.

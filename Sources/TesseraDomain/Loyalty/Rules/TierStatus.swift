@@ -63,6 +63,19 @@ public struct TierStatus: Sendable, Hashable {
         return changes
     }
 
+    /// Moves the member up to `code` when it is on the ladder and ranks above their tier (a merge
+    /// keeps the higher of two members' tiers); `nil` when nothing changes.
+    public mutating func raise(to code: String, reason: String, at: Date, rules: TierRules) -> TierChange? {
+        guard rules.levels.contains(where: { $0.code == code }), rules.rank(of: code) > rules.rank(of: tier) else {
+            return nil
+        }
+        let change = TierChange(from: tier, to: code, reason: reason, at: at)
+        tier = code
+        since = at
+        graceUntil = nil
+        return change
+    }
+
     /// Handles every period end and grace end up to `at`, in order. A member whose period's growth
     /// qualifies for their rung keeps it; otherwise they fall as the rules say — at once, or when
     /// the grace days after the period's end run out without requalifying. Each new period starts
