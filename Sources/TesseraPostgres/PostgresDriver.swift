@@ -78,21 +78,34 @@ public final class PostgresDriver: SQLDriver {
             case .done(let output):
                 return output
             case .query(let statement):
-                let sequence = try await connection.query(query(statement), logger: logger)
                 var rows: [SQLRow] = []
-                for try await row in sequence { rows.append(try Self.sqlRow(row)) }
+                for try await row in try await run(statement, on: connection) { rows.append(try Self.sqlRow(row)) }
                 step = try program.resume(rows)
             case .execute(let statements):
                 for statement in statements {
-                    let sequence = try await connection.query(query(statement), logger: logger)
-                    for try await _ in sequence {}
+                    for try await _ in try await run(statement, on: connection) {}
                 }
                 step = try program.resume([])
             }
         }
     }
 
-    private func query(_ statement: SQLStatement) throws -> PostgresQuery {
+    /// Runs one statement: prepared under its name when ``PreparedStatements`` gives it one.
+    private func run(_ statement: SQLStatement, on connection: PostgresConnection) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
+    {
+        let sql = SQLStatement.numberedParameters(statement.sql)
+        let bindings = Self.bindings(statement)
+        guard let name = PreparedStatements.shared.name(for: statement, sql: sql) else {
+            return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                .map { $0 }
+        }
+        return try await NamedStatement.$current.withValue(NamedStatement.Text(name: name, sql: sql)) {
+            try await connection.execute(NamedStatement(bindings: bindings), logger: logger)
+        }
+    }
+
+    private static func bindings(_ statement: SQLStatement) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: statement.arguments.count)
         for value in statement.arguments {
             switch value {
@@ -102,7 +115,7 @@ public final class PostgresDriver: SQLDriver {
             case .null: bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: SQLStatement.numberedParameters(statement.sql), binds: bindings)
+        return bindings
     }
 
     private static func sqlRow(_ row: PostgresRow) throws -> SQLRow {

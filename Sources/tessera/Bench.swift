@@ -125,6 +125,15 @@ struct BenchResult: Sendable {
 
 /// Deterministic Segment traffic and the drivers that send it.
 enum BenchTraffic {
+    /// An HTTP client that opens up to `connections` connections to the server: the default
+    /// (8 per host) would queue the bench's clients inside the client and cap the concurrency the
+    /// server sees, whatever `--clients` says.
+    static func httpClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     /// `[(body, rows)]`: each body a `/v1/batch` JSON document; `rows` the (key, user, kind) of its messages.
     static func batches(events: Int, users: Int, batch: Int, seed: UInt64) -> [(
         body: ByteBuffer, rows: [(String, String, String)]
@@ -220,7 +229,7 @@ enum BenchTraffic {
         port: Int, writeKey: String, adminKey: String, bodies: [(body: ByteBuffer, rows: [(String, String, String)])],
         clients: Int, users: Int, readLoad withReads: Bool, caughtUp: @Sendable () async throws -> Void
     ) async throws -> BenchResult {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = BenchTraffic.httpClient(connections: clients + 1)
         let basic = "Basic " + Data("\(writeKey):".utf8).base64EncodedString()
         let next = Counter()
         let start = ContinuousClock.now

@@ -141,7 +141,7 @@ extension Bench {
         static func drive(
             port: Int, key: String, members: [MemberID], codes: [String], clients: Int, operations: Int
         ) async throws -> RedemptionRun {
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = BenchTraffic.httpClient(connections: clients)
             let next = Counter()
             let start = ContinuousClock.now
             let parts = try await withThrowingTaskGroup(of: ([Double], [Int]).self) { group in

@@ -42,27 +42,29 @@ struct BenefitContractTests {
         #expect(service.usesLeft == 2)
 
         // Four concurrent uses of a benefit with two uses: exactly two succeed.
-        let outcomes = await withTaskGroup(of: String.self) { group in
+        let outcomes = await withTaskGroup(of: (key: String, outcome: String).self) { group in
             for attempt in 0..<4 {
                 group.addTask {
+                    let key = "use-\(attempt)"
                     do {
                         _ = try await shop.store.useBenefit(
                             id: service.id, group: shop.group, brand: shop.brand, member: shop.member,
-                            idempotencyKey: "use-\(attempt)", at: Date())
-                        return "used"
+                            idempotencyKey: key, at: Date())
+                        return (key, "used")
                     } catch TesseraError.rejected(let code, _, _) {
-                        return code
+                        return (key, code)
                     } catch {
-                        return "\(error)"
+                        return (key, "\(error)")
                     }
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(outcomes.sorted() == ["benefit_used_up", "benefit_used_up", "used", "used"])
-        // A replayed use changes nothing.
+        #expect(outcomes.map(\.outcome).sorted() == ["benefit_used_up", "benefit_used_up", "used", "used"])
+        // A replayed use (of whichever key won) changes nothing.
+        let winner = try #require(outcomes.first { $0.outcome == "used" })
         let again = try await shop.store.useBenefit(
-            id: service.id, group: shop.group, brand: shop.brand, member: shop.member, idempotencyKey: "use-0",
+            id: service.id, group: shop.group, brand: shop.brand, member: shop.member, idempotencyKey: winner.key,
             at: Date())
         #expect(again.usesLeft == 0)
 

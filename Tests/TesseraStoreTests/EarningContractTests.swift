@@ -243,6 +243,25 @@ struct EarningContractTests {
         #expect(standing.tier == "silver" && standing.growth == 400 && standing.periodGrowth == 400)
         #expect(try await shop.audit())
 
+        // The merged member's ledgers refuse writes, naming the survivor, and create no account.
+        let merged = TesseraError.conflict("member \(twin.member) was merged into \(shop.member); use \(shop.member)")
+        await #expect(throws: merged) {
+            try await shop.store.applyPoints(
+                PointsRequest(
+                    group: shop.group, brand: shop.brand, member: twin.member,
+                    operation: .credit(5, kind: .adjust, expiresAt: nil), reason: "late",
+                    source: PointsSource(type: "operator"),
+                    idempotencyKey: "late", at: Date()))
+        }
+        await #expect(throws: merged) {
+            try await shop.store.applyStoredValue(
+                StoredValueRequest(
+                    group: shop.group, brand: shop.brand, member: twin.member, action: .topUp(principal: 100, bonus: 0),
+                    reason: "late", source: PointsSource(type: "operator"), idempotencyKey: "late", at: Date()))
+        }
+        #expect(
+            try await shop.store.storedValue(group: shop.group, brand: shop.brand, member: twin.member).balance == 0)
+
         // T1 refunded after the merge: the survivor gives back its 450 points and 300 growth.
         try await twin.order("T1", status: .refunded, paid: 30_000, refunded: 30_000)
         #expect(try await shop.work().map(\.points) == [-450])

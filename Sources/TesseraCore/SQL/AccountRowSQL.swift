@@ -5,7 +5,7 @@ import TesseraDomain
 /// and the cached balances — shared by the points and stored-value ledgers.
 struct AccountRowSQL: Sendable {
     let table: String
-    /// The two balance columns, read back in this order by ``lock(group:brand:member:dialect:)``.
+    /// The two balance columns, read back in this order by ``lock(group:brand:member:at:)``.
     let balances: (String, String)
 
     static let points = AccountRowSQL(table: "points_accounts", balances: ("balance", "debt"))
@@ -19,11 +19,19 @@ struct AccountRowSQL: Sendable {
             [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue), .int(Timestamp.micros(at))])
     }
 
-    /// The account's balances, locked (PostgreSQL `FOR UPDATE`; SQLite's single writer is the lock).
-    func lock(group: GroupID, brand: BrandID, member: MemberID, dialect: SQLDialect) -> SQLStatement {
+    /// Checks the member, creates its account if missing and locks it, in one statement: the
+    /// account's balances when the member exists and was not merged away, no row otherwise (then
+    /// ``MemberCheckSQL`` tells which). The upsert's no-op update is what takes the lock — on
+    /// PostgreSQL as `FOR UPDATE` would, with the row's latest committed balances; SQLite's single
+    /// writer is the lock there. One round trip instead of three (check, ensure, lock).
+    func lock(group: GroupID, brand: BrandID, member: MemberID, at: Date) -> SQLStatement {
         SQLStatement(
-            "SELECT \(balances.0), \(balances.1) FROM \(table) WHERE group_id = ? AND brand_id = ? AND member_id = ?"
-                + (dialect == .postgres ? " FOR UPDATE" : ""),
-            [.text(group.rawValue), .text(brand.rawValue), .text(member.rawValue)])
+            """
+            INSERT INTO \(table) (group_id, brand_id, member_id, \(balances.0), \(balances.1), updated_at) \
+            SELECT group_id, ?, id, 0, 0, ? FROM members WHERE group_id = ? AND id = ? AND merged_into IS NULL \
+            ON CONFLICT (group_id, brand_id, member_id) DO UPDATE SET updated_at = \(table).updated_at \
+            RETURNING \(balances.0), \(balances.1)
+            """,
+            [.text(brand.rawValue), .int(Timestamp.micros(at)), .text(group.rawValue), .text(member.rawValue)])
     }
 }

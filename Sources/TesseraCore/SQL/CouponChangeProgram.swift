@@ -102,7 +102,8 @@ struct CouponChangeProgram: SQLProgram {
                     dialect: dialect)
             outcome = CouponOutcome(coupon: coupon, quote: nil)
         }
-        return .execute(statements)
+        // The coupon's row and its event: one round trip on PostgreSQL.
+        return .execute(SQLBuilder.independentWrites(statements, dialect: dialect))
     }
 
     /// The quote when the coupon can be used now by `member` on `cart`, else the reason it cannot.

@@ -25,7 +25,7 @@ enum CouponSQL {
     ) -> [SQLStatement] {
         var properties: [String: JSONValue] = [
             "couponId": .string(coupon.id), "code": .string(coupon.code), "templateId": .string(coupon.templateID),
-            "validUntil": .string(ISO8601DateFormatter().string(from: coupon.validUntil)),
+            "validUntil": .string(coupon.validUntil.formatted(.iso8601)),
         ]
         properties.merge(extra) { _, new in new }
         return DomainEventSQL.insert(

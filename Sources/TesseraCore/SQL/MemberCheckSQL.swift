@@ -17,4 +17,16 @@ enum MemberCheckSQL {
             throw TesseraError.conflict("member \(member) was merged into \(survivor); use \(survivor)")
         }
     }
+
+    /// The error for a member whose account lock (``AccountRowSQL/lock(group:brand:member:at:)``)
+    /// found no row: not found or merged away, from the member's row.
+    static func lockRefused(_ rows: [SQLRow], member: MemberID) -> any Error {
+        do {
+            try requireActive(rows, member: member)
+            // Unmerged between the two statements: rare, and safe to try again.
+            return TesseraError.unavailable("member \(member) changed during the operation; try again")
+        } catch {
+            return error
+        }
+    }
 }

@@ -1,19 +1,21 @@
 import Foundation
 import TesseraDomain
 
-/// One points operation as a ``SQLProgram``: check the member, lock (creating if needed) the
-/// account row, answer a replayed idempotency key from the stored entries, otherwise load the open
-/// lots, apply the operation with the pure ``PointsAccount`` and write entries, lots and balance.
+/// One points operation as a ``SQLProgram``: lock the account row (checking the member and
+/// creating the account if needed), load the open lots and any entry already stored under the
+/// idempotency key, answer a replay from the stored entries, otherwise apply the operation with
+/// the pure ``PointsAccount`` and write entries, lots and balance.
 ///
-/// The account row is the lock: on PostgreSQL `SELECT … FOR UPDATE` serialises concurrent
-/// operations on one account (and only on it); SQLite's single writer does the same for all.
+/// The account row is the lock: on PostgreSQL the upsert serialises concurrent operations on one
+/// account (and only on it); SQLite's single writer does the same for all. Three round trips on
+/// PostgreSQL besides `BEGIN`/`COMMIT`: lock, read, write.
 struct PointsLedgerProgram: SQLProgram {
     let dialect: SQLDialect
     let request: PointsRequest
     let entryID: String
 
-    private enum Phase { case member, account, lock, replay, lots, written }
-    private var phase = Phase.member
+    private enum Phase { case lock, member, read, replay, written }
+    private var phase = Phase.lock
     private var balance: Int64 = 0
     private var debt: Int64 = 0
     private var outcome: PointsOutcome?
@@ -28,55 +30,49 @@ struct PointsLedgerProgram: SQLProgram {
         [.text(request.group.rawValue), .text(request.brand.rawValue), .text(request.member.rawValue)]
     }
 
+    /// The entries an operation stores under its key: the key itself and, for an expiry, `#expire`.
+    private var idempotencyKeys: [SQLValue] {
+        [.text(request.idempotencyKey), .text(request.idempotencyKey + "#expire")]
+    }
+
     mutating func start() throws -> SQLStep<PointsOutcome> {
-        phase = .member
-        return .query(MemberCheckSQL.select(group: request.group, member: request.member))
+        phase = .lock
+        return .query(
+            AccountRowSQL.points.lock(
+                group: request.group, brand: request.brand, member: request.member, at: request.at))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<PointsOutcome> {
         switch phase {
-        case .member:
-            try MemberCheckSQL.requireActive(rows, member: request.member)
-            phase = .account
-            return .execute([
-                AccountRowSQL.points.ensure(
-                    group: request.group, brand: request.brand, member: request.member, at: request.at)
-            ])
-        case .account:
-            phase = .lock
-            return .query(
-                AccountRowSQL.points.lock(
-                    group: request.group, brand: request.brand, member: request.member, dialect: dialect))
         case .lock:
-            balance = rows.first?.int(0) ?? 0
-            debt = rows.first?.int(1) ?? 0
-            phase = .replay
-            return .query(
-                SQLStatement(
-                    // No ORDER BY: it would make SQLite walk the group's entries in id order instead
-                    // of looking the two keys up in the unique index (measured: O(entries) per call).
-                    "SELECT \(Self.entryColumns) FROM points_entries WHERE group_id = ? AND brand_id = ? "
-                        + "AND idempotency_key IN (?, ?)",
-                    [
-                        .text(request.group.rawValue), .text(request.brand.rawValue), .text(request.idempotencyKey),
-                        .text(request.idempotencyKey + "#expire"),
-                    ]))
-        case .replay:
-            let stored = try rows.map(Self.entry).sorted { $0.entry.id < $1.entry.id }
-            if !stored.isEmpty {
-                guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
-                    throw TesseraError.idempotencyKeyReused()
-                }
-                phase = .written
-                outcome = PointsOutcome(entries: stored.map(\.entry), balance: balance, debt: debt, replayed: true)
-                return try resume([])
+            guard let row = rows.first else {
+                phase = .member
+                return .query(MemberCheckSQL.select(group: request.group, member: request.member))
             }
-            phase = .lots
+            (balance, debt) = (row.int(0) ?? 0, row.int(1) ?? 0)
+            phase = .read
+            // The open lots and the ids of entries stored under the key, in one round trip; read
+            // after the lock, so no other operation on the account can change them meanwhile.
+            // No ORDER BY: it would make SQLite walk the group's entries in id order instead of
+            // looking the keys up in the unique index (measured: O(entries) per call).
             return .query(
                 SQLStatement(
-                    "SELECT \(Self.lotColumns()) FROM points_lots "
-                        + "WHERE group_id = ? AND brand_id = ? AND member_id = ? AND remaining > 0", key))
-        case .lots:
+                    """
+                    SELECT \(Self.lotColumns()), NULL FROM points_lots \
+                    WHERE group_id = ? AND brand_id = ? AND member_id = ? AND remaining > 0 \
+                    UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, id FROM points_entries \
+                    WHERE group_id = ? AND brand_id = ? AND idempotency_key IN (?, ?)
+                    """, key + key.prefix(2) + idempotencyKeys))
+        case .member:
+            throw MemberCheckSQL.lockRefused(rows, member: request.member)
+        case .read:
+            if rows.contains(where: { $0.text(5) != nil }) {
+                phase = .replay
+                return .query(
+                    SQLStatement(
+                        "SELECT \(Self.entryColumns) FROM points_entries WHERE group_id = ? AND brand_id = ? "
+                            + "AND idempotency_key IN (?, ?)", key.prefix(2) + idempotencyKeys))
+            }
             var account = PointsAccount(lots: rows.compactMap(Self.lot), debt: debt)
             guard account.balance == balance else {
                 throw TesseraError.unavailable(
@@ -96,6 +92,12 @@ struct PointsLedgerProgram: SQLProgram {
                 Self.writes(
                     entries, account: account, owner: (request.group, request.brand, request.member), at: request.at,
                     eventIDs: entryID, dialect: dialect))
+        case .replay:
+            let stored = try rows.map(Self.entry).sorted { $0.entry.id < $1.entry.id }
+            guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
+                throw TesseraError.idempotencyKeyReused()
+            }
+            return .done(PointsOutcome(entries: stored.map(\.entry), balance: balance, debt: debt, replayed: true))
         case .written:
             guard let outcome else { preconditionFailure("points program resumed before deciding") }
             return .done(outcome)
@@ -154,7 +156,11 @@ struct PointsLedgerProgram: SQLProgram {
                 [.int(account.balance), .int(account.debt), .int(Timestamp.micros(at))] + key))
         statements += DomainEventSQL.insert(
             events(entries, account: account, owner: owner), group: owner.group, idPrefix: eventIDs, dialect: dialect)
-        return statements
+        // A lot created and consumed by the same operation would need the insert to be visible
+        // to the update: then the statements run one by one.
+        let created = Set(entries.compactMap(\.createdLot?.id))
+        guard taken.keys.allSatisfy({ !created.contains($0) }) else { return statements }
+        return SQLBuilder.independentWrites(statements, dialect: dialect)
     }
 
     /// `points.earned`, `points.redeemed`, … one per entry, with the balance after the operation.
@@ -206,6 +212,9 @@ struct PointsLedgerProgram: SQLProgram {
     }
 
     static func consumedJSON(_ parts: [PointsConsumption]) -> String {
-        (try? JSONEncoder().encode(parts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        // Written directly: `JSONEncoder` was 2.7% of the server's CPU on the redemption benchmark.
+        JSONValue.array(
+            parts.map { .object(["lotID": .string($0.lotID), "points": .number(Decimal($0.points))]) }
+        ).jsonText
     }
 }

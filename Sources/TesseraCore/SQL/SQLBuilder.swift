@@ -16,6 +16,22 @@ public enum SQLBuilder {
         }
     }
 
+    /// `statements` in as few round trips as the database allows: on PostgreSQL one statement
+    /// (each but the last a data-modifying `WITH` part), on SQLite — in process, no round trips —
+    /// unchanged.
+    ///
+    /// Only for statements that are independent: all parts of one PostgreSQL statement see the
+    /// same snapshot, so none may read or change a row another one writes (a lot inserted by one
+    /// part would be invisible to an `UPDATE` of it in another).
+    public static func independentWrites(_ statements: [SQLStatement], dialect: SQLDialect) -> [SQLStatement] {
+        guard dialect == .postgres, statements.count > 1, let last = statements.last else { return statements }
+        let parts = statements.dropLast().enumerated().map { index, statement in "w\(index) AS (\(statement.sql))" }
+        return [
+            SQLStatement(
+                "WITH " + parts.joined(separator: ", ") + " " + last.sql, statements.flatMap(\.arguments))
+        ]
+    }
+
     /// Splits rows into chunks whose sizes are powers of two (150 → 128, 16, 4, 2), so a few
     /// statement texts repeat and stay in the prepared-statement cache instead of being compiled
     /// afresh for every batch size.

@@ -25,18 +25,21 @@ public struct SQLStatement: Sendable, Hashable {
     /// `?` parameter markers renumbered as `$1, $2…` for PostgreSQL. The statements in this package
     /// never contain a literal `?`.
     public static func numberedParameters(_ sql: String) -> String {
-        var output = ""
+        // Bytes, not Characters: iterating grapheme clusters made this 2.7% of the server's CPU.
+        let question = UInt8(ascii: "?")
+        var output: [UInt8] = []
         output.reserveCapacity(sql.utf8.count + 16)
         var number = 0
-        for character in sql {
-            if character == "?" {
+        for byte in sql.utf8 {
+            if byte == question {
                 number += 1
-                output += "$\(number)"
+                output.append(UInt8(ascii: "$"))
+                output.append(contentsOf: String(number).utf8)
             } else {
-                output.append(character)
+                output.append(byte)
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// The statement for SQLite: PostgreSQL casts removed.

@@ -1,7 +1,7 @@
 import Foundation
 import TesseraDomain
 
-/// One stored-value operation: check the member, lock (creating if needed) the account row, answer
+/// One stored-value operation: lock the account row (checking the member, creating it if needed), answer
 /// a replayed idempotency key, load the spend a refund names (with what was refunded of it), apply
 /// the pure ``StoredValueAccount`` and write the entry, the balances and `stored_value.*`.
 struct StoredValueProgram: SQLProgram {
@@ -9,8 +9,8 @@ struct StoredValueProgram: SQLProgram {
     let request: StoredValueRequest
     let id: String
 
-    private enum Phase { case member, account, lock, replay, spend, refunded, written }
-    private var phase = Phase.member
+    private enum Phase { case lock, member, replay, spend, refunded, written }
+    private var phase = Phase.lock
     private var account = StoredValueAccount()
     private var spend: StoredValueEntry?
     private var outcome: StoredValueOutcome?
@@ -34,31 +34,27 @@ struct StoredValueProgram: SQLProgram {
     }
 
     mutating func start() throws -> SQLStep<StoredValueOutcome> {
-        (phase, account, spend, outcome) = (.member, StoredValueAccount(), nil, nil)
-        return .query(MemberCheckSQL.select(group: request.group, member: request.member))
+        (phase, account, spend, outcome) = (.lock, StoredValueAccount(), nil, nil)
+        return .query(
+            AccountRowSQL.storedValue.lock(
+                group: request.group, brand: request.brand, member: request.member, at: request.at))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<StoredValueOutcome> {
         switch phase {
-        case .member:
-            try MemberCheckSQL.requireActive(rows, member: request.member)
-            phase = .account
-            return .execute([
-                AccountRowSQL.storedValue.ensure(
-                    group: request.group, brand: request.brand, member: request.member, at: request.at)
-            ])
-        case .account:
-            phase = .lock
-            return .query(
-                AccountRowSQL.storedValue.lock(
-                    group: request.group, brand: request.brand, member: request.member, dialect: dialect))
         case .lock:
-            account = StoredValueAccount(principal: rows.first?.int(0) ?? 0, bonus: rows.first?.int(1) ?? 0)
+            guard let row = rows.first else {
+                phase = .member
+                return .query(MemberCheckSQL.select(group: request.group, member: request.member))
+            }
+            account = StoredValueAccount(principal: row.int(0) ?? 0, bonus: row.int(1) ?? 0)
             phase = .replay
             return .query(
                 SQLStatement(
                     "SELECT \(Self.entryColumns) FROM stored_value_entries WHERE group_id = ? AND brand_id = ? AND idempotency_key = ?",
                     [g, .text(request.brand.rawValue), .text(request.idempotencyKey)]))
+        case .member:
+            throw MemberCheckSQL.lockRefused(rows, member: request.member)
         case .replay:
             if let row = rows.first {
                 guard row.text(10) == request.member.rawValue else {
@@ -122,7 +118,8 @@ struct StoredValueProgram: SQLProgram {
             "reason": .string(entry.reason),
         ]
         if let refundOf = entry.refundOf { properties["refundOf"] = .string(refundOf) }
-        return .execute(
+        // Entry, balances and event touch different rows: one round trip on PostgreSQL.
+        let writes =
             [
                 SQLStatement(
                     """
@@ -140,11 +137,12 @@ struct StoredValueProgram: SQLProgram {
                         + "AND brand_id = ? AND member_id = ?",
                     [.int(account.principal), .int(account.bonus), now] + key),
             ]
-                + DomainEventSQL.insert(
-                    [
-                        DomainEvent(
-                            idempotencyKey: "stored_value:" + entry.id, brand: request.brand, member: request.member,
-                            name: entry.kind.eventName, properties: properties, at: request.at)
-                    ], group: request.group, idPrefix: id, dialect: dialect))
+            + DomainEventSQL.insert(
+                [
+                    DomainEvent(
+                        idempotencyKey: "stored_value:" + entry.id, brand: request.brand, member: request.member,
+                        name: entry.kind.eventName, properties: properties, at: request.at)
+                ], group: request.group, idPrefix: id, dialect: dialect)
+        return .execute(SQLBuilder.independentWrites(writes, dialect: dialect))
     }
 }
