@@ -47,39 +47,56 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Runs groups until the queue is empty, all inside one visit to the writer: returning to the
+    /// task pool between groups leaves the writer idle while the drain task waits for a thread
+    /// behind the request handlers.
     private func drain() async {
-        while true {
-            let entries = state.withLock { state -> [Entry] in
-                let taken = Array(state.queue.prefix(maximumGroup))
-                state.queue.removeFirst(taken.count)
-                if taken.isEmpty { state.draining = false }
-                return taken
-            }
-            guard !entries.isEmpty else { return }
-            let errors: [(any Error)?]
-            do {
-                errors = try await pool.writeWithoutTransaction { db -> [(any Error)?] in
-                    var errors: [(any Error)?] = []
-                    try db.inTransaction {
-                        for entry in entries {
-                            do {
-                                try db.inSavepoint {
-                                    try entry.run(db)
-                                    return .commit
-                                }
-                                errors.append(nil)
-                            } catch {
-                                errors.append(error)
-                            }
-                        }
-                        return .commit
-                    }
-                    return errors
+        do {
+            try await pool.writeWithoutTransaction { db in
+                while let entries = self.nextGroup() {
+                    let errors = Self.commit(entries, in: db)
+                    for (entry, error) in zip(entries, errors) { entry.finish(error) }
                 }
-            } catch {
-                errors = entries.map { _ in error }
             }
-            for (entry, error) in zip(entries, errors) { entry.finish(error) }
+        } catch {
+            // The writer could not be reached at all (a closed database): fail whatever waits.
+            while let entries = nextGroup() {
+                for entry in entries { entry.finish(error) }
+            }
+        }
+    }
+
+    /// The next programs to commit together, or `nil` — and no longer draining — when none wait.
+    private func nextGroup() -> [Entry]? {
+        state.withLock { state -> [Entry]? in
+            let taken = Array(state.queue.prefix(maximumGroup))
+            state.queue.removeFirst(taken.count)
+            if taken.isEmpty { state.draining = false }
+            return taken.isEmpty ? nil : taken
+        }
+    }
+
+    /// One transaction with a savepoint per program; the error of each (`nil`: committed).
+    private static func commit(_ entries: [Entry], in db: Database) -> [(any Error)?] {
+        var errors: [(any Error)?] = []
+        do {
+            try db.inTransaction {
+                for entry in entries {
+                    do {
+                        try db.inSavepoint {
+                            try entry.run(db)
+                            return .commit
+                        }
+                        errors.append(nil)
+                    } catch {
+                        errors.append(error)
+                    }
+                }
+                return .commit
+            }
+            return errors
+        } catch {
+            return entries.map { _ in error }
         }
     }
 }

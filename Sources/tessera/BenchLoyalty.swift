@@ -97,6 +97,17 @@ extension Bench {
                     Double(operations) / seconds, seconds, result.p50 * 1000, result.p99 * 1000, result.pointsOK,
                     result.pointsRefused, result.couponsOK, result.couponsRefused))
 
+            // The same points redemptions as store calls from as many tasks, without HTTP: what the
+            // ledger and the database cost alone, in the same run.
+            let direct = try await Self.driveStore(
+                store: store, group: group, brand: brand, members: ids, clients: clients, operations: operations)
+            print(
+                String(
+                    format: "points redemptions without HTTP (store calls): %.0f operations/s (%.2f s); "
+                        + "latency p50 %.1f ms, p99 %.1f ms; %d points redeemed",
+                    Double(operations) / direct.seconds, direct.seconds, direct.p50 * 1000, direct.p99 * 1000,
+                    direct.pointsOK))
+
             // Audit: every account as the run's answers say, entries and lots summing to balances,
             // every coupon redeemed at most once and exactly as often as the answers said.
             let audit = try await store.driver.run(
@@ -111,7 +122,7 @@ extension Bench {
                         (SELECT CAST(coalesce(sum(balance), 0) AS BIGINT) FROM points_accounts WHERE group_id = ?)
                         """, [.text(group.rawValue), .text(group.rawValue), .text(group.rawValue)]),
                     map: { rows in (rows[0].int(0) ?? -1, rows[0].int(1) ?? -1, rows[0].int(2) ?? -1) }), writes: false)
-            let expectedBalance = Int64(ids.count) * 1_000 - Int64(result.pointsOK) * 10
+            let expectedBalance = Int64(ids.count) * 1_000 - Int64(result.pointsOK + direct.pointsOK) * 10
             let audited = audit.0 == 0 && audit.1 == Int64(result.couponsOK) && audit.2 == expectedBalance
             print(
                 "audit: \(audit.0) inconsistent accounts, \(audit.1) coupons redeemed (answers: \(result.couponsOK)), "
@@ -193,6 +204,40 @@ extension Bench {
             return RedemptionRun(
                 seconds: seconds, p50: BenchTraffic.percentile(sorted, 0.5), p99: BenchTraffic.percentile(sorted, 0.99),
                 pointsOK: parts.1[0], pointsRefused: parts.1[1], couponsOK: parts.1[2], couponsRefused: parts.1[3])
+        }
+
+        /// `clients` tasks redeem 10 points of random members `operations` times through the store.
+        static func driveStore(
+            store: SQLTesseraStore, group: GroupID, brand: BrandID, members: [MemberID], clients: Int,
+            operations: Int
+        ) async throws -> RedemptionRun {
+            let next = Counter()
+            let start = ContinuousClock.now
+            let latencies = try await withThrowingTaskGroup(of: [Double].self) { tasks in
+                for worker in 0..<clients {
+                    tasks.addTask {
+                        var random = SeededRandom(seed: UInt64(worker) + 1_000)
+                        var latencies: [Double] = []
+                        while let index = next.take(below: operations) {
+                            let member = members[Int(random.next() % UInt64(members.count))]
+                            let sent = ContinuousClock.now
+                            _ = try await store.applyPoints(
+                                PointsRequest(
+                                    group: group, brand: brand, member: member, operation: .debit(10, kind: .redeem),
+                                    reason: "bench", source: PointsSource(type: "system"),
+                                    idempotencyKey: "direct-\(index)", at: Date()))
+                            latencies.append(BenchTraffic.seconds(since: sent))
+                        }
+                        return latencies
+                    }
+                }
+                return try await tasks.reduce(into: [Double]()) { $0 += $1 }
+            }
+            let seconds = BenchTraffic.seconds(since: start)
+            let sorted = latencies.sorted()
+            return RedemptionRun(
+                seconds: seconds, p50: BenchTraffic.percentile(sorted, 0.5), p99: BenchTraffic.percentile(sorted, 0.99),
+                pointsOK: latencies.count)
         }
 
         /// Writes `lots` already-expired lots (`perMember` per member, balances to match) straight
