@@ -27,6 +27,11 @@ extension Bench {
         @Option(help: "Redemptions to send (one in five a coupon).") var operations = 50_000
         @Option(help: "Expired lots for the expiry pass (0: skip it).") var lots = 1_000_000
         @Option(help: "Lots per member for the expiry pass.") var lotsPerMember = 10
+        @Option(
+            help:
+                "pgbench for the PostgreSQL baseline (default: $TESSERA_PGBIN/pgbench, else pgbench on the PATH)."
+        )
+        var pgbench: String?
 
         func run() async throws {
             let (url, store, credentials) = try await BenchTraffic.emptyStore(database)
@@ -128,6 +133,19 @@ extension Bench {
                 "audit: \(audit.0) inconsistent accounts, \(audit.1) coupons redeemed (answers: \(result.couponsOK)), "
                     + "total balance \(audit.2) (expected \(expectedBalance)) → \(audited ? "PASS" : "FAIL")")
 
+            if store.driver.dialect == .postgres,
+                let tps = try await PgbenchBaseline.run(
+                    executable: pgbench ?? Self.pgbenchOnPath(), url: url, store: store, group: group, brand: brand,
+                    members: ids, clients: clients, transactions: operations)
+            {
+                print(
+                    String(
+                        format: "baseline: the same points redemption by pgbench (%d clients, prepared): %.0f "
+                            + "transactions/s; HTTP reached %.0f%%, store calls %.0f%% of it",
+                        clients, tps, Double(operations) / seconds / tps * 100,
+                        Double(operations) / direct.seconds / tps * 100))
+            }
+
             if lots > 0 {
                 try await Self.expiry(store: store, group: group, brand: brand, lots: lots, perMember: lotsPerMember)
             }
@@ -204,6 +222,15 @@ extension Bench {
             return RedemptionRun(
                 seconds: seconds, p50: BenchTraffic.percentile(sorted, 0.5), p99: BenchTraffic.percentile(sorted, 0.99),
                 pointsOK: parts.1[0], pointsRefused: parts.1[1], couponsOK: parts.1[2], couponsRefused: parts.1[3])
+        }
+
+        /// `$TESSERA_PGBIN/pgbench` when set, else the first `pgbench` on the `PATH`.
+        static func pgbenchOnPath() -> String {
+            let environment = ProcessInfo.processInfo.environment
+            if let folder = environment["TESSERA_PGBIN"] { return folder + "/pgbench" }
+            let folders = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            return folders.map { $0 + "/pgbench" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+                ?? "pgbench"
         }
 
         /// `clients` tasks redeem 10 points of random members `operations` times through the store.
