@@ -94,9 +94,9 @@ public final class PostgresDriver: SQLDriver {
     private func run(_ statement: SQLStatement, on connection: PostgresConnection) async throws
         -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
     {
-        let sql = SQLStatement.numberedParameters(statement.sql)
+        let (name, sql) = PreparedStatements.shared.lookup(statement)
         let bindings = Self.bindings(statement)
-        guard let name = PreparedStatements.shared.name(for: statement, sql: sql) else {
+        guard let name else {
             return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
                 .map { $0 }
         }

@@ -21,29 +21,38 @@ final class PreparedStatements: Sendable {
     let parameterLimit = 64
     /// At most this many statements named per process (and so per connection).
     let capacity = 4_096
-    private let names = Mutex<[String: String]>([:])
+    /// Statement text (`?` markers) and binding types → the name and the `$n` text to prepare.
+    private let named = Mutex<[Key: NamedStatement.Text]>([:])
 
-    /// The server-side name for `statement` (its text with `$n` markers in `sql`), or `nil` to
-    /// run it unnamed.
-    func name(for statement: SQLStatement, sql: String) -> String? {
-        guard statement.arguments.count <= parameterLimit, Self.isDataStatement(sql) else { return nil }
-        var key = ""
-        key.reserveCapacity(sql.utf8.count + statement.arguments.count + 1)
-        for argument in statement.arguments {
-            switch argument {
-            case .text: key += "t"
-            case .int: key += "i"
-            case .bool: key += "b"
-            case .null: key += "n"
-            }
+    private struct Key: Hashable {
+        var sql: String
+        var types: [UInt8]
+    }
+
+    /// How to run `statement`: under a name with its `$n` text, or unnamed with it. A named
+    /// statement's text is numbered once, when first named, not on every execution.
+    func lookup(_ statement: SQLStatement) -> (name: String?, sql: String) {
+        guard statement.arguments.count <= parameterLimit, Self.isDataStatement(statement.sql) else {
+            return (nil, SQLStatement.numberedParameters(statement.sql))
         }
-        key += "|" + sql
-        return names.withLock { names in
-            if let name = names[key] { return name }
-            guard names.count < capacity else { return nil }
-            let name = "tessera_\(names.count + 1)"
-            names[key] = name
-            return name
+        let key = Key(
+            sql: statement.sql,
+            types: statement.arguments.map { argument in
+                switch argument {
+                case .text: UInt8(ascii: "t")
+                case .int: UInt8(ascii: "i")
+                case .bool: UInt8(ascii: "b")
+                case .null: UInt8(ascii: "n")
+                }
+            })
+        if let text = named.withLock({ $0[key] }) { return (text.name, text.sql) }
+        let sql = SQLStatement.numberedParameters(statement.sql)
+        return named.withLock { named in
+            if let text = named[key] { return (text.name, text.sql) }
+            guard named.count < capacity else { return (nil, sql) }
+            let text = NamedStatement.Text(name: "tessera_\(named.count + 1)", sql: sql)
+            named[key] = text
+            return (text.name, text.sql)
         }
     }
 

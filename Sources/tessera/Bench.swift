@@ -231,34 +231,20 @@ enum BenchTraffic {
     ) async throws -> BenchResult {
         let client = BenchTraffic.httpClient(connections: clients + 1)
         let basic = "Basic " + Data("\(writeKey):".utf8).base64EncodedString()
-        let next = Counter()
         let start = ContinuousClock.now
         let done = StopFlag()
         async let reads =
             withReads ? readLoad(client: client, port: port, adminKey: adminKey, users: users, until: done) : []
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    var latencies: [Double] = []
-                    while let index = next.take(below: bodies.count) {
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/batch")
-                        request.method = .POST
-                        request.headers.add(name: "Authorization", value: basic)
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.body = .bytes(bodies[index].body)
-                        let sent = ContinuousClock.now
-                        let response = try await client.execute(request, timeout: .seconds(60))
-                        _ = try await response.body.collect(upTo: 10 * 1024 * 1024)
-                        guard response.status == .ok else {
-                            throw ValidationError("batch \(index) answered \(response.status)")
-                        }
-                        latencies.append(seconds(since: sent))
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }.sorted()
-        }
+        let latencies = try await load(clients: clients, operations: bodies.count, seed: 0) { index, _ in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/batch")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: basic)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(bodies[index].body)
+            let response = try await client.execute(request, timeout: .seconds(60))
+            _ = try await response.body.collect(upTo: 10 * 1024 * 1024)
+            guard response.status == .ok else { throw ValidationError("batch \(index) answered \(response.status)") }
+        }.latencies
         let accepted = seconds(since: start)
         try await caughtUp()
         let elapsed = seconds(since: start)
@@ -270,6 +256,35 @@ enum BenchTraffic {
             batchP99: percentile(latencies, 0.99),
             readP50: percentile(readLatencies, 0.5), readP99: percentile(readLatencies, 0.99),
             reads: readLatencies.count)
+    }
+
+    /// The load loop of every bench: `clients` tasks take the operation numbers `0..<operations` in
+    /// turn and run `operation` on each (with the task's own random numbers, seeded from `seed`),
+    /// timing every call. Answers the latencies, sorted, and each operation's outcome.
+    static func load<Outcome: Sendable>(
+        clients: Int, operations: Int, seed: UInt64,
+        _ operation: @escaping @Sendable (_ index: Int, _ random: inout SeededRandom) async throws -> Outcome
+    ) async throws -> (latencies: [Double], outcomes: [Outcome]) {
+        let next = Counter()
+        let parts = try await withThrowingTaskGroup(of: ([Double], [Outcome]).self) { group in
+            for worker in 0..<clients {
+                group.addTask {
+                    var random = SeededRandom(seed: seed + UInt64(worker) + 1)
+                    var (latencies, outcomes): ([Double], [Outcome]) = ([], [])
+                    while let index = next.take(below: operations) {
+                        let sent = ContinuousClock.now
+                        outcomes.append(try await operation(index, &random))
+                        latencies.append(seconds(since: sent))
+                    }
+                    return (latencies, outcomes)
+                }
+            }
+            return try await group.reduce(into: ([Double](), [Outcome]())) { total, part in
+                total.0 += part.0
+                total.1 += part.1
+            }
+        }
+        return (parts.0.sorted(), parts.1)
     }
 
     /// One client reading member 360 views by identifier while the writers run.

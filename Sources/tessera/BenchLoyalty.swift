@@ -171,57 +171,42 @@ extension Bench {
             port: Int, key: String, members: [MemberID], codes: [String], clients: Int, operations: Int
         ) async throws -> RedemptionRun {
             let client = BenchTraffic.httpClient(connections: clients)
-            let next = Counter()
             let start = ContinuousClock.now
-            let parts = try await withThrowingTaskGroup(of: ([Double], [Int]).self) { group in
-                for worker in 0..<clients {
-                    group.addTask {
-                        var random = SeededRandom(seed: UInt64(worker) + 1)
-                        var latencies: [Double] = []
-                        var counts = [0, 0, 0, 0]
-                        while let index = next.take(below: operations) {
-                            let pick = Int(random.next() % UInt64(members.count))
-                            let coupon = random.next() % 5 == 0
-                            let path =
-                                coupon
-                                ? "/api/v1/loyalty/coupons/\(codes[pick])/redeem"
-                                : "/api/v1/members/\(members[pick])/points/redeem"
-                            let body =
-                                coupon
-                                ? #"{"orderId":"B\#(index)","cart":{"channel":"pos","items":[{"sku":"x","quantity":1,"unitPriceMinor":5000}]}}"#
-                                : #"{"points":10,"reason":"bench"}"#
-                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-                            request.method = .POST
-                            request.headers.add(name: "Authorization", value: "Bearer \(key)")
-                            request.headers.add(name: "Idempotency-Key", value: "op-\(index)")
-                            request.headers.add(name: "Content-Type", value: "application/json")
-                            request.body = .bytes(ByteBuffer(string: body))
-                            let sent = ContinuousClock.now
-                            let response = try await client.execute(request, timeout: .seconds(60))
-                            _ = try await response.body.collect(upTo: 1024 * 1024)
-                            latencies.append(BenchTraffic.seconds(since: sent))
-                            switch (coupon, response.status) {
-                            case (false, .ok): counts[0] += 1
-                            case (false, .unprocessableEntity): counts[1] += 1
-                            case (true, .ok): counts[2] += 1
-                            case (true, .unprocessableEntity): counts[3] += 1
-                            default: throw ValidationError("\(path) answered \(response.status)")
-                            }
-                        }
-                        return (latencies, counts)
-                    }
-                }
-                return try await group.reduce(into: ([Double](), [0, 0, 0, 0])) { total, part in
-                    total.0 += part.0
-                    for index in 0..<4 { total.1[index] += part.1[index] }
+            // Each outcome: 0 points redeemed, 1 points refused, 2 coupon redeemed, 3 coupon refused.
+            let run = try await BenchTraffic.load(clients: clients, operations: operations, seed: 0) {
+                index, random in
+                let pick = Int(random.next() % UInt64(members.count))
+                let coupon = random.next() % 5 == 0
+                let path =
+                    coupon
+                    ? "/api/v1/loyalty/coupons/\(codes[pick])/redeem" : "/api/v1/members/\(members[pick])/points/redeem"
+                let body =
+                    coupon
+                    ? #"{"orderId":"B\#(index)","cart":{"channel":"pos","items":[{"sku":"x","quantity":1,"unitPriceMinor":5000}]}}"#
+                    : #"{"points":10,"reason":"bench"}"#
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(key)")
+                request.headers.add(name: "Idempotency-Key", value: "op-\(index)")
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body))
+                let response = try await client.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 1024 * 1024)
+                switch (coupon, response.status) {
+                case (false, .ok): return 0
+                case (false, .unprocessableEntity): return 1
+                case (true, .ok): return 2
+                case (true, .unprocessableEntity): return 3
+                default: throw ValidationError("\(path) answered \(response.status)")
                 }
             }
             let seconds = BenchTraffic.seconds(since: start)
             try await client.shutdown()
-            let sorted = parts.0.sorted()
+            let count = { (outcome: Int) in run.outcomes.count { $0 == outcome } }
             return RedemptionRun(
-                seconds: seconds, p50: BenchTraffic.percentile(sorted, 0.5), p99: BenchTraffic.percentile(sorted, 0.99),
-                pointsOK: parts.1[0], pointsRefused: parts.1[1], couponsOK: parts.1[2], couponsRefused: parts.1[3])
+                seconds: seconds, p50: BenchTraffic.percentile(run.latencies, 0.5),
+                p99: BenchTraffic.percentile(run.latencies, 0.99), pointsOK: count(0), pointsRefused: count(1),
+                couponsOK: count(2), couponsRefused: count(3))
         }
 
         /// `$TESSERA_PGBIN/pgbench` when set, else the first `pgbench` on the `PATH`.
@@ -238,33 +223,19 @@ extension Bench {
             store: SQLTesseraStore, group: GroupID, brand: BrandID, members: [MemberID], clients: Int,
             operations: Int
         ) async throws -> RedemptionRun {
-            let next = Counter()
             let start = ContinuousClock.now
-            let latencies = try await withThrowingTaskGroup(of: [Double].self) { tasks in
-                for worker in 0..<clients {
-                    tasks.addTask {
-                        var random = SeededRandom(seed: UInt64(worker) + 1_000)
-                        var latencies: [Double] = []
-                        while let index = next.take(below: operations) {
-                            let member = members[Int(random.next() % UInt64(members.count))]
-                            let sent = ContinuousClock.now
-                            _ = try await store.applyPoints(
-                                PointsRequest(
-                                    group: group, brand: brand, member: member, operation: .debit(10, kind: .redeem),
-                                    reason: "bench", source: PointsSource(type: "system"),
-                                    idempotencyKey: "direct-\(index)", at: Date()))
-                            latencies.append(BenchTraffic.seconds(since: sent))
-                        }
-                        return latencies
-                    }
-                }
-                return try await tasks.reduce(into: [Double]()) { $0 += $1 }
+            let run = try await BenchTraffic.load(clients: clients, operations: operations, seed: 1_000) {
+                index, random in
+                _ = try await store.applyPoints(
+                    PointsRequest(
+                        group: group, brand: brand, member: members[Int(random.next() % UInt64(members.count))],
+                        operation: .debit(10, kind: .redeem), reason: "bench", source: PointsSource(type: "system"),
+                        idempotencyKey: "direct-\(index)", at: Date()))
             }
             let seconds = BenchTraffic.seconds(since: start)
-            let sorted = latencies.sorted()
             return RedemptionRun(
-                seconds: seconds, p50: BenchTraffic.percentile(sorted, 0.5), p99: BenchTraffic.percentile(sorted, 0.99),
-                pointsOK: latencies.count)
+                seconds: seconds, p50: BenchTraffic.percentile(run.latencies, 0.5),
+                p99: BenchTraffic.percentile(run.latencies, 0.99), pointsOK: run.outcomes.count)
         }
 
         /// Writes `lots` already-expired lots (`perMember` per member, balances to match) straight
