@@ -1,6 +1,6 @@
 /// Every migration, in the order it must run. Append only.
 public enum Migrations {
     public static let all: [Migration] = [
-        .foundation, .attributeDefinitions, .mergeUndo, .points, .tiers, .coupons, .storedValue, .benefits,
+        .foundation, .attributeDefinitions, .mergeUndo, .points, .tiers, .coupons, .storedValue, .benefits, .segments,
     ]
 }

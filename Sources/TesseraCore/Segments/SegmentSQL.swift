@@ -1,0 +1,388 @@
+public import TesseraDomain
+
+/// Compiles a ``SegmentRule`` to one SQL predicate over the member row `m`, for full computations on
+/// SQLite and PostgreSQL. Each branch mirrors ``SegmentEvaluator`` (the in-memory path): every leaf is
+/// two-valued — a missing value makes it false, never NULL — so `NOT` means the same in both.
+///
+/// Relative windows are resolved to instants before compiling, from the same ``EvaluationContext``
+/// the evaluator uses, so the two paths agree to the microsecond.
+public struct SegmentSQL: Sendable {
+    let dialect: SQLDialect
+    let context: EvaluationContext
+    let brand: SQLValue
+    private(set) var arguments: [SQLValue] = []
+
+    init(dialect: SQLDialect, context: EvaluationContext, brand: BrandID) {
+        self.dialect = dialect
+        self.context = context
+        self.brand = .text(brand.rawValue)
+    }
+
+    /// The members of `brand` matching `rule`, by id, after `cursor`, at most `limit`.
+    public static func members(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect,
+        after cursor: String? = nil, limit: Int? = nil
+    ) -> SQLStatement {
+        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        var sql = compiler.population(rule, group: group, select: "m.id")
+        if let cursor {
+            sql += " AND m.id > ?"
+            compiler.arguments.append(.text(cursor))
+        }
+        sql += " ORDER BY m.id"
+        if let limit {
+            sql += " LIMIT ?"
+            compiler.arguments.append(.int(Int64(limit)))
+        }
+        return SQLStatement(sql, compiler.arguments)
+    }
+
+    /// How many members of `brand` match `rule`.
+    public static func count(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect
+    ) -> SQLStatement {
+        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        let sql = compiler.population(rule, group: group, select: "COUNT(*)")
+        return SQLStatement(sql, compiler.arguments)
+    }
+
+    /// The brand's live members (not merged away) matching the rule.
+    private mutating func population(_ rule: SegmentRule, group: GroupID, select: String) -> String {
+        arguments = [.text(group.rawValue), brand]
+        let head = """
+            SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND EXISTS \
+            (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
+            """
+        return head + " AND " + predicate(rule)
+    }
+
+    // MARK: Rules
+
+    mutating func predicate(_ rule: SegmentRule) -> String {
+        switch rule {
+        case .and(let rules):
+            guard !rules.isEmpty else { return "(1 = 1)" }
+            return "(" + rules.map { predicate($0) }.joined(separator: " AND ") + ")"
+        case .or(let rules):
+            guard !rules.isEmpty else { return "(1 = 0)" }
+            return "(" + rules.map { predicate($0) }.joined(separator: " OR ") + ")"
+        case .not(let rule): return "(NOT " + predicate(rule) + ")"
+        case .compare(let comparison): return compare(comparison)
+        case .event(let condition): return event(condition)
+        case .purchase(let condition): return purchase(condition)
+        case .sequence(let condition): return sequence(condition)
+        case .tag(let tag):
+            arguments += [brand, .text(tag)]
+            return """
+                EXISTS (SELECT 1 FROM member_tags t WHERE t.group_id = m.group_id AND t.brand_id = ? \
+                AND t.member_id = m.id AND t.tag = ?)
+                """
+        case .birthday(let days):
+            let keys = context.birthdayKeys(days: days)
+            arguments += keys.map(SQLValue.text)
+            return "(m.birthday IS NOT NULL AND substr(m.birthday, 6, 5) IN (\(Self.markers(keys.count))))"
+        case .pointsExpiring(let days, let test):
+            arguments += [brand, .int(context.now), .int(context.now + Int64(days) * 86_400_000_000)]
+            let sum = """
+                (SELECT CAST(COALESCE(SUM(p.remaining), 0) AS BIGINT) FROM points_lots p WHERE p.group_id = m.group_id \
+                AND p.brand_id = ? AND p.member_id = m.id AND p.remaining > 0 AND p.expires_at IS NOT NULL \
+                AND p.expires_at >= ? AND p.expires_at < ?)
+                """
+            return numberTest(sum, test)
+        }
+    }
+
+    // MARK: Comparisons
+
+    /// A value expression and the arguments its text binds (appended once per use).
+    struct Expression {
+        var sql: String
+        var arguments: [SQLValue] = []
+    }
+
+    private mutating func compare(_ comparison: FieldComparison) -> String {
+        let expression: Expression
+        switch comparison.subject {
+        case .field(let field): expression = self.expression(field)
+        case .attribute(let name): expression = attribute(name, for: comparison.test)
+        }
+        if case .attribute(let name) = comparison.subject, case .exists = comparison.test {
+            return attributePresent(name)
+        }
+        if case .attribute(let name) = comparison.subject, case .missing = comparison.test {
+            return "(NOT " + attributePresent(name) + ")"
+        }
+        func use(_ expression: Expression) -> String {
+            arguments += expression.arguments
+            return expression.sql
+        }
+        switch comparison.test {
+        case .exists: return "(\(use(expression)) IS NOT NULL)"
+        case .missing: return "(\(use(expression)) IS NULL)"
+        case .textIn(let texts), .textNotIn(let texts):
+            let guardText = use(expression)
+            let valueText = use(expression)
+            arguments += texts.map(SQLValue.text)
+            let negation = if case .textNotIn = comparison.test { "NOT " } else { "" }
+            return "(\(guardText) IS NOT NULL AND \(valueText) \(negation)IN (\(Self.markers(texts.count))))"
+        case .number(let test):
+            return numberTest(use(expression), test, nullable: true, reuse: expression)
+        case .numberBetween(let low, let high):
+            let guardText = use(expression)
+            let valueText = use(expression)
+            arguments += [.int(low), .int(high)]
+            return "(\(guardText) IS NOT NULL AND \(valueText) BETWEEN ? AND ?)"
+        case .bool(let flag):
+            let guardText = use(expression)
+            let valueText = use(expression)
+            arguments.append(.bool(flag))
+            return "(\(guardText) IS NOT NULL AND \(valueText) = ?)"
+        case .within(let window):
+            let bounds = window.bounds(in: context)
+            var parts = ["\(use(expression)) IS NOT NULL"]
+            if let from = bounds.from {
+                parts.append("\(use(expression)) >= ?")
+                arguments.append(.int(from))
+            }
+            if let to = bounds.to {
+                parts.append("\(use(expression)) < ?")
+                arguments.append(.int(to))
+            }
+            return "(" + parts.joined(separator: " AND ") + ")"
+        case .before(let window):
+            guard let start = window.bounds(in: context).from else { return "(1 = 0)" }
+            let guardText = use(expression)
+            let valueText = use(expression)
+            arguments.append(.int(start))
+            return "(\(guardText) IS NOT NULL AND \(valueText) < ?)"
+        }
+    }
+
+    /// `expression op ?`; `nullable` guards a value that may be missing with `IS NOT NULL` first.
+    private mutating func numberTest(
+        _ sql: String, _ test: NumberTest, nullable: Bool = false, reuse: Expression? = nil
+    ) -> String {
+        let op = test.op == .notEqual ? "<>" : test.op.rawValue
+        if nullable, let reuse {
+            arguments += reuse.arguments
+            arguments.append(.int(test.value))
+            return "(\(sql) IS NOT NULL AND \(reuse.sql) \(op) ?)"
+        }
+        arguments.append(.int(test.value))
+        return "(\(sql) \(op) ?)"
+    }
+
+    private func expression(_ field: MemberField) -> Expression {
+        let owned = "group_id = m.group_id AND x.brand_id = ? AND x.member_id = m.id"
+        switch field {
+        case .gender: return Expression(sql: "m.gender")
+        case .city: return Expression(sql: "m.city")
+        case .region: return Expression(sql: "m.region")
+        case .sourceChannel: return Expression(sql: "m.source_channel")
+        case .homeStore: return Expression(sql: "m.home_store")
+        case .guide: return Expression(sql: "m.guide")
+        case .kind: return Expression(sql: "m.kind")
+        case .registered: return Expression(sql: "m.registered")
+        case .joinedAt: return Expression(sql: "m.joined_at")
+        case .orderCount: return Expression(sql: "m.order_count")
+        case .totalSpend: return Expression(sql: "m.total_spend_minor")
+        case .averageOrderValue:
+            return Expression(sql: "(CASE WHEN m.order_count > 0 THEN m.total_spend_minor / m.order_count END)")
+        case .repurchaseCycleDays:
+            return Expression(
+                sql: """
+                    (CASE WHEN m.order_count >= 2 AND m.first_order_at IS NOT NULL AND m.last_order_at IS NOT NULL \
+                    THEN (m.last_order_at - m.first_order_at) / (m.order_count - 1) / 86400000000 END)
+                    """)
+        case .firstOrderAt: return Expression(sql: "m.first_order_at")
+        case .lastOrderAt: return Expression(sql: "m.last_order_at")
+        case .eventCount: return Expression(sql: "m.event_count")
+        case .firstSeenAt: return Expression(sql: "m.first_seen_at")
+        case .lastSeenAt: return Expression(sql: "m.last_seen_at")
+        case .tier:
+            return Expression(sql: "(SELECT x.tier FROM loyalty_members x WHERE x.\(owned))", arguments: [brand])
+        case .points:
+            return Expression(
+                sql: "COALESCE((SELECT x.balance FROM points_accounts x WHERE x.\(owned)), 0)", arguments: [brand])
+        case .growth:
+            return Expression(
+                sql: "COALESCE((SELECT x.growth FROM loyalty_members x WHERE x.\(owned)), 0)", arguments: [brand])
+        case .storedValue:
+            return Expression(
+                sql: "COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE x.\(owned)), 0)",
+                arguments: [brand])
+        case .couponsHeld:
+            return Expression(
+                sql: """
+                    (SELECT COUNT(*) FROM coupons x WHERE x.\(owned) AND x.status = 'issued' \
+                    AND x.valid_from <= ? AND x.valid_until > ?)
+                    """, arguments: [brand, .int(context.now), .int(context.now)])
+        }
+    }
+
+    /// A custom attribute as the type the test expects: a text, a number or a boolean, else NULL.
+    private func attribute(_ name: String, for test: FieldTest) -> Expression {
+        // `name` is letters, digits and `_` only (the parser checks), so it can be inlined.
+        switch (dialect, test) {
+        case (.sqlite, .textIn), (.sqlite, .textNotIn):
+            return Expression(
+                sql: "(CASE WHEN json_type(m.attributes, '$.\"\(name)\"') = 'text' "
+                    + "THEN json_extract(m.attributes, '$.\"\(name)\"') END)")
+        case (.sqlite, .bool):
+            return Expression(
+                sql: "(CASE json_type(m.attributes, '$.\"\(name)\"') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)")
+        case (.sqlite, _):
+            return Expression(
+                sql: "(CASE WHEN json_type(m.attributes, '$.\"\(name)\"') IN ('integer', 'real') "
+                    + "THEN json_extract(m.attributes, '$.\"\(name)\"') END)")
+        case (.postgres, .textIn), (.postgres, .textNotIn):
+            return Expression(
+                sql:
+                    "(CASE WHEN jsonb_typeof(m.attributes -> '\(name)') = 'string' THEN m.attributes ->> '\(name)' END)"
+            )
+        case (.postgres, .bool):
+            return Expression(
+                sql: """
+                    (CASE WHEN jsonb_typeof(m.attributes -> '\(name)') = 'boolean' \
+                    THEN (m.attributes ->> '\(name)')::boolean END)
+                    """)
+        case (.postgres, _):
+            return Expression(
+                sql: """
+                    (CASE WHEN jsonb_typeof(m.attributes -> '\(name)') = 'number' \
+                    THEN (m.attributes ->> '\(name)')::numeric END)
+                    """)
+        }
+    }
+
+    /// The attribute is present and not JSON `null`.
+    private func attributePresent(_ name: String) -> String {
+        switch dialect {
+        case .sqlite: "(COALESCE(json_type(m.attributes, '$.\"\(name)\"'), 'null') <> 'null')"
+        case .postgres: "(COALESCE(jsonb_typeof(m.attributes -> '\(name)'), 'null') <> 'null')"
+        }
+    }
+
+    // MARK: Behaviour
+
+    private mutating func event(_ condition: EventCondition) -> String {
+        arguments.append(brand)
+        var sql =
+            "(SELECT COUNT(*) FROM events e WHERE e.group_id = m.group_id AND e.member_id = m.id AND e.brand_id = ?"
+        sql += matcher(condition.matcher, alias: "e")
+        sql += window(condition.window, column: "e.occurred_at")
+        return numberTest(sql + ")", condition.count)
+    }
+
+    /// ` AND …` conditions of an event matcher on the events row `alias`.
+    private mutating func matcher(_ matcher: EventMatcher, alias: String) -> String {
+        var sql = " AND \(alias).name = ?"
+        arguments.append(.text(matcher.name))
+        if let channel = matcher.channel {
+            sql += " AND \(alias).channel = ?"
+            arguments.append(.text(channel))
+        }
+        for key in matcher.properties.keys.sorted() {
+            // Keys are letters, digits and `_` only (the parser checks).
+            switch dialect {
+            case .sqlite:
+                sql += " AND json_type(\(alias).properties, '$.\"\(key)\"') = 'text'"
+                sql += " AND json_extract(\(alias).properties, '$.\"\(key)\"') = ?"
+            case .postgres:
+                sql += " AND jsonb_typeof(\(alias).properties -> '\(key)') = 'string'"
+                sql += " AND \(alias).properties ->> '\(key)' = ?"
+            }
+            arguments.append(.text(matcher.properties[key] ?? ""))
+        }
+        return sql
+    }
+
+    /// ` AND column >= from AND column < to` for the window's bounds.
+    private mutating func window(_ window: TimeWindow?, column: String) -> String {
+        guard let bounds = window?.bounds(in: context) else { return "" }
+        var sql = ""
+        if let from = bounds.from {
+            sql += " AND \(column) >= ?"
+            arguments.append(.int(from))
+        }
+        if let to = bounds.to {
+            sql += " AND \(column) < ?"
+            arguments.append(.int(to))
+        }
+        return sql
+    }
+
+    private mutating func purchase(_ condition: PurchaseCondition) -> String {
+        let amountOnly: Bool = if case .amount = condition.measure { true } else { false }
+        let value: String
+        if amountOnly && condition.filtersItems {
+            value = "CAST(COALESCE(SUM(i.quantity * i.unit_price_minor), 0) AS BIGINT)"
+        } else if amountOnly {
+            value = "CAST(COALESCE(SUM(o.paid_minor - o.refunded_minor), 0) AS BIGINT)"
+        } else {
+            value = "COUNT(*)"
+        }
+        let join =
+            amountOnly && condition.filtersItems
+            ? " JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id" : ""
+        arguments.append(brand)
+        var sql = """
+            (SELECT \(value) FROM orders o\(join) WHERE o.group_id = m.group_id AND o.member_id = m.id AND o.brand_id = ? \
+            AND o.status IN \(StoreSQL.purchaseStatuses)
+            """
+        if let channel = condition.channel {
+            sql += " AND o.channel = ?"
+            arguments.append(.text(channel))
+        }
+        if let store = condition.store {
+            sql += " AND o.store_code = ?"
+            arguments.append(.text(store))
+        }
+        sql += window(condition.window, column: "COALESCE(o.paid_at, o.placed_at)")
+        if condition.filtersItems {
+            let items = itemConditions(condition)
+            if amountOnly {
+                sql += items
+            } else {
+                sql += " AND EXISTS (SELECT 1 FROM order_items i WHERE i.group_id = o.group_id AND i.order_id = o.id"
+                sql += items + ")"
+            }
+        }
+        switch condition.measure {
+        case .count(let test), .amount(let test): return numberTest(sql + ")", test)
+        }
+    }
+
+    private mutating func itemConditions(_ condition: PurchaseCondition) -> String {
+        var sql = ""
+        for (column, value) in [
+            ("category", condition.category), ("sku", condition.sku), ("product_id", condition.product),
+            ("brand", condition.productBrand),
+        ] {
+            guard let value else { continue }
+            sql += " AND i.\(column) = ?"
+            arguments.append(.text(value))
+        }
+        return sql
+    }
+
+    private mutating func sequence(_ condition: SequenceCondition) -> String {
+        let span = condition.seconds * 1_000_000
+        arguments.append(brand)
+        var sql =
+            "EXISTS (SELECT 1 FROM events a WHERE a.group_id = m.group_id AND a.member_id = m.id AND a.brand_id = ?"
+        sql += matcher(condition.first, alias: "a")
+        sql += window(condition.window, column: "a.occurred_at")
+        sql += " AND a.occurred_at <= ?"
+        arguments.append(.int(context.now - span))
+        sql += condition.thenHappened ? " AND EXISTS" : " AND NOT EXISTS"
+        arguments.append(brand)
+        sql += " (SELECT 1 FROM events b WHERE b.group_id = a.group_id AND b.member_id = a.member_id AND b.brand_id = ?"
+        sql += matcher(condition.then, alias: "b")
+        sql += " AND b.occurred_at >= a.occurred_at AND b.occurred_at <= a.occurred_at + ?))"
+        arguments.append(.int(span))
+        return sql
+    }
+
+    static func markers(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+}

@@ -1,0 +1,140 @@
+/// Everything a rule can ask about one member of one brand, as stored: what the real-time path
+/// loads before evaluating a rule in memory. Times are microseconds since 1970, money minor units.
+public struct MemberFacts: Sendable, Hashable {
+    public var id: String
+    /// Text profile fields present on the member (gender, city, …, tier); absent means missing.
+    public var texts: [MemberField: String]
+    public var registered: Bool
+    /// Time fields present on the member (joinedAt, firstOrderAt, …).
+    public var times: [MemberField: Int64]
+    public var orderCount: Int64
+    public var totalSpend: Int64
+    public var eventCount: Int64
+    public var points: Int64
+    public var growth: Int64
+    public var storedValue: Int64
+    /// Custom attributes (`members.attributes`).
+    public var attributes: [String: JSONValue]
+    /// Birthday as stored, `YYYY-MM-DD`.
+    public var birthday: String?
+    public var tags: Set<String>
+    public var events: [EventFact]
+    public var orders: [OrderFact]
+    public var lots: [LotFact]
+    public var coupons: [CouponFact]
+
+    public init(id: String) {
+        self.id = id
+        texts = [:]
+        registered = false
+        times = [:]
+        orderCount = 0
+        totalSpend = 0
+        eventCount = 0
+        points = 0
+        growth = 0
+        storedValue = 0
+        attributes = [:]
+        birthday = nil
+        tags = []
+        events = []
+        orders = []
+        lots = []
+        coupons = []
+    }
+}
+
+/// One behaviour event of the member in the brand.
+public struct EventFact: Sendable, Hashable {
+    public var name: String
+    public var channel: String
+    public var occurredAt: Int64
+    public var properties: [String: JSONValue]
+
+    public init(name: String, channel: String, occurredAt: Int64, properties: [String: JSONValue] = [:]) {
+        self.name = name
+        self.channel = channel
+        self.occurredAt = occurredAt
+        self.properties = properties
+    }
+}
+
+/// One order of the member in the brand.
+public struct OrderFact: Sendable, Hashable {
+    public var status: OrderStatus
+    public var channel: String
+    public var store: String?
+    public var paidMinor: Int64
+    public var refundedMinor: Int64
+    public var placedAt: Int64
+    public var paidAt: Int64?
+    public var items: [OrderItemFact]
+
+    public init(
+        status: OrderStatus, channel: String, store: String?, paidMinor: Int64, refundedMinor: Int64, placedAt: Int64,
+        paidAt: Int64?, items: [OrderItemFact]
+    ) {
+        self.status = status
+        self.channel = channel
+        self.store = store
+        self.paidMinor = paidMinor
+        self.refundedMinor = refundedMinor
+        self.placedAt = placedAt
+        self.paidAt = paidAt
+        self.items = items
+    }
+
+    /// Paid or partially refunded: the orders every purchase aggregate counts.
+    public var isValidPurchase: Bool { status == .paid || status == .partiallyRefunded }
+    /// When the purchase happened: payment time, else placement.
+    public var purchasedAt: Int64 { paidAt ?? placedAt }
+}
+
+/// One order line.
+public struct OrderItemFact: Sendable, Hashable {
+    public var sku: String
+    public var product: String?
+    public var category: String?
+    public var brand: String?
+    public var quantity: Int64
+    public var unitPriceMinor: Int64
+
+    public init(
+        sku: String, product: String? = nil, category: String? = nil, brand: String? = nil, quantity: Int64,
+        unitPriceMinor: Int64
+    ) {
+        self.sku = sku
+        self.product = product
+        self.category = category
+        self.brand = brand
+        self.quantity = quantity
+        self.unitPriceMinor = unitPriceMinor
+    }
+}
+
+/// One points lot with points left.
+public struct LotFact: Sendable, Hashable {
+    public var expiresAt: Int64?
+    public var remaining: Int64
+
+    public init(expiresAt: Int64?, remaining: Int64) {
+        self.expiresAt = expiresAt
+        self.remaining = remaining
+    }
+}
+
+/// One coupon held (any status).
+public struct CouponFact: Sendable, Hashable {
+    public var status: String
+    public var validFrom: Int64
+    public var validUntil: Int64
+
+    public init(status: String, validFrom: Int64, validUntil: Int64) {
+        self.status = status
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+
+    /// Issued and inside its validity at `now` (`valid_until` is exclusive).
+    public func isUsable(at now: Int64) -> Bool { status == "issued" && validFrom <= now && now < validUntil }
+}
