@@ -17,6 +17,7 @@ public struct TesseraServer: Sendable {
     public let store: any TesseraStore
     public let keys: KeyService
     public let ingest: IngestService
+    public let segments: SegmentService
     public let registry: PrometheusCollectorRegistry
     /// Where the Segment-compatible endpoints queue what they accept.
     public let ingestLog: IngestLog
@@ -27,9 +28,10 @@ public struct TesseraServer: Sendable {
 
     public init(
         store: any TesseraStore, registry: PrometheusCollectorRegistry, ingestLog: IngestLog,
-        ingest: IngestService? = nil, onAppend: @escaping @Sendable () -> Void = {}
+        ingest: IngestService? = nil, segments: SegmentService? = nil, onAppend: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
+        self.segments = segments ?? SegmentService(store: store)
         self.keys = KeyService(store: store)
         self.ingest = ingest ?? IngestService(store: store)
         self.registry = registry
@@ -42,6 +44,7 @@ public struct TesseraServer: Sendable {
     var coupons: CouponRoutes { CouponRoutes(store: store) }
     var storedValue: StoredValueRoutes { StoredValueRoutes(store: store) }
     var benefits: BenefitRoutes { BenefitRoutes(store: store) }
+    var segmentRoutes: SegmentRoutes { SegmentRoutes(segments: segments) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -135,6 +138,15 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn
         case ("post", "/api/v1/members/{id}/points/redeem"): return loyalty.redeem
         case ("post", "/api/v1/members/{id}/points/adjust"): return loyalty.adjust
+        case ("post", "/api/v1/segments/validate"): return segmentRoutes.validate
+        case ("post", "/api/v1/segments/estimate"): return segmentRoutes.estimate
+        case ("get", "/api/v1/segments"): return segmentRoutes.list
+        case ("post", "/api/v1/segments"): return segmentRoutes.create
+        case ("get", "/api/v1/segments/{id}"): return segmentRoutes.get
+        case ("delete", "/api/v1/segments/{id}"): return segmentRoutes.delete
+        case ("post", "/api/v1/segments/{id}/refresh"): return segmentRoutes.refresh
+        case ("get", "/api/v1/segments/{id}/members"): return segmentRoutes.members
+        case ("get", "/api/v1/segments/{id}/members/{member}"): return segmentRoutes.check
         case ("post", "/v1/batch"): return { try await segment($0, $1, impliedType: nil) }
         case ("get", "/healthz"): return health
         case ("get", "/metrics"): return metrics

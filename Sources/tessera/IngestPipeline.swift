@@ -12,6 +12,8 @@ struct IngestPipeline {
     let log: IngestLog
     let projector: IngestProjector
     let server: TesseraServer
+    /// Dynamic segments follow every ingest write through it.
+    let segments: SegmentService
     /// On SQLite the log is a database file of its own, closed with the pipeline.
     private let ownsLogDatabase: Bool
 
@@ -31,15 +33,24 @@ struct IngestPipeline {
                 ?? store.driver)
         try await log.migrate()
         let environment = ProcessInfo.processInfo.environment
-        let ingest = IngestService(store: store)
+        let segments = SegmentService(store: store)
+        let ingest = IngestService(
+            store: store,
+            afterWrite: segments.ingestHook { error in
+                logger.error(
+                    "segment membership update failed; the scheduled refresh repairs it",
+                    metadata: ["error": "\(error)"])
+            })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
             batchMessages: environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
                 ?? (sqlitePath != nil ? 2_000 : 500),
             concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
         let server = TesseraServer(
-            store: store, registry: registry, ingestLog: log, ingest: ingest, onAppend: projector.wake)
-        return IngestPipeline(log: log, projector: projector, server: server, ownsLogDatabase: sqlitePath != nil)
+            store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
+            onAppend: projector.wake)
+        return IngestPipeline(
+            log: log, projector: projector, server: server, segments: segments, ownsLogDatabase: sqlitePath != nil)
     }
 
     /// Closes the log's own database (the store is closed by its owner).

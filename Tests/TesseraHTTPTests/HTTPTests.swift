@@ -38,11 +38,13 @@ struct HTTPTests {
         let log = IngestLog(
             driver: try SQLiteDriver(path: SQLiteDriver.ingestLogPath(forDatabase: path)))
         try await log.migrate()
-        let ingest = IngestService(store: store)
+        let segments = SegmentService(store: store)
+        let ingest = IngestService(
+            store: store, afterWrite: segments.ingestHook { error in Issue.record("segment update failed: \(error)") })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "test.ingest"))
         let server = TesseraServer(
-            store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest)
+            store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest, segments: segments)
         return Fixture(
             app: Application(router: server.router()), credentials: credentials, store: store, log: log,
             projector: projector)

@@ -1,3 +1,4 @@
+public import Foundation
 public import TesseraDomain
 
 /// Segment evaluation over stored members (SPEC §6): the full computation compiles a rule to SQL
@@ -14,4 +15,28 @@ public protocol SegmentStore: Sendable {
     /// What the in-memory evaluator needs about one live member (`nil`: unknown or merged away).
     func memberFacts(group: GroupID, brand: BrandID, member: MemberID, needs: SegmentRule.Needs) async throws
         -> MemberFacts?
+}
+
+/// Stored segments and their memberships.
+public protocol SegmentDefinitionStore: Sendable {
+    /// Stores `segment` and computes its members in the same transaction (no events: nobody entered
+    /// a segment that did not exist). A name already used in the brand is a conflict.
+    func createSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date) async throws
+        -> SegmentRecord
+    func segments(group: GroupID, brand: BrandID) async throws -> [SegmentRecord]
+    func segment(group: GroupID, brand: BrandID, id: String) async throws -> SegmentRecord?
+    /// Removes the segment and its memberships.
+    func deleteSegment(group: GroupID, brand: BrandID, id: String) async throws
+    /// Recomputes a dynamic segment in full; emits `segment.entered` / `segment.exited` for the changes.
+    func refreshSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date) async throws
+        -> SegmentChanges
+    /// Members of a stored segment in id order after `cursor`.
+    func segmentMembers(group: GroupID, segment: String, after cursor: MemberID?, limit: Int) async throws
+        -> [MemberID]
+    /// The stored segments of `brand` the member is in.
+    func segmentIDs(group: GroupID, brand: BrandID, member: MemberID) async throws -> Set<String>
+    /// Enters and leaves dynamic segments for one member; answers the ids that really changed.
+    func changeMemberships(
+        group: GroupID, member: MemberID, entering: [SegmentRecord], leaving: [SegmentRecord], at: Date
+    ) async throws -> (entered: [String], exited: [String])
 }

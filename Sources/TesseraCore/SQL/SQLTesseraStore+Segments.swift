@@ -1,3 +1,4 @@
+public import Foundation
 public import TesseraDomain
 
 extension SQLTesseraStore {
@@ -24,5 +25,135 @@ extension SQLTesseraStore {
     {
         try await driver.run(
             MemberFactsSQL.program(group: group, brand: brand, member: member, needs: needs), writes: false)
+    }
+}
+
+extension SQLTesseraStore {
+    /// The member count is counted, not stored: merges and deletions end memberships too, and a
+    /// count over the membership key is an index range.
+    static let segmentColumns = """
+        id, brand_id, name, kind, CAST(rule AS TEXT), (SELECT COUNT(*) FROM segment_members x \
+        WHERE x.group_id = segments.group_id AND x.segment_id = segments.id), computed_at, created_at
+        """
+
+    static func segmentRecord(_ row: SQLRow) throws -> SegmentRecord {
+        let rule = try SegmentRuleParser.parse(try JSONParser.parse(Array((row.text(4) ?? "").utf8)))
+        return SegmentRecord(
+            id: row.text(0) ?? "", brandID: BrandID(row.text(1) ?? ""), name: row.text(2) ?? "",
+            kind: SegmentRecord.Kind(rawValue: row.text(3) ?? "") ?? .dynamic, rule: rule,
+            memberCount: row.int(5) ?? 0, computedAt: row.int(6).map(Timestamp.date),
+            createdAt: Timestamp.date(row.int(7) ?? 0))
+    }
+
+    public func createSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date)
+        async throws -> SegmentRecord
+    {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let insert = SQLStatement(
+            """
+            INSERT INTO segments (group_id, id, brand_id, name, kind, rule, created_at, updated_at) \
+            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+            """,
+            [
+                .text(group.rawValue), .text(segment.id), .text(segment.brandID.rawValue), .text(segment.name),
+                .text(segment.kind.rawValue), .text(segment.rule.json.jsonText), now, now,
+            ])
+        let taken = try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT 1 FROM segments WHERE group_id = ? AND brand_id = ? AND name = ?",
+                    [.text(group.rawValue), .text(segment.brandID.rawValue), .text(segment.name)]), map: { !$0.isEmpty }
+            ),
+            writes: false)
+        if taken { throw TesseraError.conflict("a segment named \(segment.name) already exists in this brand") }
+        let changes = try await driver.run(
+            SegmentRefreshProgram(
+                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, prelude: [insert],
+                emitEvents: false, eventPrefix: ids.next()), writes: true)
+        var created = segment
+        created.memberCount = changes.memberCount
+        created.computedAt = at
+        created.createdAt = at
+        return created
+    }
+
+    public func segments(group: GroupID, brand: BrandID) async throws -> [SegmentRecord] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT \(Self.segmentColumns) FROM segments WHERE group_id = ? AND brand_id = ? ORDER BY name",
+                    [.text(group.rawValue), .text(brand.rawValue)]), map: { try $0.map(Self.segmentRecord) }),
+            writes: false)
+    }
+
+    public func segment(group: GroupID, brand: BrandID, id: String) async throws -> SegmentRecord? {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT \(Self.segmentColumns) FROM segments WHERE group_id = ? AND brand_id = ? AND id = ?",
+                    [.text(group.rawValue), .text(brand.rawValue), .text(id)]),
+                map: { try $0.first.map(Self.segmentRecord) }), writes: false)
+    }
+
+    public func deleteSegment(group: GroupID, brand: BrandID, id: String) async throws {
+        let (g, s) = (SQLValue.text(group.rawValue), SQLValue.text(id))
+        let found = try await driver.run(
+            ChainedProgram(
+                QueryProgram(
+                    SQLStatement(
+                        "DELETE FROM segments WHERE group_id = ? AND brand_id = ? AND id = ? RETURNING id",
+                        [g, .text(brand.rawValue), s]), map: { !$0.isEmpty })
+            ) { found in
+                WriteProgram(
+                    statements: found
+                        ? [SQLStatement("DELETE FROM segment_members WHERE group_id = ? AND segment_id = ?", [g, s])]
+                        : [],
+                    output: found)
+            }, writes: true)
+        if !found { throw TesseraError.notFound("segment \(id) not found") }
+    }
+
+    public func refreshSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date)
+        async throws -> SegmentChanges
+    {
+        try await driver.run(
+            SegmentRefreshProgram(
+                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, emitEvents: true,
+                eventPrefix: ids.next()), writes: true)
+    }
+
+    public func segmentMembers(group: GroupID, segment: String, after cursor: MemberID?, limit: Int) async throws
+        -> [MemberID]
+    {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT member_id FROM segment_members WHERE group_id = ? AND segment_id = ? AND member_id > ? \
+                    ORDER BY member_id LIMIT ?
+                    """,
+                    [.text(group.rawValue), .text(segment), .text(cursor?.rawValue ?? ""), .int(Int64(limit))]),
+                map: { $0.compactMap { $0.text(0).map { MemberID($0) } } }), writes: false)
+    }
+
+    public func segmentIDs(group: GroupID, brand: BrandID, member: MemberID) async throws -> Set<String> {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT x.segment_id FROM segment_members x JOIN segments s ON s.group_id = x.group_id \
+                    AND s.id = x.segment_id WHERE x.group_id = ? AND x.member_id = ? AND s.brand_id = ?
+                    """, [.text(group.rawValue), .text(member.rawValue), .text(brand.rawValue)]),
+                map: { Set($0.compactMap { $0.text(0) }) }), writes: false)
+    }
+
+    public func changeMemberships(
+        group: GroupID, member: MemberID, entering: [SegmentRecord], leaving: [SegmentRecord], at: Date
+    ) async throws -> (entered: [String], exited: [String]) {
+        guard !entering.isEmpty || !leaving.isEmpty else { return ([], []) }
+        return try await driver.run(
+            MembershipChangeProgram(
+                group: group, member: member, entering: entering, leaving: leaving, dialect: driver.dialect, at: at,
+                eventPrefix: ids.next()), writes: true)
     }
 }

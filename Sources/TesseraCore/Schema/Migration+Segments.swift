@@ -26,7 +26,7 @@ extension Migration {
             "CREATE INDEX tag_history_member ON tag_history (group_id, brand_id, member_id, occurred_at)",
             """
             CREATE TABLE segments (group_id TEXT NOT NULL, id TEXT NOT NULL, brand_id TEXT NOT NULL, \
-            name TEXT NOT NULL, kind TEXT NOT NULL, rule \(json) NOT NULL, member_count \(int) NOT NULL DEFAULT 0, \
+            name TEXT NOT NULL, kind TEXT NOT NULL, rule \(json) NOT NULL, \
             computed_at \(int), created_at \(int) NOT NULL, updated_at \(int) NOT NULL, \
             PRIMARY KEY (group_id, id), UNIQUE (group_id, brand_id, name))
             """,

@@ -46,9 +46,22 @@ public struct SegmentSQL: Sendable {
         return SQLStatement(sql, compiler.arguments)
     }
 
+    /// `SELECT columns FROM members m WHERE <the brand's live members matching rule>`, unordered:
+    /// the source of an `INSERT … SELECT` or a `NOT IN`. `columns` may bind `columnArguments`.
+    public static func select(
+        _ columns: String, _ columnArguments: [SQLValue] = [], matching rule: SegmentRule, group: GroupID,
+        brand: BrandID, context: EvaluationContext, dialect: SQLDialect
+    ) -> SQLStatement {
+        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        let sql = compiler.population(rule, group: group, select: columns, selectArguments: columnArguments)
+        return SQLStatement(sql, compiler.arguments)
+    }
+
     /// The brand's live members (not merged away) matching the rule.
-    private mutating func population(_ rule: SegmentRule, group: GroupID, select: String) -> String {
-        arguments = [.text(group.rawValue), brand]
+    private mutating func population(
+        _ rule: SegmentRule, group: GroupID, select: String, selectArguments: [SQLValue] = []
+    ) -> String {
+        arguments = selectArguments + [.text(group.rawValue), brand]
         let head = """
             SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND EXISTS \
             (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
@@ -80,7 +93,7 @@ public struct SegmentSQL: Sendable {
         case .birthday(let days):
             let keys = context.birthdayKeys(days: days)
             arguments += keys.map(SQLValue.text)
-            return "(m.birthday IS NOT NULL AND substr(m.birthday, 6, 5) IN (\(Self.markers(keys.count))))"
+            return "(m.birthday IS NOT NULL AND substr(m.birthday, 6, 5) IN (\(SQLBuilder.markers(keys.count))))"
         case .pointsExpiring(let days, let test):
             arguments += [brand, .int(context.now), .int(context.now + Int64(days) * 86_400_000_000)]
             let sum = """
@@ -124,7 +137,7 @@ public struct SegmentSQL: Sendable {
             let valueText = use(expression)
             arguments += texts.map(SQLValue.text)
             let negation = if case .textNotIn = comparison.test { "NOT " } else { "" }
-            return "(\(guardText) IS NOT NULL AND \(valueText) \(negation)IN (\(Self.markers(texts.count))))"
+            return "(\(guardText) IS NOT NULL AND \(valueText) \(negation)IN (\(SQLBuilder.markers(texts.count))))"
         case .number(let test):
             return numberTest(use(expression), test, nullable: true, reuse: expression)
         case .numberBetween(let low, let high):
@@ -384,5 +397,4 @@ public struct SegmentSQL: Sendable {
         return sql
     }
 
-    static func markers(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 }

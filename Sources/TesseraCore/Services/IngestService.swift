@@ -12,10 +12,17 @@ public final class IngestService: Sendable {
     private let ids: any IDGenerator
     private let policies = Mutex<[GroupID: (policy: IdentityPolicy, loaded: Date)]>([:])
     private let attributes = Mutex<[BrandID: (definitions: [String: AttributeDefinition], loaded: Date)]>([:])
+    private let afterWrite: AfterWrite?
 
-    public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator()) {
+    /// Called after each committed write with the members it touched, per brand: how dynamic
+    /// segments follow the data (``SegmentService/membersChanged(_:group:brand:at:)``). It runs after
+    /// the commit, so a failure there never undoes an ingest; the scheduled full refresh repairs it.
+    public typealias AfterWrite = @Sendable (GroupID, [BrandID: Set<MemberID>]) async -> Void
+
+    public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator(), afterWrite: AfterWrite? = nil) {
         self.store = store
         self.ids = ids
+        self.afterWrite = afterWrite
     }
 
     /// Ingests `items` (each a message or the field errors that made it invalid) for `principal`'s group,
@@ -47,9 +54,19 @@ public final class IngestService: Sendable {
     public func write(_ messages: [IngestMessage], group: GroupID, receivedAt: Date) async throws -> IngestPlan? {
         guard !messages.isEmpty else { return nil }
         let planner = IngestPlanner(resolver: IdentityResolver(policy: try await policy(for: group)), ids: ids)
-        return try await store.ingest(group: group, messages: messages, receivedAt: receivedAt) { snapshot, known in
+        let plan = try await store.ingest(group: group, messages: messages, receivedAt: receivedAt) { snapshot, known in
             planner.plan(messages, snapshot: snapshot, knownKeys: known)
         }
+        if let afterWrite {
+            var touched: [BrandID: Set<MemberID>] = [:]
+            for (message, outcome) in zip(messages, plan.outcomes) {
+                if case .accepted(let member?) = outcome, let brand = message.brandID {
+                    touched[brand, default: []].insert(member)
+                }
+            }
+            if !touched.isEmpty { await afterWrite(group, touched) }
+        }
+        return plan
     }
 
     /// Checks what the mappers cannot: custom attributes must be declared for the brand and of the

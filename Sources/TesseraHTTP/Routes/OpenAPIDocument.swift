@@ -252,6 +252,56 @@ public enum OpenAPIDocument {
                     parameters: [memberID, parameter("benefit", in: "path", "Benefit id")],
                     responses: ["200": "revoked", "422": "benefit_not_found"])
             ],
+            "/api/v1/segments/validate": [
+                "post": operation(
+                    "Check a segment rule (docs/segments.md); answers its canonical form, or a problem naming the "
+                        + "JSON path at fault", scope: "read", body: "SegmentRuleRequest",
+                    responses: ["200": "valid", "400": "the fault at its path, e.g. $.rule.and[1].compare.op"])
+            ],
+            "/api/v1/segments/estimate": [
+                "post": operation(
+                    "Count the brand's members a rule selects now (the live size while editing)", scope: "read",
+                    body: "SegmentRuleRequest", responses: ["200": "count and elapsedMs"])
+            ],
+            "/api/v1/segments": [
+                "get": operation(
+                    "The brand's segments with their sizes", scope: "read", responses: ["200": "segments"]),
+                "post": operation(
+                    "Create a dynamic segment (kept current as data arrives) or a snapshot (frozen now)",
+                    scope: "write", body: "SegmentCreate",
+                    responses: ["201": "the segment with its size", "409": "the name is taken in this brand"]),
+            ],
+            "/api/v1/segments/{id}": [
+                "get": operation(
+                    "One segment", scope: "read", parameters: [parameter("id", in: "path", "Segment id")],
+                    responses: ["200": "the segment"]),
+                "delete": operation(
+                    "Delete a segment and its memberships", scope: "write",
+                    parameters: [parameter("id", in: "path", "Segment id")], responses: ["200": "deleted"]),
+            ],
+            "/api/v1/segments/{id}/refresh": [
+                "post": operation(
+                    "Recompute a dynamic segment in full now; emits segment.entered / segment.exited", scope: "write",
+                    parameters: [parameter("id", in: "path", "Segment id")],
+                    responses: ["200": "entered, exited, memberCount", "422": "segment_is_snapshot"])
+            ],
+            "/api/v1/segments/{id}/members": [
+                "get": operation(
+                    "The segment's members in id order", scope: "read",
+                    parameters: [
+                        parameter("id", in: "path", "Segment id"), parameter("limit", in: "query", "1–200, default 50"),
+                        parameter("cursor", in: "query", "nextCursor of the previous page"),
+                    ], responses: ["200": "members and nextCursor"])
+            ],
+            "/api/v1/segments/{id}/members/{member}": [
+                "get": operation(
+                    "Is this member in the segment (stored) and does the rule match them now (in memory)?",
+                    scope: "read",
+                    parameters: [
+                        parameter("id", in: "path", "Segment id"), parameter("member", in: "path", "Member id"),
+                    ],
+                    responses: ["200": "inSegment and matchesNow"])
+            ],
             "/api/v1/members/{id}/stored-value": [
                 "get": operation(
                     "A member's stored value in the key's brand: principal, bonus, balance", scope: "read",
@@ -457,6 +507,8 @@ public enum OpenAPIDocument {
                         "traits": "object", "context": "object", "previousId": "string", "groupId": "string",
                     ]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
+                "SegmentRuleRequest": schema(["rule"], ["rule": "object"]),
+                "SegmentCreate": schema(["name", "rule"], ["name": "string", "kind": "string", "rule": "object"]),
             ]),
         ])
     }

@@ -1,0 +1,178 @@
+public import Foundation
+import Synchronization
+public import TesseraDomain
+
+/// Segment use cases (SPEC §6): validate and estimate a rule, store segments, refresh them in full
+/// (SQL in the database) and keep dynamic segments current member by member (in memory) as data
+/// arrives — the two evaluators of one rule language.
+///
+/// ```swift
+/// let segments = SegmentService(store: store)
+/// let size = try await segments.estimate(rule, group: g, brand: b)
+/// ```
+public final class SegmentService: Sendable {
+    public let store: any SegmentStore & SegmentDefinitionStore & PointsStore
+    private let ids: any IDGenerator
+    /// Dynamic segments per brand, re-read after `cacheLifetime` or when this process changes them.
+    private let dynamic = Mutex<[BrandID: (segments: [SegmentRecord], loaded: Date)]>([:])
+    private let cacheLifetime: TimeInterval
+
+    public init(
+        store: any SegmentStore & SegmentDefinitionStore & PointsStore, ids: any IDGenerator = UUIDv7Generator(),
+        cacheLifetime: TimeInterval = 10
+    ) {
+        self.store = store
+        self.ids = ids
+        self.cacheLifetime = cacheLifetime
+    }
+
+    /// The brand's calendar: the loyalty programme's time zone (Asia/Shanghai unless configured).
+    public func context(group: GroupID, brand: BrandID, at: Date) async throws -> EvaluationContext {
+        let program = try await store.loyaltyProgram(group: group, brand: brand).program
+        return EvaluationContext(now: at, timeZone: program.calendar.timeZone)
+    }
+
+    /// How many of the brand's members match `rule` now.
+    public func estimate(_ rule: SegmentRule, group: GroupID, brand: BrandID, at: Date = Date()) async throws -> Int64 {
+        try await store.countMembers(
+            matching: rule, group: group, brand: brand, context: try await context(group: group, brand: brand, at: at))
+    }
+
+    /// A page of the members matching `rule` now (no stored segment needed).
+    public func preview(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, after cursor: MemberID?, limit: Int, at: Date = Date()
+    ) async throws -> [MemberID] {
+        try await store.members(
+            matching: rule, group: group, brand: brand, context: try await context(group: group, brand: brand, at: at),
+            after: cursor, limit: limit)
+    }
+
+    public func create(
+        name: String, kind: SegmentRecord.Kind, rule: SegmentRule, group: GroupID, brand: BrandID, at: Date = Date()
+    ) async throws -> SegmentRecord {
+        let segment = SegmentRecord(id: ids.next(), brandID: brand, name: name, kind: kind, rule: rule, createdAt: at)
+        defer { forget(brand) }
+        return try await store.createSegment(
+            segment, group: group, context: try await context(group: group, brand: brand, at: at), at: at)
+    }
+
+    public func delete(id: String, group: GroupID, brand: BrandID) async throws {
+        defer { forget(brand) }
+        try await store.deleteSegment(group: group, brand: brand, id: id)
+    }
+
+    /// Recomputes a dynamic segment in full. A snapshot is frozen: `segment_is_snapshot`.
+    public func refresh(id: String, group: GroupID, brand: BrandID, at: Date = Date()) async throws -> SegmentChanges {
+        guard let segment = try await store.segment(group: group, brand: brand, id: id) else {
+            throw TesseraError.notFound("segment \(id) not found")
+        }
+        guard segment.kind == .dynamic else {
+            throw TesseraError.rejected(
+                code: "segment_is_snapshot", field: nil,
+                reason: "a snapshot keeps the members it had when it was created; create a new one instead")
+        }
+        return try await store.refreshSegment(
+            segment, group: group, context: try await context(group: group, brand: brand, at: at), at: at)
+    }
+
+    /// Recomputes every dynamic segment of every brand of `groups`: what time alone changes
+    /// ("no purchase in the last 30 days") and what the real-time path could not see.
+    public func refreshAll(groups: [GroupID], brands: (GroupID) async throws -> [BrandID], at: Date = Date())
+        async throws -> Int
+    {
+        var refreshed = 0
+        for group in groups {
+            for brand in try await brands(group) {
+                let context = try await context(group: group, brand: brand, at: at)
+                for segment in try await store.segments(group: group, brand: brand) where segment.kind == .dynamic {
+                    _ = try await store.refreshSegment(segment, group: group, context: context, at: at)
+                    refreshed += 1
+                }
+            }
+        }
+        return refreshed
+    }
+
+    /// Whether the member matches the segment's rule right now (evaluated in memory), and whether
+    /// the stored membership says so.
+    public func check(segment id: String, member: MemberID, group: GroupID, brand: BrandID, at: Date = Date())
+        async throws -> (matches: Bool, stored: Bool)
+    {
+        guard let segment = try await store.segment(group: group, brand: brand, id: id) else {
+            throw TesseraError.notFound("segment \(id) not found")
+        }
+        guard
+            let facts = try await store.memberFacts(
+                group: group, brand: brand, member: member, needs: segment.rule.needs)
+        else { throw TesseraError.notFound("member \(member) not found") }
+        let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
+        let stored = try await store.segmentIDs(group: group, brand: brand, member: member).contains(id)
+        return (evaluator.matches(segment.rule, facts), stored)
+    }
+
+    /// The real-time path: re-evaluates the brand's dynamic segments for members whose data just
+    /// changed and records who entered and left (`segment.entered` / `segment.exited`). Answers the
+    /// number of membership changes.
+    @discardableResult
+    public func membersChanged(_ members: Set<MemberID>, group: GroupID, brand: BrandID, at: Date = Date())
+        async throws -> Int
+    {
+        let segments = try await dynamicSegments(group: group, brand: brand, at: at)
+        guard !segments.isEmpty, !members.isEmpty else { return 0 }
+        var needs = SegmentRule.Needs()
+        for segment in segments {
+            let more = segment.rule.needs
+            needs.tags = needs.tags || more.tags
+            needs.events = needs.events || more.events
+            needs.orders = needs.orders || more.orders
+            needs.lots = needs.lots || more.lots
+            needs.coupons = needs.coupons || more.coupons
+        }
+        let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
+        var changes = 0
+        for member in members.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let facts = try await store.memberFacts(group: group, brand: brand, member: member, needs: needs)
+            let current = try await store.segmentIDs(group: group, brand: brand, member: member)
+            var entering: [SegmentRecord] = []
+            var leaving: [SegmentRecord] = []
+            for segment in segments {
+                let matches = facts.map { evaluator.matches(segment.rule, $0) } ?? false
+                if matches && !current.contains(segment.id) { entering.append(segment) }
+                if !matches && current.contains(segment.id) { leaving.append(segment) }
+            }
+            let applied = try await store.changeMemberships(
+                group: group, member: member, entering: entering, leaving: leaving, at: at)
+            changes += applied.entered.count + applied.exited.count
+        }
+        return changes
+    }
+
+    private func dynamicSegments(group: GroupID, brand: BrandID, at: Date) async throws -> [SegmentRecord] {
+        if let cached = dynamic.withLock({ $0[brand] }), at.timeIntervalSince(cached.loaded) < cacheLifetime,
+            at >= cached.loaded
+        {
+            return cached.segments
+        }
+        let segments = try await store.segments(group: group, brand: brand).filter { $0.kind == .dynamic }
+        dynamic.withLock { $0[brand] = (segments, at) }
+        return segments
+    }
+
+    private func forget(_ brand: BrandID) { _ = dynamic.withLock { $0.removeValue(forKey: brand) } }
+}
+
+extension SegmentService {
+    /// The ``IngestService/AfterWrite`` hook that keeps dynamic segments current as ingest writes;
+    /// `onError` hears failures (logged by the server; the scheduled refresh repairs what they missed).
+    public func ingestHook(onError: @escaping @Sendable (any Error) -> Void) -> IngestService.AfterWrite {
+        { [self] group, touched in
+            for (brand, members) in touched {
+                do {
+                    try await membersChanged(members, group: group, brand: brand)
+                } catch {
+                    onError(error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraDomain
+
+/// Segments of the caller's brand (SPEC §6): validate and estimate a rule while editing, store
+/// dynamic segments and snapshots, page through members, check one member. Reading, validating and
+/// estimating need `read`; creating, refreshing and deleting need `write`.
+struct SegmentRoutes: Sendable {
+    let segments: SegmentService
+
+    /// The stored form of a segment in responses.
+    struct SegmentBody: Encodable {
+        var id: String
+        var name: String
+        var kind: SegmentRecord.Kind
+        var rule: JSONValue
+        var memberCount: Int64
+        var computedAt: Date?
+        var createdAt: Date
+
+        init(_ record: SegmentRecord) {
+            (id, name, kind, rule) = (record.id, record.name, record.kind, record.rule.json)
+            (memberCount, computedAt, createdAt) = (record.memberCount, record.computedAt, record.createdAt)
+        }
+    }
+
+    /// The `rule` of a request body, parsed strictly (errors name `$.rule…`).
+    static func rule(_ reader: FieldReader) throws -> SegmentRule {
+        guard let json = reader.object["rule"] else { throw FieldError(path: "$.rule", reason: "required") }
+        do {
+            return try SegmentRuleParser.parse(json)
+        } catch {
+            throw error.nested(under: "$.rule")
+        }
+    }
+
+    /// `{"rule": {...}}` → `{"valid": true, "rule": <canonical form>}`, or a problem naming the field.
+    func validate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        _ = try context.require(.read)
+        let rule = try Self.rule(try await RequestBody.fields(request, context: context))
+        struct Answer: Encodable {
+            var valid: Bool
+            var rule: JSONValue
+        }
+        return try JSONCoding.response(Answer(valid: true, rule: rule.json))
+    }
+
+    /// `{"rule": {...}}` → `{"count": 1234, "elapsedMs": 12}`: the live size while editing.
+    func estimate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let rule = try Self.rule(try await RequestBody.fields(request, context: context))
+        let started = ContinuousClock.now
+        let count = try await segments.estimate(rule, group: principal.groupID, brand: principal.brandID)
+        let elapsed = ContinuousClock.now - started
+        struct Answer: Encodable {
+            var count: Int64
+            var elapsedMs: Int64
+        }
+        return try JSONCoding.response(
+            Answer(
+                count: count,
+                elapsedMs: elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+    }
+
+    /// `{"name": "Lapsed VIPs", "kind": "dynamic" | "snapshot", "rule": {...}}`
+    func create(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let reader = try await RequestBody.fields(request, context: context)
+        let name = try reader.requiredString("name")
+        guard !name.isEmpty, name.count <= 200 else {
+            throw FieldError(path: "$.name", reason: "must be 1 to 200 characters")
+        }
+        let kindText = try reader.string("kind") ?? "dynamic"
+        guard let kind = SegmentRecord.Kind(rawValue: kindText) else {
+            throw FieldError(path: "$.kind", reason: "must be dynamic or snapshot")
+        }
+        let segment = try await segments.create(
+            name: name, kind: kind, rule: try Self.rule(reader), group: principal.groupID, brand: principal.brandID)
+        return try JSONCoding.response(SegmentBody(segment), status: .created)
+    }
+
+    func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Page: Encodable { var segments: [SegmentBody] }
+        return try JSONCoding.response(
+            Page(
+                segments: try await segments.store.segments(group: principal.groupID, brand: principal.brandID).map(
+                    SegmentBody.init)))
+    }
+
+    func get(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try JSONCoding.response(SegmentBody(try await existing(context, principal)))
+    }
+
+    func delete(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let id = try context.parameters.require("id")
+        try await segments.delete(id: id, group: principal.groupID, brand: principal.brandID)
+        return try JSONCoding.response(["id": id, "status": "deleted"])
+    }
+
+    /// Recomputes a dynamic segment now: `{"entered": 3, "exited": 1, "memberCount": 120}`.
+    func refresh(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let changes = try await segments.refresh(
+            id: try context.parameters.require("id"), group: principal.groupID, brand: principal.brandID)
+        struct Answer: Encodable {
+            var entered: Int
+            var exited: Int
+            var memberCount: Int64
+        }
+        return try JSONCoding.response(
+            Answer(entered: changes.entered.count, exited: changes.exited.count, memberCount: changes.memberCount))
+    }
+
+    /// `?limit=100&cursor=<last member id>` → `{"members": [...], "nextCursor": "…" | null}`.
+    func members(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let segment = try await existing(context, principal)
+        let limit = try TesseraServer.limit(request)
+        let cursor = request.uri.queryParameters["cursor"].map { MemberID(String($0)) }
+        let page = try await segments.store.segmentMembers(
+            group: principal.groupID, segment: segment.id, after: cursor, limit: limit)
+        struct Page: Encodable {
+            var members: [MemberID]
+            var nextCursor: MemberID?
+        }
+        return try JSONCoding.response(Page(members: page, nextCursor: page.count == limit ? page.last : nil))
+    }
+
+    /// `{"member": "…", "inSegment": true, "matchesNow": true}`: the stored membership and the rule
+    /// evaluated in memory right now (they differ only until the real-time path or a refresh runs).
+    func check(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let member = MemberID(try context.parameters.require("member"))
+        let answer = try await segments.check(
+            segment: try context.parameters.require("id"), member: member, group: principal.groupID,
+            brand: principal.brandID)
+        struct Answer: Encodable {
+            var member: MemberID
+            var inSegment: Bool
+            var matchesNow: Bool
+        }
+        return try JSONCoding.response(Answer(member: member, inSegment: answer.stored, matchesNow: answer.matches))
+    }
+
+    private func existing(_ context: TesseraContext, _ principal: Principal) async throws -> SegmentRecord {
+        let id = try context.parameters.require("id")
+        guard let segment = try await segments.store.segment(group: principal.groupID, brand: principal.brandID, id: id)
+        else { throw TesseraError.notFound("segment \(id) not found") }
+        return segment
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import Testing
+import TesseraCore
+import TesseraDomain
+import TesseraHTTP
+
+@Suite("Segments API")
+struct SegmentHTTPTests {
+    static func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, _ headers: HTTPFields)
+        async throws -> (HTTPResponse.Status, JSONValue)
+    {
+        try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            response throws in (response.status, try HTTPTests.json(response))
+        }
+    }
+
+    static func get(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields) async throws -> JSONValue {
+        try await client.execute(uri: uri, method: .get, headers: headers) { response throws in
+            #expect(response.status == .ok, "\(uri)")
+            return try HTTPTests.json(response)
+        }
+    }
+
+    /// Validate, estimate, create, page, check; a member who starts matching enters the dynamic
+    /// segment when their event is ingested (with a `segment.entered` event), the snapshot stays frozen.
+    @Test func dynamicSegmentsFollowIngestAndSnapshotsStayFrozen() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            for (index, city) in ["Shanghai", "Shanghai", "Beijing"].enumerated() {
+                let (status, _) = try await Self.post(
+                    client, "/api/v1/members", #"{"identifiers": ["phone:1380000000\#(index)"], "city": "\#(city)"}"#,
+                    admin)
+                #expect(status == .ok || status == .created)
+            }
+            let event = { (index: Int, key: String) in
+                #"{"events": [{"idempotencyKey": "\#(key)", "identifiers": ["phone:1380000000\#(index)"], "name": "view", "properties": {"page": "sale"}}]}"#
+            }
+            _ = try await Self.post(client, "/api/v1/events", event(0, "e0"), admin)
+            _ = try await Self.post(client, "/api/v1/events", event(2, "e2"), admin)
+
+            let rule =
+                #"{"and": [{"compare": {"field": "city", "op": "=", "value": "Shanghai"}}, {"event": {"name": "view", "where": {"page": "sale"}, "window": {"lastDays": 7}}}]}"#
+            // A mistake is reported at its path and nothing is stored.
+            let (badStatus, problem) = try await Self.post(
+                client, "/api/v1/segments/validate",
+                #"{"rule": {"and": [{"compare": {"field": "city", "op": ">", "value": "x"}}]}}"#, admin)
+            #expect(badStatus == .badRequest)
+            #expect(problem["errors"]?.arrayValue?.first?["path"]?.stringValue == "$.rule.and[0].compare.op")
+            let (validStatus, valid) = try await Self.post(
+                client, "/api/v1/segments/validate", #"{"rule": \#(rule)}"#, admin)
+            #expect(validStatus == .ok && valid["valid"] == .bool(true))
+            let (_, estimate) = try await Self.post(client, "/api/v1/segments/estimate", #"{"rule": \#(rule)}"#, admin)
+            #expect(estimate["count"] == .number(1))
+
+            let (created, dynamic) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "Sale browsers", "rule": \#(rule)}"#, admin)
+            #expect(created == .created)
+            #expect(dynamic["memberCount"] == .number(1))
+            let (_, snapshot) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "Frozen", "kind": "snapshot", "rule": \#(rule)}"#, admin)
+            let (taken, _) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "Frozen", "rule": \#(rule)}"#, admin)
+            #expect(taken == .conflict)
+            let dynamicID = dynamic["id"]?.stringValue ?? ""
+            let snapshotID = snapshot["id"]?.stringValue ?? ""
+
+            // Member 1 (Shanghai) views the sale: the real-time path puts them in the dynamic segment.
+            _ = try await Self.post(client, "/api/v1/events", event(1, "e1"), admin)
+            let page = try await Self.get(client, "/api/v1/segments/\(dynamicID)/members?limit=1", admin)
+            #expect(page["members"]?.arrayValue?.count == 1)
+            let cursor = page["nextCursor"]?.stringValue ?? ""
+            let rest = try await Self.get(
+                client, "/api/v1/segments/\(dynamicID)/members?limit=1&cursor=\(cursor)", admin)
+            #expect(rest["members"]?.arrayValue?.count == 1)
+            let second = rest["members"]?.arrayValue?.first?.stringValue ?? ""
+            let check = try await Self.get(client, "/api/v1/segments/\(dynamicID)/members/\(second)", admin)
+            #expect(check["inSegment"] == .bool(true) && check["matchesNow"] == .bool(true))
+            let timeline = try await Self.get(client, "/api/v1/members/\(second)/timeline", admin)
+            #expect(timeline.jsonText.contains("segment.entered"))
+
+            let frozen = try await Self.get(client, "/api/v1/segments/\(snapshotID)", admin)
+            #expect(frozen["memberCount"] == .number(1))
+            let (refused, reason) = try await Self.post(client, "/api/v1/segments/\(snapshotID)/refresh", "{}", admin)
+            #expect(refused == .unprocessableContent)
+            #expect(reason["code"]?.stringValue == "segment_is_snapshot")
+            let (refreshed, changes) = try await Self.post(client, "/api/v1/segments/\(dynamicID)/refresh", "{}", admin)
+            #expect(refreshed == .ok && changes["entered"] == .number(0) && changes["memberCount"] == .number(2))
+
+            let list = try await Self.get(client, "/api/v1/segments", admin)
+            #expect(list["segments"]?.arrayValue?.count == 2)
+            try await client.execute(uri: "/api/v1/segments/\(snapshotID)", method: .delete, headers: admin) {
+                response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/segments/\(snapshotID)", method: .get, headers: admin) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}
