@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TesseraCore
+import TesseraDomain
+
+/// Stored segments on both databases: a refresh moves exactly the members whose verdict changed
+/// and announces each change once; the real-time path's changes are idempotent; a merge ends the
+/// merged member's memberships and hands its tags to the survivor.
+@Suite("Segments on SQLite and PostgreSQL")
+struct SegmentContractTests {
+    static let context = SegmentDifferentialTests.context
+
+    @Test(arguments: Backend.allCases)
+    func refreshAndRealTimeChangesAnnounceEachChangeOnce(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 11, members: 30)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let rule = SegmentRule.tag("vip")
+        let segment = try await store.createSegment(
+            SegmentRecord(
+                id: "s-\(backend)", brandID: brand, name: "VIP", kind: .dynamic, rule: rule, createdAt: Date()),
+            group: group, context: Self.context, at: Date())
+        let vips = Set(population.eligible.filter { $0.value.tags.contains("vip") }.keys)
+        #expect(segment.memberCount == Int64(vips.count))
+        #expect(!vips.isEmpty)
+        let all = try await store.segmentMembers(group: group, segment: segment.id, after: nil, limit: 1_000)
+        #expect(Set(all.map(\.rawValue)) == vips)
+
+        // Two members change behind the segment's back; a refresh finds exactly them.
+        let leaver = vips.sorted()[0]
+        let joiner = population.eligible.keys.sorted().first { !vips.contains($0) } ?? ""
+        try await store.driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    "DELETE FROM member_tags WHERE group_id = ? AND member_id = ? AND tag = 'vip'",
+                    [.text(group.rawValue), .text(leaver)]),
+                SQLStatement(
+                    """
+                    INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) \
+                    VALUES (?, ?, ?, 'vip', 'manual', 'test', 0)
+                    """, [.text(group.rawValue), .text(brand.rawValue), .text(joiner)]),
+            ]), writes: true)
+        let changes = try await store.refreshSegment(segment, group: group, context: Self.context, at: Date())
+        #expect(changes.entered == [MemberID(joiner)])
+        #expect(changes.exited == [MemberID(leaver)])
+        #expect(changes.memberCount == Int64(vips.count))
+        let again = try await store.refreshSegment(segment, group: group, context: Self.context, at: Date())
+        #expect(again.entered.isEmpty && again.exited.isEmpty)
+        let joinerTimeline = try await store.timeline(group: group, member: MemberID(joiner), before: nil, limit: 200)
+        #expect(joinerTimeline.entries.filter { $0.name == "segment.entered" }.count == 1)
+
+        // The real-time path: applying the same change twice enters once.
+        let first = try await store.changeMemberships(
+            group: group, member: MemberID(leaver), entering: [segment], leaving: [], at: Date())
+        let second = try await store.changeMemberships(
+            group: group, member: MemberID(leaver), entering: [segment], leaving: [], at: Date())
+        #expect(first.entered == [segment.id] && second.entered.isEmpty)
+        let out = try await store.changeMemberships(
+            group: group, member: MemberID(leaver), entering: [], leaving: [segment], at: Date())
+        #expect(out.exited == [segment.id])
+        #expect(try await store.segmentIDs(group: group, brand: brand, member: MemberID(leaver)).isEmpty)
+
+        // A snapshot is never touched by the real-time path.
+        let snapshot = try await store.createSegment(
+            SegmentRecord(
+                id: "f-\(backend)", brandID: brand, name: "Frozen", kind: .snapshot, rule: rule, createdAt: Date()),
+            group: group, context: Self.context, at: Date())
+        let frozen = try await store.changeMemberships(
+            group: group, member: MemberID(leaver), entering: [snapshot], leaving: [], at: Date())
+        #expect(frozen.entered.isEmpty)
+
+        try await store.deleteSegment(group: group, brand: brand, id: segment.id)
+        #expect(try await store.segment(group: group, brand: brand, id: segment.id) == nil)
+        #expect(try await store.segmentMembers(group: group, segment: segment.id, after: nil, limit: 10).isEmpty)
+    }
+}
