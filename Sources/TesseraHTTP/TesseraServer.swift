@@ -45,6 +45,7 @@ public struct TesseraServer: Sendable {
     var storedValue: StoredValueRoutes { StoredValueRoutes(store: store) }
     var benefits: BenefitRoutes { BenefitRoutes(store: store) }
     var segmentRoutes: SegmentRoutes { SegmentRoutes(segments: segments) }
+    var tagRoutes: TagRoutes { TagRoutes(tags: TagService(store: store, segments: segments)) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -138,6 +139,11 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/members/{id}/points/earn"): return loyalty.earn
         case ("post", "/api/v1/members/{id}/points/redeem"): return loyalty.redeem
         case ("post", "/api/v1/members/{id}/points/adjust"): return loyalty.adjust
+        case ("get", "/api/v1/tags"): return tagRoutes.list
+        case ("post", "/api/v1/tags"): return tagRoutes.create
+        case ("post", "/api/v1/tags/{name}/members"): return tagRoutes.change(adding: true)
+        case ("post", "/api/v1/tags/{name}/members/remove"): return tagRoutes.change(adding: false)
+        case ("get", "/api/v1/members/{id}/tags"): return tagRoutes.memberTags
         case ("post", "/api/v1/segments/validate"): return segmentRoutes.validate
         case ("post", "/api/v1/segments/estimate"): return segmentRoutes.estimate
         case ("get", "/api/v1/segments"): return segmentRoutes.list

@@ -101,4 +101,53 @@ struct SegmentHTTPTests {
             }
         }
     }
+
+    /// Manual tags: catalogue, bulk tagging with unknown ids skipped, history, and a dynamic segment
+    /// on the tag that follows each change at once.
+    @Test func manualTagsDriveSegments() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            var members: [String] = []
+            for index in 0..<3 {
+                let (_, body) = try await Self.post(
+                    client, "/api/v1/members", #"{"identifiers": ["phone:1390000000\#(index)"]}"#, admin)
+                members.append(body["memberId"]?.stringValue ?? "")
+            }
+            let (missing, problem) = try await Self.post(
+                client, "/api/v1/tags/vip/members", #"{"members": ["\#(members[0])"]}"#, admin)
+            #expect(missing == .unprocessableContent && problem["code"]?.stringValue == "tag_not_found")
+            let (badCategory, _) = try await Self.post(
+                client, "/api/v1/tags", #"{"name": "vip", "category": "gold"}"#, admin)
+            #expect(badCategory == .badRequest)
+            let (created, _) = try await Self.post(
+                client, "/api/v1/tags", #"{"name": "vip", "category": "membership"}"#, admin)
+            #expect(created == .created)
+            let (_, segment) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "VIPs", "rule": {"tag": "vip"}}"#, admin)
+            #expect(segment["memberCount"] == .number(0))
+            let segmentID = segment["id"]?.stringValue ?? ""
+
+            let (_, tagged) = try await Self.post(
+                client, "/api/v1/tags/vip/members", #"{"members": ["\#(members[0])", "\#(members[1])", "nobody"]}"#,
+                admin)
+            #expect(tagged["changed"]?.arrayValue?.count == 2)
+            #expect(tagged["unchanged"] == .number(1))
+            let (_, again) = try await Self.post(
+                client, "/api/v1/tags/vip/members", #"{"members": ["\#(members[0])"]}"#, admin)
+            #expect(again["changed"]?.arrayValue?.isEmpty == true)
+            #expect(try await Self.get(client, "/api/v1/segments/\(segmentID)", admin)["memberCount"] == .number(2))
+
+            _ = try await Self.post(
+                client, "/api/v1/tags/vip/members/remove", #"{"members": ["\#(members[1])"]}"#, admin)
+            #expect(try await Self.get(client, "/api/v1/segments/\(segmentID)", admin)["memberCount"] == .number(1))
+            let history = try await Self.get(client, "/api/v1/members/\(members[1])/tags", admin)
+            #expect(history["tags"]?.arrayValue?.isEmpty == true)
+            #expect(history["history"]?.arrayValue?.map { $0["action"]?.stringValue ?? "" } == ["removed", "added"])
+            let catalogue = try await Self.get(client, "/api/v1/tags", admin)
+            #expect(catalogue["tags"]?.arrayValue?.first?["memberCount"] == .number(1))
+            let timeline = try await Self.get(client, "/api/v1/members/\(members[1])/timeline", admin)
+            #expect(timeline.jsonText.contains("segment.exited"))
+        }
+    }
 }

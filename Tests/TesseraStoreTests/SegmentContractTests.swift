@@ -73,4 +73,41 @@ struct SegmentContractTests {
         #expect(try await store.segment(group: group, brand: brand, id: segment.id) == nil)
         #expect(try await store.segmentMembers(group: group, segment: segment.id, after: nil, limit: 10).isEmpty)
     }
+
+    /// A merge hands the merged member's tags to the survivor and ends the merged member's memberships.
+    @Test(arguments: Backend.allCases)
+    func mergesMoveTagsAndEndMemberships(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (store, group, brand) = (tenant.store, tenant.principal.groupID, tenant.principal.brandID)
+        var members: [MemberID] = []
+        for index in 0..<2 {
+            var registration = try message(
+                "k\(index)", ["phone:1370000000\(index)"], kind: .member, registers: true, name: nil)
+            registration.brandID = brand
+            let result = try await tenant.send([registration])
+            members.append(try #require(result.results.first?.memberID))
+        }
+        try await store.defineTag(
+            TagDefinition(name: "vip", category: .membership, kind: .manual), group: group, brand: brand, at: Date())
+        #expect(
+            try await store.changeTag(
+                "vip", adding: true, members: [members[1]], group: group, brand: brand, source: "manual", actor: "t",
+                at: Date()) == [members[1]])
+        let segment = try await store.createSegment(
+            SegmentRecord(
+                id: "v-\(backend)", brandID: brand, name: "VIP", kind: .dynamic, rule: .tag("vip"), createdAt: Date()),
+            group: group, context: SegmentDifferentialTests.context, at: Date())
+        #expect(segment.memberCount == 1)
+        _ = try await store.merge(
+            group: group, survivor: members[0], merged: members[1], actor: "test", reason: "same person",
+            id: "mg-\(backend)",
+            at: Date())
+        #expect(try await store.memberTags(group: group, brand: brand, member: members[0]).map(\.tag) == ["vip"])
+        #expect(try await store.memberTags(group: group, brand: brand, member: members[1]).isEmpty)
+        #expect(try await store.segmentIDs(group: group, brand: brand, member: members[1]).isEmpty)
+        let changes = try await store.refreshSegment(
+            segment, group: group, context: SegmentDifferentialTests.context, at: Date())
+        #expect(changes.entered == [members[0]])
+        #expect(changes.memberCount == 1)
+    }
 }

@@ -252,6 +252,31 @@ public enum OpenAPIDocument {
                     parameters: [memberID, parameter("benefit", in: "path", "Benefit id")],
                     responses: ["200": "revoked", "422": "benefit_not_found"])
             ],
+            "/api/v1/tags": [
+                "get": operation(
+                    "The brand's tag catalogue with member counts", scope: "read", responses: ["200": "tags"]),
+                "post": operation(
+                    "Add a manual or process tag to the catalogue (category basic, membership, consumption, points, "
+                        + "benefits, interaction or prediction)", scope: "admin", body: "TagDefinition",
+                    responses: ["201": "the tag", "409": "the name is taken"]),
+            ],
+            "/api/v1/tags/{name}/members": [
+                "post": operation(
+                    "Tag up to 1,000 members; unknown and merged members are skipped", scope: "write",
+                    body: "TagMembers", parameters: [parameter("name", in: "path", "Tag name")],
+                    responses: ["200": "changed and unchanged", "422": "tag_not_found"])
+            ],
+            "/api/v1/tags/{name}/members/remove": [
+                "post": operation(
+                    "Untag up to 1,000 members", scope: "write", body: "TagMembers",
+                    parameters: [parameter("name", in: "path", "Tag name")],
+                    responses: ["200": "changed and unchanged", "422": "tag_not_found"])
+            ],
+            "/api/v1/members/{id}/tags": [
+                "get": operation(
+                    "The member's tags in the key's brand and their history (who or what set each, when)",
+                    scope: "read", parameters: [memberID], responses: ["200": "tags and history"])
+            ],
             "/api/v1/segments/validate": [
                 "post": operation(
                     "Check a segment rule (docs/segments.md); answers its canonical form, or a problem naming the "
@@ -508,6 +533,9 @@ public enum OpenAPIDocument {
                     ]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
                 "SegmentRuleRequest": schema(["rule"], ["rule": "object"]),
+                "TagDefinition": schema(
+                    ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
+                "TagMembers": schema(["members"], ["members": "string[]"]),
                 "SegmentCreate": schema(["name", "rule"], ["name": "string", "kind": "string", "rule": "object"]),
             ]),
         ])
