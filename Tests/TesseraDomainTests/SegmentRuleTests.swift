@@ -139,3 +139,27 @@ struct SegmentRuleTests {
         )
     }
 }
+
+@Suite("Segment templates")
+struct SegmentTemplateTests {
+    @Test func parametersAreCheckedAndDefaulted() throws {
+        let template = try #require(SegmentTemplate.named("cross-sell"))
+        #expect(throws: FieldError(path: "$.parameters.bought", reason: "required: category bought")) {
+            try template.rule(["notBought": .string("diapers")])
+        }
+        #expect(throws: FieldError.self) {
+            try template.rule(["bought": .string("milk"), "notBought": .string("x"), "dayz": .number(3)])
+        }
+        #expect(throws: FieldError.self) {
+            try template.rule(["bought": .string("milk"), "notBought": .string("x"), "days": .number(0)])
+        }
+        let rule = try template.rule(["bought": .string("milk"), "notBought": .string("diapers")])
+        #expect(
+            rule
+                == .and([
+                    .purchase(PurchaseCondition(category: "milk", window: .lastDays(180))),
+                    .not(.purchase(PurchaseCondition(category: "diapers", window: .lastDays(180)))),
+                ]))
+        #expect(Set(SegmentTemplate.all.map(\.id)).count == SegmentTemplate.all.count)
+    }
+}

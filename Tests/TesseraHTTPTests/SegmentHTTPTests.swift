@@ -90,6 +90,15 @@ struct SegmentHTTPTests {
             let (refreshed, changes) = try await Self.post(client, "/api/v1/segments/\(dynamicID)/refresh", "{}", admin)
             #expect(refreshed == .ok && changes["entered"] == .number(0) && changes["memberCount"] == .number(2))
 
+            let templates = try await Self.get(client, "/api/v1/segment-templates", admin)
+            #expect((templates["templates"]?.arrayValue?.count ?? 0) > 20)
+            let (fromTemplate, estimated) = try await Self.post(
+                client, "/api/v1/segments/estimate", #"{"template": "city", "parameters": {"city": "Beijing"}}"#, admin)
+            #expect(fromTemplate == .ok && estimated["count"] == .number(1))
+            let (missingParameter, missing) = try await Self.post(
+                client, "/api/v1/segments/estimate", #"{"template": "city"}"#, admin)
+            #expect(missingParameter == .badRequest)
+            #expect(missing["errors"]?.arrayValue?.first?["path"]?.stringValue == "$.parameters.city")
             let list = try await Self.get(client, "/api/v1/segments", admin)
             #expect(list["segments"]?.arrayValue?.count == 2)
             try await client.execute(uri: "/api/v1/segments/\(snapshotID)", method: .delete, headers: admin) {

@@ -277,6 +277,12 @@ public enum OpenAPIDocument {
                     "The member's tags in the key's brand and their history (who or what set each, when)",
                     scope: "read", parameters: [memberID], responses: ["200": "tags and history"])
             ],
+            "/api/v1/segment-templates": [
+                "get": operation(
+                    "The ready segment templates (basic, consumption, relationship, interaction, assets) with their "
+                        + "parameters; use one as {\"template\": id, \"parameters\": {…}} wherever a rule goes",
+                    scope: "read", responses: ["200": "templates"])
+            ],
             "/api/v1/segments/validate": [
                 "post": operation(
                     "Check a segment rule (docs/segments.md); answers its canonical form, or a problem naming the "
@@ -532,11 +538,16 @@ public enum OpenAPIDocument {
                         "traits": "object", "context": "object", "previousId": "string", "groupId": "string",
                     ]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
-                "SegmentRuleRequest": schema(["rule"], ["rule": "object"]),
+                "SegmentRuleRequest": schema([], ["rule": "object", "template": "string", "parameters": "object"]),
                 "TagDefinition": schema(
                     ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
                 "TagMembers": schema(["members"], ["members": "string[]"]),
-                "SegmentCreate": schema(["name", "rule"], ["name": "string", "kind": "string", "rule": "object"]),
+                "SegmentCreate": schema(
+                    ["name"],
+                    [
+                        "name": "string", "kind": "string", "rule": "object", "template": "string",
+                        "parameters": "object",
+                    ]),
             ]),
         ])
     }

@@ -25,14 +25,59 @@ struct SegmentRoutes: Sendable {
         }
     }
 
-    /// The `rule` of a request body, parsed strictly (errors name `$.rule…`).
+    /// The rule of a request body: `"rule"`, parsed strictly (errors name `$.rule…`), or a ready
+    /// `"template"` with its `"parameters"` (errors name `$.parameters…`).
     static func rule(_ reader: FieldReader) throws -> SegmentRule {
-        guard let json = reader.object["rule"] else { throw FieldError(path: "$.rule", reason: "required") }
+        if let id = try reader.string("template") {
+            guard reader.object["rule"] == nil else {
+                throw FieldError(path: "$.rule", reason: "give a rule or a template, not both")
+            }
+            guard let template = SegmentTemplate.named(id) else {
+                throw FieldError(
+                    path: "$.template",
+                    reason: "unknown template; GET /api/v1/segment-templates lists them")
+            }
+            return try template.rule(try reader.object("parameters") ?? [:])
+        }
+        guard let json = reader.object["rule"] else {
+            throw FieldError(path: "$.rule", reason: "required (or a template with its parameters)")
+        }
         do {
             return try SegmentRuleParser.parse(json)
         } catch {
             throw error.nested(under: "$.rule")
         }
+    }
+
+    /// The ready templates with their parameters and defaults.
+    func templates(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        _ = try context.require(.read)
+        struct Parameter: Encodable {
+            var name: String
+            var kind: String
+            var defaultValue: JSONValue?
+            var description: String
+        }
+        struct Entry: Encodable {
+            var id: String
+            var group: String
+            var title: String
+            var description: String
+            var parameters: [Parameter]
+        }
+        struct Page: Encodable { var templates: [Entry] }
+        return try JSONCoding.response(
+            Page(
+                templates: SegmentTemplate.all.map { template in
+                    Entry(
+                        id: template.id, group: template.group.rawValue, title: template.title,
+                        description: template.description,
+                        parameters: template.parameters.map {
+                            Parameter(
+                                name: $0.name, kind: $0.kind.rawValue, defaultValue: $0.defaultValue,
+                                description: $0.description)
+                        })
+                }))
     }
 
     /// `{"rule": {...}}` → `{"valid": true, "rule": <canonical form>}`, or a problem naming the field.
