@@ -144,6 +144,8 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/tags/{name}/members"): return tagRoutes.change(adding: true)
         case ("post", "/api/v1/tags/{name}/members/remove"): return tagRoutes.change(adding: false)
         case ("get", "/api/v1/members/{id}/tags"): return tagRoutes.memberTags
+        case ("post", "/api/v1/rfm/compute"): return RFMRoutes(rfm: RFMService(store: store)).compute
+        case ("get", "/api/v1/rfm"): return RFMRoutes(rfm: RFMService(store: store)).list
         case ("get", "/api/v1/segment-templates"): return segmentRoutes.templates
         case ("post", "/api/v1/segments/validate"): return segmentRoutes.validate
         case ("post", "/api/v1/segments/estimate"): return segmentRoutes.estimate

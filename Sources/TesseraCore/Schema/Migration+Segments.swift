@@ -1,4 +1,5 @@
-/// Tags (catalogue, members' tags and their history) and segments (definitions and memberships).
+/// Tags (catalogue, members' tags and their history), segments (definitions and memberships) and
+/// RFM scores.
 extension Migration {
     static let segments = Migration(
         id: "0009_tags_segments",
@@ -35,6 +36,13 @@ extension Migration {
             entered_at \(int) NOT NULL, PRIMARY KEY (group_id, segment_id, member_id))\(clustered)
             """,
             "CREATE INDEX segment_members_member ON segment_members (group_id, member_id)",
+            """
+            CREATE TABLE rfm_scores (group_id TEXT NOT NULL, brand_id TEXT NOT NULL, member_id TEXT NOT NULL, \
+            frequency \(int) NOT NULL, recency_days \(int) NOT NULL, age_days \(int) NOT NULL, \
+            repeat_sum_minor \(int) NOT NULL, total_minor \(int) NOT NULL, r \(int) NOT NULL, f \(int) NOT NULL, \
+            m \(int) NOT NULL, rfm_group TEXT NOT NULL, computed_at \(int) NOT NULL, \
+            PRIMARY KEY (group_id, brand_id, member_id))\(clustered)
+            """,
         ]
     }
 }

@@ -69,6 +69,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "post", path: "/api/v1/tags/{name}/members"),
         APIRoute(method: "post", path: "/api/v1/tags/{name}/members/remove"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/tags"),
+        APIRoute(method: "post", path: "/api/v1/rfm/compute"),
+        APIRoute(method: "get", path: "/api/v1/rfm"),
         APIRoute(method: "get", path: "/api/v1/segment-templates"),
         APIRoute(method: "post", path: "/api/v1/segments/validate"),
         APIRoute(method: "post", path: "/api/v1/segments/estimate"),

@@ -277,6 +277,21 @@ public enum OpenAPIDocument {
                     "The member's tags in the key's brand and their history (who or what set each, when)",
                     scope: "read", parameters: [memberID], responses: ["200": "tags and history"])
             ],
+            "/api/v1/rfm/compute": [
+                "post": operation(
+                    "Recompute RFM for the brand as of endDate (local days; default today): frequency, recency, T "
+                        + "and monetary value as the lifetimes package defines them, R/F/M quintiles, named groups",
+                    scope: "write", body: "RFMCompute", responses: ["200": "members scored and elapsedMs"])
+            ],
+            "/api/v1/rfm": [
+                "get": operation(
+                    "Stored RFM scores in member id order", scope: "read",
+                    parameters: [
+                        parameter("limit", in: "query", "1–200, default 50"),
+                        parameter("cursor", in: "query", "nextCursor of the previous page"),
+                        parameter("identifierType", in: "query", "include each member's identifier of this type"),
+                    ], responses: ["200": "scores and nextCursor"])
+            ],
             "/api/v1/segment-templates": [
                 "get": operation(
                     "The ready segment templates (basic, consumption, relationship, interaction, assets) with their "
@@ -542,6 +557,7 @@ public enum OpenAPIDocument {
                 "TagDefinition": schema(
                     ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
                 "TagMembers": schema(["members"], ["members": "string[]"]),
+                "RFMCompute": schema([], ["endDate": "string", "startDate": "string"]),
                 "SegmentCreate": schema(
                     ["name"],
                     [

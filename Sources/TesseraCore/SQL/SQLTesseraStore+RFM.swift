@@ -1,0 +1,81 @@
+public import Foundation
+public import TesseraDomain
+
+extension SQLTesseraStore {
+    public func purchasePage(
+        group: GroupID, brand: BrandID, after cursor: (member: String, order: String)?, limit: Int
+    ) async throws -> [(member: String, order: String, at: Int64, amountMinor: Int64)] {
+        let (member, order) = cursor ?? ("", "")
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT o.member_id, o.id, COALESCE(o.paid_at, o.placed_at), o.paid_minor - o.refunded_minor \
+                    FROM orders o JOIN members m ON m.group_id = o.group_id AND m.id = o.member_id \
+                    WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) \
+                    AND m.merged_into IS NULL AND (o.member_id > ? OR (o.member_id = ? AND o.id > ?)) \
+                    ORDER BY o.member_id, o.id LIMIT ?
+                    """,
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(member), .text(member), .text(order),
+                        .int(Int64(limit)),
+                    ]),
+                map: { rows in
+                    rows.map { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int(2) ?? 0, $0.int(3) ?? 0) }
+                }), writes: false)
+    }
+
+    public func replaceRFM(_ scores: [RFMScore], group: GroupID, brand: BrandID, at: Date) async throws {
+        let (g, b, now) = (
+            SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.int(Timestamp.micros(at))
+        )
+        let rows: [[SQLValue]] = scores.map { score in
+            let summary = score.summary
+            return [
+                g, b, .text(summary.member), .int(summary.frequency), .int(summary.recency), .int(summary.age),
+                .int(summary.repeatSumMinor), .int(summary.totalMinor), .int(Int64(score.r)), .int(Int64(score.f)),
+                .int(Int64(score.m)), .text(score.group.rawValue), now,
+            ]
+        }
+        try await driver.run(
+            ExecuteProgram(
+                [SQLStatement("DELETE FROM rfm_scores WHERE group_id = ? AND brand_id = ?", [g, b])]
+                    + SQLBuilder.insert(
+                        into: "rfm_scores",
+                        columns: [
+                            "group_id", "brand_id", "member_id", "frequency", "recency_days", "age_days",
+                            "repeat_sum_minor", "total_minor", "r", "f", "m", "rfm_group", "computed_at",
+                        ], rows: rows)), writes: true)
+    }
+
+    public func rfmScores(group: GroupID, brand: BrandID, after cursor: String?, limit: Int, identifierType: String?)
+        async throws -> [(score: RFMScore, identifier: String?)]
+    {
+        let identifier =
+            identifierType == nil
+            ? "NULL"
+            : "(SELECT MIN(i.value) FROM member_identifiers i WHERE i.group_id = s.group_id AND i.member_id = s.member_id AND i.type = ?)"
+        let g = SQLValue.text(group.rawValue)
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT s.member_id, s.frequency, s.recency_days, s.age_days, s.repeat_sum_minor, s.total_minor, s.r, \
+                    s.f, s.m, s.rfm_group, \(identifier) FROM rfm_scores s WHERE s.group_id = ? AND s.brand_id = ? \
+                    AND s.member_id > ? ORDER BY s.member_id LIMIT ?
+                    """,
+                    (identifierType.map { [SQLValue.text($0)] } ?? [])
+                        + [g, .text(brand.rawValue), .text(cursor ?? ""), .int(Int64(limit))]),
+                map: { rows in
+                    rows.map { row in
+                        let summary = RFMSummary(
+                            member: row.text(0) ?? "", frequency: row.int(1) ?? 0, recency: row.int(2) ?? 0,
+                            age: row.int(3) ?? 0, repeatSumMinor: row.int(4) ?? 0, totalMinor: row.int(5) ?? 0)
+                        let score = RFMScore(
+                            summary: summary, r: Int(row.int(6) ?? 1), f: Int(row.int(7) ?? 1), m: Int(row.int(8) ?? 1),
+                            group: RFMGroup(rawValue: row.text(9) ?? "") ?? .hibernating)
+                        return (score, row.text(10))
+                    }
+                }), writes: false)
+    }
+}
