@@ -38,9 +38,12 @@ struct RFM: AsyncParsableCommand {
         let store = try await database.openStore()
         let (groupID, brandRecord) = try await BrandSelection.resolve(store: store, group: group, brandCode: brand)
         let started = ContinuousClock.now
-        let members = try await RFMService(store: store).compute(
+        let run = try await RFMService(store: store).compute(
             group: groupID, brand: brandRecord.id, endDay: endDay, startDay: startDay)
-        print("scored \(members) members in \(ContinuousClock.now - started)")
+        let ms = { (duration: Duration) in duration.formatted(.units(allowed: [.milliseconds], width: .narrow)) }
+        print(
+            "scored \(run.members) members from \(run.purchases) purchases in \(ms(ContinuousClock.now - started)) "
+                + "(read \(ms(run.read)), compute \(ms(run.compute)), write \(ms(run.write)))")
         if let export {
             var text = "member_id,\(identifierType),frequency,recency,T,monetary_value,total_minor,r,f,m,group\n"
             var cursor: String?

@@ -25,7 +25,8 @@ struct RFMRoutes: Sendable {
         }
         let started = ContinuousClock.now
         let members = try await rfm.compute(
-            group: principal.groupID, brand: principal.brandID, endDay: end, startDay: start)
+            group: principal.groupID, brand: principal.brandID, endDay: end, startDay: start
+        ).members
         let elapsed = ContinuousClock.now - started
         struct Answer: Encodable {
             var members: Int
