@@ -343,14 +343,7 @@ public struct SegmentSQL: Sendable {
             (SELECT \(value) FROM orders o\(join) WHERE o.group_id = m.group_id AND o.member_id = m.id AND o.brand_id = ? \
             AND o.status IN \(StoreSQL.purchaseStatuses)
             """
-        if let channel = condition.channel {
-            sql += " AND o.channel = ?"
-            arguments.append(.text(channel))
-        }
-        if let store = condition.store {
-            sql += " AND o.store_code = ?"
-            arguments.append(.text(store))
-        }
+        sql += equalities([("o.channel", condition.channel), ("o.store_code", condition.store)])
         sql += window(condition.window, column: "COALESCE(o.paid_at, o.placed_at)")
         if condition.filtersItems {
             let items = itemConditions(condition)
@@ -367,13 +360,18 @@ public struct SegmentSQL: Sendable {
     }
 
     private mutating func itemConditions(_ condition: PurchaseCondition) -> String {
+        equalities([
+            ("i.category", condition.category), ("i.sku", condition.sku), ("i.product_id", condition.product),
+            ("i.brand", condition.productBrand),
+        ])
+    }
+
+    /// ` AND column = ?` for each pair with a value.
+    private mutating func equalities(_ pairs: [(column: String, value: String?)]) -> String {
         var sql = ""
-        for (column, value) in [
-            ("category", condition.category), ("sku", condition.sku), ("product_id", condition.product),
-            ("brand", condition.productBrand),
-        ] {
+        for (column, value) in pairs {
             guard let value else { continue }
-            sql += " AND i.\(column) = ?"
+            sql += " AND \(column) = ?"
             arguments.append(.text(value))
         }
         return sql

@@ -35,7 +35,7 @@ struct RFMRoutes: Sendable {
         return try JSONCoding.response(
             Answer(
                 members: members,
-                elapsedMs: elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+                elapsedMs: elapsed.wholeMilliseconds))
     }
 
     /// `?limit=&cursor=&identifierType=external` → scores in member id order.

@@ -105,7 +105,7 @@ struct SegmentRoutes: Sendable {
         return try JSONCoding.response(
             Answer(
                 count: count,
-                elapsedMs: elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+                elapsedMs: elapsed.wholeMilliseconds))
     }
 
     /// `{"name": "Lapsed VIPs", "kind": "dynamic" | "snapshot", "rule": {...}}`
