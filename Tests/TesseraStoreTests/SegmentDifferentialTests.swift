@@ -53,6 +53,8 @@ struct SegmentDifferentialTests {
             loaded[id] = facts
         }
         #expect(try await store.memberFacts(group: group, brand: brand, member: MemberID("m0002"), needs: .all) == nil)
+        let foreign = try await store.memberFacts(group: group, brand: brand, member: MemberID("m0001"), needs: .all)
+        #expect(foreign?.inBrand == false, "m0001 belongs to another brand only")
 
         let evaluator = SegmentEvaluator(context: Self.context)
         var selectedSome = 0

@@ -80,6 +80,7 @@ struct SegmentFixtures {
         }
         if chance(50) { facts.attributes["vip"] = .bool(chance(50)) }
         facts.tags = Set(Self.tags.filter { _ in chance(30) })
+        facts.segments = Set(["s1", "s2"].filter { _ in chance(40) })
         facts.events = (0..<int(0...8)).map { _ in
             var properties: [String: JSONValue] = [:]
             if chance(60) { properties["page"] = pick([.string("a"), .string("b"), .number(1)]) }
@@ -133,7 +134,7 @@ struct SegmentFixtures {
                 SequenceCondition(
                     first: matcher(), then: matcher(), seconds: pick([3_600, 86_400, 7 * 86_400]),
                     thenHappened: chance(50), window: maybe(window())))
-        case 6: return .tag(pick(Self.tags + ["unknown"]))
+        case 6: return chance(50) ? .tag(pick(Self.tags + ["unknown"])) : .segment(pick(["s1", "s2", "s3"]))
         case 7: return .birthday(days: int(1...45))
         case 8: return .pointsExpiring(days: int(1...60), numberTest(0...400))
         default: return .compare(fieldComparison())
@@ -263,6 +264,12 @@ enum SegmentFixtureWriter {
                     INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) \
                     VALUES (?, ?, ?, ?, 'manual', 'test', 0)
                     """, [g, b, m, .text(tag)]))
+        }
+        for segment in facts.segments.sorted() {
+            statements.append(
+                SQLStatement(
+                    "INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) VALUES (?, ?, ?, 0)",
+                    [g, .text(segment), m]))
         }
         for (index, event) in facts.events.enumerated() {
             let id = SQLValue.text("\(facts.id)-e\(index)")

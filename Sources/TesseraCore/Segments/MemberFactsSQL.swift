@@ -18,12 +18,17 @@ enum MemberFactsSQL {
                 (SELECT x.tier FROM loyalty_members x WHERE \(owned)), \
                 COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0), \
-                COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0) \
+                COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0), \
+                EXISTS (SELECT 1 FROM member_brands x WHERE x.group_id = ? AND x.brand_id = ? AND x.member_id = ?) \
                 FROM members WHERE group_id = ? AND id = ? AND merged_into IS NULL
-                """, [g, b, m, g, b, m, g, b, m, g, b, m, g, m])
+                """, [g, b, m, g, b, m, g, b, m, g, b, m, g, b, m, g, m])
         ]
         let kinds: [(Bool, SQLStatement)] = [
             (needs.tags, SQLStatement("SELECT x.tag FROM member_tags x WHERE \(owned)", [g, b, m])),
+            (
+                needs.segments,
+                SQLStatement("SELECT segment_id FROM segment_members WHERE group_id = ? AND member_id = ?", [g, m])
+            ),
             (
                 needs.events,
                 SQLStatement(
@@ -75,6 +80,7 @@ enum MemberFactsSQL {
             facts.growth = row.int(19) ?? 0
             facts.points = row.int(20) ?? 0
             facts.storedValue = row.int(21) ?? 0
+            facts.inBrand = row.bool(22)
             var next = 1
             func rows(_ wanted: Bool) -> [SQLRow] {
                 guard wanted else { return [] }
@@ -82,6 +88,7 @@ enum MemberFactsSQL {
                 return results[next]
             }
             facts.tags = Set(rows(needs.tags).compactMap { $0.text(0) })
+            facts.segments = Set(rows(needs.segments).compactMap { $0.text(0) })
             facts.events = rows(needs.events).map {
                 EventFact(
                     name: $0.text(0) ?? "", channel: $0.text(1) ?? "", occurredAt: $0.int(2) ?? 0,

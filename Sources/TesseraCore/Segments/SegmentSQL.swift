@@ -90,6 +90,12 @@ public struct SegmentSQL: Sendable {
                 EXISTS (SELECT 1 FROM member_tags t WHERE t.group_id = m.group_id AND t.brand_id = ? \
                 AND t.member_id = m.id AND t.tag = ?)
                 """
+        case .segment(let id):
+            arguments.append(.text(id))
+            return """
+                EXISTS (SELECT 1 FROM segment_members sm WHERE sm.group_id = m.group_id AND sm.segment_id = ? \
+                AND sm.member_id = m.id)
+                """
         case .birthday(let days):
             let keys = context.birthdayKeys(days: days)
             arguments += keys.map(SQLValue.text)

@@ -51,12 +51,26 @@ public final class SegmentService: Sendable {
         name: String, kind: SegmentRecord.Kind, rule: SegmentRule, group: GroupID, brand: BrandID, at: Date = Date()
     ) async throws -> SegmentRecord {
         let segment = SegmentRecord(id: ids.next(), brandID: brand, name: name, kind: kind, rule: rule, createdAt: at)
+        let known = Set(try await store.segments(group: group, brand: brand).map(\.id))
+        if let unknown = rule.referencedSegments.subtracting(known).sorted().first {
+            throw TesseraError.rejected(
+                code: "segment_not_found", field: "rule",
+                reason: "the rule refers to segment \(unknown), not in this brand")
+        }
         defer { forget(brand) }
         return try await store.createSegment(
             segment, group: group, context: try await context(group: group, brand: brand, at: at), at: at)
     }
 
     public func delete(id: String, group: GroupID, brand: BrandID) async throws {
+        let users = try await store.segments(group: group, brand: brand).filter {
+            $0.rule.referencedSegments.contains(id)
+        }
+        if let user = users.first {
+            throw TesseraError.rejected(
+                code: "segment_in_use", field: nil,
+                reason: "segment \(user.name) refers to it; change or delete that first")
+        }
         defer { forget(brand) }
         try await store.deleteSegment(group: group, brand: brand, id: id)
     }
@@ -84,7 +98,8 @@ public final class SegmentService: Sendable {
         for group in groups {
             for brand in try await brands(group) {
                 let context = try await context(group: group, brand: brand, at: at)
-                for segment in try await store.segments(group: group, brand: brand) where segment.kind == .dynamic {
+                let segments = try await store.segments(group: group, brand: brand)
+                for segment in Self.dependencyOrder(segments) where segment.kind == .dynamic {
                     _ = try await store.refreshSegment(segment, group: group, context: context, at: at)
                     refreshed += 1
                 }
@@ -107,7 +122,7 @@ public final class SegmentService: Sendable {
         else { throw TesseraError.notFound("member \(member) not found") }
         let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
         let stored = try await store.segmentIDs(group: group, brand: brand, member: member).contains(id)
-        return (evaluator.matches(segment.rule, facts), stored)
+        return (facts.inBrand && evaluator.matches(segment.rule, facts), stored)
     }
 
     /// The real-time path: re-evaluates the brand's dynamic segments for members whose data just
@@ -119,27 +134,31 @@ public final class SegmentService: Sendable {
     {
         let segments = try await dynamicSegments(group: group, brand: brand, at: at)
         guard !segments.isEmpty, !members.isEmpty else { return 0 }
-        var needs = SegmentRule.Needs()
-        for segment in segments {
-            let more = segment.rule.needs
-            needs.tags = needs.tags || more.tags
-            needs.events = needs.events || more.events
-            needs.orders = needs.orders || more.orders
-            needs.lots = needs.lots || more.lots
-            needs.coupons = needs.coupons || more.coupons
-        }
+        var needs = SegmentRule.Needs.union(segments.map(\.rule.needs))
+        needs.segments = true
         let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
         var changes = 0
         for member in members.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let facts = try await store.memberFacts(group: group, brand: brand, member: member, needs: needs)
-            let current = try await store.segmentIDs(group: group, brand: brand, member: member)
-            var entering: [SegmentRecord] = []
-            var leaving: [SegmentRecord] = []
-            for segment in segments {
-                let matches = facts.map { evaluator.matches(segment.rule, $0) } ?? false
-                if matches && !current.contains(segment.id) { entering.append(segment) }
-                if !matches && current.contains(segment.id) { leaving.append(segment) }
+            guard var facts = try await store.memberFacts(group: group, brand: brand, member: member, needs: needs)
+            else {
+                continue
             }
+            let current = facts.segments
+            // Segments built on segments see their inputs' new verdicts: evaluate until nothing moves.
+            for _ in 0...segments.count {
+                var next = facts.segments
+                for segment in segments {
+                    if facts.inBrand && evaluator.matches(segment.rule, facts) {
+                        next.insert(segment.id)
+                    } else {
+                        next.remove(segment.id)
+                    }
+                }
+                if next == facts.segments { break }
+                facts.segments = next
+            }
+            let entering = segments.filter { facts.segments.contains($0.id) && !current.contains($0.id) }
+            let leaving = segments.filter { !facts.segments.contains($0.id) && current.contains($0.id) }
             let applied = try await store.changeMemberships(
                 group: group, member: member, entering: entering, leaving: leaving, at: at)
             changes += applied.entered.count + applied.exited.count
@@ -174,5 +193,26 @@ extension SegmentService {
                 }
             }
         }
+    }
+}
+
+extension SegmentService {
+    /// Segments ordered so that every segment comes after those its rule refers to (a full refresh
+    /// then reads up-to-date inputs). References to unknown segments are ignored; cycles cannot be
+    /// built, since a rule may only refer to segments that exist when it is created.
+    static func dependencyOrder(_ segments: [SegmentRecord]) -> [SegmentRecord] {
+        var placed: Set<String> = []
+        var ordered: [SegmentRecord] = []
+        var waiting = segments
+        let known = Set(segments.map(\.id))
+        while !waiting.isEmpty {
+            let ready = waiting.filter { $0.rule.referencedSegments.intersection(known).isSubset(of: placed) }
+            // A cycle (only by editing the database by hand) would stall: take the rest as they are.
+            let next = ready.isEmpty ? waiting : ready
+            ordered += next
+            placed.formUnion(next.map(\.id))
+            waiting.removeAll { placed.contains($0.id) }
+        }
+        return ordered
     }
 }

@@ -2,6 +2,9 @@
 /// loads before evaluating a rule in memory. Times are microseconds since 1970, money minor units.
 public struct MemberFacts: Sendable, Hashable {
     public var id: String
+    /// Known to the brand (`member_brands`): only such members are in the brand's segments, whatever
+    /// the rule says — the population both evaluators start from.
+    public var inBrand: Bool
     /// Text profile fields present on the member (gender, city, …, tier); absent means missing.
     public var texts: [MemberField: String]
     public var registered: Bool
@@ -18,6 +21,8 @@ public struct MemberFacts: Sendable, Hashable {
     /// Birthday as stored, `YYYY-MM-DD`.
     public var birthday: String?
     public var tags: Set<String>
+    /// Ids of the stored segments the member is in.
+    public var segments: Set<String>
     public var events: [EventFact]
     public var orders: [OrderFact]
     public var lots: [LotFact]
@@ -25,6 +30,7 @@ public struct MemberFacts: Sendable, Hashable {
 
     public init(id: String) {
         self.id = id
+        inBrand = true
         texts = [:]
         registered = false
         times = [:]
@@ -37,6 +43,7 @@ public struct MemberFacts: Sendable, Hashable {
         attributes = [:]
         birthday = nil
         tags = []
+        segments = []
         events = []
         orders = []
         lots = []

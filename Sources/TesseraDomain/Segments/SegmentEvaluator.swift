@@ -21,6 +21,7 @@ public struct SegmentEvaluator: Sendable {
         case .purchase(let condition): return purchase(condition, member)
         case .sequence(let condition): return sequence(condition, member)
         case .tag(let tag): return member.tags.contains(tag)
+        case .segment(let id): return member.segments.contains(id)
         case .birthday(let days):
             guard let birthday = member.birthday else { return false }
             return context.birthdayKeys(days: days).contains(Self.monthDay(of: birthday))

@@ -77,6 +77,7 @@ extension SegmentRule {
             object["window"] = condition.window?.json
             return .object(["sequence": .object(object)])
         case .tag(let tag): return .object(["tag": .string(tag)])
+        case .segment(let id): return .object(["segment": .string(id)])
         case .birthday(let days): return .object(["birthday": .object(["nextDays": .number(Decimal(days))])])
         case .pointsExpiring(let days, let test):
             return .object([

@@ -2,6 +2,7 @@ extension SegmentRule {
     /// Which of a member's collections a rule reads, so the real-time path loads only those.
     public struct Needs: Sendable, Hashable {
         public var tags = false
+        public var segments = false
         public var events = false
         public var orders = false
         public var lots = false
@@ -13,6 +14,7 @@ extension SegmentRule {
         public static var all: Needs {
             var needs = Needs()
             needs.tags = true
+            needs.segments = true
             needs.events = true
             needs.orders = true
             needs.lots = true
@@ -35,8 +37,35 @@ extension SegmentRule {
         case .event, .sequence: needs.events = true
         case .purchase: needs.orders = true
         case .tag: needs.tags = true
+        case .segment: needs.segments = true
         case .birthday: break
         case .pointsExpiring: needs.lots = true
         }
+    }
+
+    /// The ids of the stored segments the rule reads.
+    public var referencedSegments: Set<String> {
+        switch self {
+        case .and(let rules), .or(let rules): rules.reduce(into: Set<String>()) { $0.formUnion($1.referencedSegments) }
+        case .not(let rule): rule.referencedSegments
+        case .segment(let id): [id]
+        default: []
+        }
+    }
+}
+
+extension SegmentRule.Needs {
+    /// What any of `needs` reads.
+    public static func union(_ needs: [Self]) -> Self {
+        var all = Self()
+        for more in needs {
+            all.tags = all.tags || more.tags
+            all.segments = all.segments || more.segments
+            all.events = all.events || more.events
+            all.orders = all.orders || more.orders
+            all.lots = all.lots || more.lots
+            all.coupons = all.coupons || more.coupons
+        }
+        return all
     }
 }

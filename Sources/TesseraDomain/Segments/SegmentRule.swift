@@ -25,6 +25,9 @@ public indirect enum SegmentRule: Sendable, Hashable {
     case sequence(SequenceCondition)
     /// The member carries this tag.
     case tag(String)
+    /// The member is in the stored segment with this id: with `and`, `or` and `not`, the set
+    /// operations (intersection, union, exclusion) over segments.
+    case segment(String)
     /// The birthday falls on today or one of the next `days − 1` days in the brand's time zone.
     case birthday(days: Int)
     /// The points of the brand that expire within `days` × 24 h from now, compared with a number.

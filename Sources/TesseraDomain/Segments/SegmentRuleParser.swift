@@ -15,7 +15,7 @@ public import Foundation
 ///   "window": W, "count": {…} | "amount": {…}}}` (amounts in minor units)
 /// - `{"sequence": {"first": matcher, "then": matcher, "withinHours": 24 | "withinMinutes": 30,
 ///   "thenHappened": false, "window": W}}`
-/// - `{"tag": "vip"}`, `{"birthday": {"nextDays": 7}}`,
+/// - `{"tag": "vip"}`, `{"segment": "<segment id>"}`, `{"birthday": {"nextDays": 7}}`,
 ///   `{"pointsExpiring": {"withinDays": 30, "op": ">", "value": 0}}`
 /// - a window W is `{"lastDays": 30}` or `{"from": "2026-01-01T00:00:00+08:00", "to": "…"}`.
 public enum SegmentRuleParser {
@@ -63,6 +63,7 @@ public enum SegmentRuleParser {
         case "purchase": return .purchase(try purchase(body, path: here))
         case "sequence": return .sequence(try sequence(body, path: here))
         case "tag": return .tag(try name(body, path: here))
+        case "segment": return .segment(try name(body, path: here))
         case "birthday":
             let fields = try Fields(body, path: here, allowed: ["nextDays"])
             return .birthday(days: try fields.days("nextDays", required: true) ?? 1)
@@ -76,7 +77,7 @@ public enum SegmentRuleParser {
     }
 
     static let kinds = [
-        "and", "or", "not", "compare", "event", "purchase", "sequence", "tag", "birthday", "pointsExpiring",
+        "and", "or", "not", "compare", "event", "purchase", "sequence", "tag", "segment", "birthday", "pointsExpiring",
     ]
 
     private static func comparison(_ json: JSONValue, path: String) throws(FieldError) -> FieldComparison {
