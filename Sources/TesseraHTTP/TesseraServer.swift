@@ -149,6 +149,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/segment-templates"): return segmentRoutes.templates
         case ("post", "/api/v1/segments/validate"): return segmentRoutes.validate
         case ("post", "/api/v1/segments/estimate"): return segmentRoutes.estimate
+        case ("post", "/api/v1/segments/deduplicate"): return segmentRoutes.deduplicate
+        case ("get", "/api/v1/segments/{id}/export"): return segmentRoutes.export
         case ("get", "/api/v1/segments"): return segmentRoutes.list
         case ("post", "/api/v1/segments"): return segmentRoutes.create
         case ("get", "/api/v1/segments/{id}"): return segmentRoutes.get

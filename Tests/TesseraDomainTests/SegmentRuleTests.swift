@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 import TesseraDomain
 
@@ -161,5 +162,27 @@ struct SegmentTemplateTests {
                     .not(.purchase(PurchaseCondition(category: "diapers", window: .lastDays(180)))),
                 ]))
         #expect(Set(SegmentTemplate.all.map(\.id)).count == SegmentTemplate.all.count)
+    }
+}
+
+@Suite("Segment samples")
+struct SegmentSampleTests {
+    /// Reproducible, independent of row order, the requested size, and nested: a larger sample with
+    /// the same seed contains the smaller one.
+    @Test func samplesAreSeededStableAndNested() async {
+        await propertyCheck(input: Gen.int(in: 0...300), Gen.int(in: 0...100), Gen.int64(in: 0...Int64.max)) {
+            population, percent, seed in
+            let ids = (0..<population).map { "member-\($0)" }
+            let seed = UInt64(seed)
+            let sample = SegmentSample.pick(ids, size: .percent(percent), seed: seed)
+            #expect(sample.count == population * percent / 100)
+            #expect(Set(sample).count == sample.count)
+            #expect(SegmentSample.pick(ids.reversed(), size: .percent(percent), seed: seed) == sample)
+            let larger = SegmentSample.pick(ids, size: .count(sample.count + 5), seed: seed)
+            #expect(Set(sample).isSubset(of: Set(larger)))
+        }
+        let ids = (0..<1_000).map { "m\($0)" }
+        #expect(
+            SegmentSample.pick(ids, size: .count(10), seed: 1) != SegmentSample.pick(ids, size: .count(10), seed: 2))
     }
 }

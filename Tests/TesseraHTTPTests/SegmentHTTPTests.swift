@@ -159,4 +159,73 @@ struct SegmentHTTPTests {
             #expect(timeline.jsonText.contains("segment.exited"))
         }
     }
+
+    /// Set operations over stored segments follow their inputs in real time; a seeded sample is
+    /// reproducible; de-duplication by priority splits members; the CSV export lists identifiers.
+    @Test func setOperationsSamplesDeduplicationAndExport() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            var members: [String] = []
+            for index in 0..<20 {
+                let city = index < 10 ? "Shanghai" : "Beijing"
+                let (_, body) = try await Self.post(
+                    client, "/api/v1/members",
+                    #"{"identifiers": ["phone:1360000\#(String(format: "%04d", index))"], "city": "\#(city)"}"#, admin)
+                members.append(body["memberId"]?.stringValue ?? "")
+            }
+            _ = try await Self.post(client, "/api/v1/tags", #"{"name": "vip"}"#, admin)
+            let vipMembers = [members[0], members[1], members[15]].map { "\"\($0)\"" }.joined(separator: ",")
+            _ = try await Self.post(client, "/api/v1/tags/vip/members", #"{"members": [\#(vipMembers)]}"#, admin)
+            let (_, vip) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "VIP", "rule": {"tag": "vip"}}"#, admin)
+            let (_, shanghai) = try await Self.post(
+                client, "/api/v1/segments",
+                #"{"name": "Shanghai", "template": "city", "parameters": {"city": "Shanghai"}}"#,
+                admin)
+            let (vipID, shanghaiID) = (vip["id"]?.stringValue ?? "", shanghai["id"]?.stringValue ?? "")
+            let (_, outside) = try await Self.post(
+                client, "/api/v1/segments",
+                #"{"name": "VIP outside Shanghai", "rule": {"and": [{"segment": "\#(vipID)"}, {"not": {"segment": "\#(shanghaiID)"}}]}}"#,
+                admin)
+            #expect(outside["memberCount"] == .number(1))
+            let (unknown, missing) = try await Self.post(
+                client, "/api/v1/segments", #"{"name": "Broken", "rule": {"segment": "nope"}}"#, admin)
+            #expect(unknown == .unprocessableContent && missing["code"]?.stringValue == "segment_not_found")
+            // Tagging a Beijing member: VIP gains them, and the exclusion built on it follows at once.
+            _ = try await Self.post(client, "/api/v1/tags/vip/members", #"{"members": ["\#(members[16])"]}"#, admin)
+            let outsideID = outside["id"]?.stringValue ?? ""
+            #expect(try await Self.get(client, "/api/v1/segments/\(outsideID)", admin)["memberCount"] == .number(2))
+            try await client.execute(uri: "/api/v1/segments/\(vipID)", method: .delete, headers: admin) { response in
+                #expect(response.status == .unprocessableContent)
+            }
+
+            // A seeded 25% sample of Shanghai: 2 of 10, the same members for the same seed.
+            let sampleBody = { (name: String, seed: Int) in
+                #"{"name": "\#(name)", "template": "city", "parameters": {"city": "Shanghai"}, "sample": {"percent": 25, "seed": \#(seed)}}"#
+            }
+            let (_, first) = try await Self.post(client, "/api/v1/segments", sampleBody("Sample A", 7), admin)
+            let (_, second) = try await Self.post(client, "/api/v1/segments", sampleBody("Sample B", 7), admin)
+            #expect(first["kind"]?.stringValue == "snapshot" && first["memberCount"] == .number(2))
+            let firstMembers = try await Self.get(
+                client, "/api/v1/segments/\(first["id"]?.stringValue ?? "")/members", admin)
+            let secondMembers = try await Self.get(
+                client, "/api/v1/segments/\(second["id"]?.stringValue ?? "")/members", admin)
+            #expect(firstMembers["members"] == secondMembers["members"])
+
+            // Priority: VIP first, then Shanghai — Shanghai's VIPs appear only in the first.
+            let (deduplicated, split) = try await Self.post(
+                client, "/api/v1/segments/deduplicate", #"{"segments": ["\#(vipID)", "\#(shanghaiID)"]}"#, admin)
+            #expect(deduplicated == .created)
+            #expect(split["segments"]?.arrayValue?.map { $0["memberCount"] } == [.number(4), .number(8)])
+
+            let csv = try await client.execute(
+                uri: "/api/v1/segments/\(outsideID)/export?identifierType=phone", method: .get, headers: admin
+            ) { response in String(buffer: response.body) }
+            let lines = csv.split(separator: "\n")
+            #expect(lines.first == "member_id,phone")
+            #expect(lines.count == 3)
+            #expect(lines.dropFirst().allSatisfy { $0.contains(",+86136") })
+        }
+    }
 }

@@ -23,6 +23,10 @@ public protocol SegmentDefinitionStore: Sendable {
     /// a segment that did not exist). A name already used in the brand is a conflict.
     func createSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date) async throws
         -> SegmentRecord
+    /// Stores a snapshot holding exactly `members` (a seeded sample, an imported list); members that
+    /// are unknown, merged away or not known to the brand are left out.
+    func createSnapshot(_ segment: SegmentRecord, members: [MemberID], group: GroupID, at: Date) async throws
+        -> SegmentRecord
     func segments(group: GroupID, brand: BrandID) async throws -> [SegmentRecord]
     func segment(group: GroupID, brand: BrandID, id: String) async throws -> SegmentRecord?
     /// Removes the segment and its memberships.
@@ -33,6 +37,8 @@ public protocol SegmentDefinitionStore: Sendable {
     /// Members of a stored segment in id order after `cursor`.
     func segmentMembers(group: GroupID, segment: String, after cursor: MemberID?, limit: Int) async throws
         -> [MemberID]
+    /// Each member's identifier value of `type` (the smallest, if several).
+    func identifierValues(of members: [MemberID], type: String, group: GroupID) async throws -> [MemberID: String]
     /// The stored segments of `brand` the member is in.
     func segmentIDs(group: GroupID, brand: BrandID, member: MemberID) async throws -> Set<String>
     /// Enters and leaves dynamic segments for one member; answers the ids that really changed.

@@ -58,14 +58,7 @@ extension SQLTesseraStore {
                 .text(group.rawValue), .text(segment.id), .text(segment.brandID.rawValue), .text(segment.name),
                 .text(segment.kind.rawValue), .text(segment.rule.json.jsonText), now, now,
             ])
-        let taken = try await driver.run(
-            QueryProgram(
-                SQLStatement(
-                    "SELECT 1 FROM segments WHERE group_id = ? AND brand_id = ? AND name = ?",
-                    [.text(group.rawValue), .text(segment.brandID.rawValue), .text(segment.name)]), map: { !$0.isEmpty }
-            ),
-            writes: false)
-        if taken { throw TesseraError.conflict("a segment named \(segment.name) already exists in this brand") }
+        try await ensureNameFree(segment, group: group)
         let changes = try await driver.run(
             SegmentRefreshProgram(
                 segment: segment, group: group, context: context, dialect: driver.dialect, at: at, prelude: [insert],
@@ -75,6 +68,51 @@ extension SQLTesseraStore {
         created.computedAt = at
         created.createdAt = at
         return created
+    }
+
+    public func createSnapshot(_ segment: SegmentRecord, members: [MemberID], group: GroupID, at: Date) async throws
+        -> SegmentRecord
+    {
+        let (g, s, now) = (SQLValue.text(group.rawValue), SQLValue.text(segment.id), SQLValue.int(Timestamp.micros(at)))
+        var statements = [
+            SQLStatement(
+                """
+                INSERT INTO segments (group_id, id, brand_id, name, kind, rule, computed_at, created_at, updated_at) \
+                VALUES (?, ?, ?, ?, 'snapshot', ?::jsonb, ?, ?, ?)
+                """,
+                [
+                    g, s, .text(segment.brandID.rawValue), .text(segment.name), .text(segment.rule.json.jsonText), now,
+                    now, now,
+                ])
+        ]
+        for chunk in SQLBuilder.chunks(members, largest: 500) {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) SELECT m.group_id, ?, m.id, ? \
+                    FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND m.id IN \
+                    (\(SQLBuilder.markers(chunk.count))) AND EXISTS (SELECT 1 FROM member_brands mb WHERE \
+                    mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?) \
+                    ON CONFLICT (group_id, segment_id, member_id) DO NOTHING
+                    """, [s, now, g] + chunk.map { .text($0.rawValue) } + [.text(segment.brandID.rawValue)]))
+        }
+        try await ensureNameFree(segment, group: group)
+        try await driver.run(ExecuteProgram(statements), writes: true)
+        guard let stored = try await self.segment(group: group, brand: segment.brandID, id: segment.id) else {
+            throw TesseraError.unavailable("the snapshot could not be read back")
+        }
+        return stored
+    }
+
+    private func ensureNameFree(_ segment: SegmentRecord, group: GroupID) async throws {
+        let taken = try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT 1 FROM segments WHERE group_id = ? AND brand_id = ? AND name = ?",
+                    [.text(group.rawValue), .text(segment.brandID.rawValue), .text(segment.name)]), map: { !$0.isEmpty }
+            ),
+            writes: false)
+        if taken { throw TesseraError.conflict("a segment named \(segment.name) already exists in this brand") }
     }
 
     public func segments(group: GroupID, brand: BrandID) async throws -> [SegmentRecord] {
@@ -134,6 +172,26 @@ extension SQLTesseraStore {
                     """,
                     [.text(group.rawValue), .text(segment), .text(cursor?.rawValue ?? ""), .int(Int64(limit))]),
                 map: { $0.compactMap { $0.text(0).map { MemberID($0) } } }), writes: false)
+    }
+
+    public func identifierValues(of members: [MemberID], type: String, group: GroupID) async throws
+        -> [MemberID: String]
+    {
+        var values: [MemberID: String] = [:]
+        for chunk in SQLBuilder.chunks(members, largest: 500) {
+            let rows = try await driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        SELECT member_id, MIN(value) FROM member_identifiers WHERE group_id = ? AND type = ? \
+                        AND member_id IN (\(SQLBuilder.markers(chunk.count))) GROUP BY member_id
+                        """, [.text(group.rawValue), .text(type)] + chunk.map { .text($0.rawValue) }), map: { $0 }),
+                writes: false)
+            for row in rows {
+                if let member = row.text(0), let value = row.text(1) { values[MemberID(member)] = value }
+            }
+        }
+        return values
     }
 
     public func segmentIDs(group: GroupID, brand: BrandID, member: MemberID) async throws -> Set<String> {

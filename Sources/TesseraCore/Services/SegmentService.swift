@@ -62,6 +62,68 @@ public final class SegmentService: Sendable {
             segment, group: group, context: try await context(group: group, brand: brand, at: at), at: at)
     }
 
+    /// A snapshot of a seeded random sample of the members `rule` selects now: reproducible (the same
+    /// seed over the same members picks the same ones), e.g. for a test list or a holdout.
+    public func createSample(
+        name: String, rule: SegmentRule, size: SegmentSample.Size, seed: UInt64, group: GroupID, brand: BrandID,
+        at: Date = Date()
+    ) async throws -> SegmentRecord {
+        let context = try await context(group: group, brand: brand, at: at)
+        var everyone: [String] = []
+        var cursor: MemberID?
+        while true {
+            let page = try await store.members(
+                matching: rule, group: group, brand: brand, context: context, after: cursor, limit: 10_000)
+            everyone += page.map(\.rawValue)
+            guard page.count == 10_000, let last = page.last else { break }
+            cursor = last
+        }
+        let chosen = SegmentSample.pick(everyone, size: size, seed: seed).map { MemberID($0) }
+        defer { forget(brand) }
+        return try await store.createSnapshot(
+            SegmentRecord(id: ids.next(), brandID: brand, name: name, kind: .snapshot, rule: rule, createdAt: at),
+            members: chosen, group: group, at: at)
+    }
+
+    /// De-duplication by priority: for segments listed in priority order, snapshots where each member
+    /// appears only in the first segment of the list that holds them (`name + suffix` each).
+    public func deduplicate(_ ordered: [String], suffix: String, group: GroupID, brand: BrandID, at: Date = Date())
+        async throws -> [SegmentRecord]
+    {
+        // Everything is checked before anything is created, so a refusal leaves nothing behind.
+        let existing = try await store.segments(group: group, brand: brand)
+        var sources: [SegmentRecord] = []
+        for (index, id) in ordered.enumerated() {
+            guard let segment = existing.first(where: { $0.id == id }) else {
+                throw TesseraError.rejected(
+                    code: "segment_not_found", field: "$.segments[\(index)]", reason: "no segment \(id) in this brand")
+            }
+            guard !ordered[..<index].contains(id) else {
+                throw TesseraError.invalid(field: "$.segments[\(index)]", reason: "listed twice")
+            }
+            guard !existing.contains(where: { $0.name == segment.name + suffix }) else {
+                throw TesseraError.conflict("a segment named \(segment.name + suffix) already exists in this brand")
+            }
+            sources.append(segment)
+        }
+        var created: [SegmentRecord] = []
+        for (index, segment) in sources.enumerated() {
+            let id = segment.id
+            let earlier = ordered[..<index].map { SegmentRule.not(.segment($0)) }
+            created.append(
+                try await create(
+                    name: segment.name + suffix, kind: .snapshot, rule: .and([.segment(id)] + earlier), group: group,
+                    brand: brand, at: at))
+        }
+        return created
+    }
+
+    /// Each member's identifier of `type` (the smallest if several), for exports.
+    public func identifiers(of members: [MemberID], type: String?, group: GroupID) async throws -> [MemberID: String] {
+        guard let type, !members.isEmpty else { return [:] }
+        return try await store.identifierValues(of: members, type: type, group: group)
+    }
+
     public func delete(id: String, group: GroupID, brand: BrandID) async throws {
         let users = try await store.segments(group: group, brand: brand).filter {
             $0.rule.referencedSegments.contains(id)

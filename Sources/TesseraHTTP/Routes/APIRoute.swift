@@ -74,6 +74,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/segment-templates"),
         APIRoute(method: "post", path: "/api/v1/segments/validate"),
         APIRoute(method: "post", path: "/api/v1/segments/estimate"),
+        APIRoute(method: "post", path: "/api/v1/segments/deduplicate"),
+        APIRoute(method: "get", path: "/api/v1/segments/{id}/export"),
         APIRoute(method: "get", path: "/api/v1/segments"),
         APIRoute(method: "post", path: "/api/v1/segments"),
         APIRoute(method: "get", path: "/api/v1/segments/{id}"),

@@ -325,6 +325,20 @@ public enum OpenAPIDocument {
                     "Delete a segment and its memberships", scope: "write",
                     parameters: [parameter("id", in: "path", "Segment id")], responses: ["200": "deleted"]),
             ],
+            "/api/v1/segments/deduplicate": [
+                "post": operation(
+                    "De-duplicate by priority: for segments in priority order, snapshots where each member is only in "
+                        + "the first segment holding them", scope: "write", body: "SegmentDeduplicate",
+                    responses: ["201": "the snapshots", "422": "segment_not_found"])
+            ],
+            "/api/v1/segments/{id}/export": [
+                "get": operation(
+                    "The segment's members as CSV (member_id, and with identifierType that identifier)", scope: "read",
+                    parameters: [
+                        parameter("id", in: "path", "Segment id"),
+                        parameter("identifierType", in: "query", "e.g. phone, external, openid"),
+                    ], responses: ["200": "text/csv"])
+            ],
             "/api/v1/segments/{id}/refresh": [
                 "post": operation(
                     "Recompute a dynamic segment in full now; emits segment.entered / segment.exited", scope: "write",
@@ -553,6 +567,7 @@ public enum OpenAPIDocument {
                         "traits": "object", "context": "object", "previousId": "string", "groupId": "string",
                     ]),
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
+                "SegmentDeduplicate": schema(["segments"], ["segments": "string[]", "suffix": "string"]),
                 "SegmentRuleRequest": schema([], ["rule": "object", "template": "string", "parameters": "object"]),
                 "TagDefinition": schema(
                     ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
@@ -562,7 +577,7 @@ public enum OpenAPIDocument {
                     ["name"],
                     [
                         "name": "string", "kind": "string", "rule": "object", "template": "string",
-                        "parameters": "object",
+                        "parameters": "object", "sample": "object",
                     ]),
             ]),
         ])

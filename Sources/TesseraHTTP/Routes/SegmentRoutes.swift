@@ -120,9 +120,75 @@ struct SegmentRoutes: Sendable {
         guard let kind = SegmentRecord.Kind(rawValue: kindText) else {
             throw FieldError(path: "$.kind", reason: "must be dynamic or snapshot")
         }
+        let rule = try Self.rule(reader)
+        if let sample = try reader.object("sample") {
+            guard kind == .snapshot || reader.object["kind"] == nil else {
+                throw FieldError(path: "$.kind", reason: "a sample is a snapshot")
+            }
+            let sampler = try FieldReader(.object(sample), path: "$.sample")
+            let size: SegmentSample.Size
+            switch (try sampler.integer("count"), try sampler.integer("percent")) {
+            case (let count?, nil) where count >= 0 && count <= 10_000_000: size = .count(Int(count))
+            case (nil, let percent?) where (0...100).contains(percent): size = .percent(Int(percent))
+            default:
+                throw FieldError(path: "$.sample", reason: "give count (0 to 10,000,000) or percent (0 to 100)")
+            }
+            let seed = try sampler.integer("seed") ?? 0
+            let segment = try await segments.createSample(
+                name: name, rule: rule, size: size, seed: UInt64(bitPattern: seed), group: principal.groupID,
+                brand: principal.brandID)
+            return try JSONCoding.response(SegmentBody(segment), status: .created)
+        }
         let segment = try await segments.create(
-            name: name, kind: kind, rule: try Self.rule(reader), group: principal.groupID, brand: principal.brandID)
+            name: name, kind: kind, rule: rule, group: principal.groupID, brand: principal.brandID)
         return try JSONCoding.response(SegmentBody(segment), status: .created)
+    }
+
+    /// `{"segments": [id, …] (priority order), "suffix": " (deduplicated)"}` → one snapshot per segment
+    /// holding its members not in an earlier one.
+    func deduplicate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let reader = try await RequestBody.fields(request, context: context)
+        guard let items = try reader.array("segments"), (2...50).contains(items.count) else {
+            throw FieldError(path: "$.segments", reason: "required: 2 to 50 segment ids in priority order")
+        }
+        let ids = try items.enumerated().map { index, item in
+            guard let id = item.stringValue else {
+                throw FieldError(path: "$.segments[\(index)]", reason: "expected a segment id")
+            }
+            return id
+        }
+        let created = try await segments.deduplicate(
+            ids, suffix: try reader.string("suffix") ?? " (deduplicated)", group: principal.groupID,
+            brand: principal.brandID)
+        struct Page: Encodable { var segments: [SegmentBody] }
+        return try JSONCoding.response(Page(segments: created.map(SegmentBody.init)), status: .created)
+    }
+
+    /// The members as CSV, `member_id` and, with `?identifierType=phone`, that identifier.
+    func export(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let segment = try await existing(context, principal)
+        let type = request.uri.queryParameters["identifierType"].map(String.init)
+        var text = type.map { "member_id,\($0)\n" } ?? "member_id\n"
+        var cursor: MemberID?
+        while true {
+            let page = try await segments.store.segmentMembers(
+                group: principal.groupID, segment: segment.id, after: cursor, limit: 5_000)
+            let values = try await segments.identifiers(
+                of: page, type: type, group: principal.groupID)
+            for member in page {
+                text += member.rawValue + (type == nil ? "" : "," + (values[member] ?? "")) + "\n"
+            }
+            guard page.count == 5_000, let last = page.last else { break }
+            cursor = last
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"segment-\(segment.id).csv\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
