@@ -150,6 +150,7 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/segments/validate"): return segmentRoutes.validate
         case ("post", "/api/v1/segments/estimate"): return segmentRoutes.estimate
         case ("post", "/api/v1/segments/deduplicate"): return segmentRoutes.deduplicate
+        case ("post", "/api/v1/segments/import"): return segmentRoutes.importList
         case ("get", "/api/v1/segments/{id}/export"): return segmentRoutes.export
         case ("get", "/api/v1/segments"): return segmentRoutes.list
         case ("post", "/api/v1/segments"): return segmentRoutes.create

@@ -226,6 +226,25 @@ struct SegmentHTTPTests {
             #expect(lines.first == "member_id,phone")
             #expect(lines.count == 3)
             #expect(lines.dropFirst().allSatisfy { $0.contains(",+86136") })
+
+            // The export imports back as the same members; an unknown phone is counted, a malformed one refused.
+            let phones = lines.dropFirst().map { $0.split(separator: ",")[1] }.joined(separator: "\n")
+            let (imported, list) = try await Self.post(
+                client, "/api/v1/segments/import?name=Imported", "phone\n\(phones)\n13900009999\n", admin)
+            #expect(imported == .created)
+            #expect(list["segment"]?["memberCount"] == .number(2) && list["notFound"] == .number(1))
+            let importedID = list["segment"]?["id"]?.stringValue ?? ""
+            let importedMembers = try await Self.get(client, "/api/v1/segments/\(importedID)/members", admin)
+            let exportedMembers = try await Self.get(client, "/api/v1/segments/\(outsideID)/members", admin)
+            #expect(importedMembers["members"] == exportedMembers["members"])
+            let (malformed, problem) = try await Self.post(
+                client, "/api/v1/segments/import?name=Bad", "phone\n13900001111\nnot-a-phone\n", admin)
+            #expect(malformed == .badRequest)
+            #expect(problem.jsonText.contains("line 3"))
+            #expect(
+                try await Self.get(client, "/api/v1/segments", admin)["segments"]?.arrayValue?.contains {
+                    $0["name"] == .string("Bad")
+                } == false)
         }
     }
 }

@@ -11,14 +11,15 @@ public import TesseraDomain
 /// let size = try await segments.estimate(rule, group: g, brand: b)
 /// ```
 public final class SegmentService: Sendable {
-    public let store: any SegmentStore & SegmentDefinitionStore & PointsStore
+    public let store: any SegmentStore & SegmentDefinitionStore & PointsStore & MemberStore
     private let ids: any IDGenerator
     /// Dynamic segments per brand, re-read after `cacheLifetime` or when this process changes them.
     private let dynamic = Mutex<[BrandID: (segments: [SegmentRecord], loaded: Date)]>([:])
     private let cacheLifetime: TimeInterval
 
     public init(
-        store: any SegmentStore & SegmentDefinitionStore & PointsStore, ids: any IDGenerator = UUIDv7Generator(),
+        store: any SegmentStore & SegmentDefinitionStore & PointsStore & MemberStore,
+        ids: any IDGenerator = UUIDv7Generator(),
         cacheLifetime: TimeInterval = 10
     ) {
         self.store = store
@@ -83,6 +84,43 @@ public final class SegmentService: Sendable {
         return try await store.createSnapshot(
             SegmentRecord(id: ids.next(), brandID: brand, name: name, kind: .snapshot, rule: rule, createdAt: at),
             members: chosen, group: group, at: at)
+    }
+
+    /// A snapshot from an imported list: member ids (`column` `member_id`) or identifiers of one type
+    /// (`column` `phone`, `email`, …, normalised as on ingest). Every value is checked first — a value
+    /// that is not an identifier of the type refuses the whole list, naming its line — then values
+    /// that match no live member of the brand are counted, not stored.
+    public func importList(
+        name: String, column: String, values: [(line: Int, value: String)], group: GroupID, brand: BrandID,
+        at: Date = Date()
+    ) async throws -> (segment: SegmentRecord, unknown: Int) {
+        var members: [MemberID] = []
+        var unknown = 0
+        if column == "member_id" {
+            members = values.map { MemberID($0.value) }
+        } else {
+            var identifiers: [Identifier] = []
+            for (line, value) in values {
+                do {
+                    identifiers.append(try Identifier.parse("\(column):\(value)"))
+                } catch {
+                    throw TesseraError.invalid(field: "line \(line)", reason: "\(error)")
+                }
+            }
+            for identifier in identifiers {
+                if let member = try await store.memberID(group: group, identifier: identifier) {
+                    members.append(member)
+                } else {
+                    unknown += 1
+                }
+            }
+        }
+        let unique = Array(Set(members))
+        defer { forget(brand) }
+        let segment = try await store.createSnapshot(
+            SegmentRecord(id: ids.next(), brandID: brand, name: name, kind: .snapshot, rule: .or([]), createdAt: at),
+            members: unique, group: group, at: at)
+        return (segment, unknown + unique.count - Int(segment.memberCount))
     }
 
     /// De-duplication by priority: for segments listed in priority order, snapshots where each member

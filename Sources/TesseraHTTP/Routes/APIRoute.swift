@@ -75,6 +75,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "post", path: "/api/v1/segments/validate"),
         APIRoute(method: "post", path: "/api/v1/segments/estimate"),
         APIRoute(method: "post", path: "/api/v1/segments/deduplicate"),
+        APIRoute(method: "post", path: "/api/v1/segments/import"),
         APIRoute(method: "get", path: "/api/v1/segments/{id}/export"),
         APIRoute(method: "get", path: "/api/v1/segments"),
         APIRoute(method: "post", path: "/api/v1/segments"),

@@ -331,6 +331,13 @@ public enum OpenAPIDocument {
                         + "the first segment holding them", scope: "write", body: "SegmentDeduplicate",
                     responses: ["201": "the snapshots", "422": "segment_not_found"])
             ],
+            "/api/v1/segments/import": [
+                "post": operation(
+                    "Import a member list as a snapshot: a CSV body whose first column is member_id or an identifier "
+                        + "type (phone, email, …); unknown members are counted, not stored",
+                    scope: "write", parameters: [parameter("name", in: "query", "Segment name", required: true)],
+                    responses: ["201": "the snapshot, rows and notFound", "400": "a value that is not an identifier"])
+            ],
             "/api/v1/segments/{id}/export": [
                 "get": operation(
                     "The segment's members as CSV (member_id, and with identifierType that identifier)", scope: "read",

@@ -165,6 +165,41 @@ struct SegmentRoutes: Sendable {
         return try JSONCoding.response(Page(segments: created.map(SegmentBody.init)), status: .created)
     }
 
+    /// `POST /api/v1/segments/import?name=…` with a CSV body whose first column is `member_id` or an
+    /// identifier type (`phone`, `email`, …): a snapshot of the listed members.
+    func importList(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty, name.count <= 200 else {
+            throw Problem.invalid(path: "name", reason: "the query parameter name (1 to 200 characters) is required")
+        }
+        let text = String(buffer: try await RequestBody.bytes(request, context: context))
+        var lines = text.split(whereSeparator: \.isNewline).map { String($0) }
+        guard !lines.isEmpty else {
+            throw Problem.invalid(path: "$", reason: "the CSV is empty: a header row is required")
+        }
+        let unquote = { (field: Substring) in field.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+        let column = unquote(lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false)[0])
+        guard column == "member_id" || IdentifierType(rawValue: column) != nil else {
+            throw Problem.invalid(
+                path: "$", reason: "the first column must be member_id or an identifier type such as phone")
+        }
+        guard lines.count <= 100_000 else { throw Problem.invalid(path: "$", reason: "at most 100,000 rows per list") }
+        let values = lines.enumerated().compactMap { index, line -> (line: Int, value: String)? in
+            let value = unquote(line.split(separator: ",", omittingEmptySubsequences: false)[0])
+            return value.isEmpty ? nil : (index + 2, value)
+        }
+        let imported = try await segments.importList(
+            name: name, column: column, values: values, group: principal.groupID, brand: principal.brandID)
+        struct Answer: Encodable {
+            var segment: SegmentBody
+            var rows: Int
+            var notFound: Int
+        }
+        return try JSONCoding.response(
+            Answer(segment: SegmentBody(imported.segment), rows: values.count, notFound: imported.unknown),
+            status: .created)
+    }
+
     /// The members as CSV, `member_id` and, with `?identifierType=phone`, that identifier.
     func export(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
