@@ -245,6 +245,21 @@ struct SegmentHTTPTests {
                 try await Self.get(client, "/api/v1/segments", admin)["segments"]?.arrayValue?.contains {
                     $0["name"] == .string("Bad")
                 } == false)
+
+            // Only dynamic segments keep the segments they name: Shanghai is freed once the dynamic
+            // exclusion is gone, though the de-duplicated snapshots still name it.
+            let refused = try await client.execute(
+                uri: "/api/v1/segments/\(shanghaiID)", method: .delete, headers: admin
+            ) {
+                $0.status
+            }
+            #expect(refused == .unprocessableContent)
+            for id in [outsideID, shanghaiID] {
+                let status = try await client.execute(uri: "/api/v1/segments/\(id)", method: .delete, headers: admin) {
+                    $0.status
+                }
+                #expect(status == .ok)
+            }
         }
     }
 }

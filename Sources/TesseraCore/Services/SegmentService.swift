@@ -163,8 +163,9 @@ public final class SegmentService: Sendable {
     }
 
     public func delete(id: String, group: GroupID, brand: BrandID) async throws {
+        // Snapshots keep their members whatever happens to the segments their rule names.
         let users = try await store.segments(group: group, brand: brand).filter {
-            $0.rule.referencedSegments.contains(id)
+            $0.kind == .dynamic && $0.rule.referencedSegments.contains(id)
         }
         if let user = users.first {
             throw TesseraError.rejected(
