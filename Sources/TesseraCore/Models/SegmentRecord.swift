@@ -7,6 +7,7 @@ public import TesseraDomain
 /// (`segment.entered` / `segment.exited` events), and a scheduled refresh catches what time alone
 /// changes ("no purchase in 30 days"). A **snapshot** is the rule's answer frozen when it was created.
 public struct SegmentRecord: Sendable, Hashable {
+    /// Follows its rule, or frozen at creation.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case dynamic, snapshot
     }

@@ -48,6 +48,8 @@ public final class SegmentService: Sendable {
             after: cursor, limit: limit)
     }
 
+    /// Stores a segment and computes its members now; a rule naming an unknown segment is refused
+    /// (`segment_not_found`), a taken name is a conflict.
     public func create(
         name: String, kind: SegmentRecord.Kind, rule: SegmentRule, group: GroupID, brand: BrandID, at: Date = Date()
     ) async throws -> SegmentRecord {
@@ -162,6 +164,7 @@ public final class SegmentService: Sendable {
         return try await store.identifierValues(of: members, type: type, group: group)
     }
 
+    /// Deletes a segment no dynamic segment refers to (`segment_in_use` otherwise).
     public func delete(id: String, group: GroupID, brand: BrandID) async throws {
         // Snapshots keep their members whatever happens to the segments their rule names.
         let users = try await store.segments(group: group, brand: brand).filter {

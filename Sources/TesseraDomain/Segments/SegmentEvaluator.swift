@@ -8,6 +8,8 @@ public struct SegmentEvaluator: Sendable {
 
     public init(context: EvaluationContext) { self.context = context }
 
+    /// Whether `member` satisfies `rule` (the brand population — ``MemberFacts/inBrand`` — is the
+    /// caller's to check, as the SQL's `FROM` clause is).
     public func matches(_ rule: SegmentRule, _ member: MemberFacts) -> Bool {
         switch rule {
         case .and(let rules): return rules.allSatisfy { matches($0, member) }

@@ -24,6 +24,7 @@ public enum SegmentRuleParser {
     /// The most condition nodes accepted in one rule.
     public static let maximumNodes = 200
 
+    /// The rule in `json`, or the first fault at its path under `$`.
     public static func parse(_ json: JSONValue) throws(FieldError) -> SegmentRule {
         var nodes = 0
         return try rule(json, path: "$", depth: 0, nodes: &nodes)

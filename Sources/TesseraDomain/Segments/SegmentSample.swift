@@ -17,6 +17,7 @@ public enum SegmentSample {
         }
     }
 
+    /// The sample of `ids` of `size` for `seed`, in key order.
     public static func pick(_ ids: [String], size: Size, seed: UInt64) -> [String] {
         let wanted = size.count(of: ids.count)
         return ids.map { (key(seed: seed, id: $0), $0) }.sorted { $0 < $1 }.prefix(wanted).map(\.1)
