@@ -49,24 +49,34 @@ struct SegmentContractTests {
         let joinerTimeline = try await store.timeline(group: group, member: MemberID(joiner), before: nil, limit: 200)
         #expect(joinerTimeline.entries.filter { $0.name == "segment.entered" }.count == 1)
 
-        // The real-time path: applying the same change twice enters once.
-        let first = try await store.changeMemberships(
-            group: group, member: MemberID(leaver), entering: [segment], leaving: [], at: Date())
-        let second = try await store.changeMemberships(
-            group: group, member: MemberID(leaver), entering: [segment], leaving: [], at: Date())
-        #expect(first.entered == [segment.id] && second.entered.isEmpty)
-        let out = try await store.changeMemberships(
-            group: group, member: MemberID(leaver), entering: [], leaving: [segment], at: Date())
-        #expect(out.exited == [segment.id])
-        #expect(try await store.segmentIDs(group: group, brand: brand, member: MemberID(leaver)).isEmpty)
+        // The real-time path: applying the same change twice enters once; one batch serves many members.
+        let leaverID = MemberID(leaver)
+        func change(_ entering: [SegmentRecord], _ leaving: [SegmentRecord]) -> [SegmentMembershipChange] {
+            [SegmentMembershipChange(member: leaverID, entering: entering, leaving: leaving)]
+        }
+        let first = try await store.changeMemberships(change([segment], []), group: group, at: Date())
+        let second = try await store.changeMemberships(change([segment], []), group: group, at: Date())
+        #expect(first.entered == [.init(member: leaverID, segment: segment.id)] && second.entered.isEmpty)
+        let out = try await store.changeMemberships(change([], [segment]), group: group, at: Date())
+        #expect(out.exited == [.init(member: leaverID, segment: segment.id)])
+        #expect(try await store.segmentIDs(group: group, brand: brand, member: leaverID).isEmpty)
+        let others = population.eligible.keys.sorted().filter { $0 != leaver }.prefix(5).map { MemberID($0) }
+        let batch = try await store.changeMemberships(
+            others.map { SegmentMembershipChange(member: $0, entering: [segment], leaving: []) }, group: group,
+            at: Date())
+        let wereOut = others.filter { !vips.subtracting([leaver]).union([joiner]).contains($0.rawValue) }
+        #expect(Set(batch.entered.map(\.member)) == Set(wereOut))
+        let leaveAll = try await store.changeMemberships(
+            others.map { SegmentMembershipChange(member: $0, entering: [], leaving: [segment]) }, group: group,
+            at: Date())
+        #expect(Set(leaveAll.exited.map(\.member)) == Set(others))
 
         // A snapshot is never touched by the real-time path.
         let snapshot = try await store.createSegment(
             SegmentRecord(
                 id: "f-\(backend)", brandID: brand, name: "Frozen", kind: .snapshot, rule: rule, createdAt: Date()),
             group: group, context: Self.context, at: Date())
-        let frozen = try await store.changeMemberships(
-            group: group, member: MemberID(leaver), entering: [snapshot], leaving: [], at: Date())
+        let frozen = try await store.changeMemberships(change([snapshot], []), group: group, at: Date())
         #expect(frozen.entered.isEmpty)
 
         try await store.deleteSegment(group: group, brand: brand, id: segment.id)

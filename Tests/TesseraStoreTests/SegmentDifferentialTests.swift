@@ -55,6 +55,13 @@ struct SegmentDifferentialTests {
         #expect(try await store.memberFacts(group: group, brand: brand, member: MemberID("m0002"), needs: .all) == nil)
         let foreign = try await store.memberFacts(group: group, brand: brand, member: MemberID("m0001"), needs: .all)
         #expect(foreign?.inBrand == false, "m0001 belongs to another brand only")
+        // Read all at once, the facts are the same as read one by one.
+        let everyone = (0..<60).map { MemberID(String(format: "m%04d", $0)) }
+        let batch = try await store.memberFacts(group: group, brand: brand, members: everyone, needs: .all)
+        #expect(batch[MemberID("m0002")] == nil)
+        for (id, stored) in population.eligible {
+            #expect(batch[MemberID(id)].map(Self.normalised) == Self.normalised(stored), "batched facts of \(id)")
+        }
 
         let evaluator = SegmentEvaluator(context: Self.context)
         var selectedSome = 0

@@ -12,9 +12,10 @@ public protocol SegmentStore: Sendable {
         matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, after cursor: MemberID?,
         limit: Int
     ) async throws -> [MemberID]
-    /// What the in-memory evaluator needs about one live member (`nil`: unknown or merged away).
-    func memberFacts(group: GroupID, brand: BrandID, member: MemberID, needs: SegmentRule.Needs) async throws
-        -> MemberFacts?
+    /// What the in-memory evaluator needs about live members, by id (unknown and merged-away ones are
+    /// absent); read in transactions of a few hundred members, one query per table each.
+    func memberFacts(group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs) async throws
+        -> [MemberID: MemberFacts]
 }
 
 /// Stored segments and their memberships.
@@ -41,8 +42,17 @@ public protocol SegmentDefinitionStore: Sendable {
     func identifierValues(of members: [MemberID], type: String, group: GroupID) async throws -> [MemberID: String]
     /// The stored segments of `brand` the member is in.
     func segmentIDs(group: GroupID, brand: BrandID, member: MemberID) async throws -> Set<String>
-    /// Enters and leaves dynamic segments for one member; answers the ids that really changed.
-    func changeMemberships(
-        group: GroupID, member: MemberID, entering: [SegmentRecord], leaving: [SegmentRecord], at: Date
-    ) async throws -> (entered: [String], exited: [String])
+    /// Enters and leaves dynamic segments for many members in one transaction; answers the
+    /// memberships that really changed (a segment deleted meanwhile or a snapshot is never entered).
+    func changeMemberships(_ changes: [SegmentMembershipChange], group: GroupID, at: Date) async throws
+        -> SegmentMembershipChange.Applied
+}
+
+extension SegmentStore {
+    /// One member's facts (`nil`: unknown or merged away).
+    public func memberFacts(group: GroupID, brand: BrandID, member: MemberID, needs: SegmentRule.Needs) async throws
+        -> MemberFacts?
+    {
+        try await memberFacts(group: group, brand: brand, members: [member], needs: needs)[member]
+    }
 }

@@ -20,11 +20,16 @@ extension SQLTesseraStore {
             QueryProgram(statement) { $0.compactMap { $0.text(0).map { MemberID($0) } } }, writes: false)
     }
 
-    public func memberFacts(group: GroupID, brand: BrandID, member: MemberID, needs: SegmentRule.Needs) async throws
-        -> MemberFacts?
+    public func memberFacts(group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs)
+        async throws -> [MemberID: MemberFacts]
     {
-        try await driver.run(
-            MemberFactsSQL.program(group: group, brand: brand, member: member, needs: needs), writes: false)
+        var facts: [MemberID: MemberFacts] = [:]
+        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: MemberFactsSQL.largestBatch) {
+            let read = try await driver.run(
+                MemberFactsSQL.program(group: group, brand: brand, members: Array(chunk), needs: needs), writes: false)
+            facts.merge(read) { first, _ in first }
+        }
+        return facts
     }
 }
 
@@ -205,13 +210,15 @@ extension SQLTesseraStore {
                 map: { Set($0.compactMap { $0.text(0) }) }), writes: false)
     }
 
-    public func changeMemberships(
-        group: GroupID, member: MemberID, entering: [SegmentRecord], leaving: [SegmentRecord], at: Date
-    ) async throws -> (entered: [String], exited: [String]) {
-        guard !entering.isEmpty || !leaving.isEmpty else { return ([], []) }
+    public func changeMemberships(_ changes: [SegmentMembershipChange], group: GroupID, at: Date) async throws
+        -> SegmentMembershipChange.Applied
+    {
+        guard changes.contains(where: { !$0.entering.isEmpty || !$0.leaving.isEmpty }) else {
+            return SegmentMembershipChange.Applied(entered: [], exited: [])
+        }
         return try await driver.run(
-            MembershipChangeProgram(
-                group: group, member: member, entering: entering, leaving: leaving, dialect: driver.dialect, at: at,
-                eventPrefix: ids.next()), writes: true)
+            MembershipChangeSQL.program(
+                changes, group: group, dialect: driver.dialect, at: at, eventPrefix: ids.next()),
+            writes: true)
     }
 }

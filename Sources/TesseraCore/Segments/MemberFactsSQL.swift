@@ -1,133 +1,153 @@
 public import Foundation
 public import TesseraDomain
 
-/// Loads one member's ``MemberFacts`` for a brand: what the in-memory evaluator needs, read in one
-/// transaction. Only the tables a rule looks at are read (``SegmentRule/needs``).
+/// Loads the ``MemberFacts`` of many members of a brand at once — one query per table for all of
+/// them, in one transaction — for the in-memory evaluator. Only the tables a rule looks at are read
+/// (``SegmentRule/needs``).
 enum MemberFactsSQL {
-    static func program(group: GroupID, brand: BrandID, member: MemberID, needs: SegmentRule.Needs)
-        -> QueriesProgram<MemberFacts?>
+    /// Most members one program reads (each list is bound as parameters).
+    static let largestBatch = 200
+
+    static func program(group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs)
+        -> QueriesProgram<[MemberID: MemberFacts]>
     {
-        let (g, b, m) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.text(member.rawValue))
-        let owned = "x.group_id = ? AND x.brand_id = ? AND x.member_id = ?"
+        let (g, b) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue))
+        let ids = members.map { SQLValue.text($0.rawValue) }
+        let list = "(" + SQLBuilder.markers(ids.count) + ")"
+        let owned = "x.group_id = m.group_id AND x.brand_id = ? AND x.member_id = m.id"
+        let ofBrand = "x.group_id = ? AND x.brand_id = ? AND x.member_id IN \(list)"
         var statements = [
             SQLStatement(
                 """
-                SELECT gender, city, region, source_channel, home_store, guide, kind, registered, joined_at, order_count, \
-                total_spend_minor, first_order_at, last_order_at, event_count, first_seen_at, last_seen_at, birthday, \
-                CAST(attributes AS TEXT), \
+                SELECT m.id, m.gender, m.city, m.region, m.source_channel, m.home_store, m.guide, m.kind, m.registered, \
+                m.joined_at, m.order_count, m.total_spend_minor, m.first_order_at, m.last_order_at, m.event_count, \
+                m.first_seen_at, m.last_seen_at, m.birthday, CAST(m.attributes AS TEXT), \
                 (SELECT x.tier FROM loyalty_members x WHERE \(owned)), \
                 COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0), \
-                EXISTS (SELECT 1 FROM member_brands x WHERE x.group_id = ? AND x.brand_id = ? AND x.member_id = ?) \
-                FROM members WHERE group_id = ? AND id = ? AND merged_into IS NULL
-                """, [g, b, m, g, b, m, g, b, m, g, b, m, g, b, m, g, m])
+                EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)) \
+                FROM members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL
+                """, [b, b, b, b, b, g] + ids)
         ]
         let kinds: [(Bool, SQLStatement)] = [
-            (needs.tags, SQLStatement("SELECT x.tag FROM member_tags x WHERE \(owned)", [g, b, m])),
+            (needs.tags, SQLStatement("SELECT x.member_id, x.tag FROM member_tags x WHERE \(ofBrand)", [g, b] + ids)),
             (
                 needs.segments,
-                SQLStatement("SELECT segment_id FROM segment_members WHERE group_id = ? AND member_id = ?", [g, m])
+                SQLStatement(
+                    "SELECT member_id, segment_id FROM segment_members WHERE group_id = ? AND member_id IN \(list)",
+                    [g] + ids)
             ),
             (
                 needs.events,
                 SQLStatement(
-                    "SELECT name, channel, occurred_at, CAST(properties AS TEXT) FROM events "
-                        + "WHERE group_id = ? AND member_id = ? AND brand_id = ? AND name IS NOT NULL", [g, m, b])
+                    """
+                    SELECT member_id, name, channel, occurred_at, CAST(properties AS TEXT) FROM events \
+                    WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL
+                    """, [g] + ids + [b])
             ),
             (
                 needs.orders,
                 SQLStatement(
                     """
-                    SELECT o.id, o.status, o.channel, o.store_code, o.paid_minor, o.refunded_minor, o.placed_at, o.paid_at, \
-                    i.sku, i.product_id, i.category, i.brand, i.quantity, i.unit_price_minor FROM orders o \
-                    LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
-                    WHERE o.group_id = ? AND o.member_id = ? AND o.brand_id = ? ORDER BY o.id, i.line
-                    """, [g, m, b])
+                    SELECT o.member_id, o.id, o.status, o.channel, o.store_code, o.paid_minor, o.refunded_minor, \
+                    o.placed_at, o.paid_at, i.sku, i.product_id, i.category, i.brand, i.quantity, i.unit_price_minor \
+                    FROM orders o LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
+                    WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? ORDER BY o.member_id, o.id, i.line
+                    """, [g] + ids + [b])
             ),
             (
                 needs.lots,
                 SQLStatement(
-                    "SELECT x.expires_at, x.remaining FROM points_lots x WHERE \(owned) AND x.remaining > 0", [g, b, m])
+                    "SELECT x.member_id, x.expires_at, x.remaining FROM points_lots x WHERE \(ofBrand) AND x.remaining > 0",
+                    [g, b] + ids)
             ),
             (
                 needs.coupons,
-                SQLStatement("SELECT x.status, x.valid_from, x.valid_until FROM coupons x WHERE \(owned)", [g, b, m])
+                SQLStatement(
+                    "SELECT x.member_id, x.status, x.valid_from, x.valid_until FROM coupons x WHERE \(ofBrand)",
+                    [g, b] + ids)
             ),
         ]
         statements += kinds.filter(\.0).map(\.1)
         return QueriesProgram(statements) { results in
-            guard let row = results[0].first else { return nil }
-            var facts = MemberFacts(id: member.rawValue)
-            for (index, field) in [
-                MemberField.gender, .city, .region, .sourceChannel, .homeStore, .guide, .kind,
-            ].enumerated() {
-                facts.texts[field] = row.text(index)
-            }
-            facts.texts[.tier] = row.text(18)
-            facts.registered = row.bool(7)
-            for (index, field) in [
-                (8, MemberField.joinedAt), (11, .firstOrderAt), (12, .lastOrderAt), (14, .firstSeenAt),
-                (15, .lastSeenAt),
-            ] {
-                facts.times[field] = row.int(index)
-            }
-            facts.orderCount = row.int(9) ?? 0
-            facts.totalSpend = row.int(10) ?? 0
-            facts.eventCount = row.int(13) ?? 0
-            facts.birthday = row.text(16)
-            facts.attributes = Self.object(row.text(17))
-            facts.growth = row.int(19) ?? 0
-            facts.points = row.int(20) ?? 0
-            facts.storedValue = row.int(21) ?? 0
-            facts.inBrand = row.bool(22)
+            var facts: [MemberID: MemberFacts] = [:]
+            for row in results[0] { if let member = Self.member(row) { facts[MemberID(member.id)] = member } }
             var next = 1
-            func rows(_ wanted: Bool) -> [SQLRow] {
-                guard wanted else { return [] }
+            /// The rows of the next table read, each handed to `apply` with its member's facts.
+            func each(_ wanted: Bool, _ apply: (inout MemberFacts, SQLRow) -> Void) {
+                guard wanted else { return }
                 defer { next += 1 }
-                return results[next]
+                for row in results[next] {
+                    guard let id = row.text(0).map({ MemberID($0) }), facts[id] != nil else { continue }
+                    // In place (the default is never used: the key is there), so arrays are not copied per row.
+                    apply(&facts[id, default: MemberFacts(id: id.rawValue)], row)
+                }
             }
-            facts.tags = Set(rows(needs.tags).compactMap { $0.text(0) })
-            facts.segments = Set(rows(needs.segments).compactMap { $0.text(0) })
-            facts.events = rows(needs.events).map {
-                EventFact(
-                    name: $0.text(0) ?? "", channel: $0.text(1) ?? "", occurredAt: $0.int(2) ?? 0,
-                    properties: Self.object($0.text(3)))
+            each(needs.tags) { $0.tags.insert($1.text(1) ?? "") }
+            each(needs.segments) { $0.segments.insert($1.text(1) ?? "") }
+            each(needs.events) {
+                $0.events.append(
+                    EventFact(
+                        name: $1.text(1) ?? "", channel: $1.text(2) ?? "", occurredAt: $1.int(3) ?? 0,
+                        properties: Self.object($1.text(4))))
             }
-            facts.orders = Self.orders(rows(needs.orders))
-            facts.lots = rows(needs.lots).map { LotFact(expiresAt: $0.int(0), remaining: $0.int(1) ?? 0) }
-            facts.coupons = rows(needs.coupons).map {
-                CouponFact(status: $0.text(0) ?? "", validFrom: $0.int(1) ?? 0, validUntil: $0.int(2) ?? 0)
+            var currentOrder: String?
+            each(needs.orders) { member, row in
+                if row.text(1) != currentOrder {
+                    currentOrder = row.text(1)
+                    member.orders.append(
+                        OrderFact(
+                            status: OrderStatus(rawValue: row.text(2) ?? "") ?? .placed, channel: row.text(3) ?? "",
+                            store: row.text(4), paidMinor: row.int(5) ?? 0, refundedMinor: row.int(6) ?? 0,
+                            placedAt: row.int(7) ?? 0, paidAt: row.int(8), items: []))
+                }
+                if let sku = row.text(9) {
+                    member.orders[member.orders.count - 1].items.append(
+                        OrderItemFact(
+                            sku: sku, product: row.text(10), category: row.text(11), brand: row.text(12),
+                            quantity: row.int(13) ?? 0, unitPriceMinor: row.int(14) ?? 0))
+                }
+            }
+            each(needs.lots) { $0.lots.append(LotFact(expiresAt: $1.int(1), remaining: $1.int(2) ?? 0)) }
+            each(needs.coupons) {
+                $0.coupons.append(
+                    CouponFact(status: $1.text(1) ?? "", validFrom: $1.int(2) ?? 0, validUntil: $1.int(3) ?? 0))
             }
             return facts
         }
     }
 
+    /// The member row's facts: profile, aggregates, loyalty balances and brand membership.
+    private static func member(_ row: SQLRow) -> MemberFacts? {
+        guard let id = row.text(0) else { return nil }
+        var facts = MemberFacts(id: id)
+        for (index, field) in [MemberField.gender, .city, .region, .sourceChannel, .homeStore, .guide, .kind]
+            .enumerated()
+        {
+            facts.texts[field] = row.text(index + 1)
+        }
+        facts.registered = row.bool(8)
+        for (index, field) in [
+            (9, MemberField.joinedAt), (12, .firstOrderAt), (13, .lastOrderAt), (15, .firstSeenAt), (16, .lastSeenAt),
+        ] {
+            facts.times[field] = row.int(index)
+        }
+        facts.orderCount = row.int(10) ?? 0
+        facts.totalSpend = row.int(11) ?? 0
+        facts.eventCount = row.int(14) ?? 0
+        facts.birthday = row.text(17)
+        facts.attributes = object(row.text(18))
+        facts.texts[.tier] = row.text(19)
+        facts.growth = row.int(20) ?? 0
+        facts.points = row.int(21) ?? 0
+        facts.storedValue = row.int(22) ?? 0
+        facts.inBrand = row.bool(23)
+        return facts
+    }
+
     private static func object(_ text: String?) -> [String: JSONValue] {
         guard let text, let value = try? JSONParser.parse(Array(text.utf8)) else { return [:] }
         return value.objectValue ?? [:]
-    }
-
-    /// Orders from rows of orders left-joined with their lines, in order id order.
-    private static func orders(_ rows: [SQLRow]) -> [OrderFact] {
-        var orders: [OrderFact] = []
-        var current: String?
-        for row in rows {
-            if row.text(0) != current {
-                current = row.text(0)
-                orders.append(
-                    OrderFact(
-                        status: OrderStatus(rawValue: row.text(1) ?? "") ?? .placed, channel: row.text(2) ?? "",
-                        store: row.text(3), paidMinor: row.int(4) ?? 0, refundedMinor: row.int(5) ?? 0,
-                        placedAt: row.int(6) ?? 0, paidAt: row.int(7), items: []))
-            }
-            if let sku = row.text(8) {
-                orders[orders.count - 1].items.append(
-                    OrderItemFact(
-                        sku: sku, product: row.text(9), category: row.text(10), brand: row.text(11),
-                        quantity: row.int(12) ?? 0, unitPriceMinor: row.int(13) ?? 0))
-            }
-        }
-        return orders
     }
 }

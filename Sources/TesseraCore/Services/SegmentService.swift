@@ -241,33 +241,32 @@ public final class SegmentService: Sendable {
         var needs = SegmentRule.Needs.union(segments.map(\.rule.needs))
         needs.segments = true
         let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
-        var changes = 0
-        for member in members.sorted(by: { $0.rawValue < $1.rawValue }) {
-            guard var facts = try await store.memberFacts(group: group, brand: brand, member: member, needs: needs)
-            else {
-                continue
-            }
-            let current = facts.segments
+        let facts = try await store.memberFacts(group: group, brand: brand, members: Array(members), needs: needs)
+        var changes: [SegmentMembershipChange] = []
+        for stored in facts.values.sorted(by: { $0.id < $1.id }) {
+            var member = stored
             // Segments built on segments see their inputs' new verdicts: evaluate until nothing moves.
             for _ in 0...segments.count {
-                var next = facts.segments
+                var next = member.segments
                 for segment in segments {
-                    if facts.inBrand && evaluator.matches(segment.rule, facts) {
+                    if member.inBrand && evaluator.matches(segment.rule, member) {
                         next.insert(segment.id)
                     } else {
                         next.remove(segment.id)
                     }
                 }
-                if next == facts.segments { break }
-                facts.segments = next
+                if next == member.segments { break }
+                member.segments = next
             }
-            let entering = segments.filter { facts.segments.contains($0.id) && !current.contains($0.id) }
-            let leaving = segments.filter { !facts.segments.contains($0.id) && current.contains($0.id) }
-            let applied = try await store.changeMemberships(
-                group: group, member: member, entering: entering, leaving: leaving, at: at)
-            changes += applied.entered.count + applied.exited.count
+            let entering = segments.filter { member.segments.contains($0.id) && !stored.segments.contains($0.id) }
+            let leaving = segments.filter { !member.segments.contains($0.id) && stored.segments.contains($0.id) }
+            if !entering.isEmpty || !leaving.isEmpty {
+                changes.append(
+                    SegmentMembershipChange(member: MemberID(member.id), entering: entering, leaving: leaving))
+            }
         }
-        return changes
+        let applied = try await store.changeMemberships(changes, group: group, at: at)
+        return applied.entered.count + applied.exited.count
     }
 
     private func dynamicSegments(group: GroupID, brand: BrandID, at: Date) async throws -> [SegmentRecord] {
