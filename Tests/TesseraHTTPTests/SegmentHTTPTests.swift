@@ -228,9 +228,11 @@ struct SegmentHTTPTests {
             #expect(lines.dropFirst().allSatisfy { $0.contains(",+86136") })
 
             // The export imports back as the same members; an unknown phone is counted, a malformed one refused.
-            let phones = lines.dropFirst().map { $0.split(separator: ",")[1] }.joined(separator: "\n")
+            // Quoted fields with commas in a second column are read as CSV, not split by hand.
+            let phones = lines.dropFirst().map { #""\#($0.split(separator: ",")[1])","VIP, not in Shanghai""# }
+                .joined(separator: "\n")
             let (imported, list) = try await Self.post(
-                client, "/api/v1/segments/import?name=Imported", "phone\n\(phones)\n13900009999\n", admin)
+                client, "/api/v1/segments/import?name=Imported", "phone,note\n\(phones)\n13900009999,\n", admin)
             #expect(imported == .created)
             #expect(list["segment"]?["memberCount"] == .number(2) && list["notFound"] == .number(1))
             let importedID = list["segment"]?["id"]?.stringValue ?? ""

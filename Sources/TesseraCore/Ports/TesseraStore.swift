@@ -60,7 +60,8 @@ public protocol MemberStore: Sendable {
     /// Whether the group has a member with this id (merged ones included): the cheap check of
     /// member-scoped routes, which need no 360 view.
     func memberExists(group: GroupID, id: MemberID) async throws -> Bool
-    func memberID(group: GroupID, identifier: Identifier) async throws -> MemberID?
+    /// The owners of `identifiers` (those without one are absent), a few hundred per query.
+    func memberIDs(group: GroupID, identifiers: [Identifier]) async throws -> [Identifier: MemberID]
     /// Events and orders, newest first, strictly older than `before`.
     func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws -> TimelinePage
     func mergeCandidates(group: GroupID, status: String, limit: Int) async throws -> [MergeCandidate]
@@ -88,4 +89,11 @@ public protocol TesseraStore: SchemaStore, TenancyStore, IngestStore, MemberStor
     func ping() async throws
     /// Releases connections.
     func close() async throws
+}
+
+extension MemberStore {
+    /// The owner of one identifier.
+    public func memberID(group: GroupID, identifier: Identifier) async throws -> MemberID? {
+        try await memberIDs(group: group, identifiers: [identifier])[identifier]
+    }
 }

@@ -235,11 +235,23 @@ public struct SQLTesseraStore: TesseraStore {
         return try await driver.run(program, writes: false)
     }
 
-    public func memberID(group: GroupID, identifier: Identifier) async throws -> MemberID? {
-        try await query(
-            "SELECT member_id FROM member_identifiers WHERE group_id = ? AND type = ? AND value = ?",
-            [.text(group.rawValue), .text(identifier.type.rawValue), .text(identifier.value)]
-        ) { $0.first?.text(0).map { MemberID($0) } }
+    public func memberIDs(group: GroupID, identifiers: [Identifier]) async throws -> [Identifier: MemberID] {
+        var owners: [Identifier: MemberID] = [:]
+        for (type, ofType) in Dictionary(grouping: Set(identifiers), by: \.type) {
+            for chunk in SQLBuilder.chunks(ofType, largest: 500) {
+                let rows = try await query(
+                    """
+                    SELECT value, member_id FROM member_identifiers WHERE group_id = ? AND type = ? \
+                    AND value IN (\(SQLBuilder.markers(chunk.count)))
+                    """, [.text(group.rawValue), .text(type.rawValue)] + chunk.map { .text($0.value) }
+                ) { $0 }
+                for row in rows {
+                    guard let value = row.text(0), let member = row.text(1) else { continue }
+                    owners[Identifier(storedType: type, storedValue: value)] = MemberID(member)
+                }
+            }
+        }
+        return owners
     }
 
     public func timeline(group: GroupID, member: MemberID, before: TimelineCursor?, limit: Int) async throws

@@ -109,12 +109,9 @@ public final class SegmentService: Sendable {
                     throw TesseraError.invalid(field: "line \(line)", reason: "\(error)")
                 }
             }
+            let owners = try await store.memberIDs(group: group, identifiers: identifiers)
             for identifier in identifiers {
-                if let member = try await store.memberID(group: group, identifier: identifier) {
-                    members.append(member)
-                } else {
-                    unknown += 1
-                }
+                if let member = owners[identifier] { members.append(member) } else { unknown += 1 }
             }
         }
         let unique = Array(Set(members))

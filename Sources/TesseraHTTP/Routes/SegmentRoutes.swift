@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 import Hummingbird
 import TesseraCore
@@ -173,20 +174,25 @@ struct SegmentRoutes: Sendable {
             throw Problem.invalid(path: "name", reason: "the query parameter name (1 to 200 characters) is required")
         }
         let text = String(buffer: try await RequestBody.bytes(request, context: context))
-        var lines = text.split(whereSeparator: \.isNewline).map { String($0) }
-        guard !lines.isEmpty else {
-            throw Problem.invalid(path: "$", reason: "the CSV is empty: a header row is required")
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
+        } catch {
+            throw Problem.invalid(path: "$", reason: "the CSV could not be read: \(error)")
         }
-        let unquote = { (field: Substring) in field.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
-        let column = unquote(lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false)[0])
-        guard column == "member_id" || IdentifierType(rawValue: column) != nil else {
+        guard let column = reader.headerRow?.first, column == "member_id" || IdentifierType(rawValue: column) != nil
+        else {
             throw Problem.invalid(
-                path: "$", reason: "the first column must be member_id or an identifier type such as phone")
+                path: "$", reason: "a header row whose first column is member_id or an identifier type such as phone")
         }
-        guard lines.count <= 100_000 else { throw Problem.invalid(path: "$", reason: "at most 100,000 rows per list") }
-        let values = lines.enumerated().compactMap { index, line -> (line: Int, value: String)? in
-            let value = unquote(line.split(separator: ",", omittingEmptySubsequences: false)[0])
-            return value.isEmpty ? nil : (index + 2, value)
+        var values: [(line: Int, value: String)] = []
+        var line = 1
+        while let row = reader.next() {
+            line += 1
+            guard values.count < 100_000 else {
+                throw Problem.invalid(path: "$", reason: "at most 100,000 rows per list")
+            }
+            if let value = row.first, !value.isEmpty { values.append((line, value)) }
         }
         let imported = try await segments.importList(
             name: name, column: column, values: values, group: principal.groupID, brand: principal.brandID)
