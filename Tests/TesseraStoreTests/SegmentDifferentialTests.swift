@@ -9,9 +9,11 @@ import TesseraDomain
 /// SQLite and on PostgreSQL — and the facts the real-time path loads are the facts that were stored.
 @Suite("Segment rules: SQL and in-memory agree")
 struct SegmentDifferentialTests {
-    /// 09:30 in Shanghai on 24 November 2026 (01:30 UTC): local days differ from UTC days.
+    /// 09:30 in Shanghai on 24 November 2099 (01:30 UTC): local days differ from UTC days. Far in the
+    /// future so that the loyalty calendar passes other tests run over the shared PostgreSQL database
+    /// (coupons and points lots due by the real clock) never touch these members' coupons and lots.
     static let context = EvaluationContext(
-        now: Int64(1_795_483_800) * 1_000_000, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
+        now: Int64(4_099_167_000) * 1_000_000, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
 
     struct Population {
         let tenant: Tenant
