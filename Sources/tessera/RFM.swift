@@ -18,11 +18,11 @@ struct RFM: AsyncParsableCommand {
 
     func run() async throws {
         let endDay = try end.map { text in
-            guard let day = RFMCalculator.day(of: text) else { throw ValidationError("--end must be YYYY-MM-DD") }
+            guard let day = CivilDate.day(of: text) else { throw ValidationError("--end must be YYYY-MM-DD") }
             return day
         }
         let startDay = try start.map { text in
-            guard let day = RFMCalculator.day(of: text) else { throw ValidationError("--start must be YYYY-MM-DD") }
+            guard let day = CivilDate.day(of: text) else { throw ValidationError("--start must be YYYY-MM-DD") }
             return day
         }
         try await Self.compute(

@@ -12,7 +12,7 @@ struct RFMTests {
     }
 
     @Test func purchasesAreGroupedByLocalDay() throws {
-        let end = try #require(RFMCalculator.day(of: "1998-06-30"))
+        let end = try #require(CivilDate.day(of: "1998-06-30"))
         let calculator = RFMCalculator(timeZone: Self.shanghai, endDay: end)
         let summary = try #require(
             calculator.summary(
@@ -28,7 +28,7 @@ struct RFMTests {
                 ]))
         #expect(summary.frequency == 2)
         #expect(summary.recency == 10)
-        #expect(summary.age == end - (try #require(RFMCalculator.day(of: "1997-01-01"))))
+        #expect(summary.age == end - (try #require(CivilDate.day(of: "1997-01-01"))))
         #expect(summary.repeatSumMinor == 6_001)
         #expect(summary.totalMinor == 7_501)
         #expect(summary.monetaryValueMinor == 3_000.5)
@@ -36,10 +36,10 @@ struct RFMTests {
     }
 
     @Test func datesAreCheckedAndCountedLikeTheCalendar() async {
-        #expect(RFMCalculator.day(of: "1970-01-01") == 0)
-        #expect(RFMCalculator.day(of: "2000-03-01") == 11_017)
-        #expect(RFMCalculator.day(of: "1999-02-29") == nil)
-        #expect(RFMCalculator.day(of: "1998-6-30x") == nil)
+        #expect(CivilDate.day(of: "1970-01-01") == 0)
+        #expect(CivilDate.day(of: "2000-03-01") == 11_017)
+        #expect(CivilDate.day(of: "1999-02-29") == nil)
+        #expect(CivilDate.day(of: "1998-6-30x") == nil)
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = .gmt
         // From 1586: Foundation's Gregorian calendar is Julian before October 1582; ours is proleptic.
@@ -47,7 +47,7 @@ struct RFMTests {
             let date = Date(timeIntervalSince1970: Double(offset) * 86_400)
             let parts = utc.dateComponents([.year, .month, .day], from: date)
             let text = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-            #expect(RFMCalculator.day(of: text) == Int64(offset))
+            #expect(CivilDate.day(of: text) == Int64(offset))
         }
     }
 

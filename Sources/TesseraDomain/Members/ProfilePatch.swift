@@ -58,13 +58,7 @@ public struct ProfilePatch: Sendable, Hashable {
 
     /// Checks a `YYYY-MM-DD` birthday is a real calendar date.
     public static func isValidBirthday(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1900...2100).contains(year), (1...12).contains(month)
-        else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(day)
+        guard CivilDate.day(of: text) != nil, let year = Int(text.prefix(4)) else { return false }
+        return (1900...2100).contains(year)
     }
 }

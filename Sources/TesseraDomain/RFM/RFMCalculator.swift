@@ -4,7 +4,7 @@ public import Foundation
 /// the last day of the observation).
 ///
 /// ```swift
-/// let calculator = RFMCalculator(timeZone: shanghai, endDay: RFMCalculator.day(of: "1998-06-30"))
+/// let calculator = RFMCalculator(timeZone: shanghai, endDay: CivilDate.day(of: "1998-06-30") ?? 0)
 /// let summary = calculator.summary(member: "m1", purchases: [(at: micros, amountMinor: 2_990)])
 /// ```
 public struct RFMCalculator: Sendable {
@@ -18,18 +18,6 @@ public struct RFMCalculator: Sendable {
         self.timeZone = timeZone
         self.endDay = endDay
         self.startDay = startDay
-    }
-
-    /// A `YYYY-MM-DD` date as days since 1970-01-01 (proleptic Gregorian), `nil` if it is not a date.
-    public static func day(of date: String) -> Int64? {
-        let parts = date.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, let year = Int64(parts[0]), let month = Int64(parts[1]),
-            let day = Int64(parts[2]), (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        // Reject 31 April and the like: the day must survive the round trip.
-        guard civil(fromDays: days) == (year, month, day) else { return nil }
-        return days
     }
 
     /// The local day of an instant (microseconds since 1970), as days since 1970-01-01.
@@ -79,27 +67,5 @@ public struct RFMCalculator: Sendable {
             scores[index] = 1 + firstRank * 5 / values.count
         }
         return scores
-    }
-
-    // Howard Hinnant's days-from-civil algorithm.
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

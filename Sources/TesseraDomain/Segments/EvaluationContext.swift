@@ -42,8 +42,7 @@ public struct EvaluationContext: Sendable, Hashable {
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
             let (year, month, day) = (parts.year ?? 2000, parts.month ?? 1, parts.day ?? 1)
             keys.append(Self.monthDay(month, day))
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-            if month == 2 && day == 28 && !leap { keys.append("02-29") }
+            if month == 2 && day == 28 && !CivilDate.isLeap(year) { keys.append("02-29") }
         }
         return Array(Set(keys)).sorted()
     }

@@ -14,7 +14,7 @@ struct RFMRoutes: Sendable {
         let reader = try await RequestBody.fields(request, context: context)
         func day(_ key: String) throws -> Int64? {
             guard let text = try reader.string(key) else { return nil }
-            guard let day = RFMCalculator.day(of: text) else {
+            guard let day = CivilDate.day(of: text) else {
                 throw FieldError(path: "$.\(key)", reason: "expected a date YYYY-MM-DD")
             }
             return day
