@@ -120,4 +120,38 @@ struct SegmentContractTests {
         #expect(changes.entered == [members[0]])
         #expect(changes.memberCount == 1)
     }
+
+    /// Two concurrent creations of one name: exactly one stores a segment, the other is a conflict.
+    @Test(arguments: Backend.allCases)
+    func aSegmentNameIsClaimedOnce(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (store, group, brand) = (tenant.store, tenant.principal.groupID, tenant.principal.brandID)
+        let outcomes = await withTaskGroup(of: Bool.self) { tasks in
+            for index in 0..<4 {
+                tasks.addTask {
+                    let segment = SegmentRecord(
+                        id: "same-\(backend)-\(index)", brandID: brand, name: "Same",
+                        kind: index % 2 == 0 ? .dynamic : .snapshot,
+                        rule: .tag("vip"), createdAt: Date())
+                    do {
+                        if index % 2 == 0 {
+                            _ = try await store.createSegment(
+                                segment, group: group, context: SegmentDifferentialTests.context, at: Date())
+                        } else {
+                            _ = try await store.createSnapshot(segment, members: [], group: group, at: Date())
+                        }
+                        return true
+                    } catch TesseraError.conflict {
+                        return false
+                    } catch {
+                        Issue.record("unexpected \(error)")
+                        return false
+                    }
+                }
+            }
+            return await tasks.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await store.segments(group: group, brand: brand).count == 1)
+    }
 }

@@ -53,21 +53,14 @@ extension SQLTesseraStore {
     public func createSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date)
         async throws -> SegmentRecord
     {
-        let now = SQLValue.int(Timestamp.micros(at))
-        let insert = SQLStatement(
-            """
-            INSERT INTO segments (group_id, id, brand_id, name, kind, rule, created_at, updated_at) \
-            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?)
-            """,
-            [
-                .text(group.rawValue), .text(segment.id), .text(segment.brandID.rawValue), .text(segment.name),
-                .text(segment.kind.rawValue), .text(segment.rule.json.jsonText), now, now,
-            ])
-        try await ensureNameFree(segment, group: group)
+        let dialect = driver.dialect
+        let eventPrefix = ids.next()
         let changes = try await driver.run(
-            SegmentRefreshProgram(
-                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, prelude: [insert],
-                emitEvents: false, eventPrefix: ids.next()), writes: true)
+            ChainedProgram(Self.claimName(segment, group: group, at: at)) { _ in
+                SegmentRefreshProgram(
+                    segment: segment, group: group, context: context, dialect: dialect, at: at, emitEvents: false,
+                    eventPrefix: eventPrefix)
+            }, writes: true)
         var created = segment
         created.memberCount = changes.memberCount
         created.computedAt = at
@@ -79,45 +72,47 @@ extension SQLTesseraStore {
         -> SegmentRecord
     {
         let (g, s, now) = (SQLValue.text(group.rawValue), SQLValue.text(segment.id), SQLValue.int(Timestamp.micros(at)))
-        var statements = [
+        let inserts = SQLBuilder.chunks(members, largest: 500).map { chunk in
             SQLStatement(
                 """
-                INSERT INTO segments (group_id, id, brand_id, name, kind, rule, computed_at, created_at, updated_at) \
-                VALUES (?, ?, ?, ?, 'snapshot', ?::jsonb, ?, ?, ?)
-                """,
-                [
-                    g, s, .text(segment.brandID.rawValue), .text(segment.name), .text(segment.rule.json.jsonText), now,
-                    now, now,
-                ])
-        ]
-        for chunk in SQLBuilder.chunks(members, largest: 500) {
-            statements.append(
-                SQLStatement(
-                    """
-                    INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) SELECT m.group_id, ?, m.id, ? \
-                    FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND m.id IN \
-                    (\(SQLBuilder.markers(chunk.count))) AND EXISTS (SELECT 1 FROM member_brands mb WHERE \
-                    mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?) \
-                    ON CONFLICT (group_id, segment_id, member_id) DO NOTHING
-                    """, [s, now, g] + chunk.map { .text($0.rawValue) } + [.text(segment.brandID.rawValue)]))
+                INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) SELECT m.group_id, ?, m.id, ? \
+                FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND m.id IN \
+                (\(SQLBuilder.markers(chunk.count))) AND EXISTS (SELECT 1 FROM member_brands mb WHERE \
+                mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?) \
+                ON CONFLICT (group_id, segment_id, member_id) DO NOTHING
+                """, [s, now, g] + chunk.map { .text($0.rawValue) } + [.text(segment.brandID.rawValue)])
         }
-        try await ensureNameFree(segment, group: group)
-        try await driver.run(ExecuteProgram(statements), writes: true)
+        var snapshot = segment
+        snapshot.kind = .snapshot
+        try await driver.run(
+            ChainedProgram(Self.claimName(snapshot, group: group, at: at)) { _ in
+                WriteProgram(statements: inserts, output: ())
+            }, writes: true)
         guard let stored = try await self.segment(group: group, brand: segment.brandID, id: segment.id) else {
             throw TesseraError.unavailable("the snapshot could not be read back")
         }
         return stored
     }
 
-    private func ensureNameFree(_ segment: SegmentRecord, group: GroupID) async throws {
-        let taken = try await driver.run(
-            QueryProgram(
-                SQLStatement(
-                    "SELECT 1 FROM segments WHERE group_id = ? AND brand_id = ? AND name = ?",
-                    [.text(group.rawValue), .text(segment.brandID.rawValue), .text(segment.name)]), map: { !$0.isEmpty }
-            ),
-            writes: false)
-        if taken { throw TesseraError.conflict("a segment named \(segment.name) already exists in this brand") }
+    /// Inserts the segment's row, or answers a conflict when its name is taken in the brand — in the
+    /// creating transaction, so two concurrent creations cannot both pass a check made before it.
+    private static func claimName(_ segment: SegmentRecord, group: GroupID, at: Date) -> QueryProgram<Void> {
+        let now = SQLValue.int(Timestamp.micros(at))
+        return QueryProgram(
+            SQLStatement(
+                """
+                INSERT INTO segments (group_id, id, brand_id, name, kind, rule, computed_at, created_at, updated_at) \
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?) ON CONFLICT (group_id, brand_id, name) DO NOTHING RETURNING id
+                """,
+                [
+                    .text(group.rawValue), .text(segment.id), .text(segment.brandID.rawValue), .text(segment.name),
+                    .text(segment.kind.rawValue), .text(segment.rule.json.jsonText), now, now, now,
+                ])
+        ) { rows in
+            if rows.isEmpty {
+                throw TesseraError.conflict("a segment named \(segment.name) already exists in this brand")
+            }
+        }
     }
 
     public func segments(group: GroupID, brand: BrandID) async throws -> [SegmentRecord] {

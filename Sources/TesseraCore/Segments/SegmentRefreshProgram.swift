@@ -13,20 +13,18 @@ struct SegmentRefreshProgram: SQLProgram {
     let context: EvaluationContext
     let dialect: SQLDialect
     let at: Date
-    /// Statements to run first (the segment's own row when it is created).
-    let prelude: [SQLStatement]
     let emitEvents: Bool
     /// Unique per run, so events of two runs in one microsecond get different ids.
     let eventPrefix: String
-    private var stage = Stage.prelude
+    private var stage = Stage.exiting
     private var exited: [MemberID] = []
     private var entered: [MemberID] = []
 
-    private enum Stage { case prelude, exiting, entering, recording, counting }
+    private enum Stage { case exiting, entering, recording, counting }
 
     init(
         segment: SegmentRecord, group: GroupID, context: EvaluationContext, dialect: SQLDialect, at: Date,
-        prelude: [SQLStatement] = [], emitEvents: Bool, eventPrefix: String
+        emitEvents: Bool, eventPrefix: String
     ) {
         self.eventPrefix = eventPrefix
         self.segment = segment
@@ -34,28 +32,23 @@ struct SegmentRefreshProgram: SQLProgram {
         self.context = context
         self.dialect = dialect
         self.at = at
-        self.prelude = prelude
         self.emitEvents = emitEvents
     }
 
     private var key: [SQLValue] { [.text(group.rawValue), .text(segment.id)] }
 
-    mutating func start() throws -> SQLStep<SegmentChanges> {
-        (stage, exited, entered) = (.prelude, [], [])
-        return prelude.isEmpty ? resume([]) : .execute(prelude)
+    mutating func start() -> SQLStep<SegmentChanges> {
+        (stage, exited, entered) = (.exiting, [], [])
+        let matching = SegmentSQL.select(
+            "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context, dialect: dialect)
+        return .query(
+            SQLStatement(
+                "DELETE FROM segment_members WHERE group_id = ? AND segment_id = ? AND member_id NOT IN ("
+                    + matching.sql + ") RETURNING member_id", key + matching.arguments))
     }
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {
         switch stage {
-        case .prelude:
-            stage = .exiting
-            let matching = SegmentSQL.select(
-                "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context, dialect: dialect
-            )
-            return .query(
-                SQLStatement(
-                    "DELETE FROM segment_members WHERE group_id = ? AND segment_id = ? AND member_id NOT IN ("
-                        + matching.sql + ") RETURNING member_id", key + matching.arguments))
         case .exiting:
             exited = rows.compactMap { $0.text(0).map { MemberID($0) } }
             stage = .entering
