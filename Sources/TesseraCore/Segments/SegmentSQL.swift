@@ -157,17 +157,7 @@ public struct SegmentSQL: Sendable {
             arguments.append(.bool(flag))
             return "(\(guardText) IS NOT NULL AND \(valueText) = ?)"
         case .within(let window):
-            let bounds = window.bounds(in: context)
-            var parts = ["\(use(expression)) IS NOT NULL"]
-            if let from = bounds.from {
-                parts.append("\(use(expression)) >= ?")
-                arguments.append(.int(from))
-            }
-            if let to = bounds.to {
-                parts.append("\(use(expression)) < ?")
-                arguments.append(.int(to))
-            }
-            return "(" + parts.joined(separator: " AND ") + ")"
+            return "(\(use(expression)) IS NOT NULL" + self.window(window, expression) + ")"
         case .before(let window):
             guard let start = window.bounds(in: context).from else { return "(1 = 0)" }
             let guardText = use(expression)
@@ -289,7 +279,7 @@ public struct SegmentSQL: Sendable {
         var sql =
             "(SELECT COUNT(*) FROM events e WHERE e.group_id = m.group_id AND e.member_id = m.id AND e.brand_id = ?"
         sql += matcher(condition.matcher, alias: "e")
-        sql += window(condition.window, column: "e.occurred_at")
+        sql += window(condition.window, Expression(sql: "e.occurred_at"))
         return numberTest(sql + ")", condition.count)
     }
 
@@ -316,17 +306,15 @@ public struct SegmentSQL: Sendable {
         return sql
     }
 
-    /// ` AND column >= from AND column < to` for the window's bounds.
-    private mutating func window(_ window: TimeWindow?, column: String) -> String {
+    /// ` AND value >= from AND value < to` for the window's bounds (the value's own arguments bound
+    /// again at each use).
+    private mutating func window(_ window: TimeWindow?, _ value: Expression) -> String {
         guard let bounds = window?.bounds(in: context) else { return "" }
         var sql = ""
-        if let from = bounds.from {
-            sql += " AND \(column) >= ?"
-            arguments.append(.int(from))
-        }
-        if let to = bounds.to {
-            sql += " AND \(column) < ?"
-            arguments.append(.int(to))
+        for (bound, op) in [(bounds.from, ">="), (bounds.to, "<")] {
+            guard let bound else { continue }
+            sql += " AND \(value.sql) \(op) ?"
+            arguments += value.arguments + [.int(bound)]
         }
         return sql
     }
@@ -350,7 +338,7 @@ public struct SegmentSQL: Sendable {
             AND o.status IN \(StoreSQL.purchaseStatuses)
             """
         sql += equalities([("o.channel", condition.channel), ("o.store_code", condition.store)])
-        sql += window(condition.window, column: "COALESCE(o.paid_at, o.placed_at)")
+        sql += window(condition.window, Expression(sql: "COALESCE(o.paid_at, o.placed_at)"))
         if condition.filtersItems {
             let items = itemConditions(condition)
             if amountOnly {
@@ -389,7 +377,7 @@ public struct SegmentSQL: Sendable {
         var sql =
             "EXISTS (SELECT 1 FROM events a WHERE a.group_id = m.group_id AND a.member_id = m.id AND a.brand_id = ?"
         sql += matcher(condition.first, alias: "a")
-        sql += window(condition.window, column: "a.occurred_at")
+        sql += window(condition.window, Expression(sql: "a.occurred_at"))
         sql += " AND a.occurred_at <= ?"
         arguments.append(.int(context.now - span))
         sql += condition.thenHappened ? " AND EXISTS" : " AND NOT EXISTS"
