@@ -12,8 +12,8 @@ struct IngestPipeline {
     let log: IngestLog
     let projector: IngestProjector
     let server: TesseraServer
-    /// Dynamic segments follow every ingest write through it.
-    let segments: SegmentService
+    /// Scores, lifecycle stages and dynamic segments follow every ingest write through it.
+    let scores: ScoreService
     /// On SQLite the log is a database file of its own, closed with the pipeline.
     private let ownsLogDatabase: Bool
 
@@ -34,11 +34,12 @@ struct IngestPipeline {
         try await log.migrate()
         let environment = ProcessInfo.processInfo.environment
         let segments = SegmentService(store: store)
+        let scores = ScoreService(store: store, segments: segments)
         let ingest = IngestService(
             store: store,
-            afterWrite: segments.ingestHook { error in
+            afterWrite: scores.ingestHook { error in
                 logger.error(
-                    "segment membership update failed; the scheduled refresh repairs it",
+                    "score, lifecycle or segment update failed; the scheduled refresh repairs it",
                     metadata: ["error": "\(error)"])
             })
         let projector = IngestProjector(
@@ -48,9 +49,9 @@ struct IngestPipeline {
             concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
-            onAppend: projector.wake)
+            scores: scores, onAppend: projector.wake)
         return IngestPipeline(
-            log: log, projector: projector, server: server, segments: segments, ownsLogDatabase: sqlitePath != nil)
+            log: log, projector: projector, server: server, scores: scores, ownsLogDatabase: sqlitePath != nil)
     }
 
     /// Closes the log's own database (the store is closed by its owner).

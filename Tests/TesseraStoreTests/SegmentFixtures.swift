@@ -32,6 +32,7 @@ struct SegmentFixtures {
     static let channels = ["web", "wechat"]
     static let categories = ["milk", "diaper", "toy"]
     static let tags = ["vip", "new", "lapsed"]
+    static let scores = ["engagement", "service"]
 
     /// A time near `now`, a third of the time exactly on (or one microsecond off) a day boundary.
     mutating func time() -> Int64 {
@@ -81,6 +82,10 @@ struct SegmentFixtures {
         if chance(50) { facts.attributes["vip"] = .bool(chance(50)) }
         facts.tags = Set(Self.tags.filter { _ in chance(30) })
         facts.segments = Set(["s1", "s2"].filter { _ in chance(40) })
+        for score in Self.scores where chance(60) { facts.scores[score] = pick([-5, 1, 20, 50, 99]) }
+        if chance(60) { facts.stages["aipl"] = pick(["aware", "interest", "purchase"]) }
+        if chance(40) { facts.stages["life"] = pick(["new", "active"]) }
+        facts.rfmGroup = maybe(pick([RFMGroup.champions, .atRisk, .hibernating]), 50)
         facts.events = (0..<int(0...8)).map { _ in
             var properties: [String: JSONValue] = [:]
             if chance(60) { properties["page"] = pick([.string("a"), .string("b"), .number(1)]) }
@@ -135,6 +140,14 @@ struct SegmentFixtures {
                     first: matcher(), then: matcher(), seconds: pick([3_600, 86_400, 7 * 86_400]),
                     thenHappened: chance(50), window: maybe(window())))
         case 6: return chance(50) ? .tag(pick(Self.tags + ["unknown"])) : .segment(pick(["s1", "s2", "s3"]))
+        case 9:
+            switch int(0...2) {
+            case 0: return .score(pick(Self.scores + ["unknown"]), numberTest(-10...100))
+            case 1:
+                return .lifecycle(
+                    model: pick(["aipl", "life", "unknown"]), stage: pick(["aware", "interest", "purchase", "new"]))
+            default: return .rfm(pick([.champions, .atRisk, .hibernating, .loyal]))
+            }
         case 7: return .birthday(days: int(1...45))
         case 8: return .pointsExpiring(days: int(1...60), numberTest(0...400))
         default: return .compare(fieldComparison())
@@ -270,6 +283,31 @@ enum SegmentFixtureWriter {
                 SQLStatement(
                     "INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) VALUES (?, ?, ?, 0)",
                     [g, .text(segment), m]))
+        }
+        for (score, value) in facts.scores.sorted(by: { $0.key < $1.key }) {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO member_scores (group_id, brand_id, member_id, score, value, updated_at) \
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    """, [g, b, m, .text(score), .int(value)]))
+        }
+        for (model, stage) in facts.stages.sorted(by: { $0.key < $1.key }) {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO member_stages (group_id, brand_id, member_id, model, stage, since) \
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    """, [g, b, m, .text(model), .text(stage)]))
+        }
+        if let group = facts.rfmGroup {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO rfm_scores (group_id, brand_id, member_id, frequency, recency_days, age_days, \
+                    repeat_sum_minor, total_minor, r, f, m, rfm_group, computed_at) \
+                    VALUES (?, ?, ?, 0, 0, 0, 0, 0, 1, 1, 1, ?, 0)
+                    """, [g, b, m, .text(group.rawValue)]))
         }
         for (index, event) in facts.events.enumerated() {
             let id = SQLValue.text("\(facts.id)-e\(index)")

@@ -13,4 +13,10 @@ public protocol RFMStore: Sendable {
     /// identifier value of that type (the smallest, if several).
     func rfmScores(group: GroupID, brand: BrandID, after cursor: String?, limit: Int, identifierType: String?)
         async throws -> [(score: RFMScore, identifier: String?)]
+    /// The brand's RFM settings (defaults when never saved).
+    func rfmSettings(group: GroupID, brand: BrandID) async throws -> RFMSettings
+    func saveRFMSettings(_ settings: RFMSettings, group: GroupID, brand: BrandID, at: Date) async throws
+    /// Claims the brand's scheduled run when it is scheduled and its last run started at or before
+    /// `dueBefore`: a compare-and-set, so of several processes exactly one runs it.
+    func claimRFMRun(group: GroupID, brand: BrandID, at: Date, dueBefore: Date) async throws -> Bool
 }

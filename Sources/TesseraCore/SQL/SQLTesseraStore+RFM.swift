@@ -79,3 +79,49 @@ extension SQLTesseraStore {
                 }), writes: false)
     }
 }
+
+extension SQLTesseraStore {
+    public func rfmSettings(group: GroupID, brand: BrandID) async throws -> RFMSettings {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT window_days, scheduled FROM rfm_settings WHERE group_id = ? AND brand_id = ?",
+                    [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { rows in
+                    rows.first.map { RFMSettings(windowDays: $0.int(0).map(Int.init), scheduled: $0.bool(1)) }
+                        ?? RFMSettings()
+                }), writes: false)
+    }
+
+    public func saveRFMSettings(_ settings: RFMSettings, group: GroupID, brand: BrandID, at: Date) async throws {
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    """
+                    INSERT INTO rfm_settings (group_id, brand_id, window_days, scheduled, updated_at) \
+                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, brand_id) DO UPDATE SET \
+                    window_days = excluded.window_days, scheduled = excluded.scheduled, updated_at = excluded.updated_at
+                    """,
+                    [
+                        .text(group.rawValue), .text(brand.rawValue),
+                        settings.windowDays.map { .int(Int64($0)) } ?? .null,
+                        .bool(settings.scheduled), .int(Timestamp.micros(at)),
+                    ])
+            ]), writes: true)
+    }
+
+    public func claimRFMRun(group: GroupID, brand: BrandID, at: Date, dueBefore: Date) async throws -> Bool {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE rfm_settings SET last_run_at = ? WHERE group_id = ? AND brand_id = ? AND scheduled \
+                    AND (last_run_at IS NULL OR last_run_at <= ?) RETURNING brand_id
+                    """,
+                    [
+                        .int(Timestamp.micros(at)), .text(group.rawValue), .text(brand.rawValue),
+                        .int(Timestamp.micros(dueBefore)),
+                    ]),
+                map: { !$0.isEmpty }), writes: true)
+    }
+}

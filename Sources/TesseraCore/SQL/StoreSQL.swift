@@ -84,8 +84,8 @@ public enum StoreSQL {
                 channel) DO UPDATE SET last_seen_at = \(later)(member_channels.last_seen_at, excluded.last_seen_at)
                 """, [s, g, m]),
             SQLStatement("DELETE FROM member_channels WHERE group_id = ? AND member_id = ?", [g, m]),
-            // Tags follow the survivor; segment memberships of the merged member end (the survivor's
-            // are re-evaluated after the merge).
+            // Tags follow the survivor; segment memberships, scores and stages of the merged member end
+            // (the survivor's are re-derived after the merge from the events and orders it now has).
             SQLStatement(
                 """
                 INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) SELECT group_id, \
@@ -94,6 +94,8 @@ public enum StoreSQL {
                 """, [s, g, m]),
             SQLStatement("DELETE FROM member_tags WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement("DELETE FROM segment_members WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement("DELETE FROM member_scores WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement("DELETE FROM member_stages WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement(
                 """
                 UPDATE members SET registered = (registered OR (SELECT x.registered FROM members x WHERE x.group_id = ? \

@@ -26,9 +26,10 @@ enum MemberFactsSQL {
                 COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0), \
-                EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)) \
+                EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)), \
+                (SELECT x.rfm_group FROM rfm_scores x WHERE \(owned)) \
                 FROM members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL
-                """, [b, b, b, b, b, g] + ids)
+                """, [b, b, b, b, b, b, g] + ids)
         ]
         let kinds: [(Bool, SQLStatement)] = [
             (needs.tags, SQLStatement("SELECT x.member_id, x.tag FROM member_tags x WHERE \(ofBrand)", [g, b] + ids)),
@@ -67,6 +68,16 @@ enum MemberFactsSQL {
                 SQLStatement(
                     "SELECT x.member_id, x.status, x.valid_from, x.valid_until FROM coupons x WHERE \(ofBrand)",
                     [g, b] + ids)
+            ),
+            (
+                needs.scores,
+                SQLStatement(
+                    "SELECT x.member_id, x.score, x.value FROM member_scores x WHERE \(ofBrand)", [g, b] + ids)
+            ),
+            (
+                needs.stages,
+                SQLStatement(
+                    "SELECT x.member_id, x.model, x.stage FROM member_stages x WHERE \(ofBrand)", [g, b] + ids)
             ),
         ]
         statements += kinds.filter(\.0).map(\.1)
@@ -114,6 +125,8 @@ enum MemberFactsSQL {
                 $0.coupons.append(
                     CouponFact(status: $1.text(1) ?? "", validFrom: $1.int(2) ?? 0, validUntil: $1.int(3) ?? 0))
             }
+            each(needs.scores) { $0.scores[$1.text(1) ?? ""] = $1.int(2) ?? 0 }
+            each(needs.stages) { $0.stages[$1.text(1) ?? ""] = $1.text(2) ?? "" }
             return facts
         }
     }
@@ -143,6 +156,7 @@ enum MemberFactsSQL {
         facts.points = row.int(21) ?? 0
         facts.storedValue = row.int(22) ?? 0
         facts.inBrand = row.bool(23)
+        facts.rfmGroup = row.text(24).flatMap(RFMGroup.init(rawValue:))
         return facts
     }
 

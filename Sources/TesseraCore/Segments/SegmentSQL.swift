@@ -108,6 +108,25 @@ public struct SegmentSQL: Sendable {
                 AND p.expires_at >= ? AND p.expires_at < ?)
                 """
             return numberTest(sum, test)
+        case .score(let name, let test):
+            arguments += [brand, .text(name)]
+            let value = """
+                COALESCE((SELECT s.value FROM member_scores s WHERE s.group_id = m.group_id AND s.brand_id = ? \
+                AND s.member_id = m.id AND s.score = ?), 0)
+                """
+            return numberTest(value, test)
+        case .lifecycle(let model, let stage):
+            arguments += [brand, .text(model), .text(stage)]
+            return """
+                EXISTS (SELECT 1 FROM member_stages s WHERE s.group_id = m.group_id AND s.brand_id = ? \
+                AND s.member_id = m.id AND s.model = ? AND s.stage = ?)
+                """
+        case .rfm(let group):
+            arguments += [brand, .text(group.rawValue)]
+            return """
+                EXISTS (SELECT 1 FROM rfm_scores r WHERE r.group_id = m.group_id AND r.brand_id = ? \
+                AND r.member_id = m.id AND r.rfm_group = ?)
+                """
         }
     }
 

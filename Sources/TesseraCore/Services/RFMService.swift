@@ -27,7 +27,8 @@ public struct RFMService: Sendable {
     }
 
     /// Recomputes the brand's scores as of the local day `endDay` (default: today in the brand's time
-    /// zone), over purchases from `startDay` (default: all).
+    /// zone), over purchases from `startDay` (default: the brand's window — the last
+    /// ``RFMSettings/windowDays`` local days up to `endDay` — or all history without one).
     @discardableResult
     public func compute(group: GroupID, brand: BrandID, endDay: Int64? = nil, startDay: Int64? = nil, at: Date = Date())
         async throws -> Run
@@ -38,7 +39,12 @@ public struct RFMService: Sendable {
         var purchaseCount = 0
         let zone = try await store.loyaltyProgram(group: group, brand: brand).program.calendar.timeZone
         let today = RFMCalculator(timeZone: zone, endDay: 0).localDay(of: Timestamp.micros(at))
-        let calculator = RFMCalculator(timeZone: zone, endDay: endDay ?? today, startDay: startDay)
+        let end = endDay ?? today
+        var start = startDay
+        if start == nil, let window = try await store.rfmSettings(group: group, brand: brand).windowDays {
+            start = end - Int64(window) + 1
+        }
+        let calculator = RFMCalculator(timeZone: zone, endDay: end, startDay: start)
         var summaries: [RFMSummary] = []
         var member: String?
         var purchases: [(at: Int64, amountMinor: Int64)] = []
@@ -75,5 +81,22 @@ public struct RFMService: Sendable {
         return Run(
             members: summaries.count, purchases: purchaseCount, read: reading, compute: computing,
             write: clock.now - writeStart)
+    }
+
+    /// The scheduled pass: recomputes, as of today, each brand of `groups` whose RFM is scheduled and
+    /// last ran a day or more ago (claimed first, so several processes run it once). Answers the
+    /// brands recomputed.
+    public func runDue(groups: [GroupID], brands: (GroupID) async throws -> [BrandID], at: Date = Date())
+        async throws -> [(GroupID, BrandID)]
+    {
+        var ran: [(GroupID, BrandID)] = []
+        for group in groups {
+            for brand in try await brands(group)
+            where try await store.claimRFMRun(group: group, brand: brand, at: at, dueBefore: at - 86_400) {
+                try await compute(group: group, brand: brand, at: at)
+                ran.append((group, brand))
+            }
+        }
+        return ran
     }
 }

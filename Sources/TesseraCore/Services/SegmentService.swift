@@ -281,22 +281,6 @@ public final class SegmentService: Sendable {
 }
 
 extension SegmentService {
-    /// The ``IngestService/AfterWrite`` hook that keeps dynamic segments current as ingest writes;
-    /// `onError` hears failures (logged by the server; the scheduled refresh repairs what they missed).
-    public func ingestHook(onError: @escaping @Sendable (any Error) -> Void) -> IngestService.AfterWrite {
-        { [self] group, touched in
-            for (brand, members) in touched {
-                do {
-                    try await membersChanged(members, group: group, brand: brand)
-                } catch {
-                    onError(error)
-                }
-            }
-        }
-    }
-}
-
-extension SegmentService {
     /// Segments ordered so that every segment comes after those its rule refers to (a full refresh
     /// then reads up-to-date inputs). References to unknown segments are ignored; cycles cannot be
     /// built, since a rule may only refer to segments that exist when it is created.

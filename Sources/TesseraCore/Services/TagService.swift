@@ -2,16 +2,16 @@ public import Foundation
 public import TesseraDomain
 
 /// Tagging use cases: the catalogue, manual tags for one member or many, and their history.
-/// Dynamic segments whose rules read tags follow each change at once.
+/// Lifecycle stages and dynamic segments whose rules read tags follow each change at once.
 public struct TagService: Sendable {
     public let store: any TagStore
-    let segments: SegmentService
+    let scores: ScoreService
     /// Most members one request tags (the CSV import sends larger lists in pages).
     public static let maximumMembers = 1_000
 
-    public init(store: any TagStore, segments: SegmentService) {
+    public init(store: any TagStore, scores: ScoreService) {
         self.store = store
-        self.segments = segments
+        self.scores = scores
     }
 
     /// Tags or untags `members`; answers who changed. `actor` is the key or journey responsible.
@@ -24,7 +24,7 @@ public struct TagService: Sendable {
         }
         let changed = try await store.changeTag(
             tag, adding: adding, members: members, group: group, brand: brand, source: source, actor: actor, at: at)
-        try await segments.membersChanged(Set(changed), group: group, brand: brand, at: at)
+        try await scores.membersChanged(Set(changed), group: group, brand: brand, at: at)
         return changed
     }
 }

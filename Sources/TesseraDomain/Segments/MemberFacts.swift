@@ -27,6 +27,12 @@ public struct MemberFacts: Sendable, Hashable {
     public var orders: [OrderFact]
     public var lots: [LotFact]
     public var coupons: [CouponFact]
+    /// Behaviour score name → value (a score never counted is absent, read as 0).
+    public var scores: [String: Int64]
+    /// Lifecycle model name → the member's stage.
+    public var stages: [String: String]
+    /// The group of the brand's latest RFM computation, if the member was in it.
+    public var rfmGroup: RFMGroup?
 
     public init(id: String) {
         self.id = id
@@ -48,6 +54,9 @@ public struct MemberFacts: Sendable, Hashable {
         orders = []
         lots = []
         coupons = []
+        scores = [:]
+        stages = [:]
+        rfmGroup = nil
     }
 }
 

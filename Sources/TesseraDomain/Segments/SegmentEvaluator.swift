@@ -35,6 +35,9 @@ public struct SegmentEvaluator: Sendable {
                 return sum + lot.remaining
             }
             return test.holds(expiring)
+        case .score(let name, let test): return test.holds(member.scores[name] ?? 0)
+        case .lifecycle(let model, let stage): return member.stages[model] == stage
+        case .rfm(let group): return member.rfmGroup == group
         }
     }
 

@@ -78,6 +78,15 @@ extension SegmentRule {
             return .object(["sequence": .object(object)])
         case .tag(let tag): return .object(["tag": .string(tag)])
         case .segment(let id): return .object(["segment": .string(id)])
+        case .score(let name, let test):
+            return .object([
+                "score": .object([
+                    "name": .string(name), "op": .string(test.op.rawValue), "value": .number(Decimal(test.value)),
+                ])
+            ])
+        case .lifecycle(let model, let stage):
+            return .object(["lifecycle": .object(["model": .string(model), "stage": .string(stage)])])
+        case .rfm(let group): return .object(["rfm": .object(["group": .string(group.rawValue)])])
         case .birthday(let days): return .object(["birthday": .object(["nextDays": .number(Decimal(days))])])
         case .pointsExpiring(let days, let test):
             return .object([

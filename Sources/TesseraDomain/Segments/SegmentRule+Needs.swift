@@ -7,6 +7,10 @@ extension SegmentRule {
         public var orders = false
         public var lots = false
         public var coupons = false
+        /// Stored behaviour scores.
+        public var scores = false
+        /// Stored lifecycle stages.
+        public var stages = false
 
         public init() {}
 
@@ -19,6 +23,8 @@ extension SegmentRule {
             needs.orders = true
             needs.lots = true
             needs.coupons = true
+            needs.scores = true
+            needs.stages = true
             return needs
         }
     }
@@ -38,8 +44,10 @@ extension SegmentRule {
         case .purchase: needs.orders = true
         case .tag: needs.tags = true
         case .segment: needs.segments = true
-        case .birthday: break
+        case .birthday, .rfm: break
         case .pointsExpiring: needs.lots = true
+        case .score: needs.scores = true
+        case .lifecycle: needs.stages = true
         }
     }
 
@@ -50,6 +58,16 @@ extension SegmentRule {
         case .not(let rule): rule.referencedSegments
         case .segment(let id): [id]
         default: []
+        }
+    }
+
+    /// Whether any condition of the rule satisfies `test` (e.g. "reads a lifecycle").
+    public func contains(where test: (SegmentRule) -> Bool) -> Bool {
+        if test(self) { return true }
+        switch self {
+        case .and(let rules), .or(let rules): return rules.contains { $0.contains(where: test) }
+        case .not(let rule): return rule.contains(where: test)
+        default: return false
         }
     }
 }
@@ -65,6 +83,8 @@ extension SegmentRule.Needs {
             all.orders = all.orders || more.orders
             all.lots = all.lots || more.lots
             all.coupons = all.coupons || more.coupons
+            all.scores = all.scores || more.scores
+            all.stages = all.stages || more.stages
         }
         return all
     }

@@ -32,6 +32,13 @@ public indirect enum SegmentRule: Sendable, Hashable {
     case birthday(days: Int)
     /// The points of the brand that expire within `days` × 24 h from now, compared with a number.
     case pointsExpiring(days: Int, NumberTest)
+    /// The member's value of a named behaviour score (``ScoreModel``), compared with a number; a
+    /// member the score has never counted has 0.
+    case score(String, NumberTest)
+    /// The member is in this stage of a lifecycle model (``LifecycleModel``).
+    case lifecycle(model: String, stage: String)
+    /// The member's RFM group (``RFMGroup``) from the brand's latest RFM computation.
+    case rfm(RFMGroup)
 }
 
 /// A comparison operator on numbers (counts, amounts, points).

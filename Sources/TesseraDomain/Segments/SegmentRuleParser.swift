@@ -17,6 +17,8 @@ public import Foundation
 ///   "thenHappened": false, "window": W}}`
 /// - `{"tag": "vip"}`, `{"segment": "<segment id>"}`, `{"birthday": {"nextDays": 7}}`,
 ///   `{"pointsExpiring": {"withinDays": 30, "op": ">", "value": 0}}`
+/// - `{"score": {"name": "engagement", "op": ">=", "value": 50}}`,
+///   `{"lifecycle": {"model": "aipl", "stage": "interest"}}`, `{"rfm": {"group": "champions"}}`
 /// - a window W is `{"lastDays": 30}` or `{"from": "2026-01-01T00:00:00+08:00", "to": "…"}`.
 public enum SegmentRuleParser {
     /// The deepest nesting accepted.
@@ -25,9 +27,9 @@ public enum SegmentRuleParser {
     public static let maximumNodes = 200
 
     /// The rule in `json`, or the first fault at its path under `$`.
-    public static func parse(_ json: JSONValue) throws(FieldError) -> SegmentRule {
+    public static func parse(_ json: JSONValue, path: String = "$") throws(FieldError) -> SegmentRule {
         var nodes = 0
-        return try rule(json, path: "$", depth: 0, nodes: &nodes)
+        return try rule(json, path: path, depth: 0, nodes: &nodes)
     }
 
     // MARK: Rules
@@ -71,6 +73,22 @@ public enum SegmentRuleParser {
         case "pointsExpiring":
             let fields = try Fields(body, path: here, allowed: ["withinDays", "op", "value"])
             return .pointsExpiring(days: try fields.days("withinDays", required: true) ?? 1, try fields.numberTest())
+        case "score":
+            let fields = try Fields(body, path: here, allowed: ["name", "op", "value"])
+            return .score(try fields.plainName("name"), try fields.numberTest())
+        case "lifecycle":
+            let fields = try Fields(body, path: here, allowed: ["model", "stage"])
+            return .lifecycle(model: try fields.plainName("model"), stage: try fields.plainName("stage"))
+        case "rfm":
+            let fields = try Fields(body, path: here, allowed: ["group"])
+            let text = try fields.text("group", required: true) ?? ""
+            guard let group = RFMGroup(rawValue: text) else {
+                throw FieldError(
+                    path: "\(here).group",
+                    reason: "unknown RFM group \(text); expected one of: "
+                        + RFMGroup.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return .rfm(group)
         default:
             throw FieldError(
                 path: here, reason: "unknown rule \(key); expected one of: \(kinds.joined(separator: ", "))")
@@ -79,6 +97,7 @@ public enum SegmentRuleParser {
 
     static let kinds = [
         "and", "or", "not", "compare", "event", "purchase", "sequence", "tag", "segment", "birthday", "pointsExpiring",
+        "score", "lifecycle", "rfm",
     ]
 
     private static func comparison(_ json: JSONValue, path: String) throws(FieldError) -> FieldComparison {
@@ -187,7 +206,7 @@ public enum SegmentRuleParser {
             count: try fields.count("count") ?? .atLeastOnce)
     }
 
-    private static func matcher(_ fields: Fields) throws(FieldError) -> EventMatcher {
+    static func matcher(_ fields: Fields) throws(FieldError) -> EventMatcher {
         var properties: [String: String] = [:]
         if let whereJSON = fields.object["where"] {
             guard case .object(let object) = whereJSON else {
@@ -260,7 +279,7 @@ public enum SegmentRuleParser {
 
     // MARK: Values
 
-    private static func name(_ json: JSONValue, path: String) throws(FieldError) -> String {
+    static func name(_ json: JSONValue, path: String) throws(FieldError) -> String {
         guard case .string(let text) = json, !text.isEmpty, text.count <= 200 else {
             throw FieldError(path: path, reason: "expected a non-empty string of at most 200 characters")
         }
@@ -278,7 +297,7 @@ public enum SegmentRuleParser {
         return NSDecimalNumber(decimal: number).int64Value
     }
 
-    private static func bounded(_ json: JSONValue, path: String, _ range: ClosedRange<Int64>) throws(FieldError)
+    static func bounded(_ json: JSONValue, path: String, _ range: ClosedRange<Int64>) throws(FieldError)
         -> Int64
     {
         let number = try integer(json, path: path)
@@ -288,7 +307,8 @@ public enum SegmentRuleParser {
         return number
     }
 
-    static func isPlainName(_ text: String) -> Bool {
+    /// Letters, digits and `_`, 1 to 64 bytes: attribute, property, score, model and stage names.
+    public static func isPlainName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 64
             && text.utf8.allSatisfy {
                 ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95
@@ -315,7 +335,7 @@ public enum SegmentRuleParser {
     }
 
     /// The keys of one rule node, checked against what the node allows.
-    private struct Fields {
+    struct Fields {
         let object: [String: JSONValue]
         let path: String
 
@@ -341,6 +361,15 @@ public enum SegmentRuleParser {
                 return nil
             }
             return try SegmentRuleParser.name(value, path: "\(path).\(key)")
+        }
+
+        /// A required name of letters, digits and `_` (score, model and stage names).
+        func plainName(_ key: String) throws(FieldError) -> String {
+            let name = try text(key, required: true) ?? ""
+            guard SegmentRuleParser.isPlainName(name) else {
+                throw FieldError(path: "\(path).\(key)", reason: "names use letters, digits and _ only (at most 64)")
+            }
+            return name
         }
 
         func days(_ key: String, required: Bool) throws(FieldError) -> Int? {

@@ -277,11 +277,58 @@ public enum OpenAPIDocument {
                     "The member's tags in the key's brand and their history (who or what set each, when)",
                     scope: "read", parameters: [memberID], responses: ["200": "tags and history"])
             ],
+            "/api/v1/scores": [
+                "get": operation(
+                    "Behaviour scores and lifecycle models with members per score and per stage, and the presets",
+                    scope: "read", responses: ["200": "scores, lifecycles and presets"])
+            ],
+            "/api/v1/scores/recompute": [
+                "post": operation(
+                    "Rescore every member, re-place them in every lifecycle and refresh the dynamic segments",
+                    scope: "write", responses: ["200": "members changed and elapsedMs"])
+            ],
+            "/api/v1/scores/{name}": [
+                "put": operation(
+                    "Define or replace a behaviour score (rules: event → points, caps, windows, decay) or install a "
+                        + "preset ({\"preset\": \"engagement\"}); every member is rescored",
+                    scope: "admin", body: "ScoreDefinition", parameters: [parameter("name", in: "path", "Score name")],
+                    responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
+                "delete": operation(
+                    "Delete a score and every member's value of it", scope: "admin",
+                    parameters: [parameter("name", in: "path", "Score name")],
+                    responses: ["204": "deleted", "404": "no such score"]),
+            ],
+            "/api/v1/lifecycles/{name}": [
+                "put": operation(
+                    "Define or replace a lifecycle model (ordered stages, each a segment rule; first match wins) or "
+                        + "install a preset (aipl, customer); every member is placed, moves emit lifecycle.changed",
+                    scope: "admin", body: "LifecycleDefinition",
+                    parameters: [parameter("name", in: "path", "Model name")],
+                    responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
+                "delete": operation(
+                    "Delete a lifecycle model and every member's stage in it", scope: "admin",
+                    parameters: [parameter("name", in: "path", "Model name")],
+                    responses: ["204": "deleted", "404": "no such model"]),
+            ],
+            "/api/v1/members/{id}/scores": [
+                "get": operation(
+                    "The member's behaviour scores, lifecycle stages and RFM group in the key's brand",
+                    scope: "read", parameters: [memberID], responses: ["200": "scores, stages and rfmGroup"])
+            ],
             "/api/v1/rfm/compute": [
                 "post": operation(
                     "Recompute RFM for the brand as of endDate (local days; default today): frequency, recency, T "
                         + "and monetary value as the lifetimes package defines them, R/F/M quintiles, named groups",
                     scope: "write", body: "RFMCompute", responses: ["200": "members scored and elapsedMs"])
+            ],
+            "/api/v1/rfm/settings": [
+                "get": operation(
+                    "The brand's RFM window (windowDays; absent: all history) and daily schedule", scope: "read",
+                    responses: ["200": "windowDays and scheduled"]),
+                "put": operation(
+                    "Set the RFM window (1–3,660 local days, null for all history) and whether the refresh job "
+                        + "recomputes RFM daily", scope: "admin", body: "RFMSettings",
+                    responses: ["200": "the settings", "400": "the field at fault"]),
             ],
             "/api/v1/rfm": [
                 "get": operation(
@@ -580,6 +627,14 @@ public enum OpenAPIDocument {
                     ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
                 "TagMembers": schema(["members"], ["members": "string[]"]),
                 "RFMCompute": schema([], ["endDate": "string", "startDate": "string"]),
+                "RFMSettings": schema([], ["windowDays": "integer", "scheduled": "boolean"]),
+                "ScoreDefinition": schema(
+                    [],
+                    [
+                        "preset": "string", "description": "string", "rules": "object[]", "minimum": "integer",
+                        "maximum": "integer",
+                    ]),
+                "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
                 "SegmentCreate": schema(
                     ["name"],
                     [

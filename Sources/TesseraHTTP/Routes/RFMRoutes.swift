@@ -3,12 +3,16 @@ import Hummingbird
 import TesseraCore
 import TesseraDomain
 
-/// RFM of the caller's brand: recompute on demand (`write`), read the scores (`read`).
+/// RFM of the caller's brand: recompute on demand (`write`), read the scores (`read`), set the
+/// window and schedule (`admin`).
 struct RFMRoutes: Sendable {
     let rfm: RFMService
+    /// Lifecycle stages and dynamic segments that read RFM groups follow each recomputation.
+    let scores: ScoreService
 
     /// `{"endDate": "1998-06-30", "startDate": "1997-01-01"}` (both optional; local dates in the brand's
-    /// time zone; the end defaults to today) → `{"members": 23570, "elapsedMs": 812}`.
+    /// time zone; the end defaults to today, the start to the brand's window) →
+    /// `{"members": 23570, "elapsedMs": 812}`; then stages and segments on RFM groups are refreshed.
     func compute(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.write)
         let reader = try await RequestBody.fields(request, context: context)
@@ -28,6 +32,7 @@ struct RFMRoutes: Sendable {
             group: principal.groupID, brand: principal.brandID, endDay: end, startDay: start
         ).members
         let elapsed = ContinuousClock.now - started
+        try await scores.recompute(group: principal.groupID, brand: principal.brandID)
         struct Answer: Encodable {
             var members: Int
             var elapsedMs: Int64
@@ -36,6 +41,41 @@ struct RFMRoutes: Sendable {
             Answer(
                 members: members,
                 elapsedMs: elapsed.wholeMilliseconds))
+    }
+
+    /// `GET /api/v1/rfm/settings` → `{"windowDays": 730, "scheduled": true}` (`windowDays` absent: all
+    /// history).
+    func settings(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try JSONCoding.response(
+            try await rfm.store.rfmSettings(group: principal.groupID, brand: principal.brandID))
+    }
+
+    /// `PUT /api/v1/rfm/settings {"windowDays": 730, "scheduled": true}`: the window (1 to 3,660 local
+    /// days; omit or null for all history) and whether the refresh job recomputes RFM daily.
+    func saveSettings(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let json = try await RequestBody.json(request, context: context)
+        guard case .object(let object) = json else { throw FieldError(path: "$", reason: "expected an object") }
+        for key in object.keys.sorted() where key != "windowDays" && key != "scheduled" {
+            throw FieldError(path: "$.\(key)", reason: "unknown key; expected windowDays or scheduled")
+        }
+        var settings = RFMSettings()
+        switch object["windowDays"] {
+        case nil, .null?: break
+        case .number(let days)?:
+            guard let whole = Int(exactly: NSDecimalNumber(decimal: days).doubleValue), (1...3_660).contains(whole)
+            else { throw FieldError(path: "$.windowDays", reason: "expected a whole number of days, 1 to 3,660") }
+            settings.windowDays = whole
+        default: throw FieldError(path: "$.windowDays", reason: "expected a whole number of days, 1 to 3,660")
+        }
+        switch object["scheduled"] {
+        case nil: break
+        case .bool(let flag)?: settings.scheduled = flag
+        default: throw FieldError(path: "$.scheduled", reason: "expected true or false")
+        }
+        try await rfm.store.saveRFMSettings(settings, group: principal.groupID, brand: principal.brandID, at: Date())
+        return try JSONCoding.response(settings)
     }
 
     /// `?limit=&cursor=&identifierType=external` → scores in member id order.

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TesseraCore
+import TesseraDomain
+
+/// RFM settings on both databases: the saved window is the default start of a computation, and the
+/// daily scheduled run is claimed once per day however many processes ask.
+@Suite("RFM settings and schedule on SQLite and PostgreSQL")
+struct RFMContractTests {
+    @Test(arguments: Backend.allCases)
+    func theWindowBoundsComputationsAndTheScheduleRunsOncePerDay(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 31, members: 40)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let at = Date(timeIntervalSince1970: TimeInterval(SegmentDifferentialTests.context.now / 1_000_000))
+        let rfm = RFMService(store: store)
+        func scores() async throws -> [RFMScore] {
+            try await store.rfmScores(group: group, brand: brand, after: nil, limit: 1_000, identifierType: nil)
+                .map(\.score)
+        }
+        #expect(try await store.rfmSettings(group: group, brand: brand) == RFMSettings())
+        try await rfm.compute(group: group, brand: brand, at: at)
+        let everything = try await scores()
+
+        try await store.saveRFMSettings(
+            RFMSettings(windowDays: 20, scheduled: true), group: group, brand: brand, at: at)
+        #expect(
+            try await store.rfmSettings(group: group, brand: brand) == RFMSettings(windowDays: 20, scheduled: true))
+        try await rfm.compute(group: group, brand: brand, at: at)
+        let windowed = try await scores()
+        let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+        let today = RFMCalculator(timeZone: zone, endDay: 0).localDay(of: Timestamp.micros(at))
+        try await rfm.compute(group: group, brand: brand, startDay: today - 19, at: at)
+        #expect(try await scores() == windowed)
+        #expect(!windowed.isEmpty && windowed.count < everything.count)
+
+        // The schedule: claimed once, due again a day later; unscheduled brands never run.
+        #expect(try await rfm.runDue(groups: [group], brands: { _ in [brand] }, at: at).count == 1)
+        #expect(try await rfm.runDue(groups: [group], brands: { _ in [brand] }, at: at + 3_600).isEmpty)
+        #expect(try await rfm.runDue(groups: [group], brands: { _ in [brand] }, at: at + 86_400).count == 1)
+        try await store.saveRFMSettings(
+            RFMSettings(windowDays: nil, scheduled: false), group: group, brand: brand, at: at)
+        #expect(try await rfm.runDue(groups: [group], brands: { _ in [brand] }, at: at + 3 * 86_400).isEmpty)
+    }
+}
