@@ -18,7 +18,7 @@ public struct TesseraServer: Sendable {
     public let keys: KeyService
     public let ingest: IngestService
     public let segments: SegmentService
-    public let scores: ScoreService
+    public let derived: DerivedStateService
     public let registry: PrometheusCollectorRegistry
     /// Where the Segment-compatible endpoints queue what they accept.
     public let ingestLog: IngestLog
@@ -29,13 +29,13 @@ public struct TesseraServer: Sendable {
 
     public init(
         store: any TesseraStore, registry: PrometheusCollectorRegistry, ingestLog: IngestLog,
-        ingest: IngestService? = nil, segments: SegmentService? = nil, scores: ScoreService? = nil,
+        ingest: IngestService? = nil, segments: SegmentService? = nil, derived: DerivedStateService? = nil,
         onAppend: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         let segments = segments ?? SegmentService(store: store)
         self.segments = segments
-        self.scores = scores ?? ScoreService(store: store, segments: segments)
+        self.derived = derived ?? DerivedStateService(store: store, segments: segments)
         self.keys = KeyService(store: store)
         self.ingest = ingest ?? IngestService(store: store)
         self.registry = registry
@@ -49,8 +49,8 @@ public struct TesseraServer: Sendable {
     var storedValue: StoredValueRoutes { StoredValueRoutes(store: store) }
     var benefits: BenefitRoutes { BenefitRoutes(store: store) }
     var segmentRoutes: SegmentRoutes { SegmentRoutes(segments: segments) }
-    var rfmRoutes: RFMRoutes { RFMRoutes(rfm: RFMService(store: store), scores: scores) }
-    var tagRoutes: TagRoutes { TagRoutes(tags: TagService(store: store, scores: scores)) }
+    var rfmRoutes: RFMRoutes { RFMRoutes(rfm: RFMService(store: store), derived: derived) }
+    var tagRoutes: TagRoutes { TagRoutes(tags: TagService(store: store, derived: derived)) }
 
     public func router() -> Router<TesseraContext> {
         let router = Router(context: TesseraContext.self)
@@ -146,16 +146,18 @@ public struct TesseraServer: Sendable {
         case ("post", "/api/v1/members/{id}/points/adjust"): return loyalty.adjust
         case ("get", "/api/v1/tags"): return tagRoutes.list
         case ("post", "/api/v1/tags"): return tagRoutes.create
+        case ("delete", "/api/v1/tags/{name}"): return tagRoutes.delete
+        case ("post", "/api/v1/tags/{name}/import"): return tagRoutes.importList
         case ("post", "/api/v1/tags/{name}/members"): return tagRoutes.change(adding: true)
         case ("post", "/api/v1/tags/{name}/members/remove"): return tagRoutes.change(adding: false)
         case ("get", "/api/v1/members/{id}/tags"): return tagRoutes.memberTags
-        case ("get", "/api/v1/scores"): return ScoreRoutes(scores: scores).list
-        case ("post", "/api/v1/scores/recompute"): return ScoreRoutes(scores: scores).recompute
-        case ("put", "/api/v1/scores/{name}"): return ScoreRoutes(scores: scores).saveScore
-        case ("delete", "/api/v1/scores/{name}"): return ScoreRoutes(scores: scores).delete(.score)
-        case ("put", "/api/v1/lifecycles/{name}"): return ScoreRoutes(scores: scores).saveLifecycle
-        case ("delete", "/api/v1/lifecycles/{name}"): return ScoreRoutes(scores: scores).delete(.lifecycle)
-        case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(scores: scores).member
+        case ("get", "/api/v1/scores"): return ScoreRoutes(derived: derived).list
+        case ("post", "/api/v1/scores/recompute"): return ScoreRoutes(derived: derived).recompute
+        case ("put", "/api/v1/scores/{name}"): return ScoreRoutes(derived: derived).saveScore
+        case ("delete", "/api/v1/scores/{name}"): return ScoreRoutes(derived: derived).delete(.score)
+        case ("put", "/api/v1/lifecycles/{name}"): return ScoreRoutes(derived: derived).saveLifecycle
+        case ("delete", "/api/v1/lifecycles/{name}"): return ScoreRoutes(derived: derived).delete(.lifecycle)
+        case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
         case ("post", "/api/v1/rfm/compute"): return rfmRoutes.compute
         case ("get", "/api/v1/rfm"): return rfmRoutes.list
         case ("get", "/api/v1/rfm/settings"): return rfmRoutes.settings

@@ -10,14 +10,16 @@ import TesseraDomain
 /// compare-and-set writes that emit `lifecycle.changed`, `segment.entered` / `segment.exited` only
 /// for real changes, so running it in several processes is harmless.
 public struct SegmentRefreshJob: Service {
-    let scores: ScoreService
+    let derived: DerivedStateService
     let rfm: RFMService
     let store: any TesseraStore
     let interval: Duration
     let logger: Logger
 
-    public init(scores: ScoreService, store: any TesseraStore, interval: Duration = .seconds(900), logger: Logger) {
-        self.scores = scores
+    public init(
+        derived: DerivedStateService, store: any TesseraStore, interval: Duration = .seconds(900), logger: Logger
+    ) {
+        self.derived = derived
         self.rfm = RFMService(store: store)
         self.store = store
         self.interval = interval
@@ -33,7 +35,7 @@ public struct SegmentRefreshJob: Service {
                 let brands: (GroupID) async throws -> [BrandID] = { try await store.brands(group: $0).map(\.id) }
                 let ran = try await rfm.runDue(groups: groups, brands: brands)
                 if !ran.isEmpty { logger.info("scheduled RFM recomputed", metadata: ["brands": "\(ran.count)"]) }
-                let changed = try await scores.recomputeAll(groups: groups, brands: brands)
+                let changed = try await derived.recomputeAll(groups: groups, brands: brands)
                 logger.debug("scores, stages and segments refreshed", metadata: ["rescored": "\(changed)"])
             } catch {
                 logger.error("segment refresh failed; retried next interval", metadata: ["error": "\(error)"])

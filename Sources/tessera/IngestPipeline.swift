@@ -13,7 +13,7 @@ struct IngestPipeline {
     let projector: IngestProjector
     let server: TesseraServer
     /// Scores, lifecycle stages and dynamic segments follow every ingest write through it.
-    let scores: ScoreService
+    let derived: DerivedStateService
     /// On SQLite the log is a database file of its own, closed with the pipeline.
     private let ownsLogDatabase: Bool
 
@@ -34,10 +34,10 @@ struct IngestPipeline {
         try await log.migrate()
         let environment = ProcessInfo.processInfo.environment
         let segments = SegmentService(store: store)
-        let scores = ScoreService(store: store, segments: segments)
+        let derived = DerivedStateService(store: store, segments: segments)
         let ingest = IngestService(
             store: store,
-            afterWrite: scores.ingestHook { error in
+            afterWrite: derived.ingestHook { error in
                 logger.error(
                     "score, lifecycle or segment update failed; the scheduled refresh repairs it",
                     metadata: ["error": "\(error)"])
@@ -49,9 +49,9 @@ struct IngestPipeline {
             concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
-            scores: scores, onAppend: projector.wake)
+            derived: derived, onAppend: projector.wake)
         return IngestPipeline(
-            log: log, projector: projector, server: server, scores: scores, ownsLogDatabase: sqlitePath != nil)
+            log: log, projector: projector, server: server, derived: derived, ownsLogDatabase: sqlitePath != nil)
     }
 
     /// Closes the log's own database (the store is closed by its owner).

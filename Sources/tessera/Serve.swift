@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
                     .init(service: pipeline.projector),
                     .init(service: EarningWorker(store: store, logger: logger)),
                     .init(service: LoyaltyScheduleJob(loyalty: LoyaltyService(store: store), logger: logger)),
-                    .init(service: SegmentRefreshJob(scores: pipeline.scores, store: store, logger: logger)),
+                    .init(service: SegmentRefreshJob(derived: pipeline.derived, store: store, logger: logger)),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

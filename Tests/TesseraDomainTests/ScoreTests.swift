@@ -56,7 +56,7 @@ struct ScoreTests {
     }
 
     @Test func aStageIsTheFirstWhoseRuleMatchesAndMayReadFreshScores() {
-        let scoring = MemberScoring(
+        let scoring = MemberDerivation(
             scores: [ScoreModel.presets["engagement"]].compactMap { $0 },
             lifecycles: [LifecycleModel.presets["aipl"]].compactMap { $0 }, context: Self.context)
         var member = MemberFacts(id: "m")
@@ -139,5 +139,44 @@ struct ScoreTests {
             try lifecycleError(#"{"stages": [{"name": "a", "rule": {"or": [{"tagg": "x"}]}}]}"#)
                 == "$.stages[0].rule.or[0].tagg")
         #expect(try lifecycleError(#"{"stages": [{"name": "a b", "rule": {"and": []}}]}"#) == "$.stages[0].name")
+    }
+
+    @Test func behaviourTagsComeFromPropertyValuesInTheirWindow() throws {
+        let tagging = BehaviourTagging(
+            event: EventMatcher(name: "view"), property: "category", prefix: "likes:", window: .lastDays(30))
+        func view(_ value: JSONValue, daysAgo: Int64) -> EventFact {
+            var event = Self.event("view", daysAgo: daysAgo)
+            event.properties["category"] = value
+            return event
+        }
+        let events = [
+            view(.string("skincare"), daysAgo: 1), view(.string("skincare"), daysAgo: 2),
+            view(.string("perfume"), daysAgo: 40), view(.number(3), daysAgo: 1), view(.string("a,b"), daysAgo: 1),
+            view(.string(String(repeating: "x", count: 80)), daysAgo: 1), Self.event("cart", daysAgo: 1),
+        ]
+        #expect(tagging.tags(events, context: Self.context) == ["likes:skincare"])
+
+        // A rule tag reads fresh scores; both kinds read back from their stored JSON.
+        let definitions = [
+            TagDefinition(
+                name: "engaged", category: .interaction, kind: .rule,
+                derivation: .rule(.score("s", NumberTest(.greaterOrEqual, 3)))),
+            TagDefinition(name: "likes", category: .interaction, kind: .behaviour, derivation: .behaviour(tagging)),
+        ]
+        for definition in definitions {
+            let derivation = try #require(definition.derivation)
+            #expect(try TagDerivation.parse(kind: definition.kind, derivation.json) == derivation)
+        }
+        let scoring = MemberDerivation(
+            scores: [ScoreModel(name: "s", rules: [ScoreRule(event: EventMatcher(name: "view"), points: 1)])],
+            tags: definitions, lifecycles: [], context: Self.context)
+        var member = MemberFacts(id: "m")
+        member.events = events
+        member.tags = ["manual", "likes:perfume"]
+        member.derivedTags = ["likes": ["likes:perfume"]]
+        let derived = scoring.derive(member)
+        #expect(derived.tags == ["manual", "engaged", "likes:skincare"])
+        #expect(derived.derivedTags == ["engaged": ["engaged"], "likes": ["likes:skincare"]])
+        #expect(throws: FieldError.self) { try TagDerivation.parse(kind: .rule, .object(["segment": .string("x")])) }
     }
 }

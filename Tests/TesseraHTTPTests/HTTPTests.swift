@@ -39,14 +39,14 @@ struct HTTPTests {
             driver: try SQLiteDriver(path: SQLiteDriver.ingestLogPath(forDatabase: path)))
         try await log.migrate()
         let segments = SegmentService(store: store)
-        let scores = ScoreService(store: store, segments: segments)
+        let derived = DerivedStateService(store: store, segments: segments)
         let ingest = IngestService(
-            store: store, afterWrite: scores.ingestHook { error in Issue.record("scoring update failed: \(error)") })
+            store: store, afterWrite: derived.ingestHook { error in Issue.record("scoring update failed: \(error)") })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "test.ingest"))
         let server = TesseraServer(
             store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest, segments: segments,
-            scores: scores)
+            derived: derived)
         return Fixture(
             app: Application(router: server.router()), credentials: credentials, store: store, log: log,
             projector: projector)

@@ -86,4 +86,86 @@ struct ScoreHTTPTests {
             #expect(try await SegmentHTTPTests.get(client, "/api/v1/rfm/settings", admin) == settings)
         }
     }
+
+    /// A rule tag on a score and a behaviour tag from an event property follow ingest, cannot be set
+    /// by hand, and leave with their definition; a manual tag is imported from a CSV of phones.
+    @Test func computedTagsFollowIngestAndManualTagsImportFromCSV() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            _ = try await Self.put(client, "/api/v1/scores/engagement", #"{"preset": "engagement"}"#, admin)
+            var ids: [String] = []
+            for phone in ["13900000001", "13900000002"] {
+                let (_, member) = try await SegmentHTTPTests.post(
+                    client, "/api/v1/members", #"{"identifiers": ["phone:\#(phone)"]}"#, admin)
+                ids.append(member["memberId"]?.stringValue ?? "")
+            }
+            let (ruleStatus, rule) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags",
+                #"{"name": "engaged", "kind": "rule", "category": "interaction", "rule": {"score": {"name": "engagement", "op": ">=", "value": 10}}}"#,
+                admin)
+            #expect(ruleStatus == .created && rule["memberCount"] == .number(0))
+            let (behaviourStatus, _) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags",
+                #"{"name": "interests", "kind": "behaviour", "behaviour": {"event": {"name": "Product Viewed"}, "property": "category", "prefix": "likes:"}}"#,
+                admin)
+            #expect(behaviourStatus == .created)
+            for (body, path) in [
+                (#"{"name": "t1", "kind": "rule", "rule": {"tag": "vip"}}"#, "$.rule"),
+                (#"{"name": "t2", "kind": "manual", "rule": {"and": []}}"#, "$.rule"),
+                (
+                    #"{"name": "t3", "kind": "behaviour", "behaviour": {"event": {"name": "x"}}}"#,
+                    "$.behaviour.property"
+                ),
+            ] {
+                let (status, problem) = try await SegmentHTTPTests.post(client, "/api/v1/tags", body, admin)
+                #expect(status == .badRequest)
+                #expect(problem["errors"]?.arrayValue?.first?["path"]?.stringValue == path, "\(body)")
+            }
+
+            let events =
+                (0..<3).map {
+                    #"{"idempotencyKey": "a\#($0)", "identifiers": ["phone:13900000001"], "name": "Product Added"}"#
+                } + [
+                    #"{"idempotencyKey": "v", "identifiers": ["phone:13900000001"], "name": "Product Viewed", "properties": {"category": "skincare"}}"#
+                ]
+            _ = try await SegmentHTTPTests.post(
+                client, "/api/v1/events", #"{"events": [\#(events.joined(separator: ","))]}"#, admin)
+            let tags = try await SegmentHTTPTests.get(client, "/api/v1/members/\(ids[0])/tags", admin)
+            let sources = Dictionary(
+                (tags["tags"]?.arrayValue ?? []).map {
+                    ($0["tag"]?.stringValue ?? "", $0["source"]?.stringValue ?? "")
+                },
+                uniquingKeysWith: { first, _ in first })
+            #expect(sources == ["engaged": "rule", "likes:skincare": "behaviour"])
+            let (computed, refusal) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags/engaged/members", #"{"members": ["\#(ids[1])"]}"#, admin)
+            #expect(computed == .unprocessableContent)
+            #expect(refusal.jsonText.contains("tag_is_computed"))
+
+            // CSV import of a manual tag: a bad value refuses the list at its line; unknown phones are counted.
+            _ = try await SegmentHTTPTests.post(client, "/api/v1/tags", #"{"name": "vip"}"#, admin)
+            let (bad, badProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags/vip/import", "phone\n13900000002\nnot-a-phone\n", admin)
+            #expect(bad == .badRequest)
+            #expect(badProblem.jsonText.contains("line 3"))
+            let (imported, answer) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags/vip/import", "phone\n13900000002\n13900000009\n13900000002\n", admin)
+            #expect(imported == .ok)
+            #expect(answer == .object(["rows": .number(3), "tagged": .number(1), "notFound": .number(1)]))
+            let catalogue = try await SegmentHTTPTests.get(client, "/api/v1/tags", admin)
+            let counts = Dictionary(
+                (catalogue["tags"]?.arrayValue ?? []).map {
+                    ($0["name"]?.stringValue ?? "", $0["memberCount"]?.stringValue ?? "")
+                }, uniquingKeysWith: { first, _ in first })
+            #expect(counts == ["engaged": "1", "interests": "1", "vip": "1"])
+
+            try await client.execute(uri: "/api/v1/tags/interests", method: .delete, headers: admin) {
+                #expect($0.status == .noContent)
+            }
+            let after = try await SegmentHTTPTests.get(client, "/api/v1/members/\(ids[0])/tags", admin)
+            #expect(after["tags"]?.arrayValue?.map { $0["tag"]?.stringValue ?? "" } == ["engaged"])
+            #expect(after["history"]?.jsonText.contains("catalogue") == true)
+        }
+    }
 }

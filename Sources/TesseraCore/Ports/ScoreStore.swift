@@ -11,10 +11,13 @@ public protocol ScoreStore: Sendable {
     func lifecycleModels(group: GroupID, brand: BrandID) async throws -> [LifecycleModel]
     /// Deletes a definition and every member's value or stage of it; answers whether it existed.
     func deleteScoreModel(kind: ScoreModelKind, name: String, group: GroupID, brand: BrandID) async throws -> Bool
-    /// Applies the scoring pass's changes in one transaction, emitting `lifecycle.changed` for
-    /// each stage move that applied; answers the members whose stage moved.
-    func applyScoreChanges(_ changes: [MemberScoreChange], group: GroupID, brand: BrandID, at: Date) async throws
-        -> [MemberID]
+    /// Applies the derivation pass's changes in one transaction, emitting `lifecycle.changed` for
+    /// each stage move that applied and a history row for each computed tag that changed;
+    /// `tagSources` gives each tag definition's kind by name. Answers the members whose stage moved.
+    func applyDerivedChanges(
+        _ changes: [DerivedStateChange], tagSources: [String: TagDefinition.Kind], group: GroupID, brand: BrandID,
+        at: Date
+    ) async throws -> [MemberID]
     /// How many members have each value-bearing name: per score, members with a non-zero value and
     /// their sum; per lifecycle stage, members in it (`model` → `stage` → count).
     func scoreStatistics(group: GroupID, brand: BrandID) async throws

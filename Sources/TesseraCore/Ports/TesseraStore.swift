@@ -97,3 +97,30 @@ extension MemberStore {
         try await memberIDs(group: group, identifiers: [identifier])[identifier]
     }
 }
+
+extension MemberStore {
+    /// The members an uploaded list names: member ids (`column` `member_id`, taken as given) or
+    /// identifiers of one type (`column` `phone`, `email`, …, normalised as on ingest). Every value is
+    /// checked first — one that is not an identifier of the type refuses the whole list, naming its
+    /// line — then identifiers that match no member are counted as `unknown`.
+    public func resolveList(column: String, values: [(line: Int, value: String)], group: GroupID) async throws
+        -> (members: [MemberID], unknown: Int)
+    {
+        guard column != "member_id" else { return (values.map { MemberID($0.value) }, 0) }
+        var identifiers: [Identifier] = []
+        for (line, value) in values {
+            do {
+                identifiers.append(try Identifier.parse("\(column):\(value)"))
+            } catch {
+                throw TesseraError.invalid(field: "line \(line)", reason: "\(error)")
+            }
+        }
+        let owners = try await memberIDs(group: group, identifiers: identifiers)
+        var members: [MemberID] = []
+        var unknown = 0
+        for identifier in identifiers {
+            if let member = owners[identifier] { members.append(member) } else { unknown += 1 }
+        }
+        return (members, unknown)
+    }
+}

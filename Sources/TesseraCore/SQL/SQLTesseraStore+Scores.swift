@@ -84,15 +84,17 @@ extension SQLTesseraStore {
                 ], map: { !$0[1].isEmpty }), writes: true)
     }
 
-    public func applyScoreChanges(_ changes: [MemberScoreChange], group: GroupID, brand: BrandID, at: Date)
-        async throws -> [MemberID]
-    {
+    public func applyDerivedChanges(
+        _ changes: [DerivedStateChange], tagSources sources: [String: TagDefinition.Kind], group: GroupID,
+        brand: BrandID, at: Date
+    ) async throws -> [MemberID] {
         guard !changes.isEmpty else { return [] }
         return try await driver.run(
-            ScoreChangeSQL.program(
-                changes, group: group, brand: brand, dialect: driver.dialect, at: at, eventPrefix: ids.next()),
+            DerivedStateSQL.program(
+                changes, sources: sources, group: group, brand: brand, dialect: driver.dialect, at: at,
+                eventPrefix: ids.next()),
             writes: true
-        ).map(\.member)
+        ).moved.map(\.member)
     }
 
     public func scoreStatistics(group: GroupID, brand: BrandID) async throws

@@ -9,12 +9,13 @@ extension SQLTesseraStore {
             QueryProgram(
                 SQLStatement(
                     """
-                    INSERT INTO tags (group_id, brand_id, name, category, kind, description, created_at, updated_at) \
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, brand_id, name) DO NOTHING RETURNING name
+                    INSERT INTO tags (group_id, brand_id, name, category, kind, description, rule, created_at, \
+                    updated_at) VALUES (?, ?, ?, ?, ?, ?, \(driver.dialect == .postgres ? "?::jsonb" : "?"), ?, ?) \
+                    ON CONFLICT (group_id, brand_id, name) DO NOTHING RETURNING name
                     """,
                     [
                         g, b, .text(tag.name), .text(tag.category.rawValue), .text(tag.kind.rawValue),
-                        .optional(tag.description), now, now,
+                        .optional(tag.description), .optional(tag.derivation?.json.jsonText), now, now,
                     ]), map: { !$0.isEmpty }), writes: true)
         if !created { throw TesseraError.conflict("the tag \(tag.name) already exists in this brand") }
     }
@@ -25,21 +26,52 @@ extension SQLTesseraStore {
                 SQLStatement(
                     """
                     SELECT t.name, t.category, t.kind, t.description, (SELECT COUNT(*) FROM member_tags x \
-                    WHERE x.group_id = t.group_id AND x.brand_id = t.brand_id AND x.tag = t.name) \
-                    FROM tags t WHERE t.group_id = ? AND t.brand_id = ? ORDER BY t.category, t.name
+                    WHERE x.group_id = t.group_id AND x.brand_id = t.brand_id AND (x.tag = t.name \
+                    OR (t.kind = 'behaviour' AND x.source = 'behaviour' AND x.actor = t.name))), \
+                    CAST(t.rule AS TEXT) FROM tags t WHERE t.group_id = ? AND t.brand_id = ? ORDER BY t.category, t.name
                     """, [.text(group.rawValue), .text(brand.rawValue)]),
                 map: { rows in
-                    rows.map { row in
-                        (
+                    try rows.map { row in
+                        let kind = TagDefinition.Kind(rawValue: row.text(2) ?? "") ?? .manual
+                        // Stored definitions were valid when saved: parsing them back cannot fail unless the
+                        // grammar lost something, which is a bug worth surfacing.
+                        let derivation = try row.text(5).map {
+                            try TagDerivation.parse(kind: kind, try JSONParser.parse(Array($0.utf8)))
+                        }
+                        return (
                             TagDefinition(
                                 name: row.text(0) ?? "",
                                 category: TagDefinition.Category(rawValue: row.text(1) ?? "") ?? .basic,
-                                kind: TagDefinition.Kind(rawValue: row.text(2) ?? "") ?? .manual,
-                                description: row.text(3)),
+                                kind: kind, description: row.text(3), derivation: derivation),
                             row.int(4) ?? 0
                         )
                     }
                 }), writes: false)
+    }
+
+    public func deleteTag(_ name: String, group: GroupID, brand: BrandID, actor: String, at: Date) async throws -> Bool
+    {
+        let (g, b, t) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.text(name))
+        // A behaviour definition's rows carry their own names (`likes:…`) and the definition as actor.
+        let owned = """
+            group_id = ? AND brand_id = ? AND (tag = ? OR (source = 'behaviour' AND actor = ? AND EXISTS \
+            (SELECT 1 FROM tags d WHERE d.group_id = member_tags.group_id AND d.brand_id = member_tags.brand_id \
+            AND d.name = ? AND d.kind = 'behaviour')))
+            """
+        let prefix = ids.next()
+        return try await driver.run(
+            QueriesProgram(
+                [
+                    SQLStatement(
+                        """
+                        INSERT INTO tag_history (group_id, id, brand_id, member_id, tag, action, source, actor, \
+                        occurred_at) SELECT group_id, ? || '-' || member_id || '-' || tag, brand_id, member_id, tag, \
+                        'removed', 'catalogue', ?, ? FROM member_tags WHERE \(owned)
+                        """, [.text(prefix), .text(actor), .int(Timestamp.micros(at)), g, b, t, t, t]),
+                    SQLStatement("DELETE FROM member_tags WHERE \(owned)", [g, b, t, t, t]),
+                    SQLStatement(
+                        "DELETE FROM tags WHERE group_id = ? AND brand_id = ? AND name = ? RETURNING name", [g, b, t]),
+                ], map: { !$0[2].isEmpty }), writes: true)
     }
 
     public func changeTag(

@@ -32,7 +32,7 @@ struct TagChangeProgram: SQLProgram {
         (stage, changed) = (0, [])
         return .query(
             SQLStatement(
-                "SELECT 1 FROM tags WHERE group_id = ? AND brand_id = ? AND name = ?",
+                "SELECT kind FROM tags WHERE group_id = ? AND brand_id = ? AND name = ?",
                 [.text(group.rawValue), .text(brand.rawValue), .text(tag)]))
     }
 
@@ -48,6 +48,11 @@ struct TagChangeProgram: SQLProgram {
                 throw TesseraError.rejected(
                     code: "tag_not_found", field: "tag",
                     reason: "\(tag) is not in this brand's tag catalogue; create it with POST /api/v1/tags")
+            }
+            if let kind = rows.first?.text(0), kind == "rule" || kind == "behaviour" {
+                throw TesseraError.rejected(
+                    code: "tag_is_computed", field: "tag",
+                    reason: "\(tag) is a \(kind) tag: its members follow its definition and cannot be set by hand")
             }
             guard !members.isEmpty else { return .done([]) }
             let ids = members.map { SQLValue.text($0.rawValue) }

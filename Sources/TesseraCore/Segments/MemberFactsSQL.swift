@@ -32,7 +32,11 @@ enum MemberFactsSQL {
                 """, [b, b, b, b, b, b, g] + ids)
         ]
         let kinds: [(Bool, SQLStatement)] = [
-            (needs.tags, SQLStatement("SELECT x.member_id, x.tag FROM member_tags x WHERE \(ofBrand)", [g, b] + ids)),
+            (
+                needs.tags,
+                SQLStatement(
+                    "SELECT x.member_id, x.tag, x.source, x.actor FROM member_tags x WHERE \(ofBrand)", [g, b] + ids)
+            ),
             (
                 needs.segments,
                 SQLStatement(
@@ -95,7 +99,13 @@ enum MemberFactsSQL {
                     apply(&facts[id, default: MemberFacts(id: id.rawValue)], row)
                 }
             }
-            each(needs.tags) { $0.tags.insert($1.text(1) ?? "") }
+            each(needs.tags) { member, row in
+                let tag = row.text(1) ?? ""
+                member.tags.insert(tag)
+                if let source = row.text(2), source == "rule" || source == "behaviour" {
+                    member.derivedTags[row.text(3) ?? "", default: []].insert(tag)
+                }
+            }
             each(needs.segments) { $0.segments.insert($1.text(1) ?? "") }
             each(needs.events) {
                 $0.events.append(

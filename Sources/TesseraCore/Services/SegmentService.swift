@@ -96,24 +96,7 @@ public final class SegmentService: Sendable {
         name: String, column: String, values: [(line: Int, value: String)], group: GroupID, brand: BrandID,
         at: Date = Date()
     ) async throws -> (segment: SegmentRecord, unknown: Int) {
-        var members: [MemberID] = []
-        var unknown = 0
-        if column == "member_id" {
-            members = values.map { MemberID($0.value) }
-        } else {
-            var identifiers: [Identifier] = []
-            for (line, value) in values {
-                do {
-                    identifiers.append(try Identifier.parse("\(column):\(value)"))
-                } catch {
-                    throw TesseraError.invalid(field: "line \(line)", reason: "\(error)")
-                }
-            }
-            let owners = try await store.memberIDs(group: group, identifiers: identifiers)
-            for identifier in identifiers {
-                if let member = owners[identifier] { members.append(member) } else { unknown += 1 }
-            }
-        }
+        let (members, unknown) = try await store.resolveList(column: column, values: values, group: group)
         let unique = Array(Set(members))
         defer { forget(brand) }
         let segment = try await store.createSnapshot(

@@ -21,6 +21,8 @@ public struct MemberFacts: Sendable, Hashable {
     /// Birthday as stored, `YYYY-MM-DD`.
     public var birthday: String?
     public var tags: Set<String>
+    /// The tags rule and behaviour tag definitions gave, by definition name (a subset of `tags`).
+    public var derivedTags: [String: Set<String>]
     /// Ids of the stored segments the member is in.
     public var segments: Set<String>
     public var events: [EventFact]
@@ -49,6 +51,7 @@ public struct MemberFacts: Sendable, Hashable {
         attributes = [:]
         birthday = nil
         tags = []
+        derivedTags = [:]
         segments = []
         events = []
         orders = []

@@ -1,6 +1,6 @@
 /// A tag in a brand's catalogue (SPEC §5). Manual tags are set by operators (one member, a list or a
 /// CSV), process tags by journeys; rule and behaviour tags are computed.
-public struct TagDefinition: Sendable, Hashable, Codable {
+public struct TagDefinition: Sendable, Hashable {
     /// The catalogue's sections.
     public enum Category: String, Sendable, Hashable, Codable, CaseIterable {
         case basic, membership, consumption, points, benefits, interaction, prediction
@@ -15,15 +15,20 @@ public struct TagDefinition: Sendable, Hashable, Codable {
     public var category: Category
     public var kind: Kind
     public var description: String?
+    /// For rule and behaviour tags: how they are derived.
+    public var derivation: TagDerivation?
 
-    public init(name: String, category: Category, kind: Kind, description: String? = nil) {
+    public init(
+        name: String, category: Category, kind: Kind, description: String? = nil, derivation: TagDerivation? = nil
+    ) {
         self.name = name
         self.category = category
         self.kind = kind
         self.description = description
+        self.derivation = derivation
     }
 
-    /// Field errors of a definition from an API body (paths under `$`).
+    /// 1 to 64 characters, no commas (CSV) or line breaks.
     public static func validName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && !name.contains(where: { $0.isNewline || $0 == "," })
     }

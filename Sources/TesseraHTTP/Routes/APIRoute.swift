@@ -66,6 +66,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "post", path: "/api/v1/members/{id}/points/adjust"),
         APIRoute(method: "get", path: "/api/v1/tags"),
         APIRoute(method: "post", path: "/api/v1/tags"),
+        APIRoute(method: "delete", path: "/api/v1/tags/{name}"),
+        APIRoute(method: "post", path: "/api/v1/tags/{name}/import"),
         APIRoute(method: "post", path: "/api/v1/tags/{name}/members"),
         APIRoute(method: "post", path: "/api/v1/tags/{name}/members/remove"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/tags"),

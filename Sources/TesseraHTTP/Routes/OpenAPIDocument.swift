@@ -256,9 +256,29 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "The brand's tag catalogue with member counts", scope: "read", responses: ["200": "tags"]),
                 "post": operation(
-                    "Add a manual or process tag to the catalogue (category basic, membership, consumption, points, "
-                        + "benefits, interaction or prediction)", scope: "admin", body: "TagDefinition",
+                    "Add a tag to the catalogue (category basic, membership, consumption, points, benefits, interaction "
+                        + "or prediction): manual or process tags are set; a rule tag (with rule) is carried by exactly "
+                        + "the members its rule matches; a behaviour tag (with behaviour: event, property, prefix, "
+                        + "window) gives prefix + property value to members with matching events",
+                    scope: "admin", body: "TagDefinition",
                     responses: ["201": "the tag", "409": "the name is taken"]),
+            ],
+            "/api/v1/tags/{name}": [
+                "delete": operation(
+                    "Remove a tag from the catalogue and from every member (for a behaviour definition, every tag it "
+                        + "gave); history kept", scope: "admin",
+                    parameters: [parameter("name", in: "path", "Tag name")],
+                    responses: ["204": "deleted", "404": "no such tag"])
+            ],
+            "/api/v1/tags/{name}/import": [
+                "post": operation(
+                    "Tag the members a CSV lists (header member_id or an identifier type such as phone; at most "
+                        + "100,000 rows); an invalid value refuses the list naming its line", scope: "write",
+                    parameters: [parameter("name", in: "path", "Tag name")],
+                    responses: [
+                        "200": "rows, tagged and notFound", "400": "the line at fault",
+                        "422": "tag_not_found, tag_is_computed",
+                    ])
             ],
             "/api/v1/tags/{name}/members": [
                 "post": operation(
@@ -624,7 +644,11 @@ public enum OpenAPIDocument {
                 "SegmentDeduplicate": schema(["segments"], ["segments": "string[]", "suffix": "string"]),
                 "SegmentRuleRequest": schema([], ["rule": "object", "template": "string", "parameters": "object"]),
                 "TagDefinition": schema(
-                    ["name"], ["name": "string", "category": "string", "kind": "string", "description": "string"]),
+                    ["name"],
+                    [
+                        "name": "string", "category": "string", "kind": "string", "description": "string",
+                        "rule": "object", "behaviour": "object",
+                    ]),
                 "TagMembers": schema(["members"], ["members": "string[]"]),
                 "RFMCompute": schema([], ["endDate": "string", "startDate": "string"]),
                 "RFMSettings": schema([], ["windowDays": "integer", "scheduled": "boolean"]),

@@ -8,7 +8,7 @@ import TesseraDomain
 struct RFMRoutes: Sendable {
     let rfm: RFMService
     /// Lifecycle stages and dynamic segments that read RFM groups follow each recomputation.
-    let scores: ScoreService
+    let derived: DerivedStateService
 
     /// `{"endDate": "1998-06-30", "startDate": "1997-01-01"}` (both optional; local dates in the brand's
     /// time zone; the end defaults to today, the start to the brand's window) →
@@ -32,7 +32,7 @@ struct RFMRoutes: Sendable {
             group: principal.groupID, brand: principal.brandID, endDay: end, startDay: start
         ).members
         let elapsed = ContinuousClock.now - started
-        try await scores.recompute(group: principal.groupID, brand: principal.brandID)
+        try await derived.recompute(group: principal.groupID, brand: principal.brandID)
         struct Answer: Encodable {
             var members: Int
             var elapsedMs: Int64

@@ -6,14 +6,14 @@ import TesseraDomain
 /// Behaviour scores and lifecycle models of the caller's brand (`/api/v1/scores`,
 /// `/api/v1/lifecycles`): reading needs `read`, defining `admin`, recomputing `write`.
 struct ScoreRoutes: Sendable {
-    let scores: ScoreService
+    let derived: DerivedStateService
 
     /// Both catalogues with their statistics, and the presets that can be installed by name.
     func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
         let (group, brand) = (principal.groupID, principal.brandID)
-        let definitions = try await scores.definitions(group: group, brand: brand)
-        let statistics = try await scores.store.scoreStatistics(group: group, brand: brand)
+        let definitions = try await derived.definitions(group: group, brand: brand)
+        let statistics = try await derived.store.scoreStatistics(group: group, brand: brand)
         struct Score: Encodable {
             var name: String
             var description: String?
@@ -76,7 +76,7 @@ struct ScoreRoutes: Sendable {
             model = try ScoreModel.parse(json, name: name)
         }
         return try await Self.saved(model.name) {
-            try await scores.save(model, group: principal.groupID, brand: principal.brandID)
+            try await derived.save(model, group: principal.groupID, brand: principal.brandID)
         }
     }
 
@@ -97,14 +97,14 @@ struct ScoreRoutes: Sendable {
             model = try LifecycleModel.parse(json, name: name)
         }
         return try await Self.saved(model.name) {
-            try await scores.save(model, group: principal.groupID, brand: principal.brandID)
+            try await derived.save(model, group: principal.groupID, brand: principal.brandID)
         }
     }
 
     func delete(_ kind: ScoreModelKind) -> @Sendable (Request, TesseraContext) async throws -> Response {
         { _, context in
             let principal = try context.require(.admin)
-            try await scores.delete(
+            try await derived.delete(
                 kind: kind, name: try Self.name(context), group: principal.groupID, brand: principal.brandID)
             return Response(status: .noContent)
         }
@@ -114,7 +114,7 @@ struct ScoreRoutes: Sendable {
     func recompute(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.write)
         let started = ContinuousClock.now
-        let changed = try await scores.recompute(group: principal.groupID, brand: principal.brandID)
+        let changed = try await derived.recompute(group: principal.groupID, brand: principal.brandID)
         struct Answer: Encodable {
             var changed: Int
             var elapsedMs: Int64
@@ -131,7 +131,7 @@ struct ScoreRoutes: Sendable {
         needs.scores = true
         needs.stages = true
         guard
-            let facts = try await scores.store.memberFacts(
+            let facts = try await derived.store.memberFacts(
                 group: principal.groupID, brand: principal.brandID, member: member, needs: needs)
         else { throw TesseraError.notFound("member \(member) not found") }
         struct Answer: Encodable {

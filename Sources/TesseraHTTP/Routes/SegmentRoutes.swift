@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 import Hummingbird
 import TesseraCore
@@ -173,36 +172,16 @@ struct SegmentRoutes: Sendable {
         guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty, name.count <= 200 else {
             throw Problem.invalid(path: "name", reason: "the query parameter name (1 to 200 characters) is required")
         }
-        let text = String(buffer: try await RequestBody.bytes(request, context: context))
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
-        } catch {
-            throw Problem.invalid(path: "$", reason: "the CSV could not be read: \(error)")
-        }
-        guard let column = reader.headerRow?.first, column == "member_id" || IdentifierType(rawValue: column) != nil
-        else {
-            throw Problem.invalid(
-                path: "$", reason: "a header row whose first column is member_id or an identifier type such as phone")
-        }
-        var values: [(line: Int, value: String)] = []
-        var line = 1
-        while let row = reader.next() {
-            line += 1
-            guard values.count < 100_000 else {
-                throw Problem.invalid(path: "$", reason: "at most 100,000 rows per list")
-            }
-            if let value = row.first, !value.isEmpty { values.append((line, value)) }
-        }
+        let list = try await MemberListCSV.read(request, context: context)
         let imported = try await segments.importList(
-            name: name, column: column, values: values, group: principal.groupID, brand: principal.brandID)
+            name: name, column: list.column, values: list.values, group: principal.groupID, brand: principal.brandID)
         struct Answer: Encodable {
             var segment: SegmentBody
             var rows: Int
             var notFound: Int
         }
         return try JSONCoding.response(
-            Answer(segment: SegmentBody(imported.segment), rows: values.count, notFound: imported.unknown),
+            Answer(segment: SegmentBody(imported.segment), rows: list.values.count, notFound: imported.unknown),
             status: .created)
     }
 

@@ -3,8 +3,8 @@ import Hummingbird
 import TesseraCore
 import TesseraDomain
 
-/// The brand's tag catalogue and manual tagging. Reading needs `read`; tagging needs `write`;
-/// changing the catalogue needs `admin`.
+/// The brand's tag catalogue, manual tagging (one request or a CSV list) and computed (rule and
+/// behaviour) tags. Reading needs `read`; tagging needs `write`; changing the catalogue needs `admin`.
 struct TagRoutes: Sendable {
     let tags: TagService
 
@@ -15,21 +15,27 @@ struct TagRoutes: Sendable {
             var category: TagDefinition.Category
             var kind: TagDefinition.Kind
             var description: String?
+            /// A rule tag's rule or a behaviour tag's definition.
+            var definition: JSONValue?
             var memberCount: Int64
         }
         struct Page: Encodable { var tags: [Entry] }
         let entries = try await tags.store.tags(group: principal.groupID, brand: principal.brandID).map {
             Entry(
                 name: $0.definition.name, category: $0.definition.category, kind: $0.definition.kind,
-                description: $0.definition.description, memberCount: $0.members)
+                description: $0.definition.description, definition: $0.definition.derivation?.json,
+                memberCount: $0.members)
         }
         return try JSONCoding.response(Page(tags: entries))
     }
 
-    /// `{"name": "vip", "category": "membership", "kind": "manual", "description": "…"}`
+    /// `{"name": "vip", "category": "membership", "kind": "manual", "description": "…"}`; a rule tag
+    /// adds `"rule": rule`, a behaviour tag `"behaviour": {"event": …, "property": …, "prefix": …}`.
+    /// Computed tags are derived for every member before the answer (`memberCount`).
     func create(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let reader = try await RequestBody.fields(request, context: context)
+        let json = try await RequestBody.json(request, context: context)
+        let reader = try FieldReader(json, path: "$")
         let name = try reader.requiredString("name")
         guard TagDefinition.validName(name) else {
             throw FieldError(path: "$.name", reason: "1 to 64 characters, no commas or line breaks")
@@ -41,15 +47,63 @@ struct TagRoutes: Sendable {
                 reason: "one of " + TagDefinition.Category.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let kindText = try reader.string("kind") ?? "manual"
-        guard let kind = TagDefinition.Kind(rawValue: kindText), kind == .manual || kind == .process else {
+        guard let kind = TagDefinition.Kind(rawValue: kindText) else {
             throw FieldError(
-                path: "$.kind",
-                reason: "manual or process (rule and behaviour tags are defined as segments and event mappings)")
+                path: "$.kind", reason: "one of " + TagDefinition.Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        for key in ["rule", "behaviour"] where json[key] != nil && kind.rawValue != key {
+            throw FieldError(path: "$.\(key)", reason: "only a \(key) tag has a \(key)")
+        }
+        let derivation: TagDerivation? =
+            kind == .rule || kind == .behaviour ? try TagDerivation.parse(kind: kind, json[kind.rawValue]) : nil
         let definition = TagDefinition(
-            name: name, category: category, kind: kind, description: try reader.string("description"))
-        try await tags.store.defineTag(definition, group: principal.groupID, brand: principal.brandID, at: Date())
-        return try JSONCoding.response(definition, status: .created)
+            name: name, category: category, kind: kind, description: try reader.string("description"),
+            derivation: derivation)
+        let (group, brand) = (principal.groupID, principal.brandID)
+        if derivation == nil {
+            try await tags.store.defineTag(definition, group: group, brand: brand, at: Date())
+        } else {
+            _ = try await tags.derived.define(definition, group: group, brand: brand)
+        }
+        let count = try await tags.store.tags(group: group, brand: brand).first { $0.definition.name == name }?.members
+        struct Created: Encodable {
+            var name: String
+            var category: TagDefinition.Category
+            var kind: TagDefinition.Kind
+            var description: String?
+            var definition: JSONValue?
+            var memberCount: Int64
+        }
+        return try JSONCoding.response(
+            Created(
+                name: name, category: category, kind: kind, description: definition.description,
+                definition: derivation?.json, memberCount: count ?? 0), status: .created)
+    }
+
+    /// Removes the tag from the catalogue and from every member (history kept).
+    func delete(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        try await tags.derived.deleteTag(
+            try context.parameters.require("name"), group: principal.groupID, brand: principal.brandID,
+            actor: "key:\(principal.keyID)")
+        return Response(status: .noContent)
+    }
+
+    /// `POST /api/v1/tags/{name}/import` with a CSV whose first column is `member_id` or an identifier
+    /// type → `{"rows": n, "tagged": n, "notFound": n}`.
+    func importList(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let list = try await MemberListCSV.read(request, context: context)
+        let imported = try await tags.importList(
+            try context.parameters.require("name"), column: list.column, values: list.values,
+            group: principal.groupID, brand: principal.brandID, actor: "key:\(principal.keyID)")
+        struct Answer: Encodable {
+            var rows: Int
+            var tagged: Int
+            var notFound: Int
+        }
+        return try JSONCoding.response(
+            Answer(rows: list.values.count, tagged: imported.tagged, notFound: imported.unknown))
     }
 
     /// `{"members": ["<member id>", …]}` (at most 1,000) → `{"changed": [...], "unchanged": n}`.

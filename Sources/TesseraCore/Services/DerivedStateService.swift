@@ -2,27 +2,28 @@ public import Foundation
 import Synchronization
 public import TesseraDomain
 
-/// Behaviour scores and lifecycle stages (SPEC §5): their definitions, and members' values kept
-/// current — for the members a write touched (the real-time path) and for everyone on a schedule
-/// (windows and decay move with time). After scoring, the touched members go on to
-/// ``SegmentService/membersChanged(_:group:brand:at:)``, so a segment on a score or stage follows
-/// at once: the order is scores → lifecycles → segments.
+/// What Tessera derives from members' data (SPEC §5): behaviour scores, rule and behaviour tags and
+/// lifecycle stages — their definitions, and members' values kept current for the members a write
+/// touched (the real-time path) and for everyone on a schedule (windows and decay move with time).
+/// The touched members then go on to ``SegmentService/membersChanged(_:group:brand:at:)``, so a
+/// segment on a score, tag or stage follows at once: the order is scores → tags → lifecycles →
+/// segments.
 ///
 /// ```swift
-/// let scores = ScoreService(store: store, segments: segments)
-/// try await scores.membersChanged([member], group: g, brand: b)
+/// let derived = DerivedStateService(store: store, segments: segments)
+/// try await derived.membersChanged([member], group: g, brand: b)
 /// ```
-public final class ScoreService: Sendable {
-    public let store: any ScoreStore & SegmentStore
+public final class DerivedStateService: Sendable {
+    public let store: any ScoreStore & SegmentStore & TagStore
     public let segments: SegmentService
     /// Definitions per brand, re-read after `cacheLifetime` or when this process changes them.
-    private let models = Mutex<[BrandID: (scores: [ScoreModel], lifecycles: [LifecycleModel], loaded: Date)]>([:])
+    private let models = Mutex<[BrandID: (definitions: Definitions, loaded: Date)]>([:])
     private let cacheLifetime: TimeInterval
     /// Members scored per batch of the full pass.
     static let page = 1_000
 
     public init(
-        store: any ScoreStore & SegmentStore, segments: SegmentService, cacheLifetime: TimeInterval = 10
+        store: any ScoreStore & SegmentStore & TagStore, segments: SegmentService, cacheLifetime: TimeInterval = 10
     ) {
         self.store = store
         self.segments = segments
@@ -60,19 +61,45 @@ public final class ScoreService: Sendable {
         _ = try await segments.refreshAll(groups: [group]) { _ in [brand] }
     }
 
-    /// The brand's definitions.
-    public func definitions(group: GroupID, brand: BrandID, at: Date = Date()) async throws
-        -> (scores: [ScoreModel], lifecycles: [LifecycleModel])
+    /// A brand's definitions of derived state.
+    public struct Definitions: Sendable {
+        public var scores: [ScoreModel]
+        /// Rule and behaviour tags.
+        public var tags: [TagDefinition]
+        public var lifecycles: [LifecycleModel]
+    }
+
+    /// Stores a rule or behaviour tag in the catalogue and derives it for every member of the brand.
+    public func define(_ tag: TagDefinition, group: GroupID, brand: BrandID, at: Date = Date()) async throws -> Int {
+        try await store.defineTag(tag, group: group, brand: brand, at: at)
+        forget(brand)
+        return try await recompute(group: group, brand: brand, at: at)
+    }
+
+    /// Deletes a tag from the catalogue and every member (`not found` if unknown); segments follow.
+    public func deleteTag(_ name: String, group: GroupID, brand: BrandID, actor: String, at: Date = Date())
+        async throws
     {
+        guard try await store.deleteTag(name, group: group, brand: brand, actor: actor, at: at) else {
+            throw TesseraError.notFound("tag \(name) not found")
+        }
+        forget(brand)
+        _ = try await recompute(group: group, brand: brand, at: at)
+    }
+
+    /// The brand's definitions.
+    public func definitions(group: GroupID, brand: BrandID, at: Date = Date()) async throws -> Definitions {
         if let cached = models.withLock({ $0[brand] }), at.timeIntervalSince(cached.loaded) < cacheLifetime,
             at >= cached.loaded
         {
-            return (cached.scores, cached.lifecycles)
+            return cached.definitions
         }
-        let scores = try await store.scoreModels(group: group, brand: brand)
-        let lifecycles = try await store.lifecycleModels(group: group, brand: brand)
-        models.withLock { $0[brand] = (scores, lifecycles, at) }
-        return (scores, lifecycles)
+        let definitions = Definitions(
+            scores: try await store.scoreModels(group: group, brand: brand),
+            tags: try await store.tags(group: group, brand: brand).map(\.definition).filter { $0.derivation != nil },
+            lifecycles: try await store.lifecycleModels(group: group, brand: brand))
+        models.withLock { $0[brand] = (definitions, at) }
+        return definitions
     }
 
     /// The real-time path: rescores `members` (their data just changed), records stage moves
@@ -92,9 +119,9 @@ public final class ScoreService: Sendable {
     /// answers how many members' scores or stages changed. Idempotent: a second run changes nothing.
     @discardableResult
     public func recompute(group: GroupID, brand: BrandID, at: Date = Date()) async throws -> Int {
-        let (scores, lifecycles) = try await definitions(group: group, brand: brand, at: at)
+        let definitions = try await definitions(group: group, brand: brand, at: at)
         var changed = 0
-        if !scores.isEmpty || !lifecycles.isEmpty {
+        if !definitions.scores.isEmpty || !definitions.tags.isEmpty || !definitions.lifecycles.isEmpty {
             let context = try await segments.context(group: group, brand: brand, at: at)
             var cursor: MemberID?
             while true {
@@ -120,15 +147,15 @@ public final class ScoreService: Sendable {
         return changed
     }
 
-    /// Derives and stores the scores and stages of `members`; answers how many changed.
+    /// Derives and stores the scores, computed tags and stages of `members`; answers how many changed.
     private func score(_ members: [MemberID], group: GroupID, brand: BrandID, at: Date) async throws -> Int {
-        let (scores, lifecycles) = try await definitions(group: group, brand: brand, at: at)
-        guard !scores.isEmpty || !lifecycles.isEmpty, !members.isEmpty else { return 0 }
-        let scoring = MemberScoring(
-            scores: scores, lifecycles: lifecycles,
+        let definitions = try await definitions(group: group, brand: brand, at: at)
+        let scoring = MemberDerivation(
+            scores: definitions.scores, tags: definitions.tags, lifecycles: definitions.lifecycles,
             context: try await segments.context(group: group, brand: brand, at: at))
+        guard !scoring.isEmpty, !members.isEmpty else { return 0 }
         let facts = try await store.memberFacts(group: group, brand: brand, members: members, needs: scoring.needs)
-        var changes: [MemberScoreChange] = []
+        var changes: [DerivedStateChange] = []
         for stored in facts.values.sorted(by: { $0.id < $1.id }) {
             // A member who left the brand keeps nothing of it.
             var derived = stored
@@ -137,17 +164,19 @@ public final class ScoreService: Sendable {
             } else {
                 derived.scores = [:]
                 derived.stages = [:]
+                derived.derivedTags = [:]
             }
-            if let change = MemberScoreChange(from: stored, to: derived) { changes.append(change) }
+            if let change = DerivedStateChange(from: stored, to: derived) { changes.append(change) }
         }
-        _ = try await store.applyScoreChanges(changes, group: group, brand: brand, at: at)
+        let sources = Dictionary(definitions.tags.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        _ = try await store.applyDerivedChanges(changes, tagSources: sources, group: group, brand: brand, at: at)
         return changes.count
     }
 
     private func forget(_ brand: BrandID) { _ = models.withLock { $0.removeValue(forKey: brand) } }
 }
 
-extension ScoreService {
+extension DerivedStateService {
     /// The ``IngestService/AfterWrite`` hook that keeps scores, stages and dynamic segments current
     /// as ingest writes; `onError` hears failures (logged by the server; the scheduled pass repairs
     /// what they missed).
