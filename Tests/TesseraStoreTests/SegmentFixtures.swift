@@ -375,6 +375,7 @@ enum SegmentFixtureWriter {
                         g, id, b, m, id, .text(coupon.status), .int(coupon.validFrom), .int(coupon.validUntil), id,
                     ]))
         }
+        statements += PurchaseFactsSQL.refresh(group: group, member: MemberID(facts.id))
         try await store.driver.run(ExecuteProgram(statements), writes: true)
     }
 }

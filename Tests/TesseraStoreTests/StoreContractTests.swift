@@ -141,19 +141,33 @@ struct StoreContractTests {
                 occurredAt: Date(timeIntervalSince1970: at))
             try await tenant.send([try message(key, ["phone:13900000000"], kind: .order, at: at, order: order)])
         }
+        // The purchase projection segment rules read follows every change, in the same transaction.
+        func projection() async throws -> [String] {
+            try await tenant.store.driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        "SELECT dimension, value, amount_minor FROM purchase_facts WHERE group_id = ? ORDER BY dimension",
+                        [.text(tenant.principal.groupID.rawValue)]),
+                    map: { rows in rows.map { "\($0.text(0) ?? ""):\($0.text(1) ?? ""):\($0.int(2) ?? -1)" } }),
+                writes: false)
+        }
         try await send("placed", .placed, paid: 0, at: 1)
         #expect(try await tenant.member("phone:13900000000")?.aggregates.orderCount == 0)
+        #expect(try await projection().isEmpty)
         try await send("paid", .paid, paid: 10_000, at: 2)
         var member = try #require(try await tenant.member("phone:13900000000"))
         #expect(member.kind == .customer)
         #expect(member.aggregates.orderCount == 1 && member.aggregates.totalSpendMinor == 10_000)
+        #expect(try await projection() == ["category:skincare:10000", "channel:pos:10000"])
         try await send("late-placed", .placed, paid: 0, at: 3)  // an older state arriving late changes nothing
         try await send("partial", .paid, paid: 10_000, refunded: 2_500, at: 4)
         member = try #require(try await tenant.member("phone:13900000000"))
         #expect(member.aggregates.orderCount == 1 && member.aggregates.totalSpendMinor == 7_500)
+        #expect(try await projection() == ["category:skincare:10000", "channel:pos:7500"])
         try await send("full", .paid, paid: 10_000, refunded: 10_000, at: 5)
         member = try #require(try await tenant.member("phone:13900000000"))
         #expect(member.aggregates.orderCount == 0 && member.aggregates.totalSpendMinor == 0)
+        #expect(try await projection().isEmpty)
         let timeline = try await tenant.store.timeline(
             group: tenant.principal.groupID, member: member.id, before: nil, limit: 50)
         let orderEntry = try #require(timeline.entries.first { $0.source == "order" })

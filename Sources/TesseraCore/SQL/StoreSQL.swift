@@ -6,7 +6,8 @@ public import TesseraDomain
 public enum StoreSQL {
     static let purchaseStatuses = "('paid', 'partially_refunded')"
 
-    /// Recomputes a member's aggregates from events, orders and identifiers, then its kind.
+    /// Recomputes a member's aggregates from events, orders and identifiers, then its kind, and
+    /// re-projects its purchases (``PurchaseFactsSQL``).
     /// - Parameter events: also recompute event counters and first/last seen (after merges).
     public static func recompute(group: GroupID, member: MemberID, events: Bool, at: Date) -> [SQLStatement] {
         let owned = "WHERE x.group_id = members.group_id AND x.member_id = members.id"
@@ -32,7 +33,7 @@ public enum StoreSQL {
                 [.int(Timestamp.micros(at))] + key),
             SQLStatement(
                 "UPDATE members SET kind = \(kindExpression()) WHERE group_id = ? AND id = ?", key),
-        ]
+        ] + PurchaseFactsSQL.refresh(group: group, member: member)
     }
 
     /// The customer kind as SQL (mirrors ``CustomerKind/derive``), from expressions for

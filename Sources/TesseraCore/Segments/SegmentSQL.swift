@@ -6,15 +6,22 @@ public import TesseraDomain
 ///
 /// Relative windows are resolved to instants before compiling, from the same ``EvaluationContext``
 /// the evaluator uses, so the two paths agree to the microsecond.
+///
+/// Conditions on behaviour and derived state are set-based: `m.id IN (SELECT member_id … GROUP BY
+/// member_id HAVING …)` over an index range (the purchase projection, events by name and time,
+/// lots by expiry, tags by name), computed once per statement rather than once per member — which
+/// is what keeps a full computation over a million members within a second.
 public struct SegmentSQL: Sendable {
     let dialect: SQLDialect
     let context: EvaluationContext
+    let group: SQLValue
     let brand: SQLValue
     private(set) var arguments: [SQLValue] = []
 
-    init(dialect: SQLDialect, context: EvaluationContext, brand: BrandID) {
+    init(dialect: SQLDialect, context: EvaluationContext, group: GroupID, brand: BrandID) {
         self.dialect = dialect
         self.context = context
+        self.group = .text(group.rawValue)
         self.brand = .text(brand.rawValue)
     }
 
@@ -23,7 +30,7 @@ public struct SegmentSQL: Sendable {
         _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect,
         after cursor: String? = nil, limit: Int? = nil
     ) -> SQLStatement {
-        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
         var sql = compiler.population(rule, group: group, select: "m.id")
         if let cursor {
             sql += " AND m.id > ?"
@@ -41,7 +48,7 @@ public struct SegmentSQL: Sendable {
     public static func count(
         _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect
     ) -> SQLStatement {
-        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
         let sql = compiler.population(rule, group: group, select: "COUNT(*)")
         return SQLStatement(sql, compiler.arguments)
     }
@@ -52,7 +59,7 @@ public struct SegmentSQL: Sendable {
         _ columns: String, _ columnArguments: [SQLValue] = [], matching rule: SegmentRule, group: GroupID,
         brand: BrandID, context: EvaluationContext, dialect: SQLDialect
     ) -> SQLStatement {
-        var compiler = SegmentSQL(dialect: dialect, context: context, brand: brand)
+        var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
         let sql = compiler.population(rule, group: group, select: columns, selectArguments: columnArguments)
         return SQLStatement(sql, compiler.arguments)
     }
@@ -85,49 +92,53 @@ public struct SegmentSQL: Sendable {
         case .purchase(let condition): return purchase(condition)
         case .sequence(let condition): return sequence(condition)
         case .tag(let tag):
-            arguments += [brand, .text(tag)]
-            return """
-                EXISTS (SELECT 1 FROM member_tags t WHERE t.group_id = m.group_id AND t.brand_id = ? \
-                AND t.member_id = m.id AND t.tag = ?)
-                """
+            arguments += [group, brand, .text(tag)]
+            return
+                "m.id IN (SELECT t.member_id FROM member_tags t WHERE t.group_id = ? AND t.brand_id = ? AND t.tag = ?)"
         case .segment(let id):
-            arguments.append(.text(id))
-            return """
-                EXISTS (SELECT 1 FROM segment_members sm WHERE sm.group_id = m.group_id AND sm.segment_id = ? \
-                AND sm.member_id = m.id)
-                """
+            arguments += [group, .text(id)]
+            return "m.id IN (SELECT sm.member_id FROM segment_members sm WHERE sm.group_id = ? AND sm.segment_id = ?)"
         case .birthday(let days):
             let keys = context.birthdayKeys(days: days)
             arguments += keys.map(SQLValue.text)
             return "(m.birthday IS NOT NULL AND substr(m.birthday, 6, 5) IN (\(SQLBuilder.markers(keys.count))))"
         case .pointsExpiring(let days, let test):
-            arguments += [brand, .int(context.now), .int(context.now + Int64(days) * 86_400_000_000)]
-            let sum = """
-                (SELECT CAST(COALESCE(SUM(p.remaining), 0) AS BIGINT) FROM points_lots p WHERE p.group_id = m.group_id \
-                AND p.brand_id = ? AND p.member_id = m.id AND p.remaining > 0 AND p.expires_at IS NOT NULL \
-                AND p.expires_at >= ? AND p.expires_at < ?)
+            arguments += [group, brand, .int(context.now), .int(context.now + Int64(days) * 86_400_000_000)]
+            return grouped(
                 """
-            return numberTest(sum, test)
+                SELECT p.member_id FROM points_lots p WHERE p.group_id = ? AND p.brand_id = ? AND p.remaining > 0 \
+                AND p.expires_at IS NOT NULL AND p.expires_at >= ? AND p.expires_at < ?
+                """, member: "p.member_id", aggregate: "CAST(SUM(p.remaining) AS BIGINT)", test)
         case .score(let name, let test):
-            arguments += [brand, .text(name)]
-            let value = """
-                COALESCE((SELECT s.value FROM member_scores s WHERE s.group_id = m.group_id AND s.brand_id = ? \
-                AND s.member_id = m.id AND s.score = ?), 0)
-                """
-            return numberTest(value, test)
+            // One row per member and score: the "aggregate" is the value itself.
+            arguments += [group, brand, .text(name)]
+            return grouped(
+                "SELECT s.member_id FROM member_scores s WHERE s.group_id = ? AND s.brand_id = ? AND s.score = ?",
+                member: "s.member_id", aggregate: "MAX(s.value)", test)
         case .lifecycle(let model, let stage):
-            arguments += [brand, .text(model), .text(stage)]
+            arguments += [group, brand, .text(model), .text(stage)]
             return """
-                EXISTS (SELECT 1 FROM member_stages s WHERE s.group_id = m.group_id AND s.brand_id = ? \
-                AND s.member_id = m.id AND s.model = ? AND s.stage = ?)
+                m.id IN (SELECT s.member_id FROM member_stages s WHERE s.group_id = ? AND s.brand_id = ? \
+                AND s.model = ? AND s.stage = ?)
                 """
         case .rfm(let group):
-            arguments += [brand, .text(group.rawValue)]
+            arguments += [self.group, brand, .text(group.rawValue)]
             return """
-                EXISTS (SELECT 1 FROM rfm_scores r WHERE r.group_id = m.group_id AND r.brand_id = ? \
-                AND r.member_id = m.id AND r.rfm_group = ?)
+                m.id IN (SELECT r.member_id FROM rfm_scores r WHERE r.group_id = ? AND r.brand_id = ? \
+                AND r.rfm_group = ?)
                 """
         }
+    }
+
+    /// Members whose rows of `select` (binding its arguments, already appended) aggregate to a
+    /// number passing `test`, where a member without rows counts as 0: `m.id IN (… HAVING test)`,
+    /// or — when 0 passes — `m.id NOT IN (… HAVING NOT test)`. `member` must never be NULL.
+    private mutating func grouped(_ select: String, member: String, aggregate: String, _ test: NumberTest) -> String {
+        let op = test.op == .notEqual ? "<>" : test.op.rawValue
+        arguments.append(.int(test.value))
+        let groupBy = "\(select) GROUP BY \(member) HAVING"
+        return test.holds(0)
+            ? "m.id NOT IN (\(groupBy) NOT (\(aggregate) \(op) ?))" : "m.id IN (\(groupBy) \(aggregate) \(op) ?)"
     }
 
     // MARK: Comparisons
@@ -294,12 +305,11 @@ public struct SegmentSQL: Sendable {
     // MARK: Behaviour
 
     private mutating func event(_ condition: EventCondition) -> String {
-        arguments.append(brand)
-        var sql =
-            "(SELECT COUNT(*) FROM events e WHERE e.group_id = m.group_id AND e.member_id = m.id AND e.brand_id = ?"
+        arguments += [group, brand]
+        var sql = "SELECT e.member_id FROM events e WHERE e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
         sql += matcher(condition.matcher, alias: "e")
         sql += window(condition.window, Expression(sql: "e.occurred_at"))
-        return numberTest(sql + ")", condition.count)
+        return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count)
     }
 
     /// ` AND …` conditions of an event matcher on the events row `alias`.
@@ -338,7 +348,36 @@ public struct SegmentSQL: Sendable {
         return sql
     }
 
+    /// A purchase condition on at most one of category, product brand, channel and store (and no SKU
+    /// or product) reads the purchase projection; others read orders and lines.
     private mutating func purchase(_ condition: PurchaseCondition) -> String {
+        let filters: [(String, String?)] = [
+            ("category", condition.category), ("productBrand", condition.productBrand), ("channel", condition.channel),
+            ("store", condition.store),
+        ]
+        let given = filters.compactMap { name, value in value.map { (name, $0) } }
+        guard given.count <= 1, condition.sku == nil, condition.product == nil else {
+            return purchaseFromOrders(condition)
+        }
+        // Every purchase has exactly one `channel` row, so without a filter those rows count them all.
+        let (dimension, value) = given.first ?? ("channel", nil)
+        arguments += [group, brand, .text(dimension)]
+        var sql = """
+            SELECT f.member_id FROM purchase_facts f WHERE f.group_id = ? AND f.brand_id = ? AND f.dimension = ?
+            """
+        if let value {
+            sql += " AND f.value = ?"
+            arguments.append(.text(value))
+        }
+        sql += window(condition.window, Expression(sql: "f.at"))
+        switch condition.measure {
+        case .count(let test): return grouped(sql, member: "f.member_id", aggregate: "COUNT(*)", test)
+        case .amount(let test):
+            return grouped(sql, member: "f.member_id", aggregate: "CAST(SUM(f.amount_minor) AS BIGINT)", test)
+        }
+    }
+
+    private mutating func purchaseFromOrders(_ condition: PurchaseCondition) -> String {
         let amountOnly: Bool = if case .amount = condition.measure { true } else { false }
         let value: String
         if amountOnly && condition.filtersItems {

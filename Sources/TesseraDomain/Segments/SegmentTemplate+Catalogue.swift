@@ -221,6 +221,29 @@ extension SegmentTemplate {
             parameters: [.text("event", "unfollow", "the unfollow event"), .days(30)],
             build: { values in did(values.text("event"), values) }),
         SegmentTemplate(
+            id: "browsing-lapsed-spenders", group: .interaction, title: "Valuable members browsing, not buying",
+            description:
+                "Registered, spent at least the amount, no purchase in the last N days, viewed products recently, "
+                + "not opted out by tag",
+            parameters: [
+                .amount("amount", 100_000, "total spend at least (minor units)"),
+                .days(60, name: "quietDays", description: "no purchase within"),
+                .text("event", "Product Viewed", "the view event"),
+                .days(30, name: "browseDays", description: "viewed within"),
+                .text("optOutTag", "do-not-disturb", "the tag that excludes a member"),
+            ],
+            build: { values in
+                .and([
+                    field(.registered, .bool(true)),
+                    number(.totalSpend, .greaterOrEqual, values.number("amount")),
+                    field(.lastOrderAt, .before(.lastDays(values.days("quietDays")))),
+                    .event(
+                        EventCondition(
+                            EventMatcher(name: values.text("event")), window: .lastDays(values.days("browseDays")))),
+                    .not(.tag(values.text("optOutTag"))),
+                ])
+            }),
+        SegmentTemplate(
             id: "dormant", group: .interaction, title: "Dormant",
             description: "Seen before, but not within the last N days", parameters: [.days(90)],
             build: { field(.lastSeenAt, .before(.lastDays($0.days("days")))) }),
