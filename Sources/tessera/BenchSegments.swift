@@ -25,11 +25,28 @@ extension Bench {
         @Option(help: "Also write the generated rows as CSV files into this directory (for DuckDB).")
         var csv: String?
         @Option(help: "Incoming events to time on the real-time path.") var samples = 1_000
+        @Flag(help: "Measure a database an earlier run loaded (give the same --now and sizes); no load.")
+        var measureOnly = false
 
         func run() async throws {
+            let instant = now ?? Int64(Date().timeIntervalSince1970)
+            if measureOnly {
+                guard let database else { throw ValidationError("--measure-only needs --database") }
+                let store = SQLTesseraStore(driver: try DatabaseOptions.driver(for: database))
+                try await store.migrate()
+                guard let group = try await store.groupIDs().first,
+                    let brand = try await store.brands(group: group).first?.id
+                else { throw ValidationError("no loaded bench data in \(database)") }
+                try await store.driver.run(
+                    ExecuteProgram(
+                        ["segment_members", "segments"].map {
+                            SQLStatement("DELETE FROM \($0) WHERE group_id = ?", [.text(group.rawValue)])
+                        }), writes: true)
+                try await measure(store: store, group: group, brand: brand, instant: instant)
+                return
+            }
             let (_, store, credentials) = try await BenchTraffic.emptyStore(database)
             let (group, brand) = (credentials.groupID, credentials.brandID)
-            let instant = now ?? Int64(Date().timeIntervalSince1970)
             let data = SegmentBenchData(
                 members: members, eventsPerMember: events / max(members, 1), ordersPerMember: orders / max(members, 1),
                 seed: seed, now: instant * 1_000_000)
@@ -66,6 +83,11 @@ extension Bench {
             print(
                 String(format: "load: %.0f s — ", BenchTraffic.seconds(since: loadStart))
                     + zip(SegmentBenchData.columns, counts).map { "\($0.table) \($1)" }.joined(separator: ", "))
+            try await measure(store: store, group: group, brand: brand, instant: instant)
+        }
+
+        /// Estimates, full computations and the real-time path on loaded data.
+        private func measure(store: SQLTesseraStore, group: GroupID, brand: BrandID, instant: Int64) async throws {
 
             let segments = SegmentService(store: store)
             let context = try await segments.context(
@@ -108,10 +130,10 @@ extension Bench {
             var random = SeededRandom(seed: seed &+ 99)
             var writes: [Double] = []
             var updates: [Double] = []
-            for sample in 0..<samples {
+            for _ in 0..<samples {
                 let id = String(format: "m%07d", Int(random.next() % UInt64(members)))
                 let message = IngestMessage(
-                    idempotencyKey: "bench-\(sample)", kind: .track,
+                    idempotencyKey: "bench-\(UUID().uuidString)", kind: .track,
                     identifiers: [try Identifier.parse("external:\(id)")],
                     name: "Product Viewed", channel: "web", brandID: brand, occurredAt: at,
                     properties: .object(["sku": .string("S3"), "category": .string("c04")]))

@@ -79,6 +79,12 @@ struct SegmentDifferentialTests {
                     matching: rule, group: group, brand: brand, context: Self.context)
                 #expect(Set(selected.map(\.rawValue)) == expected, "rule \(rule.json.jsonText)")
                 #expect(count == Int64(expected.count))
+                // The real-time path loads only what the rule needs, from its horizon on: same verdicts.
+                var needs = rule.needs
+                (needs.eventsSince, needs.ordersSince) = rule.horizon(in: Self.context)
+                let partial = try await store.memberFacts(group: group, brand: brand, members: everyone, needs: needs)
+                let realTime = Set(partial.filter { $0.value.inBrand && evaluator.matches(rule, $0.value) }.keys)
+                #expect(Set(realTime.map(\.rawValue)) == expected, "horizon-limited facts, rule \(rule.json.jsonText)")
                 if expected.isEmpty { selectedNone += 1 } else if expected.count < loaded.count { selectedSome += 1 }
             } catch {
                 Issue.record("rule \(rule.json.jsonText) failed on \(backend): \(error)")

@@ -48,8 +48,9 @@ enum MemberFactsSQL {
                 SQLStatement(
                     """
                     SELECT member_id, name, channel, occurred_at, CAST(properties AS TEXT) FROM events \
-                    WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL
-                    """, [g] + ids + [b])
+                    WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL \
+                    AND occurred_at >= ?
+                    """, [g] + ids + [b, .int(needs.eventsSince ?? Int64.min)])
             ),
             (
                 needs.orders,
@@ -58,8 +59,9 @@ enum MemberFactsSQL {
                     SELECT o.member_id, o.id, o.status, o.channel, o.store_code, o.paid_minor, o.refunded_minor, \
                     o.placed_at, o.paid_at, i.sku, i.product_id, i.category, i.brand, i.quantity, i.unit_price_minor \
                     FROM orders o LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
-                    WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? ORDER BY o.member_id, o.id, i.line
-                    """, [g] + ids + [b])
+                    WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? \
+                    AND COALESCE(o.paid_at, o.placed_at) >= ? ORDER BY o.member_id, o.id, i.line
+                    """, [g] + ids + [b, .int(needs.ordersSince ?? Int64.min)])
             ),
             (
                 needs.lots,

@@ -15,6 +15,8 @@ public final class SegmentService: Sendable {
     private let ids: any IDGenerator
     /// Dynamic segments per brand, re-read after `cacheLifetime` or when this process changes them.
     private let dynamic = Mutex<[BrandID: (segments: [SegmentRecord], loaded: Date)]>([:])
+    /// Brands' time zones, re-read after `cacheLifetime`.
+    private let zones = Mutex<[BrandID: (zone: TimeZone, loaded: Date)]>([:])
     private let cacheLifetime: TimeInterval
 
     public init(
@@ -27,10 +29,17 @@ public final class SegmentService: Sendable {
         self.cacheLifetime = cacheLifetime
     }
 
-    /// The brand's calendar: the loyalty programme's time zone (Asia/Shanghai unless configured).
+    /// The brand's calendar: the loyalty programme's time zone (Asia/Shanghai unless configured),
+    /// re-read after `cacheLifetime`.
     public func context(group: GroupID, brand: BrandID, at: Date) async throws -> EvaluationContext {
-        let program = try await store.loyaltyProgram(group: group, brand: brand).program
-        return EvaluationContext(now: at, timeZone: program.calendar.timeZone)
+        if let cached = zones.withLock({ $0[brand] }), at.timeIntervalSince(cached.loaded) < cacheLifetime,
+            at >= cached.loaded
+        {
+            return EvaluationContext(now: at, timeZone: cached.zone)
+        }
+        let zone = try await store.loyaltyProgram(group: group, brand: brand).program.calendar.timeZone
+        zones.withLock { $0[brand] = (zone, at) }
+        return EvaluationContext(now: at, timeZone: zone)
     }
 
     /// How many of the brand's members match `rule` now.
@@ -220,7 +229,12 @@ public final class SegmentService: Sendable {
         guard !segments.isEmpty, !members.isEmpty else { return 0 }
         var needs = SegmentRule.Needs.union(segments.map(\.rule.needs))
         needs.segments = true
-        let evaluator = SegmentEvaluator(context: try await context(group: group, brand: brand, at: at))
+        let context = try await context(group: group, brand: brand, at: at)
+        // Only events and orders recent enough to change a verdict are loaded.
+        let horizon = SegmentRule.or(segments.map(\.rule)).horizon(in: context)
+        needs.eventsSince = horizon.events
+        needs.ordersSince = horizon.orders
+        let evaluator = SegmentEvaluator(context: context)
         let facts = try await store.memberFacts(group: group, brand: brand, members: Array(members), needs: needs)
         var changes: [SegmentMembershipChange] = []
         for stored in facts.values.sorted(by: { $0.id < $1.id }) {

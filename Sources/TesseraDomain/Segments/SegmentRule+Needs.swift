@@ -11,6 +11,11 @@ extension SegmentRule {
         public var scores = false
         /// Stored lifecycle stages.
         public var stages = false
+        /// Events before this instant (microseconds) cannot change the answer and need not be loaded;
+        /// nil loads them all. See ``SegmentRule/horizon(in:)``.
+        public var eventsSince: Int64?
+        /// Orders purchased (paid, else placed) before this instant need not be loaded; nil loads all.
+        public var ordersSince: Int64?
 
         public init() {}
 
@@ -58,6 +63,26 @@ extension SegmentRule {
         case .not(let rule): rule.referencedSegments
         case .segment(let id): [id]
         default: []
+        }
+    }
+
+    /// The earliest event and purchase times any condition of the rule looks at under `context`
+    /// (`Int64.min`: all of them; `Int64.max`: none), so the real-time path loads only what can
+    /// change its answer: a rule about the last 30 days never needs a member's older events.
+    public func horizon(in context: EvaluationContext) -> (events: Int64, orders: Int64) {
+        func start(_ window: TimeWindow?) -> Int64 { window?.bounds(in: context).from ?? Int64.min }
+        switch self {
+        case .and(let rules), .or(let rules):
+            return rules.reduce((Int64.max, Int64.max)) { sum, rule in
+                let next = rule.horizon(in: context)
+                return (min(sum.0, next.events), min(sum.1, next.orders))
+            }
+        case .not(let rule): return rule.horizon(in: context)
+        case .event(let condition): return (start(condition.window), Int64.max)
+        // The follow-up events of a sequence come after its first event.
+        case .sequence(let condition): return (start(condition.window), Int64.max)
+        case .purchase(let condition): return (Int64.max, start(condition.window))
+        default: return (Int64.max, Int64.max)
         }
     }
 
