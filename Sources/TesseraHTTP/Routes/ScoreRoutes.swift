@@ -62,43 +62,50 @@ struct ScoreRoutes: Sendable {
     /// `PUT /api/v1/scores/{name}` with a definition (``ScoreModel/parse(_:name:)``) or
     /// `{"preset": "engagement"}`; every member is rescored before the answer.
     func saveScore(_ request: Request, _ context: TesseraContext) async throws -> Response {
-        let principal = try context.require(.admin)
-        let name = try Self.name(context)
-        let json = try await RequestBody.json(request, context: context)
-        let model: ScoreModel
-        if let preset = try Self.preset(json, names: ScoreModel.presets.keys) {
-            model =
-                ScoreModel.presets[preset].map {
-                    var model = $0; model.name = name; return model
-                }
-                ?? ScoreModel(name: name, rules: [])
-        } else {
-            model = try ScoreModel.parse(json, name: name)
-        }
-        return try await Self.saved(model.name) {
-            try await derived.save(model, group: principal.groupID, brand: principal.brandID)
-        }
+        try await save(
+            request, context, presets: ScoreModel.presets, parse: ScoreModel.parse,
+            renamed: { model, name in
+                var model = model
+                model.name = name
+                return model
+            }, store: derived.save)
     }
 
     /// `PUT /api/v1/lifecycles/{name}` with a definition (``LifecycleModel/parse(_:name:)``) or
     /// `{"preset": "aipl"}`; every member is placed before the answer.
     func saveLifecycle(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        try await save(
+            request, context, presets: LifecycleModel.presets, parse: LifecycleModel.parse,
+            renamed: { model, name in
+                var model = model
+                model.name = name
+                return model
+            }, store: derived.save)
+    }
+
+    /// A definition from the body — a preset by name (renamed to the path's name) or parsed — stored
+    /// and derived for every member; `201` when new.
+    private func save<Model: Sendable>(
+        _ request: Request, _ context: TesseraContext, presets: [String: Model],
+        parse: (JSONValue, String) throws -> Model, renamed: (Model, String) -> Model,
+        store: (Model, GroupID, BrandID, Date) async throws -> (created: Bool, changed: Int)
+    ) async throws -> Response {
         let principal = try context.require(.admin)
         let name = try Self.name(context)
         let json = try await RequestBody.json(request, context: context)
-        let model: LifecycleModel
-        if let preset = try Self.preset(json, names: LifecycleModel.presets.keys) {
-            model =
-                LifecycleModel.presets[preset].map {
-                    var model = $0; model.name = name; return model
-                }
-                ?? LifecycleModel(name: name, stages: [])
+        let model: Model
+        if let preset = try Self.preset(json, names: presets.keys), let chosen = presets[preset] {
+            model = renamed(chosen, name)
         } else {
-            model = try LifecycleModel.parse(json, name: name)
+            model = try parse(json, name)
         }
-        return try await Self.saved(model.name) {
-            try await derived.save(model, group: principal.groupID, brand: principal.brandID)
-        }
+        let started = ContinuousClock.now
+        let (created, changed) = try await store(model, principal.groupID, principal.brandID, Date())
+        return try JSONCoding.response(
+            Saved(
+                name: name, created: created, changed: changed,
+                elapsedMs: (ContinuousClock.now - started).wholeMilliseconds),
+            status: created ? .created : .ok)
     }
 
     func delete(_ kind: ScoreModelKind) -> @Sendable (Request, TesseraContext) async throws -> Response {
@@ -143,6 +150,14 @@ struct ScoreRoutes: Sendable {
             Answer(scores: facts.scores, stages: facts.stages, rfmGroup: facts.rfmGroup?.rawValue))
     }
 
+    /// The answer to a saved definition.
+    private struct Saved: Encodable {
+        var name: String
+        var created: Bool
+        var changed: Int
+        var elapsedMs: Int64
+    }
+
     private static func name(_ context: TesseraContext) throws -> String {
         let name = try context.parameters.require("name")
         guard SegmentRuleParser.isPlainName(name) else {
@@ -159,23 +174,5 @@ struct ScoreRoutes: Sendable {
                 path: "$.preset", reason: "give only a preset, one of: \(names.sorted().joined(separator: ", "))")
         }
         return name
-    }
-
-    private static func saved(_ name: String, _ save: () async throws -> (created: Bool, changed: Int)) async throws
-        -> Response
-    {
-        let started = ContinuousClock.now
-        let (created, changed) = try await save()
-        struct Answer: Encodable {
-            var name: String
-            var created: Bool
-            var changed: Int
-            var elapsedMs: Int64
-        }
-        return try JSONCoding.response(
-            Answer(
-                name: name, created: created, changed: changed,
-                elapsedMs: (ContinuousClock.now - started).wholeMilliseconds),
-            status: created ? .created : .ok)
     }
 }

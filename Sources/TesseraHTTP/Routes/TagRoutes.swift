@@ -8,23 +8,28 @@ import TesseraDomain
 struct TagRoutes: Sendable {
     let tags: TagService
 
+    /// A catalogue entry as the API shows it.
+    struct Entry: Encodable {
+        var name: String
+        var category: TagDefinition.Category
+        var kind: TagDefinition.Kind
+        var description: String?
+        /// A rule tag's rule or a behaviour tag's definition.
+        var definition: JSONValue?
+        var memberCount: Int64
+
+        init(_ tag: TagDefinition, members: Int64) {
+            (name, category, kind, description) = (tag.name, tag.category, tag.kind, tag.description)
+            definition = tag.derivation?.json
+            memberCount = members
+        }
+    }
+
     func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
-        struct Entry: Encodable {
-            var name: String
-            var category: TagDefinition.Category
-            var kind: TagDefinition.Kind
-            var description: String?
-            /// A rule tag's rule or a behaviour tag's definition.
-            var definition: JSONValue?
-            var memberCount: Int64
-        }
         struct Page: Encodable { var tags: [Entry] }
         let entries = try await tags.store.tags(group: principal.groupID, brand: principal.brandID).map {
-            Entry(
-                name: $0.definition.name, category: $0.definition.category, kind: $0.definition.kind,
-                description: $0.definition.description, definition: $0.definition.derivation?.json,
-                memberCount: $0.members)
+            Entry($0.definition, members: $0.members)
         }
         return try JSONCoding.response(Page(tags: entries))
     }
@@ -66,18 +71,7 @@ struct TagRoutes: Sendable {
             _ = try await tags.derived.define(definition, group: group, brand: brand)
         }
         let count = try await tags.store.tags(group: group, brand: brand).first { $0.definition.name == name }?.members
-        struct Created: Encodable {
-            var name: String
-            var category: TagDefinition.Category
-            var kind: TagDefinition.Kind
-            var description: String?
-            var definition: JSONValue?
-            var memberCount: Int64
-        }
-        return try JSONCoding.response(
-            Created(
-                name: name, category: category, kind: kind, description: definition.description,
-                definition: derivation?.json, memberCount: count ?? 0), status: .created)
+        return try JSONCoding.response(Entry(definition, members: count ?? 0), status: .created)
     }
 
     /// Removes the tag from the catalogue and from every member (history kept).
