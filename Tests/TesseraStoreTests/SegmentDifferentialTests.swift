@@ -127,6 +127,36 @@ struct SegmentDifferentialTests {
         #expect(discriminating > 15, "only \(discriminating) templates selected a proper subset")
     }
 
+    /// Every comparison of every count and sum the SQL computes set-based (with its "any?" and
+    /// "none?" shortcuts), against thresholds around the values the members really have.
+    @Test(arguments: Backend.allCases)
+    func everyCountTestAgrees(backend: Backend) async throws {
+        let population = try await Self.populate(backend, seed: 5, members: 60)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let evaluator = SegmentEvaluator(context: Self.context)
+        for op in ComparisonOperator.allCases {
+            for value: Int64 in [-1, 0, 1, 2, 3] {
+                let test = NumberTest(op, value)
+                let rules: [SegmentRule] = [
+                    .event(EventCondition(EventMatcher(name: "view"), count: test)),
+                    .event(EventCondition(EventMatcher(name: "cart"), window: .lastDays(30), count: test)),
+                    .purchase(PurchaseCondition(measure: .count(test))),
+                    .purchase(PurchaseCondition(category: "milk", window: .lastDays(90), measure: .count(test))),
+                    .purchase(PurchaseCondition(channel: "web", measure: .amount(NumberTest(op, value * 10_000)))),
+                    .pointsExpiring(days: 30, NumberTest(op, value * 100)),
+                    .score("engagement", NumberTest(op, value * 20)),
+                ]
+                for rule in rules {
+                    let expected = Set(population.eligible.filter { evaluator.matches(rule, $0.value) }.keys)
+                    let selected = try await store.members(
+                        matching: rule, group: group, brand: brand, context: Self.context, after: nil, limit: 1_000)
+                    #expect(Set(selected.map(\.rawValue)) == expected, "\(rule.json.jsonText)")
+                }
+            }
+        }
+    }
+
     /// Collections in a canonical order: the database returns rows in its own order.
     static func normalised(_ facts: MemberFacts) -> MemberFacts {
         var facts = facts

@@ -108,7 +108,7 @@ public struct SegmentSQL: Sendable {
                 """
                 SELECT p.member_id FROM points_lots p WHERE p.group_id = ? AND p.brand_id = ? AND p.remaining > 0 \
                 AND p.expires_at IS NOT NULL AND p.expires_at >= ? AND p.expires_at < ?
-                """, member: "p.member_id", aggregate: "CAST(SUM(p.remaining) AS BIGINT)", test)
+                """, member: "p.member_id", aggregate: "CAST(SUM(p.remaining) AS BIGINT)", test, positiveRows: true)
         case .score(let name, let test):
             // One row per member and score: the "aggregate" is the value itself.
             arguments += [group, brand, .text(name)]
@@ -133,11 +133,27 @@ public struct SegmentSQL: Sendable {
     /// Members whose rows of `select` (binding its arguments, already appended) aggregate to a
     /// number passing `test`, where a member without rows counts as 0: `m.id IN (… HAVING test)`,
     /// or — when 0 passes — `m.id NOT IN (… HAVING NOT test)`. `member` must never be NULL.
-    private mutating func grouped(_ select: String, member: String, aggregate: String, _ test: NumberTest) -> String {
+    ///
+    /// When every row adds at least 1 (`positiveRows`: a count, or a sum of positive amounts) and the
+    /// test only asks "any?" (`>= 1`, `> 0`, `!= 0`) or "none?" (`= 0`, `< 1`, `<= 0`), no grouping is
+    /// needed: `m.id IN (select)` / `m.id NOT IN (select)`, a plain index range.
+    private mutating func grouped(
+        _ select: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false
+    ) -> String {
+        let (none, one) = (test.holds(0), test.holds(1))
+        if positiveRows && !none && one && [.greaterOrEqual, .greater, .notEqual].contains(test.op) {
+            return "m.id IN (\(select))"
+        }
+        if positiveRows && none && !one && [.equal, .less, .lessOrEqual].contains(test.op) {
+            return "m.id NOT IN (\(select))"
+        }
         let op = test.op == .notEqual ? "<>" : test.op.rawValue
         arguments.append(.int(test.value))
-        let groupBy = "\(select) GROUP BY \(member) HAVING"
-        return test.holds(0)
+        // SQLite would otherwise group along an index ordered by member (every row of the group)
+        // rather than scan the condition's range and sort what it finds; `+` hides that order.
+        let key = dialect == .sqlite ? "+\(member)" : member
+        let groupBy = "\(select) GROUP BY \(key) HAVING"
+        return none
             ? "m.id NOT IN (\(groupBy) NOT (\(aggregate) \(op) ?))" : "m.id IN (\(groupBy) \(aggregate) \(op) ?)"
     }
 
@@ -309,7 +325,7 @@ public struct SegmentSQL: Sendable {
         var sql = "SELECT e.member_id FROM events e WHERE e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
         sql += matcher(condition.matcher, alias: "e")
         sql += window(condition.window, Expression(sql: "e.occurred_at"))
-        return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count)
+        return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count, positiveRows: true)
     }
 
     /// ` AND …` conditions of an event matcher on the events row `alias`.
@@ -371,7 +387,8 @@ public struct SegmentSQL: Sendable {
         }
         sql += window(condition.window, Expression(sql: "f.at"))
         switch condition.measure {
-        case .count(let test): return grouped(sql, member: "f.member_id", aggregate: "COUNT(*)", test)
+        case .count(let test):
+            return grouped(sql, member: "f.member_id", aggregate: "COUNT(*)", test, positiveRows: true)
         case .amount(let test):
             return grouped(sql, member: "f.member_id", aggregate: "CAST(SUM(f.amount_minor) AS BIGINT)", test)
         }
