@@ -27,6 +27,9 @@ extension Bench {
         @Option(help: "Incoming events to time on the real-time path.") var samples = 1_000
         @Flag(help: "Measure a database an earlier run loaded (give the same --now and sizes); no load.")
         var measureOnly = false
+        @Option(help: "With --measure-only: first load members from this index on (an interrupted load).")
+        var loadFrom: Int?
+        @Flag(help: "Load (and project) only; measure in a later --measure-only run.") var noMeasure = false
 
         func run() async throws {
             let instant = now ?? Int64(Date().timeIntervalSince1970)
@@ -47,12 +50,36 @@ extension Bench {
                         SQLStatement(
                             "SELECT 1 FROM purchase_facts WHERE group_id = ? LIMIT 1", [.text(group.rawValue)]),
                         map: { !$0.isEmpty }), writes: false)
-                if !projected { try await Self.project(store: store, group: group) }
-                try await measure(store: store, group: group, brand: brand, instant: instant)
+                // Earlier runs' real-time events (and members they created) would skew the counts.
+                let g = SQLValue.text(group.rawValue)
+                try await store.driver.run(
+                    ExecuteProgram(
+                        ["events", "member_brands", "member_identifiers", "members"].map { table in
+                            let member = table == "members" ? "id" : "member_id"
+                            return SQLStatement(
+                                "DELETE FROM \(table) WHERE group_id = ? AND \(member) NOT LIKE 'm%'", [g])
+                        } + [
+                            SQLStatement(
+                                "DELETE FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'", [g])
+                        ]), writes: true)
+                if let loadFrom {
+                    try await load(store: store, group: group, brand: brand, instant: instant, from: loadFrom)
+                } else if !projected {
+                    try await Self.project(store: store, group: group)
+                }
+                if !noMeasure { try await measure(store: store, group: group, brand: brand, instant: instant) }
                 return
             }
             let (_, store, credentials) = try await BenchTraffic.emptyStore(database)
             let (group, brand) = (credentials.groupID, credentials.brandID)
+            try await load(store: store, group: group, brand: brand, instant: instant, from: 0)
+            if !noMeasure { try await measure(store: store, group: group, brand: brand, instant: instant) }
+        }
+
+        /// Generates and writes members `from`..<`members` with their rows (and CSV), then projects.
+        private func load(store: SQLTesseraStore, group: GroupID, brand: BrandID, instant: Int64, from: Int)
+            async throws
+        {
             if store.driver.dialect == .sqlite {
                 // Bulk loading and projecting millions of rows: let the writer keep the dirty pages of
                 // a chunk (and of the projection's index) in memory instead of spilling them repeatedly.
@@ -63,7 +90,7 @@ extension Bench {
                 members: members, eventsPerMember: events / max(members, 1), ordersPerMember: orders / max(members, 1),
                 seed: seed, now: instant * 1_000_000)
             let directory = csv.map { URL(fileURLWithPath: $0) }
-            if let directory {
+            if let directory, from == 0 {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 for table in SegmentBenchData.columns {
                     try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(table.table).csv"))
@@ -73,7 +100,7 @@ extension Bench {
 
             let loadStart = ContinuousClock.now
             var counts = [Int](repeating: 0, count: SegmentBenchData.columns.count)
-            for start in stride(from: 0, to: members, by: 5_000) {
+            for start in stride(from: from, to: members, by: 5_000) {
                 let chunk = data.chunk(start..<min(start + 5_000, members), group: group, brand: brand)
                 for (index, rows) in [
                     chunk.members, chunk.memberBrands, chunk.identifiers, chunk.events, chunk.orders, chunk.items,
@@ -96,7 +123,6 @@ extension Bench {
             print(
                 String(format: "load: %.0f s — ", BenchTraffic.seconds(since: loadStart))
                     + zip(SegmentBenchData.columns, counts).map { "\($0.table) \($1)" }.joined(separator: ", "))
-            try await measure(store: store, group: group, brand: brand, instant: instant)
         }
 
         /// Builds the purchase projection of the directly loaded orders, then refreshes the planner's

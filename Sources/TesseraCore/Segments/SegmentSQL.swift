@@ -68,12 +68,15 @@ public struct SegmentSQL: Sendable {
     private mutating func population(
         _ rule: SegmentRule, group: GroupID, select: String, selectArguments: [SQLValue] = []
     ) -> String {
-        arguments = selectArguments + [.text(group.rawValue), brand]
-        let head = """
-            SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND EXISTS \
+        arguments = selectArguments + [.text(group.rawValue)]
+        let rule = predicate(rule)
+        arguments.append(brand)
+        // The rule first: its cheap row tests and set lookups discard most members before the
+        // per-member brand lookup runs.
+        return """
+            SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND \(rule) AND EXISTS \
             (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
             """
-        return head + " AND " + predicate(rule)
     }
 
     // MARK: Rules
