@@ -44,16 +44,17 @@ public enum PurchaseFactsSQL {
     }
 
     /// Re-projects a member's purchases (after their orders changed, were merged in or moved back):
-    /// the rows of every order the member now owns are rebuilt, and rows of orders that moved to
-    /// another member leave with them.
+    /// the rows of every order the member now owns are rebuilt by order id (the primary key), so
+    /// rows of orders that moved here from another member are replaced too. Every move of orders
+    /// re-projects the member receiving them (merges, unmerges, late-linked orders).
     public static func refresh(group: GroupID, member: MemberID) -> [SQLStatement] {
         let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(member.rawValue))
         return [
             SQLStatement(
                 """
-                DELETE FROM purchase_facts WHERE group_id = ? AND (member_id = ? OR order_id IN \
-                (SELECT id FROM orders WHERE group_id = ? AND member_id = ?))
-                """, [g, m, g, m])
+                DELETE FROM purchase_facts WHERE group_id = ? AND order_id IN \
+                (SELECT id FROM orders WHERE group_id = ? AND member_id = ?)
+                """, [g, g, m])
         ] + project(filter: "o.group_id = ? AND o.member_id = ?", [g, m])
     }
 
