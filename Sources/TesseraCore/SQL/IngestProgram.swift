@@ -220,9 +220,12 @@ struct IngestProgram: SQLProgram {
                 at: receivedAt)
         }
         let survivors = Set(plan.merges.map(\.survivor))
-        for member in Set(plan.orders.compactMap(\.member)).subtracting(survivors).sorted() {
-            statements += StoreSQL.recompute(group: group, member: member, events: false, at: receivedAt)
+        let buyers = Set(plan.orders.compactMap(\.member)).subtracting(survivors).sorted()
+        for member in buyers {
+            statements += StoreSQL.recompute(
+                group: group, member: member, events: false, at: receivedAt, projectPurchases: false)
         }
+        statements += PurchaseFactsSQL.refresh(group: group, members: buyers)
         return statements
     }
 

@@ -48,14 +48,24 @@ public enum PurchaseFactsSQL {
     /// rows of orders that moved here from another member are replaced too. Every move of orders
     /// re-projects the member receiving them (merges, unmerges, late-linked orders).
     public static func refresh(group: GroupID, member: MemberID) -> [SQLStatement] {
-        let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(member.rawValue))
-        return [
-            SQLStatement(
-                """
-                DELETE FROM purchase_facts WHERE group_id = ? AND order_id IN \
-                (SELECT id FROM orders WHERE group_id = ? AND member_id = ?)
-                """, [g, g, m])
-        ] + project(filter: "o.group_id = ? AND o.member_id = ?", [g, m])
+        refresh(group: group, members: [member])
+    }
+
+    /// ``refresh(group:member:)`` for many members in a few statements (an ingest batch touches
+    /// thousands; one round trip per member and statement would dominate it on PostgreSQL).
+    public static func refresh(group: GroupID, members: [MemberID]) -> [SQLStatement] {
+        let g = SQLValue.text(group.rawValue)
+        return SQLBuilder.chunks(members, largest: 512).flatMap { chunk -> [SQLStatement] in
+            let ids = chunk.map { SQLValue.text($0.rawValue) }
+            let list = "(" + SQLBuilder.markers(ids.count) + ")"
+            return [
+                SQLStatement(
+                    """
+                    DELETE FROM purchase_facts WHERE group_id = ? AND order_id IN \
+                    (SELECT id FROM orders WHERE group_id = ? AND member_id IN \(list))
+                    """, [g, g] + ids)
+            ] + project(filter: "o.group_id = ? AND o.member_id IN \(list)", [g] + ids)
+        }
     }
 
     /// Re-projects every purchase of the group (after a bulk load that wrote orders directly).

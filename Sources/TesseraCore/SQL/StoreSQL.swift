@@ -9,7 +9,11 @@ public enum StoreSQL {
     /// Recomputes a member's aggregates from events, orders and identifiers, then its kind, and
     /// re-projects its purchases (``PurchaseFactsSQL``).
     /// - Parameter events: also recompute event counters and first/last seen (after merges).
-    public static func recompute(group: GroupID, member: MemberID, events: Bool, at: Date) -> [SQLStatement] {
+    /// - Parameter projectPurchases: also re-project its purchases (callers refreshing many members
+    ///   at once pass false and call ``PurchaseFactsSQL/refresh(group:members:)`` once).
+    public static func recompute(
+        group: GroupID, member: MemberID, events: Bool, at: Date, projectPurchases: Bool = true
+    ) -> [SQLStatement] {
         let owned = "WHERE x.group_id = members.group_id AND x.member_id = members.id"
         let purchases = "\(owned) AND x.status IN \(purchaseStatuses)"
         var assignments = [
@@ -33,7 +37,7 @@ public enum StoreSQL {
                 [.int(Timestamp.micros(at))] + key),
             SQLStatement(
                 "UPDATE members SET kind = \(kindExpression()) WHERE group_id = ? AND id = ?", key),
-        ] + PurchaseFactsSQL.refresh(group: group, member: member)
+        ] + (projectPurchases ? PurchaseFactsSQL.refresh(group: group, member: member) : [])
     }
 
     /// The customer kind as SQL (mirrors ``CustomerKind/derive``), from expressions for
