@@ -158,6 +158,7 @@ public struct TesseraServer: Sendable {
         case ("put", "/api/v1/lifecycles/{name}"): return ScoreRoutes(derived: derived).saveLifecycle
         case ("delete", "/api/v1/lifecycles/{name}"): return ScoreRoutes(derived: derived).delete(.lifecycle)
         case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
+        case ("get", "/api/v1/members/{id}/relationship"): return ScoreRoutes(derived: derived).relationship
         case ("post", "/api/v1/rfm/compute"): return rfmRoutes.compute
         case ("get", "/api/v1/rfm"): return rfmRoutes.list
         case ("get", "/api/v1/rfm/settings"): return rfmRoutes.settings

@@ -141,12 +141,29 @@ struct DemoGenerator {
         for n in 1...(3 + Int(random.next() % 15)) {
             clock = min(clock + Double(random.next() % 2_000_000), 58_000_000)
             let product = pick(Self.catalogue)
+            let name = pick(behaviour)
             messages.append(
                 IngestMessage(
-                    idempotencyKey: key(n), kind: .track, identifiers: parsed, registers: registered,
-                    name: pick(behaviour),
+                    idempotencyKey: key(n), kind: .track, identifiers: parsed, registers: registered, name: name,
                     channel: channel, brandID: brand, occurredAt: Self.origin.addingTimeInterval(clock),
-                    properties: .object(["sku": .string(product.sku), "category": .string(product.category)])))
+                    properties: .object(["sku": .string(product.sku), "category": .string(product.category)]),
+                    cart: name == CartChange.addedEvent
+                        ? CartChange(
+                            item: OrderItem(
+                                sku: product.sku, name: product.name, category: product.category, quantity: 1,
+                                unitPriceMinor: product.price), quantityDelta: 1, currency: "CNY")
+                        : nil))
+        }
+        // WeChat members follow the official account when they join; some leave again.
+        if channel == "wechat" {
+            for (n, name) in [FollowStatus.followEvent, FollowStatus.unfollowEvent].enumerated()
+            where n == 0 || chance(15) {
+                messages.append(
+                    IngestMessage(
+                        idempotencyKey: key(90 + n), kind: .track, identifiers: parsed, registers: registered,
+                        name: name, channel: channel, brandID: brand,
+                        occurredAt: joined.addingTimeInterval(Double(n) * 86_400 * Double(1 + random.next() % 60))))
+            }
         }
         guard registered || chance(20) else { return messages }
         for n in 0..<Int(random.next() % 6) {

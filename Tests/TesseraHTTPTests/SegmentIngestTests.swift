@@ -32,6 +32,46 @@ struct SegmentIngestTests {
         #expect(member.aggregates.eventCount == 1)
     }
 
+    /// `Product Added` / `Product Removed` with Segment's decimal prices build the cart, `follow`
+    /// sets the follow status, both shown by `/api/v1/members/{id}/relationship`; a malformed line
+    /// rejects its message at the field.
+    @Test func cartEventsAndFollowsBuildTheRelationship() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let auth: HTTPFields = [.authorization: HTTPTests.basic(fixture.credentials.writeKey)]
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        let messages = [
+            #"{"type":"track","messageId":"c1","userId":"shopper","event":"Product Added","timestamp":"2026-11-01T10:00:00Z","properties":{"product_id":"p-1","sku":"SERUM-30","name":"Serum","category":"skincare","price":"199.90","quantity":2}}"#,
+            #"{"type":"track","messageId":"c2","userId":"shopper","event":"Product Added","timestamp":"2026-11-01T10:01:00Z","properties":{"sku":"MASK","price":35,"currency":"cny"}}"#,
+            #"{"type":"track","messageId":"c3","userId":"shopper","event":"Product Removed","timestamp":"2026-11-01T10:02:00Z","properties":{"sku":"MASK","price":35}}"#,
+            #"{"type":"track","messageId":"c4","userId":"shopper","event":"follow","timestamp":"2026-11-01T09:00:00Z"}"#,
+        ]
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/v1/batch", method: .post, headers: auth,
+                body: ByteBuffer(string: #"{"batch":[\#(messages.joined(separator: ","))]}"#)
+            ) { #expect($0.status == .ok) }
+            let bad =
+                #"{"batch":[{"type":"track","userId":"shopper","event":"Product Added","properties":{"sku":"X","price":"1.999"}}]}"#
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: ByteBuffer(string: bad)) {
+                response in
+                #expect(response.status == .badRequest)
+                let problem = try HTTPTests.json(response)
+                #expect(problem["errors"]?.arrayValue?.first?["path"] == .string("$.batch[0].properties.price"))
+            }
+        }
+        _ = try await fixture.projector.drain()
+        let member = try #require(try await fixture.member("external:shopper"))
+        try await fixture.app.test(.router) { client in
+            let answer = try await SegmentHTTPTests.get(client, "/api/v1/members/\(member.id)/relationship", admin)
+            #expect(answer["follow"]?["status"] == .string("following"))
+            #expect(answer["cart"]?["quantity"] == .number(2) && answer["cart"]?["valueMinor"] == .number(39_980))
+            let line = answer["cart"]?["items"]?.arrayValue?.first
+            #expect(answer["cart"]?["items"]?.arrayValue?.count == 1)
+            #expect(line?["sku"] == .string("SERUM-30") && line?["unitPriceMinor"] == .number(19_990))
+            #expect(line?["productId"] == .string("p-1") && line?["name"] == .string("Serum"))
+        }
+    }
+
     @Test func singleMessageEndpointsAndARestartedProjectorDeliverEverything() async throws {
         let fixture = try await HTTPTests.fixture()
         let auth: HTTPFields = [.authorization: HTTPTests.basic(fixture.credentials.writeKey)]

@@ -27,6 +27,7 @@ struct SegmentFixtures {
         .gender: ["f", "m"], .city: ["Shanghai", "Beijing", "Hangzhou"], .region: ["east", "north"],
         .sourceChannel: ["wechat", "web", "pos"], .homeStore: ["S1", "S2"], .guide: ["G1", "G2"],
         .kind: CustomerKind.allCases.map(\.rawValue), .tier: ["silver", "gold"],
+        .followStatus: FollowStatus.allCases.map(\.rawValue),
     ]
     static let eventNames = ["view", "cart", "share"]
     static let channels = ["web", "wechat"]
@@ -55,8 +56,12 @@ struct SegmentFixtures {
 
     mutating func facts(id: String) -> MemberFacts {
         var facts = MemberFacts(id: id)
-        for (field, values) in Self.texts where chance(70) { facts.texts[field] = pick(values) }
+        // In a fixed order: a dictionary's order changes from process to process, and with it the fixture.
+        for (field, values) in Self.texts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where chance(70) {
+            facts.texts[field] = pick(values)
+        }
         facts.texts[.kind] = pick(Self.texts[.kind] ?? ["member"])
+        if facts.texts[.followStatus] != nil { facts.times[.followChangedAt] = time() }
         facts.registered = chance(50)
         for field in [MemberField.joinedAt, .firstOrderAt, .lastOrderAt, .firstSeenAt, .lastSeenAt] where chance(70) {
             facts.times[field] = time()
@@ -115,6 +120,12 @@ struct SegmentFixtures {
             return CouponFact(
                 status: pick(["issued", "issued", "redeemed", "expired"]), validFrom: from,
                 validUntil: from + int64(1...(60 * Self.day)))
+        }
+        facts.cart = (0..<pick([0, 0, int(1...3)])).map { line in
+            let updated = time()
+            return CartLineFact(
+                sku: "sku\(line)", quantity: int64(1...4), unitPriceMinor: int64(100...9_900),
+                addedAt: updated - int64(0...Self.day), updatedAt: updated)
         }
         return facts
     }
@@ -184,9 +195,11 @@ struct SegmentFixtures {
         case .bool: return FieldComparison(.field(field), .bool(chance(50)))
         case .time: return FieldComparison(.field(field), chance(70) ? .within(window()) : .before(window()))
         case .number:
-            let limit: Int64 = [.totalSpend, .averageOrderValue, .storedValue].contains(field) ? 60_000 : 2_500
+            let limit: Int64 =
+                [.totalSpend, .averageOrderValue, .storedValue, .cartValue].contains(field) ? 60_000 : 2_500
             let scale: Int64 =
-                [.orderCount, .eventCount, .couponsHeld, .repurchaseCycleDays].contains(field) ? 30 : limit
+                [.orderCount, .eventCount, .couponsHeld, .repurchaseCycleDays, .cartQuantity].contains(field)
+                ? 30 : limit
             if chance(20) {
                 let low = int64(0...scale)
                 return FieldComparison(.field(field), .numberBetween(low, low + int64(0...scale)))
@@ -373,6 +386,26 @@ enum SegmentFixtureWriter {
                     """,
                     [
                         g, id, b, m, id, .text(coupon.status), .int(coupon.validFrom), .int(coupon.validUntil), id,
+                    ]))
+        }
+        if let status = facts.texts[.followStatus] {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO member_follows (group_id, member_id, brand_id, status, changed_at) \
+                    VALUES (?, ?, ?, ?, ?)
+                    """, [g, m, b, .text(status), .int(facts.times[.followChangedAt] ?? 0)]))
+        }
+        for line in facts.cart {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO cart_items (group_id, member_id, brand_id, sku, quantity, unit_price_minor, currency, \
+                    added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'CNY', ?, ?)
+                    """,
+                    [
+                        g, m, b, .text(line.sku), .int(line.quantity), .int(line.unitPriceMinor),
+                        .int(line.addedAt), .int(line.updatedAt),
                     ]))
         }
         statements += PurchaseFactsSQL.refresh(group: group, member: MemberID(facts.id))

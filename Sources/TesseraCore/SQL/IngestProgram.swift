@@ -203,6 +203,7 @@ struct IngestProgram: SQLProgram {
                     .text(event.properties.jsonText),
                 ]
             })
+        statements += CartsAndFollowsSQL.recordChanges(group: group, events: plan.events)
         statements += memberUpdates(plan.memberDeltas.sorted { $0.key < $1.key })
         statements += orderWrites(plan.orders)
         statements += SQLBuilder.insert(
@@ -226,6 +227,10 @@ struct IngestProgram: SQLProgram {
                 group: group, member: member, events: false, at: receivedAt, projectPurchases: false)
         }
         statements += PurchaseFactsSQL.refresh(group: group, members: buyers)
+        // Survivors were re-projected by their merge; anyone else whose cart or follow status may
+        // have changed is re-projected here, after their events and orders are written.
+        let shoppers = Set(plan.events.filter(CartsAndFollowsSQL.concerns).compactMap(\.member)).union(buyers)
+        statements += CartsAndFollowsSQL.refresh(group: group, members: shoppers.subtracting(survivors).sorted())
         return statements
     }
 

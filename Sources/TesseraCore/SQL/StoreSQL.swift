@@ -8,7 +8,8 @@ public enum StoreSQL {
 
     /// Recomputes a member's aggregates from events, orders and identifiers, then its kind, and
     /// re-projects its purchases (``PurchaseFactsSQL``).
-    /// - Parameter events: also recompute event counters and first/last seen (after merges).
+    /// - Parameter events: also recompute event counters and first/last seen, and re-project carts
+    ///   and follow statuses (``CartsAndFollowsSQL``) — after merges and unmerges.
     /// - Parameter projectPurchases: also re-project its purchases (callers refreshing many members
     ///   at once pass false and call ``PurchaseFactsSQL/refresh(group:members:)`` once).
     public static func recompute(
@@ -38,6 +39,7 @@ public enum StoreSQL {
             SQLStatement(
                 "UPDATE members SET kind = \(kindExpression()) WHERE group_id = ? AND id = ?", key),
         ] + (projectPurchases ? PurchaseFactsSQL.refresh(group: group, member: member) : [])
+            + (events ? CartsAndFollowsSQL.refresh(group: group, members: [member]) : [])
     }
 
     /// The customer kind as SQL (mirrors ``CustomerKind/derive``), from expressions for
@@ -89,8 +91,9 @@ public enum StoreSQL {
                 channel) DO UPDATE SET last_seen_at = \(later)(member_channels.last_seen_at, excluded.last_seen_at)
                 """, [s, g, m]),
             SQLStatement("DELETE FROM member_channels WHERE group_id = ? AND member_id = ?", [g, m]),
-            // Tags follow the survivor; segment memberships, scores and stages of the merged member end
-            // (the survivor's are re-derived after the merge from the events and orders it now has).
+            // Tags follow the survivor; segment memberships, scores, stages, carts and follow statuses
+            // of the merged member end (the survivor's are re-derived after the merge from the events
+            // and orders it now has).
             SQLStatement(
                 """
                 INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) SELECT group_id, \
@@ -101,6 +104,8 @@ public enum StoreSQL {
             SQLStatement("DELETE FROM segment_members WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement("DELETE FROM member_scores WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement("DELETE FROM member_stages WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement("DELETE FROM cart_items WHERE group_id = ? AND member_id = ?", [g, m]),
+            SQLStatement("DELETE FROM member_follows WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement(
                 """
                 UPDATE members SET registered = (registered OR (SELECT x.registered FROM members x WHERE x.group_id = ? \

@@ -27,9 +27,11 @@ enum MemberFactsSQL {
                 COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0), \
                 COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0), \
                 EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)), \
-                (SELECT x.rfm_group FROM rfm_scores x WHERE \(owned)) \
+                (SELECT x.rfm_group FROM rfm_scores x WHERE \(owned)), \
+                (SELECT x.status FROM member_follows x WHERE \(owned)), \
+                (SELECT x.changed_at FROM member_follows x WHERE \(owned)) \
                 FROM members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL
-                """, [b, b, b, b, b, b, g] + ids)
+                """, [b, b, b, b, b, b, b, b, g] + ids)
         ]
         let kinds: [(Bool, SQLStatement)] = [
             (
@@ -74,6 +76,14 @@ enum MemberFactsSQL {
                 SQLStatement(
                     "SELECT x.member_id, x.status, x.valid_from, x.valid_until FROM coupons x WHERE \(ofBrand)",
                     [g, b] + ids)
+            ),
+            (
+                needs.cart,
+                SQLStatement(
+                    """
+                    SELECT x.member_id, x.sku, x.quantity, x.unit_price_minor, x.updated_at, x.product_id, x.name, \
+                    x.category, x.currency, x.added_at FROM cart_items x WHERE \(ofBrand) ORDER BY x.member_id, x.sku
+                    """, [g, b] + ids)
             ),
             (
                 needs.scores,
@@ -137,6 +147,13 @@ enum MemberFactsSQL {
                 $0.coupons.append(
                     CouponFact(status: $1.text(1) ?? "", validFrom: $1.int(2) ?? 0, validUntil: $1.int(3) ?? 0))
             }
+            each(needs.cart) {
+                $0.cart.append(
+                    CartLineFact(
+                        sku: $1.text(1) ?? "", productID: $1.text(5), name: $1.text(6), category: $1.text(7),
+                        quantity: $1.int(2) ?? 0, unitPriceMinor: $1.int(3) ?? 0, currency: $1.text(8) ?? "",
+                        addedAt: $1.int(9), updatedAt: $1.int(4) ?? 0))
+            }
             each(needs.scores) { $0.scores[$1.text(1) ?? ""] = $1.int(2) ?? 0 }
             each(needs.stages) { $0.stages[$1.text(1) ?? ""] = $1.text(2) ?? "" }
             return facts
@@ -169,6 +186,8 @@ enum MemberFactsSQL {
         facts.storedValue = row.int(22) ?? 0
         facts.inBrand = row.bool(23)
         facts.rfmGroup = row.text(24).flatMap(RFMGroup.init(rawValue:))
+        facts.texts[.followStatus] = row.text(25)
+        facts.times[.followChangedAt] = row.int(26)
         return facts
     }
 

@@ -269,6 +269,22 @@ public struct SegmentSQL: Sendable {
             return Expression(
                 sql: "COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE x.\(owned)), 0)",
                 arguments: [brand])
+        case .followStatus:
+            return Expression(sql: "(SELECT x.status FROM member_follows x WHERE x.\(owned))", arguments: [brand])
+        case .followChangedAt:
+            return Expression(sql: "(SELECT x.changed_at FROM member_follows x WHERE x.\(owned))", arguments: [brand])
+        case .cartQuantity:
+            return Expression(
+                sql: "COALESCE((SELECT CAST(SUM(x.quantity) AS BIGINT) FROM cart_items x WHERE x.\(owned)), 0)",
+                arguments: [brand])
+        case .cartValue:
+            return Expression(
+                sql: """
+                    COALESCE((SELECT CAST(SUM(x.quantity * x.unit_price_minor) AS BIGINT) FROM cart_items x \
+                    WHERE x.\(owned)), 0)
+                    """, arguments: [brand])
+        case .cartUpdatedAt:
+            return Expression(sql: "(SELECT MAX(x.updated_at) FROM cart_items x WHERE x.\(owned))", arguments: [brand])
         case .couponsHeld:
             return Expression(
                 sql: """

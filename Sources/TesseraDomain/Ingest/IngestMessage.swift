@@ -19,11 +19,14 @@ public struct IngestMessage: Sendable, Hashable {
     public var properties: JSONValue
     public var profile: ProfilePatch?
     public var order: OrderInput?
+    /// An add-to-cart or remove-from-cart event's line (``CartChange``).
+    public var cart: CartChange?
 
     public init(
         idempotencyKey: String, kind: MessageKind, identifiers: [Identifier], registers: Bool = false,
         name: String? = nil, channel: String, brandID: BrandID? = nil, occurredAt: Date,
-        properties: JSONValue = .object([:]), profile: ProfilePatch? = nil, order: OrderInput? = nil
+        properties: JSONValue = .object([:]), profile: ProfilePatch? = nil, order: OrderInput? = nil,
+        cart: CartChange? = nil
     ) {
         self.idempotencyKey = idempotencyKey
         self.kind = kind
@@ -36,5 +39,6 @@ public struct IngestMessage: Sendable, Hashable {
         self.properties = properties
         self.profile = profile
         self.order = order
+        self.cart = cart
     }
 }

@@ -31,6 +31,8 @@ public struct PlannedEvent: Sendable, Hashable {
     public var brandID: BrandID?
     public var occurredAt: Date
     public var properties: JSONValue
+    /// The cart line an add-to-cart or remove-from-cart event changes.
+    public var cart: CartChange?
 }
 
 /// What happened to one message of a batch.

@@ -57,7 +57,7 @@ public struct IngestPlanner: Sendable {
                 PlannedEvent(
                     id: EventID(ids.next()), idempotencyKey: message.idempotencyKey, member: member,
                     kind: message.kind, name: message.name, channel: message.channel, brandID: message.brandID,
-                    occurredAt: message.occurredAt, properties: message.properties))
+                    occurredAt: message.occurredAt, properties: message.properties, cart: message.cart))
             if let order = message.order {
                 plan.orders.append((member, order, message.brandID))
             }

@@ -29,6 +29,8 @@ public struct MemberFacts: Sendable, Hashable {
     public var orders: [OrderFact]
     public var lots: [LotFact]
     public var coupons: [CouponFact]
+    /// The lines of the member's current cart in the brand (``CartChange``).
+    public var cart: [CartLineFact]
     /// Behaviour score name → value (a score never counted is absent, read as 0).
     public var scores: [String: Int64]
     /// Lifecycle model name → the member's stage.
@@ -57,10 +59,18 @@ public struct MemberFacts: Sendable, Hashable {
         orders = []
         lots = []
         coupons = []
+        cart = []
         scores = [:]
         stages = [:]
         rfmGroup = nil
     }
+
+    /// Items in the cart (the lines' quantities summed).
+    public var cartQuantity: Int64 { cart.reduce(0) { $0 + $1.quantity } }
+    /// The cart's value at each line's latest price, in minor units.
+    public var cartValueMinor: Int64 { cart.reduce(0) { $0 + $1.quantity * $1.unitPriceMinor } }
+    /// The cart's latest change; nil for an empty cart.
+    public var cartUpdatedAt: Int64? { cart.map(\.updatedAt).max() }
 }
 
 /// One behaviour event of the member in the brand.
@@ -128,6 +138,37 @@ public struct OrderItemFact: Sendable, Hashable {
         self.brand = brand
         self.quantity = quantity
         self.unitPriceMinor = unitPriceMinor
+    }
+}
+
+/// One line of the member's current cart.
+public struct CartLineFact: Sendable, Hashable {
+    public var sku: String
+    public var productID: String?
+    public var name: String?
+    public var category: String?
+    public var quantity: Int64
+    /// The price in the line's latest change, in minor units of `currency`.
+    public var unitPriceMinor: Int64
+    public var currency: String
+    /// The first change counted in the line (after the latest checkout of the SKU).
+    public var addedAt: Int64
+    /// The line's latest change.
+    public var updatedAt: Int64
+
+    public init(
+        sku: String, productID: String? = nil, name: String? = nil, category: String? = nil, quantity: Int64,
+        unitPriceMinor: Int64, currency: String = "CNY", addedAt: Int64? = nil, updatedAt: Int64
+    ) {
+        self.sku = sku
+        self.productID = productID
+        self.name = name
+        self.category = category
+        self.quantity = quantity
+        self.unitPriceMinor = unitPriceMinor
+        self.currency = currency
+        self.addedAt = addedAt ?? updatedAt
+        self.updatedAt = updatedAt
     }
 }
 

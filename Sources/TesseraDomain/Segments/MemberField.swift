@@ -8,6 +8,9 @@ public enum MemberField: String, Sendable, Hashable, CaseIterable {
     case eventCount, firstSeenAt, lastSeenAt
     // Loyalty assets of the brand
     case tier, points, growth, storedValue, couponsHeld
+    // Relationship with the brand: follow status of its official account (``FollowStatus``) and the
+    // latest follow/unfollow time; the current cart's item count, value (minor units) and last change
+    case followStatus, followChangedAt, cartQuantity, cartValue, cartUpdatedAt
 
     /// What kind of value the field holds, which decides the tests allowed on it.
     public enum ValueType: String, Sendable {
@@ -16,11 +19,11 @@ public enum MemberField: String, Sendable, Hashable, CaseIterable {
 
     public var valueType: ValueType {
         switch self {
-        case .gender, .city, .region, .sourceChannel, .homeStore, .guide, .kind, .tier: .text
+        case .gender, .city, .region, .sourceChannel, .homeStore, .guide, .kind, .tier, .followStatus: .text
         case .registered: .bool
-        case .joinedAt, .firstOrderAt, .lastOrderAt, .firstSeenAt, .lastSeenAt: .time
+        case .joinedAt, .firstOrderAt, .lastOrderAt, .firstSeenAt, .lastSeenAt, .followChangedAt, .cartUpdatedAt: .time
         case .orderCount, .totalSpend, .averageOrderValue, .repurchaseCycleDays, .eventCount, .points, .growth,
-            .storedValue, .couponsHeld:
+            .storedValue, .couponsHeld, .cartQuantity, .cartValue:
             .number
         }
     }

@@ -68,6 +68,7 @@ public struct SegmentEvaluator: Sendable {
     }
 
     static func value(of field: MemberField, _ member: MemberFacts, now: Int64) -> Value {
+        if field == .cartUpdatedAt { return member.cartUpdatedAt.map(Value.time) ?? .missing }
         switch field.valueType {
         case .text: return member.texts[field].map(Value.text) ?? .missing
         case .time: return member.times[field].map(Value.time) ?? .missing
@@ -82,6 +83,8 @@ public struct SegmentEvaluator: Sendable {
         case .growth: return .number(member.growth)
         case .storedValue: return .number(member.storedValue)
         case .couponsHeld: return .number(Int64(member.coupons.count { $0.isUsable(at: now) }))
+        case .cartQuantity: return .number(member.cartQuantity)
+        case .cartValue: return .number(member.cartValueMinor)
         case .averageOrderValue:
             return member.orderCount > 0 ? .number(member.totalSpend / member.orderCount) : .missing
         case .repurchaseCycleDays:

@@ -7,6 +7,8 @@ extension SegmentRule {
         public var orders = false
         public var lots = false
         public var coupons = false
+        /// The current cart's lines.
+        public var cart = false
         /// Stored behaviour scores.
         public var scores = false
         /// Stored lifecycle stages.
@@ -28,6 +30,7 @@ extension SegmentRule {
             needs.orders = true
             needs.lots = true
             needs.coupons = true
+            needs.cart = true
             needs.scores = true
             needs.stages = true
             return needs
@@ -44,7 +47,12 @@ extension SegmentRule {
         switch self {
         case .and(let rules), .or(let rules): rules.forEach { $0.collect(into: &needs) }
         case .not(let rule): rule.collect(into: &needs)
-        case .compare(let comparison): if comparison.subject == .field(.couponsHeld) { needs.coupons = true }
+        case .compare(let comparison):
+            switch comparison.subject {
+            case .field(.couponsHeld): needs.coupons = true
+            case .field(.cartQuantity), .field(.cartValue), .field(.cartUpdatedAt): needs.cart = true
+            default: break
+            }
         case .event, .sequence: needs.events = true
         case .purchase: needs.orders = true
         case .tag: needs.tags = true

@@ -204,6 +204,26 @@ extension SegmentTemplate {
                         window: .lastDays(values.days("days"))))
             }),
         SegmentTemplate(
+            id: "idle-carts", group: .interaction, title: "Idle carts",
+            description: "Hold at least the amount in their cart and have not changed it in the last N days",
+            parameters: [.amount("amount", 1, "cart value at least (minor units)"), .days(1)],
+            build: { values in
+                .and([
+                    number(.cartValue, .greaterOrEqual, values.number("amount")),
+                    field(.cartUpdatedAt, .before(.lastDays(values.days("days")))),
+                ])
+            }),
+        SegmentTemplate(
+            id: "active-followers", group: .interaction, title: "Active followers",
+            description: "Follow the official account now and were active within the last N days",
+            parameters: [.days(2)],
+            build: { values in
+                .and([
+                    field(.followStatus, .textIn([FollowStatus.following.rawValue])),
+                    field(.lastSeenAt, .within(.lastDays(values.days("days")))),
+                ])
+            }),
+        SegmentTemplate(
             id: "active-browsers", group: .interaction, title: "Active browsers",
             description: "Viewed at least N times within the window",
             parameters: [

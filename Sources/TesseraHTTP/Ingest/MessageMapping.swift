@@ -96,30 +96,57 @@ enum MessageMapping {
     static func items(_ values: [JSONValue], path: String, currency: String, segment: Bool) throws
         -> [OrderItem]
     {
-        var items: [OrderItem] = []
-        for (index, value) in values.enumerated() {
-            let item = try FieldReader(value, path: "\(path)[\(index)]")
-            let productID = try item.id(segment ? "product_id" : "productId")
-            guard let sku = try item.id("sku") ?? productID else {
-                throw FieldError(path: item.at("sku"), reason: "is required (or give a product id)")
-            }
-            let price: Int64
-            if segment {
-                let amount = try item.decimal("price") ?? 0
-                guard let minor = Money.minorUnits(amount, currency: currency) else {
-                    throw FieldError(path: item.at("price"), reason: "has more decimals than \(currency) allows")
-                }
-                price = minor
-            } else {
-                price = try item.integer("unitPriceMinor") ?? 0
-            }
-            items.append(
-                OrderItem(
-                    sku: sku, productID: productID, name: try item.string("name"),
-                    category: try item.string("category"),
-                    brand: try item.string("brand"), quantity: Int(try item.integer("quantity") ?? 1),
-                    unitPriceMinor: price))
+        try values.enumerated().map { index, value in
+            try item(FieldReader(value, path: "\(path)[\(index)]"), currency: currency, segment: segment)
         }
-        return items
+    }
+
+    /// One product line: `sku` (or the product id), name, category, brand, quantity (default 1) and
+    /// the unit price as native minor units (`unitPriceMinor`) or a Segment decimal `price`.
+    static func item(_ item: FieldReader, currency: String, segment: Bool) throws -> OrderItem {
+        let productID = try item.id(segment ? "product_id" : "productId")
+        guard let sku = try item.id("sku") ?? productID else {
+            throw FieldError(path: item.at("sku"), reason: "is required (or give a product id)")
+        }
+        let price: Int64
+        if segment {
+            let amount = try item.decimal("price") ?? 0
+            guard let minor = Money.minorUnits(amount, currency: currency), minor >= 0 else {
+                throw FieldError(
+                    path: item.at("price"),
+                    reason: "must be a non-negative amount with at most \(Money.exponent(of: currency)) decimals")
+            }
+            price = minor
+        } else {
+            price = try item.integer("unitPriceMinor") ?? 0
+        }
+        return OrderItem(
+            sku: sku, productID: productID, name: try item.string("name"), category: try item.string("category"),
+            brand: try item.string("brand"), quantity: Int(try item.integer("quantity") ?? 1), unitPriceMinor: price)
+    }
+
+    /// The cart line of a `Product Added` / `Product Removed` event (``CartChange``), from the event's
+    /// properties; nil for any other event, and for one that names no product (it still counts as
+    /// behaviour, but cannot change a cart). A named product with a malformed quantity, price or
+    /// currency rejects the event.
+    static func cartChange(event name: String, properties: [String: JSONValue], path: String, segment: Bool) throws
+        -> CartChange?
+    {
+        guard CartChange.eventNames.contains(name) else { return nil }
+        let reader = try FieldReader(.object(properties), path: path)
+        guard try reader.id("sku") ?? reader.id(segment ? "product_id" : "productId") != nil else { return nil }
+        let currency = (try reader.string("currency") ?? "CNY").uppercased()
+        guard Money.isCurrencyCode(currency) else {
+            throw FieldError(path: reader.at("currency"), reason: "must be an ISO 4217 code such as CNY")
+        }
+        let line = try item(reader, currency: currency, segment: segment)
+        guard line.quantity >= 1, line.unitPriceMinor >= 0 else {
+            throw FieldError(
+                path: reader.at(line.quantity >= 1 ? "unitPriceMinor" : "quantity"),
+                reason: line.quantity >= 1 ? "must not be negative" : "must be at least 1")
+        }
+        let quantity = Int64(line.quantity)
+        return CartChange(
+            item: line, quantityDelta: name == CartChange.addedEvent ? quantity : -quantity, currency: currency)
     }
 }

@@ -22,12 +22,15 @@ public struct NativeMapper: Sendable {
                 throw FieldError(
                     path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
             }
+            let name = try reader.requiredString("name")
+            let properties = try reader.object("properties") ?? [:]
             return IngestMessage(
                 idempotencyKey: try reader.requiredString("idempotencyKey"), kind: .track, identifiers: identifiers,
-                registers: try reader.bool("registered") ?? false, name: try reader.requiredString("name"),
+                registers: try reader.bool("registered") ?? false, name: name,
                 channel: try reader.string("channel") ?? "api", brandID: brand,
-                occurredAt: try reader.date("occurredAt") ?? receivedAt,
-                properties: .object(try reader.object("properties") ?? [:]))
+                occurredAt: try reader.date("occurredAt") ?? receivedAt, properties: .object(properties),
+                cart: try MessageMapping.cartChange(
+                    event: name, properties: properties, path: reader.at("properties"), segment: false))
         }
     }
 

@@ -8,7 +8,8 @@ import TesseraDomain
 ///   an `anonymous` one; `traits.phone` / `traits.email` (top-level or `context.traits`) become
 ///   phone and e-mail identifiers.
 /// - `messageId` is the idempotency key (derived from the message when absent).
-/// - `Order Completed` and `Order Refunded` tracks also create or refund an order.
+/// - `Order Completed` and `Order Refunded` tracks also create or refund an order; `Product Added`
+///   and `Product Removed` change the member's cart (``CartChange``).
 struct SegmentMapper {
     let brand: BrandID
     let receivedAt: Date
@@ -76,6 +77,7 @@ struct SegmentMapper {
         var properties = try reader.object("properties") ?? [:]
         var profile: ProfilePatch?
         var order: OrderInput?
+        var cart: CartChange?
         switch kind {
         case .identify:
             profile = try traitsReader.map { try MessageMapping.profile($0, known: MessageMapping.profileKeys) }
@@ -87,6 +89,8 @@ struct SegmentMapper {
                 order = try self.order(
                     propertiesReader, refund: event == "Order Refunded", channel: channel, at: occurredAt)
             }
+            cart = try MessageMapping.cartChange(
+                event: event, properties: properties, path: reader.at("properties"), segment: true)
         case .page, .screen:
             name = try reader.string("name")
             if let category = try reader.string("category") { properties["category"] = .string(category) }
@@ -100,7 +104,7 @@ struct SegmentMapper {
         return IngestMessage(
             idempotencyKey: try reader.id("messageId") ?? derivedKey(value, path: path), kind: kind,
             identifiers: identifiers, registers: userID != nil, name: name, channel: channel, brandID: brand,
-            occurredAt: occurredAt, properties: .object(properties), profile: profile, order: order)
+            occurredAt: occurredAt, properties: .object(properties), profile: profile, order: order, cart: cart)
     }
 
     /// `Order Completed` (paid) or `Order Refunded` (a full refund unless `total` gives the amount refunded).

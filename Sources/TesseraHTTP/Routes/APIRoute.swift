@@ -78,6 +78,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "put", path: "/api/v1/lifecycles/{name}"),
         APIRoute(method: "delete", path: "/api/v1/lifecycles/{name}"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/scores"),
+        APIRoute(method: "get", path: "/api/v1/members/{id}/relationship"),
         APIRoute(method: "post", path: "/api/v1/rfm/compute"),
         APIRoute(method: "get", path: "/api/v1/rfm"),
         APIRoute(method: "get", path: "/api/v1/rfm/settings"),

@@ -335,6 +335,13 @@ public enum OpenAPIDocument {
                     "The member's behaviour scores, lifecycle stages and RFM group in the key's brand",
                     scope: "read", parameters: [memberID], responses: ["200": "scores, stages and rfmGroup"])
             ],
+            "/api/v1/members/{id}/relationship": [
+                "get": operation(
+                    "Whether the member follows the brand's official account (latest follow/unfollow event) and "
+                        + "the lines of their current cart (Product Added minus Product Removed since the latest "
+                        + "checkout of each SKU), with quantity and value",
+                    scope: "read", parameters: [memberID], responses: ["200": "follow and cart"])
+            ],
             "/api/v1/rfm/compute": [
                 "post": operation(
                     "Recompute RFM for the brand as of endDate (local days; default today): frequency, recency, T "

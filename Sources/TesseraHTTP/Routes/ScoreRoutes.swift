@@ -150,6 +150,56 @@ struct ScoreRoutes: Sendable {
             Answer(scores: facts.scores, stages: facts.stages, rfmGroup: facts.rfmGroup?.rawValue))
     }
 
+    /// `GET /api/v1/members/{id}/relationship`: whether the member follows the brand's official
+    /// account and what is in their cart (``CartsAndFollowsSQL``).
+    func relationship(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let member = MemberID(try context.parameters.require("id"))
+        var needs = SegmentRule.Needs()
+        needs.cart = true
+        guard
+            let facts = try await derived.store.memberFacts(
+                group: principal.groupID, brand: principal.brandID, member: member, needs: needs)
+        else { throw TesseraError.notFound("member \(member) not found") }
+        struct Follow: Encodable {
+            var status: String?
+            var changedAt: Date?
+        }
+        struct Line: Encodable {
+            var sku: String
+            var productId: String?
+            var name: String?
+            var category: String?
+            var quantity: Int64
+            var unitPriceMinor: Int64
+            var currency: String
+            var addedAt: Date
+            var updatedAt: Date
+        }
+        struct Cart: Encodable {
+            var items: [Line]
+            var quantity: Int64
+            var valueMinor: Int64
+            var updatedAt: Date?
+        }
+        struct Answer: Encodable {
+            var follow: Follow
+            var cart: Cart
+        }
+        return try JSONCoding.response(
+            Answer(
+                follow: Follow(
+                    status: facts.texts[.followStatus], changedAt: facts.times[.followChangedAt].map(Timestamp.date)),
+                cart: Cart(
+                    items: facts.cart.map {
+                        Line(
+                            sku: $0.sku, productId: $0.productID, name: $0.name, category: $0.category,
+                            quantity: $0.quantity, unitPriceMinor: $0.unitPriceMinor, currency: $0.currency,
+                            addedAt: Timestamp.date($0.addedAt), updatedAt: Timestamp.date($0.updatedAt))
+                    }, quantity: facts.cartQuantity, valueMinor: facts.cartValueMinor,
+                    updatedAt: facts.cartUpdatedAt.map(Timestamp.date))))
+    }
+
     /// The answer to a saved definition.
     private struct Saved: Encodable {
         var name: String
