@@ -1,0 +1,71 @@
+/// A journey (marketing canvas plan) as published: how members enter, the graph they walk and the
+/// participation guardrails. Immutable once published — a change is a new version, and members in
+/// flight keep the version they entered with.
+///
+/// JSON (see ``JourneyParser``):
+/// `{"entry": {"event": {"name": "follow"}}, "start": "hello", "nodes": {"hello": {"send":
+/// {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}`.
+public struct JourneyDefinition: Sendable, Hashable {
+    public var entry: JourneyEntry
+    public var start: String
+    public var nodes: [String: JourneyNode]
+    /// How many times one member may enter (counting every entry, finished or not).
+    public var maximumEntries: Int
+    /// Seconds after an entry before the same member may enter again.
+    public var reentryCooldownSeconds: Int64
+
+    public init(
+        entry: JourneyEntry, start: String, nodes: [String: JourneyNode], maximumEntries: Int = 1,
+        reentryCooldownSeconds: Int64 = 0
+    ) {
+        self.entry = entry
+        self.start = start
+        self.nodes = nodes
+        self.maximumEntries = maximumEntries
+        self.reentryCooldownSeconds = reentryCooldownSeconds
+    }
+
+    /// The stored segments the journey reads (its entry and its conditions), which must exist.
+    public var segments: Set<String> {
+        var ids = Set(entry.segments)
+        for case .condition(let rule, _, _) in nodes.values { ids.formUnion(rule.referencedSegments) }
+        return ids
+    }
+
+    /// The first fault of the graph, at its JSON path: a successor that does not exist, a node no
+    /// path from `start` reaches, or a cycle without a wait (it would run forever in one step).
+    public func graphFault() -> FieldError? {
+        guard nodes[start] != nil else { return FieldError(path: "$.start", reason: "no node \(start)") }
+        for id in nodes.keys.sorted() {
+            for next in nodes[id]?.successors ?? [] where nodes[next] == nil {
+                return FieldError(path: "$.nodes.\(id)", reason: "continues at \(next), which is not a node")
+            }
+        }
+        var reached: Set<String> = [start]
+        var frontier = [start]
+        while let id = frontier.popLast() {
+            for next in nodes[id]?.successors ?? [] where reached.insert(next).inserted { frontier.append(next) }
+        }
+        if let orphan = nodes.keys.sorted().first(where: { !reached.contains($0) }) {
+            return FieldError(path: "$.nodes.\(orphan)", reason: "no path from \(start) reaches this node")
+        }
+        // A cycle among the nodes that do not hold is found by a depth-first search over them alone.
+        var state: [String: Bool] = [:]  // false: on the current path; true: done
+        func spins(_ id: String) -> String? {
+            state[id] = false
+            for next in nodes[id]?.successors ?? [] where nodes[next]?.holds == false {
+                if state[next] == false { return next }
+                if state[next] == nil, let found = spins(next) { return found }
+            }
+            state[id] = true
+            return nil
+        }
+        for id in nodes.keys.sorted() where nodes[id]?.holds == false && state[id] == nil {
+            if let looping = spins(id) {
+                return FieldError(
+                    path: "$.nodes.\(looping)", reason: "this node is on a cycle without a wait, which would never end")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,17 @@
+/// How members enter a journey.
+public enum JourneyEntry: Sendable, Hashable {
+    /// Each event matching the matcher enters its member (one entry per event), immediately or after
+    /// `delaySeconds`; with `unless`, only if no such event follows within `unlessSeconds` ("added to
+    /// cart and did not order within 24 hours") — the member waits out the span first.
+    case event(EventMatcher, delaySeconds: Int64, unless: EventMatcher?, unlessSeconds: Int64)
+    /// Every member of the stored segment at `at` (microseconds), once.
+    case scheduledOnce(segment: String, at: Int64)
+
+    /// The stored segments this entry reads.
+    public var segments: [String] {
+        switch self {
+        case .event: []
+        case .scheduledOnce(let segment, _): [segment]
+        }
+    }
+}
