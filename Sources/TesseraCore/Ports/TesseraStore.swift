@@ -83,7 +83,8 @@ public protocol MemberStore: Sendable {
 /// Everything a Tessera server needs from its database. Implemented by the SQLite and
 /// PostgreSQL adapters and checked by one contract suite.
 public protocol TesseraStore: SchemaStore, TenancyStore, IngestStore, MemberStore, PointsStore, EarningStore,
-    CouponStore, StoredValueStore, BenefitStore, SegmentStore, SegmentDefinitionStore, TagStore, RFMStore, ScoreStore
+    CouponStore, StoredValueStore, BenefitStore, SegmentStore, SegmentDefinitionStore, TagStore, RFMStore, ScoreStore,
+    JourneyStore
 {
     /// Cheap liveness check for `/healthz`.
     func ping() async throws

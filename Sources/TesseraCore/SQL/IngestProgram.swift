@@ -15,6 +15,8 @@ struct IngestProgram: SQLProgram {
     let receivedAt: Date
     let ids: any IDGenerator
     let plan: @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
+    /// The event names of the batch: the journeys they may enter members into are read up front.
+    let eventNames: [String]
 
     private var phase = Phase.setup
     private var knownKeys: Set<String> = []
@@ -22,6 +24,16 @@ struct IngestProgram: SQLProgram {
     private var existingOrders: [OrderKey: StoredOrder] = [:]
     /// Event names that earn points or growth in some brand: such events join the loyalty queue.
     private var earningEvents: Set<EarningEvent> = []
+    /// Published journeys entered by the batch's event names.
+    private var triggers: [JourneyTrigger] = []
+    private var journeysLive = false
+
+    struct JourneyTrigger: Sendable {
+        var brand: BrandID
+        var journey: String
+        var version: Int64
+        var definition: JourneyDefinition
+    }
 
     struct EarningEvent: Hashable, Sendable {
         var brand: String
@@ -40,13 +52,14 @@ struct IngestProgram: SQLProgram {
         var refundedMinor: Int64
     }
 
-    private enum Phase { case setup, keys, owners, states, orders, earning, written }
+    private enum Phase { case setup, keys, owners, states, orders, earning, journeys, written }
 
     init(
         dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
-        receivedAt: Date, ids: any IDGenerator,
+        receivedAt: Date, ids: any IDGenerator, eventNames: Set<String> = [],
         plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
     ) {
+        self.eventNames = eventNames.sorted()
         self.dialect = dialect
         self.group = group
         self.identifiers = identifiers.sorted()
@@ -159,6 +172,29 @@ struct IngestProgram: SQLProgram {
                 SQLStatement("SELECT brand_id, name FROM loyalty_event_names WHERE group_id = ?", [g]))
         case .earning:
             earningEvents = Set(rows.map { EarningEvent(brand: $0.text(0) ?? "", name: $0.text(1) ?? "") })
+            phase = .journeys
+            guard !eventNames.isEmpty else { return try resume([]) }
+            return .query(
+                SQLStatement(
+                    """
+                    SELECT t.brand_id, t.journey_id, t.version, CAST(v.definition AS TEXT) FROM journey_triggers t \
+                    JOIN journeys j ON j.group_id = t.group_id AND j.id = t.journey_id AND j.status = 'published' \
+                    JOIN journey_versions v ON v.group_id = t.group_id AND v.journey_id = t.journey_id \
+                    AND v.version = t.version WHERE t.group_id = ? AND t.name IN (\(SQLBuilder.markers(eventNames.count))) \
+                    UNION ALL SELECT NULL, NULL, NULL, NULL WHERE EXISTS \
+                    (SELECT 1 FROM journeys WHERE group_id = ? AND status = 'published')
+                    """, [g] + eventNames.map(SQLValue.text) + [g]))
+        case .journeys:
+            // The row of NULLs says some journey is live, so runs may wait for the batch's events.
+            journeysLive = !rows.isEmpty
+            triggers = rows.compactMap { row in
+                guard let brand = row.text(0), let journey = row.text(1), let text = row.text(3),
+                    let json = try? JSONParser.parse(Array(text.utf8)),
+                    let definition = try? JourneyParser.parse(json)
+                else { return nil }
+                return JourneyTrigger(
+                    brand: BrandID(brand), journey: journey, version: row.int(2) ?? 0, definition: definition)
+            }
             let planned = try plan(snapshot, knownKeys)
             result = planned
             phase = .written
@@ -227,10 +263,47 @@ struct IngestProgram: SQLProgram {
                 group: group, member: member, events: false, at: receivedAt, projectPurchases: false)
         }
         statements += PurchaseFactsSQL.refresh(group: group, members: buyers)
+        statements += journeyEntries(plan.events)
         // Survivors were re-projected by their merge; anyone else whose cart or follow status may
         // have changed is re-projected here, after their events and orders are written.
         let shoppers = Set(plan.events.filter(CartsAndFollowsSQL.concerns).compactMap(\.member)).union(buyers)
         statements += CartsAndFollowsSQL.refresh(group: group, members: shoppers.subtracting(survivors).sorted())
+        return statements
+    }
+
+    /// Enters the members of matching events into published journeys (the guardrails decide in
+    /// SQL), and wakes runs waiting for one of the batch's events — in the ingest transaction, so an
+    /// accepted event never misses its journey.
+    private func journeyEntries(_ events: [PlannedEvent]) -> [SQLStatement] {
+        let now = Timestamp.micros(receivedAt)
+        var statements: [SQLStatement] = []
+        for event in events {
+            guard let member = event.member, let brand = event.brandID, let name = event.name else { continue }
+            let fact = EventFact(
+                name: name, channel: event.channel, occurredAt: Timestamp.micros(event.occurredAt),
+                properties: event.properties.objectValue ?? [:])
+            for trigger in triggers where trigger.brand == brand {
+                guard case .event(let matcher, _, _, _) = trigger.definition.entry, matcher.matches(fact),
+                    let entry = JourneySQL.enter(
+                        group: group, brand: brand, journey: trigger.journey, version: trigger.version,
+                        definition: trigger.definition, member: member, event: event.id.rawValue, at: fact.occurredAt,
+                        runID: ids.next(), now: now)
+                else { continue }
+                statements.append(entry)
+            }
+        }
+        guard journeysLive else { return statements }
+        let members = Array(Set(events.compactMap(\.member))).sorted()
+        let names = Array(Set(events.compactMap(\.name))).sorted()
+        for chunk in SQLBuilder.chunks(members, largest: 256) where !names.isEmpty {
+            statements.append(
+                SQLStatement(
+                    """
+                    UPDATE journey_runs SET due_at = ? WHERE group_id = ? AND member_id IN (\(SQLBuilder.markers(chunk.count))) \
+                    AND wake_on IN (\(SQLBuilder.markers(names.count))) AND status = 'active' AND due_at > ?
+                    """,
+                    [.int(now), g] + chunk.map { .text($0.rawValue) } + names.map(SQLValue.text) + [.int(now)]))
+        }
         return statements
     }
 

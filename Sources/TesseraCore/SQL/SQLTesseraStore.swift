@@ -218,7 +218,8 @@ public struct SQLTesseraStore: TesseraStore {
         }
         let program = IngestProgram(
             dialect: driver.dialect, group: group, identifiers: Set(messages.flatMap(\.identifiers)),
-            keys: messages.map(\.idempotencyKey), orderKeys: orderKeys, receivedAt: receivedAt, ids: ids, plan: plan)
+            keys: messages.map(\.idempotencyKey), orderKeys: orderKeys, receivedAt: receivedAt, ids: ids,
+            eventNames: Set(messages.compactMap(\.name)), plan: plan)
         return try await driver.run(program, writes: true)
     }
 

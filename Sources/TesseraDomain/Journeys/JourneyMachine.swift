@@ -3,7 +3,9 @@
 /// as the first attempt did (splits draw from a hash of the entry and node, not from a generator).
 ///
 /// A step runs nodes until the member must wait or leaves: `condition`, `split`, `tag`, `send` and
-/// `exit` take no time; `wait` and `waitForEvent` end the step with the time to resume.
+/// `exit` take no time; `wait` and `waitForEvent` end the step with the time to resume. Durations
+/// count in journey time — from when the member reached the node (an event entry's event time plus
+/// its delay), not from when a worker got to it — so a busy worker never stretches a journey.
 public struct JourneyMachine: Sendable {
     public let definition: JourneyDefinition
     public let evaluator: SegmentEvaluator
@@ -38,6 +40,7 @@ public struct JourneyMachine: Sendable {
     /// One step from `state` at `now` for the entry identified by `key` (its split draws).
     public func advance(from state: JourneyRunState, facts: MemberFacts, now: Int64, key: String) -> JourneyAdvance {
         var actions: [JourneyAction] = []
+        var since = state.since
         if state.entering, case .event(_, _, let unless?, let span) = definition.entry {
             let spanEnd = state.enteredAt + span * Self.micros
             if facts.events.contains(where: {
@@ -50,16 +53,17 @@ public struct JourneyMachine: Sendable {
                 waiting.since = spanEnd
                 return JourneyAdvance(actions: [], next: .wait(waiting, due: spanEnd))
             }
+            // The member is in once the span is over: the journey starts then.
+            since = max(since, spanEnd)
         }
         var id = state.node
-        var since = state.since
         // Validation rules out cycles without a wait, so a step visits each node at most once.
         for _ in 0...definition.nodes.count {
             guard let node = definition.nodes[id] else { break }
             switch node {
             case .wait(let seconds, let next):
                 actions.append(.visit(node: id, branch: nil))
-                let due = max(since, now) + seconds * Self.micros
+                let due = since + seconds * Self.micros
                 return JourneyAdvance(
                     actions: actions,
                     next: .wait(

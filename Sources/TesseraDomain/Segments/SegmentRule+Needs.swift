@@ -21,6 +21,30 @@ extension SegmentRule {
 
         public init() {}
 
+        /// Adds what `other` reads: the collections either reads, and the earlier of the horizons of
+        /// those that read events or orders (nil, everything, wins).
+        public mutating func formUnion(_ other: Needs) {
+            func earlier(_ mine: (Bool, Int64?), _ theirs: (Bool, Int64?)) -> Int64? {
+                switch (mine.0, theirs.0) {
+                case (true, true): mine.1.flatMap { a in theirs.1.map { min(a, $0) } }
+                case (true, false): mine.1
+                case (false, true): theirs.1
+                case (false, false): nil
+                }
+            }
+            eventsSince = earlier((events, eventsSince), (other.events, other.eventsSince))
+            ordersSince = earlier((orders, ordersSince), (other.orders, other.ordersSince))
+            tags = tags || other.tags
+            segments = segments || other.segments
+            events = events || other.events
+            orders = orders || other.orders
+            lots = lots || other.lots
+            coupons = coupons || other.coupons
+            cart = cart || other.cart
+            scores = scores || other.scores
+            stages = stages || other.stages
+        }
+
         /// Everything: for a member 360 view or a rule not known in advance.
         public static var all: Needs {
             var needs = Needs()

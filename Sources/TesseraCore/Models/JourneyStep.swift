@@ -1,0 +1,15 @@
+public import TesseraDomain
+
+/// One decided step of a claimed run, ready to be written: what the machine decided, and the event
+/// name that should wake the run early if it now waits for one.
+public struct JourneyStep: Sendable, Hashable {
+    public var run: JourneyRun
+    public var advance: JourneyAdvance
+    public var wakeOn: String?
+
+    public init(run: JourneyRun, advance: JourneyAdvance, wakeOn: String?) {
+        self.run = run
+        self.advance = advance
+        self.wakeOn = wakeOn
+    }
+}

@@ -1,0 +1,31 @@
+public import Foundation
+public import TesseraDomain
+
+/// Journeys as stored: definitions and versions, runs claimed and advanced by workers, and the
+/// outbox of messages. Every step's effects are written in one transaction with the run's new
+/// position, guarded by the lease the worker claimed it under, so a step applies at most once.
+public protocol JourneyStore: Sendable {
+    /// Creates the journey (as a draft) or replaces its draft; `created` tells which.
+    func saveJourney(group: GroupID, brand: BrandID, name: String, draft: JSONValue, id: String, at: Date)
+        async throws -> (record: JourneyRecord, created: Bool)
+    func journeys(group: GroupID, brand: BrandID) async throws -> [JourneyRecord]
+    func journey(group: GroupID, brand: BrandID, id: String) async throws -> JourneyRecord?
+    /// Publishes `definition` as the next version: its event trigger or schedule replaces the
+    /// previous version's; runs already in flight keep theirs.
+    func publishJourney(group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, at: Date)
+        async throws -> JourneyRecord
+    /// Pauses, resumes or stops; stopping ends every run in flight (outcome `stopped`).
+    func setJourneyStatus(group: GroupID, brand: BrandID, id: String, to status: JourneyRecord.Status, at: Date)
+        async throws -> JourneyRecord
+    /// The definition of a published version, as JSON.
+    func journeyVersion(group: GroupID, journeyID: String, version: Int64) async throws -> JSONValue?
+    /// Enters the members of due schedules (of one group, or of all); answers the schedules run.
+    func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int
+    /// Leases up to `limit` due runs of published journeys (of one group, or of all) until
+    /// `now + leaseSeconds` under `token`.
+    func claimJourneyRuns(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?) async throws
+        -> [JourneyRun]
+    /// Applies the steps of runs still leased under `token`; answers the runs applied.
+    func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun]
+    func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics
+}

@@ -1,0 +1,266 @@
+public import Foundation
+public import TesseraDomain
+
+extension SQLTesseraStore {
+    static let journeyColumns = "id, brand_id, name, status, version, CAST(draft AS TEXT), created_at, updated_at"
+
+    static func journeyRecord(_ row: SQLRow) throws -> JourneyRecord {
+        JourneyRecord(
+            id: row.text(0) ?? "", brandID: BrandID(row.text(1) ?? ""), name: row.text(2) ?? "",
+            status: JourneyRecord.Status(rawValue: row.text(3) ?? "") ?? .draft, version: row.int(4) ?? 0,
+            draft: try JSONParser.parse(Array((row.text(5) ?? "{}").utf8)),
+            createdAt: Timestamp.date(row.int(6) ?? 0), updatedAt: Timestamp.date(row.int(7) ?? 0))
+    }
+
+    public func saveJourney(group: GroupID, brand: BrandID, name: String, draft: JSONValue, id: String, at: Date)
+        async throws -> (record: JourneyRecord, created: Bool)
+    {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let record = try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    INSERT INTO journeys (group_id, id, brand_id, name, status, version, draft, created_at, updated_at) \
+                    VALUES (?, ?, ?, ?, 'draft', 0, ?::jsonb, ?, ?) ON CONFLICT (group_id, brand_id, name) \
+                    DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at \
+                    RETURNING \(Self.journeyColumns)
+                    """,
+                    [
+                        .text(group.rawValue), .text(id), .text(brand.rawValue), .text(name), .text(draft.jsonText),
+                        now,
+                        now,
+                    ]),
+                map: { rows in try rows.first.map(Self.journeyRecord) }),
+            writes: true)
+        guard let record else { throw TesseraError.notFound("journey \(name) could not be saved") }
+        return (record, record.id == id)
+    }
+
+    public func journeys(group: GroupID, brand: BrandID) async throws -> [JourneyRecord] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT \(Self.journeyColumns) FROM journeys WHERE group_id = ? AND brand_id = ? ORDER BY name",
+                    [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { try $0.map(Self.journeyRecord) }), writes: false)
+    }
+
+    public func journey(group: GroupID, brand: BrandID, id: String) async throws -> JourneyRecord? {
+        try await driver.run(Self.selectJourney(group: group, brand: brand, id: id), writes: false)
+    }
+
+    static func selectJourney(group: GroupID, brand: BrandID, id: String) -> QueryProgram<JourneyRecord?> {
+        QueryProgram(
+            SQLStatement(
+                "SELECT \(journeyColumns) FROM journeys WHERE group_id = ? AND brand_id = ? AND id = ?",
+                [.text(group.rawValue), .text(brand.rawValue), .text(id)]),
+            map: { rows in try rows.first.map(Self.journeyRecord) })
+    }
+
+    public func publishJourney(group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, at: Date)
+        async throws -> JourneyRecord
+    {
+        let (g, j, now) = (SQLValue.text(group.rawValue), SQLValue.text(id), SQLValue.int(Timestamp.micros(at)))
+        let program = ChainedProgram(Self.selectJourney(group: group, brand: brand, id: id)) { found in
+            guard let found else { throw TesseraError.notFound("no journey \(id) in this brand") }
+            guard found.status != .stopped else {
+                throw TesseraError.rejected(
+                    code: "journey_stopped", field: "status", reason: "a stopped journey cannot be published again")
+            }
+            let version = SQLValue.int(found.version + 1)
+            var statements = [
+                SQLStatement(
+                    """
+                    INSERT INTO journey_versions (group_id, journey_id, version, definition, published_at) \
+                    VALUES (?, ?, ?, ?::jsonb, ?)
+                    """, [g, j, version, .text(found.draft.jsonText), now]),
+                SQLStatement(
+                    "UPDATE journeys SET version = ?, status = 'published', updated_at = ? WHERE group_id = ? AND id = ?",
+                    [version, now, g, j]),
+                SQLStatement("DELETE FROM journey_triggers WHERE group_id = ? AND journey_id = ?", [g, j]),
+            ]
+            switch definition.entry {
+            case .event(let matcher, _, _, _):
+                statements.append(
+                    SQLStatement(
+                        "INSERT INTO journey_triggers (group_id, brand_id, name, journey_id, version) VALUES (?, ?, ?, ?, ?)",
+                        [g, .text(brand.rawValue), .text(matcher.name), j, version]))
+            case .scheduledOnce(_, let due):
+                statements.append(
+                    SQLStatement(
+                        "INSERT INTO journey_schedules (group_id, journey_id, version, due_at, done) VALUES (?, ?, ?, ?, ?)",
+                        [g, j, version, .int(due), .bool(false)]))
+            }
+            return ChainedProgram(ExecuteProgram(statements)) { _ in
+                Self.selectJourney(group: group, brand: brand, id: id)
+            }
+        }
+        guard let record = try await driver.run(program, writes: true) else {
+            throw TesseraError.notFound("no journey \(id) in this brand")
+        }
+        return record
+    }
+
+    public func setJourneyStatus(
+        group: GroupID, brand: BrandID, id: String, to status: JourneyRecord.Status, at: Date
+    ) async throws -> JourneyRecord {
+        let (g, j, now) = (SQLValue.text(group.rawValue), SQLValue.text(id), SQLValue.int(Timestamp.micros(at)))
+        let program = ChainedProgram(Self.selectJourney(group: group, brand: brand, id: id)) { found in
+            guard let found else { throw TesseraError.notFound("no journey \(id) in this brand") }
+            let allowed: Bool =
+                switch (found.status, status) {
+                case (.published, .paused), (.paused, .published), (.draft, .stopped), (.published, .stopped),
+                    (.paused, .stopped):
+                    true
+                default: false
+                }
+            guard allowed else {
+                throw TesseraError.rejected(
+                    code: "journey_status", field: "status",
+                    reason: "a \(found.status.rawValue) journey cannot become \(status.rawValue)")
+            }
+            var statements = [
+                SQLStatement(
+                    "UPDATE journeys SET status = ?, updated_at = ? WHERE group_id = ? AND id = ?",
+                    [.text(status.rawValue), now, g, j])
+            ]
+            if status == .stopped {
+                statements += [
+                    SQLStatement(
+                        """
+                        UPDATE journey_runs SET status = 'done', outcome = 'stopped', finished_at = ?, wake_on = NULL, \
+                        updated_at = ? WHERE group_id = ? AND journey_id = ? AND status = 'active'
+                        """, [now, now, g, j]),
+                    SQLStatement("DELETE FROM journey_triggers WHERE group_id = ? AND journey_id = ?", [g, j]),
+                    SQLStatement(
+                        "UPDATE journey_schedules SET done = ? WHERE group_id = ? AND journey_id = ?",
+                        [.bool(true), g, j]),
+                ]
+            }
+            return ChainedProgram(ExecuteProgram(statements)) { _ in
+                Self.selectJourney(group: group, brand: brand, id: id)
+            }
+        }
+        guard let record = try await driver.run(program, writes: true) else {
+            throw TesseraError.notFound("no journey \(id) in this brand")
+        }
+        return record
+    }
+
+    public func journeyVersion(group: GroupID, journeyID: String, version: Int64) async throws -> JSONValue? {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT CAST(definition AS TEXT) FROM journey_versions WHERE group_id = ? AND journey_id = ? \
+                    AND version = ?
+                    """, [.text(group.rawValue), .text(journeyID), .int(version)]),
+                map: { rows in try rows.first?.text(0).map { try JSONParser.parse(Array($0.utf8)) } }),
+            writes: false)
+    }
+
+    public func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int {
+        let micros = Timestamp.micros(now)
+        let lock = driver.dialect == .postgres ? " FOR UPDATE OF s SKIP LOCKED" : ""
+        let select = SQLStatement(
+            """
+            SELECT s.group_id, s.journey_id, s.version, j.brand_id, CAST(v.definition AS TEXT) FROM journey_schedules s \
+            JOIN journeys j ON j.group_id = s.group_id AND j.id = s.journey_id AND j.status = 'published' \
+            JOIN journey_versions v ON v.group_id = s.group_id AND v.journey_id = s.journey_id AND v.version = s.version \
+            WHERE s.done = ? AND s.due_at <= ?\(group == nil ? "" : " AND s.group_id = ?")\(lock)
+            """, [.bool(false), .int(micros)] + (group.map { [SQLValue.text($0.rawValue)] } ?? []))
+        let program = ChainedProgram(QueryProgram(select, map: { $0 })) { rows in
+            var statements: [SQLStatement] = []
+            for row in rows {
+                guard let group = row.text(0), let journey = row.text(1), let version = row.int(2),
+                    let brand = row.text(3), let text = row.text(4),
+                    let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8))),
+                    case .scheduledOnce(let segment, let at) = definition.entry
+                else { continue }
+                statements.append(
+                    JourneySQL.enterSegment(
+                        group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
+                        definition: definition, segment: segment, at: at, now: micros))
+                statements.append(
+                    SQLStatement(
+                        "UPDATE journey_schedules SET done = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
+                        [.bool(true), .text(group), .text(journey), .int(version)]))
+            }
+            return WriteProgram(statements: statements, output: rows.count)
+        }
+        return try await driver.run(program, writes: true)
+    }
+
+    public func claimJourneyRuns(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)
+        async throws -> [JourneyRun]
+    {
+        let micros = Timestamp.micros(now)
+        let lock = driver.dialect == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
+                    (SELECT r.group_id, r.id FROM journey_runs r JOIN journeys j ON j.group_id = r.group_id \
+                    AND j.id = r.journey_id WHERE r.status = 'active' AND r.due_at <= ? \
+                    AND (r.lease_until IS NULL OR r.lease_until < ?) AND j.status = 'published'\
+                    \(group == nil ? "" : " AND r.group_id = ?") ORDER BY r.due_at LIMIT ?\(lock)) \
+                    RETURNING \(JourneySQL.runColumns)
+                    """,
+                    [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
+                        + (group.map { [SQLValue.text($0.rawValue)] } ?? []) + [.int(Int64(limit))]),
+                map: { $0.compactMap(JourneySQL.run) }),
+            writes: true)
+    }
+
+    public func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun] {
+        guard !steps.isEmpty else { return [] }
+        let micros = Timestamp.micros(at)
+        // Only runs still leased under this token are applied: if this worker stalled past its lease
+        // and another claimed a run, the other's step is the one that counts.
+        let release = SQLStatement(
+            "UPDATE journey_runs SET lease_token = NULL, lease_until = NULL WHERE lease_token = ? RETURNING group_id, id",
+            [.text(token)])
+        let program = ChainedProgram(QueryProgram(release, map: { $0 })) { rows in
+            let held = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
+            let applied = steps.filter { held.contains("\($0.run.group.rawValue)/\($0.run.id)") }
+            return WriteProgram(
+                statements: applied.flatMap { JourneySQL.apply($0, at: micros) }, output: applied.map(\.run))
+        }
+        return try await driver.run(program, writes: true)
+    }
+
+    public func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics {
+        let key: [SQLValue] = [.text(group.rawValue), .text(journeyID)]
+        return try await driver.run(
+            QueriesProgram(
+                [
+                    SQLStatement(
+                        """
+                        SELECT CASE WHEN status = 'active' THEN 'active' ELSE outcome END, COUNT(*) FROM journey_runs \
+                        WHERE group_id = ? AND journey_id = ? GROUP BY CASE WHEN status = 'active' THEN 'active' ELSE outcome END
+                        """, key),
+                    SQLStatement(
+                        """
+                        SELECT node_id, COALESCE(branch, ''), COUNT(*) FROM journey_visits WHERE group_id = ? \
+                        AND journey_id = ? GROUP BY node_id, COALESCE(branch, '')
+                        """, key),
+                    SQLStatement(
+                        """
+                        SELECT node_id, status, COUNT(*) FROM journey_messages WHERE group_id = ? AND journey_id = ? \
+                        GROUP BY node_id, status
+                        """, key),
+                ]
+            ) { results in
+                var statistics = JourneyStatistics(runs: [:], visits: [:], messages: [:])
+                for row in results[0] { statistics.runs[row.text(0) ?? "", default: 0] += row.int(1) ?? 0 }
+                for row in results[1] {
+                    statistics.visits[row.text(0) ?? "", default: [:]][row.text(1) ?? ""] = row.int(2) ?? 0
+                }
+                for row in results[2] {
+                    statistics.messages[row.text(0) ?? "", default: [:]][row.text(1) ?? ""] = row.int(2) ?? 0
+                }
+                return statistics
+            }, writes: false)
+    }
+}

@@ -1,0 +1,178 @@
+public import Foundation
+import Synchronization
+public import TesseraDomain
+
+/// Journeys: drafts, publication (with every reference checked), the lifecycle, and the step loop
+/// workers run (``runDue(at:limit:)``).
+///
+/// A step is claimed under a lease, decided by the pure ``JourneyMachine`` from the member's facts,
+/// and written in one transaction with all its effects, only if the lease still holds — so a worker
+/// killed anywhere neither loses the step (the lease runs out and another worker takes it) nor
+/// applies it twice (messages also carry the idempotency key `(journey version, member, node,
+/// entry)`).
+public final class JourneyService: Sendable {
+    public let store: any TesseraStore
+    let segments: SegmentService
+    let derived: DerivedStateService?
+    let ids: any IDGenerator
+    /// Channels a send node may name; the log channel writes the outbox itself.
+    public static let channels: Set<String> = ["log"]
+    /// How long a claimed step stays with its worker before another may take it.
+    public static let leaseSeconds: Int64 = 60
+    /// Published versions never change, so their parsed definitions are cached for good.
+    private let definitions = Mutex<[String: JourneyDefinition]>([:])
+
+    public init(
+        store: any TesseraStore, segments: SegmentService, derived: DerivedStateService? = nil,
+        ids: any IDGenerator = UUIDv7Generator()
+    ) {
+        self.store = store
+        self.segments = segments
+        self.derived = derived
+        self.ids = ids
+    }
+
+    // MARK: Definitions and lifecycle
+
+    /// Saves a draft (any JSON object; it is checked when published or validated).
+    public func save(name: String, draft: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws
+        -> (record: JourneyRecord, created: Bool)
+    {
+        guard SegmentRuleParser.isPlainName(name) else {
+            throw TesseraError.invalid(field: "name", reason: "names use letters, digits and _ only (at most 64)")
+        }
+        guard case .object = draft else { throw TesseraError.invalid(field: "$", reason: "expected a JSON object") }
+        return try await store.saveJourney(group: group, brand: brand, name: name, draft: draft, id: ids.next(), at: at)
+    }
+
+    /// The definition in `json`, with every reference checked against the brand: segments exist,
+    /// tags are in the catalogue and set by hand or by journeys, channels are known.
+    public func validate(_ json: JSONValue, group: GroupID, brand: BrandID) async throws -> JourneyDefinition {
+        let definition = try JourneyParser.parse(json)
+        for segment in definition.segments.sorted() {
+            guard try await store.segment(group: group, brand: brand, id: segment) != nil else {
+                throw FieldError(path: "$", reason: "segment \(segment) does not exist in this brand")
+            }
+        }
+        let catalogue = Dictionary(
+            try await store.tags(group: group, brand: brand).map { ($0.definition.name, $0.definition.kind) },
+            uniquingKeysWith: { first, _ in first })
+        for (id, node) in definition.nodes.sorted(by: { $0.key < $1.key }) {
+            switch node {
+            case .tag(let name, let add, _):
+                let path = "$.nodes.\(id).\(add ? "tag" : "untag").name"
+                guard let kind = catalogue[name] else {
+                    throw FieldError(path: path, reason: "\(name) is not in the brand's tag catalogue")
+                }
+                guard kind == .manual || kind == .process else {
+                    throw FieldError(
+                        path: path, reason: "\(name) is a \(kind.rawValue) tag, which follows its definition")
+                }
+            case .send(let channel, _, _):
+                guard Self.channels.contains(channel) else {
+                    throw FieldError(
+                        path: "$.nodes.\(id).send.channel",
+                        reason:
+                            "unknown channel \(channel); configured: \(Self.channels.sorted().joined(separator: ", "))")
+                }
+            default: break
+            }
+        }
+        return definition
+    }
+
+    public func publish(id: String, group: GroupID, brand: BrandID, at: Date) async throws -> JourneyRecord {
+        guard let journey = try await store.journey(group: group, brand: brand, id: id) else {
+            throw TesseraError.notFound("no journey \(id) in this brand")
+        }
+        let definition = try await validate(journey.draft, group: group, brand: brand)
+        return try await store.publishJourney(group: group, brand: brand, id: id, definition: definition, at: at)
+    }
+
+    public func setStatus(_ status: JourneyRecord.Status, id: String, group: GroupID, brand: BrandID, at: Date)
+        async throws -> JourneyRecord
+    {
+        try await store.setJourneyStatus(group: group, brand: brand, id: id, to: status, at: at)
+    }
+
+    // MARK: Running
+
+    /// Enters due schedules' members and runs up to `limit` due steps (of one group, or of every
+    /// group: what workers do); answers the steps applied.
+    @discardableResult
+    public func runDue(at now: Date, limit: Int = 500, group only: GroupID? = nil) async throws -> Int {
+        _ = try await store.enterScheduledJourneys(now: now, group: only)
+        let token = ids.next()
+        let runs = try await store.claimJourneyRuns(
+            now: now, limit: limit, leaseSeconds: Self.leaseSeconds, token: token, group: only)
+        guard !runs.isEmpty else { return 0 }
+        var steps: [JourneyStep] = []
+        let micros = Timestamp.micros(now)
+        for ((group, brand), batch) in Dictionary(grouping: runs, by: { BrandKey(group: $0.group, brand: $0.brandID) })
+            .map({ (($0.key.group, $0.key.brand), $0.value) })
+        {
+            let context = try await segments.context(group: group, brand: brand, at: now)
+            var machines: [String: JourneyMachine] = [:]
+            for run in batch where machines[Self.versionKey(run)] == nil {
+                machines[Self.versionKey(run)] = JourneyMachine(
+                    definition: try await definition(of: run), context: context)
+            }
+            var needs = SegmentRule.Needs()
+            for machine in machines.values { needs.formUnion(machine.needs) }
+            let facts = try await store.memberFacts(
+                group: group, brand: brand, members: batch.map(\.member), needs: needs)
+            for run in batch {
+                guard let machine = machines[Self.versionKey(run)] else { continue }
+                // A member merged away or deleted since entering leaves with nothing done.
+                let advance =
+                    facts[run.member].map {
+                        machine.advance(
+                            from: run.state, facts: $0, now: micros,
+                            key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)")
+                    } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
+                steps.append(JourneyStep(run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition)))
+            }
+        }
+        let applied = try await store.completeJourneySteps(steps, token: token, at: now)
+        if let derived {
+            let tagged = steps.filter { step in
+                step.advance.actions.contains { if case .tag = $0 { true } else { false } }
+            }
+            for ((group, brand), batch) in Dictionary(
+                grouping: tagged, by: { BrandKey(group: $0.run.group, brand: $0.run.brandID) }
+            )
+            .map({ (($0.key.group, $0.key.brand), $0.value) }) {
+                try await derived.membersChanged(Set(batch.map(\.run.member)), group: group, brand: brand, at: now)
+            }
+        }
+        return applied.count
+    }
+
+    private struct BrandKey: Hashable {
+        var group: GroupID
+        var brand: BrandID
+    }
+
+    private static func versionKey(_ run: JourneyRun) -> String {
+        "\(run.group.rawValue)/\(run.journeyID)/\(run.version)"
+    }
+
+    /// The event that ends the wait the step leaves the run in early, if any.
+    static func wakeOn(_ advance: JourneyAdvance, _ definition: JourneyDefinition) -> String? {
+        guard case .wait(let state, _) = advance.next else { return nil }
+        if state.entering, case .event(_, _, let unless?, _) = definition.entry { return unless.name }
+        if case .waitForEvent(let matcher, _, _, _)? = definition.nodes[state.node] { return matcher.name }
+        return nil
+    }
+
+    private func definition(of run: JourneyRun) async throws -> JourneyDefinition {
+        let key = Self.versionKey(run)
+        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        guard
+            let json = try await store.journeyVersion(group: run.group, journeyID: run.journeyID, version: run.version)
+        else { throw TesseraError.notFound("journey \(run.journeyID) has no version \(run.version)") }
+        let definition = try JourneyParser.parse(json)
+        definitions.withLock { $0[key] = definition }
+        return definition
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import TesseraCore
+import TesseraDomain
+
+/// Journeys run on both stores: members enter on events in the ingest transaction, steps run once
+/// under leases, waits end on time or on the awaited event, and a stalled worker's step is taken
+/// over without being applied twice.
+@Suite("Journeys on SQLite and PostgreSQL")
+struct JourneyContractTests {
+    static let cartJourney = """
+        {"entry": {"event": {"name": "Product Added", "unless": {"name": "Order Completed"}, "unlessHours": 1}},
+         "start": "remind",
+         "nodes": {
+           "remind": {"send": {"channel": "log", "template": "cart_reminder", "next": "bought"}},
+           "bought": {"waitForEvent": {"event": {"name": "Order Completed"}, "timeoutDays": 1, "next": "won",
+                                       "timeout": "mark"}},
+           "mark": {"tag": {"name": "cart_lapsed", "next": "end"}},
+           "won": {"exit": {"goal": true}},
+           "end": {"exit": {}}}}
+        """
+
+    private static func event(_ key: String, _ who: String, _ name: String, at: Date, brand: BrandID) throws
+        -> IngestMessage
+    {
+        var message = try message(key, [who], name: name, at: at.timeIntervalSince1970)
+        message.brandID = brand
+        return message
+    }
+
+    private static func services(_ tenant: Tenant) -> JourneyService {
+        JourneyService(store: tenant.store, segments: SegmentService(store: tenant.store))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func eventJourneysWaitExcludeConvertAndNeverRepeat(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        // Times are near the real clock: ingest stamps wake-ups with the time it receives events.
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
+        func at(_ minutes: Double) -> Date { start.addingTimeInterval(minutes * 60) }
+        try await tenant.store.defineTag(
+            TagDefinition(name: "cart_lapsed", category: .interaction, kind: .process), group: group, brand: brand,
+            at: start)
+        let draft = try JSONParser.parse(Array(Self.cartJourney.utf8))
+        let saved = try await journeys.save(name: "abandoned_cart", draft: draft, group: group, brand: brand, at: start)
+        #expect(saved.created && saved.record.status == .draft)
+        let published = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        #expect(published.status == .published && published.version == 1)
+
+        try await tenant.send([
+            try Self.event("a1", "external:a", "Product Added", at: at(0), brand: brand),
+            try Self.event("b1", "external:b", "Product Added", at: at(0), brand: brand),
+            try Self.event("c1", "external:c", "Product Added", at: at(0), brand: brand),
+        ])
+        try await tenant.send([try Self.event("b2", "external:b", "Order Completed", at: at(10), brand: brand)])
+        // A replayed event and a second cart of the same member enter nobody again (one entry each).
+        try await tenant.send([
+            try Self.event("a1", "external:a", "Product Added", at: at(0), brand: brand),
+            try Self.event("a2", "external:a", "Product Added", at: at(5), brand: brand),
+        ])
+        // b's order woke its entry, which the order excludes at once; a and c wait out the hour.
+        #expect(try await journeys.runDue(at: at(30), group: group) == 1)
+        #expect(try await journeys.runDue(at: at(31), group: group) == 0)
+        // After the hour a and c are reminded once and wait a day (from the hour's end) for an order.
+        #expect(try await journeys.runDue(at: at(61), group: group) == 2)
+        #expect(try await journeys.runDue(at: at(62), group: group) == 0)
+        var statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.runs == ["active": 2, "excluded": 1])
+        #expect(statistics.messages["remind"] == ["delivered": 2])
+
+        // a orders: its wait ends at once (ingest wakes it); c's ends at the timeout and is tagged.
+        try await tenant.send([try Self.event("a3", "external:a", "Order Completed", at: at(90), brand: brand)])
+        #expect(try await journeys.runDue(at: at(91), group: group) == 1)
+        #expect(try await journeys.runDue(at: at(60 + 24 * 60 - 1), group: group) == 0)
+        #expect(try await journeys.runDue(at: at(60 + 24 * 60), group: group) == 1)
+        statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.runs == ["goal": 1, "exited": 1, "excluded": 1])
+        #expect(statistics.visits["bought"] == ["event": 1, "timeout": 1])
+        #expect(statistics.messages["remind"] == ["delivered": 2])
+        let c = try #require(try await tenant.member("external:c"))
+        #expect(
+            try await tenant.store.memberTags(group: group, brand: brand, member: c.id).map(\.tag) == ["cart_lapsed"])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aStalledWorkersStepIsTakenOverAndAppliedOnce(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        let draft = try JSONParser.parse(
+            Array(
+                #"""
+                {"entry": {"event": {"name": "follow"}}, "start": "hello",
+                 "nodes": {"hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
+                """#.utf8))
+        let saved = try await journeys.save(name: "welcome", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
+
+        // A worker claims the step and stalls (killed, or paused past its lease).
+        let stalled = try await tenant.store.claimJourneyRuns(
+            now: start.addingTimeInterval(1), limit: 10, leaseSeconds: 60, token: "stalled", group: group)
+        #expect(stalled.count == 1)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(30), group: group) == 0)  // still leased
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(62), group: group) == 1)  // lease over: taken over
+        // The stalled worker wakes up and writes its step: nothing applies.
+        let late = JourneyStep(
+            run: stalled[0],
+            advance: JourneyAdvance(
+                actions: [.send(node: "hello", channel: "log", template: "welcome")],
+                next: .finished(node: "end", .exited)), wakeOn: nil)
+        #expect(try await tenant.store.completeJourneySteps([late], token: "stalled", at: start).isEmpty)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.messages["hello"] == ["delivered": 1])
+        #expect(statistics.runs == ["exited": 1])
+
+        // Paused journeys hold their runs and enter nobody; stopped ones end what is in flight.
+        _ = try await journeys.setStatus(.paused, id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send([try Self.event("f2", "external:g", "follow", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(120), group: group) == 0)
+        await #expect(throws: TesseraError.self) {
+            _ = try await journeys.setStatus(.paused, id: saved.record.id, group: group, brand: brand, at: start)
+        }
+        _ = try await journeys.setStatus(.stopped, id: saved.record.id, group: group, brand: brand, at: start)
+        await #expect(throws: TesseraError.self) {
+            _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        let members = 300
+        try await tenant.send(
+            try (0..<members).map { try Self.event("v\($0)", "external:m\($0)", "Viewed", at: start, brand: brand) })
+        let segments = SegmentService(store: tenant.store)
+        let everyone = try await segments.create(
+            name: "Viewers", kind: .dynamic, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        #expect(everyone.memberCount == Int64(members))
+        let journeys = Self.services(tenant)
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"scheduled": {"segment": "\(everyone.id)", "at": "\(ISO8601DateFormatter().string(from: start))"}},
+                 "start": "ab",
+                 "nodes": {"ab": {"split": {"branches": [{"name": "A", "weight": 45, "next": "a"}, {"name": "B", "weight": 45, "next": "b"},
+                                                        {"name": "control", "weight": 10}]}},
+                           "a": {"send": {"channel": "log", "template": "offer_a", "next": "end"}},
+                           "b": {"send": {"channel": "log", "template": "offer_b", "next": "end"}},
+                           "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "festival", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        // Two workers (two services, as two processes would be) race over the same runs.
+        let other = Self.services(tenant)
+        let now = start.addingTimeInterval(1)
+        async let first = Self.drain(journeys, at: now, group: group)
+        async let second = Self.drain(other, at: now, group: group)
+        let applied = try await first + second
+        #expect(applied == members)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        let sent = (statistics.messages["a"]?["delivered"] ?? 0) + (statistics.messages["b"]?["delivered"] ?? 0)
+        #expect(sent + (statistics.runs["control"] ?? 0) == Int64(members))
+        #expect(statistics.runs["exited"] == sent)
+        // 10 % control at 300 members: 30 expected, σ ≈ 5.2.
+        #expect((10...52).contains(statistics.runs["control"] ?? 0))
+        #expect(try await journeys.runDue(at: now.addingTimeInterval(3_600), group: group) == 0)  // entered once
+    }
+
+    private static func drain(_ service: JourneyService, at now: Date, group: GroupID) async throws -> Int {
+        var total = 0
+        while true {
+            let applied = try await service.runDue(at: now, limit: 50, group: group)
+            if applied == 0 { return total }
+            total += applied
+        }
+    }
+}
