@@ -19,6 +19,7 @@ public struct TesseraServer: Sendable {
     public let ingest: IngestService
     public let segments: SegmentService
     public let derived: DerivedStateService
+    public let journeys: JourneyService
     public let registry: PrometheusCollectorRegistry
     /// Where the Segment-compatible endpoints queue what they accept.
     public let ingestLog: IngestLog
@@ -30,12 +31,14 @@ public struct TesseraServer: Sendable {
     public init(
         store: any TesseraStore, registry: PrometheusCollectorRegistry, ingestLog: IngestLog,
         ingest: IngestService? = nil, segments: SegmentService? = nil, derived: DerivedStateService? = nil,
-        onAppend: @escaping @Sendable () -> Void = {}
+        journeys: JourneyService? = nil, onAppend: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         let segments = segments ?? SegmentService(store: store)
         self.segments = segments
-        self.derived = derived ?? DerivedStateService(store: store, segments: segments)
+        let derived = derived ?? DerivedStateService(store: store, segments: segments)
+        self.derived = derived
+        self.journeys = journeys ?? JourneyService(store: store, segments: segments, derived: derived)
         self.keys = KeyService(store: store)
         self.ingest = ingest ?? IngestService(store: store)
         self.registry = registry
@@ -159,6 +162,15 @@ public struct TesseraServer: Sendable {
         case ("delete", "/api/v1/lifecycles/{name}"): return ScoreRoutes(derived: derived).delete(.lifecycle)
         case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
         case ("get", "/api/v1/members/{id}/relationship"): return ScoreRoutes(derived: derived).relationship
+        case ("get", "/api/v1/journeys"): return JourneyRoutes(journeys: journeys).list
+        case ("post", "/api/v1/journeys/validate"): return JourneyRoutes(journeys: journeys).validate
+        case ("put", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).save
+        case ("get", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).get
+        case ("get", "/api/v1/journeys/{name}/statistics"): return JourneyRoutes(journeys: journeys).statistics
+        case ("post", "/api/v1/journeys/{name}/publish"): return JourneyRoutes(journeys: journeys).lifecycle("publish")
+        case ("post", "/api/v1/journeys/{name}/pause"): return JourneyRoutes(journeys: journeys).lifecycle("pause")
+        case ("post", "/api/v1/journeys/{name}/resume"): return JourneyRoutes(journeys: journeys).lifecycle("resume")
+        case ("post", "/api/v1/journeys/{name}/stop"): return JourneyRoutes(journeys: journeys).lifecycle("stop")
         case ("post", "/api/v1/rfm/compute"): return rfmRoutes.compute
         case ("get", "/api/v1/rfm"): return rfmRoutes.list
         case ("get", "/api/v1/rfm/settings"): return rfmRoutes.settings

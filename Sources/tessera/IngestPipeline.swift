@@ -14,6 +14,8 @@ struct IngestPipeline {
     let server: TesseraServer
     /// Scores, lifecycle stages and dynamic segments follow every ingest write through it.
     let derived: DerivedStateService
+    /// Runs journey steps; ingest wakes it after every write.
+    let journeyWorker: JourneyWorker
     /// On SQLite the log is a database file of its own, closed with the pipeline.
     private let ownsLogDatabase: Bool
 
@@ -35,12 +37,19 @@ struct IngestPipeline {
         let environment = ProcessInfo.processInfo.environment
         let segments = SegmentService(store: store)
         let derived = DerivedStateService(store: store, segments: segments)
+        let journeys = JourneyService(store: store, segments: segments, derived: derived)
+        let journeyWorker = JourneyWorker(journeys: journeys, logger: Logger(label: "tessera.journeys"))
+        let derive = derived.ingestHook { error in
+            logger.error(
+                "score, lifecycle or segment update failed; the scheduled refresh repairs it",
+                metadata: ["error": "\(error)"])
+        }
+        // Entries and awaited events are written by ingest itself; the worker only needs waking.
         let ingest = IngestService(
             store: store,
-            afterWrite: derived.ingestHook { error in
-                logger.error(
-                    "score, lifecycle or segment update failed; the scheduled refresh repairs it",
-                    metadata: ["error": "\(error)"])
+            afterWrite: { group, touched in
+                journeyWorker.wake()
+                await derive(group, touched)
             })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
@@ -49,9 +58,10 @@ struct IngestPipeline {
             concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
-            derived: derived, onAppend: projector.wake)
+            derived: derived, journeys: journeys, onAppend: projector.wake)
         return IngestPipeline(
-            log: log, projector: projector, server: server, derived: derived, ownsLogDatabase: sqlitePath != nil)
+            log: log, projector: projector, server: server, derived: derived, journeyWorker: journeyWorker,
+            ownsLogDatabase: sqlitePath != nil)
     }
 
     /// Closes the log's own database (the store is closed by its owner).

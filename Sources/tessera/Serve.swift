@@ -18,6 +18,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Log format: text or json (default: TESSERA_LOG_FORMAT, else text).") var logFormat: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the background workers (ingest projection, loyalty, segments, journeys) in this process.")
+    var workers = true
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -51,13 +55,8 @@ struct Serve: AsyncParsableCommand {
         // writes what is still in the log, then the databases close.
         let services = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: pipeline.projector),
-                    .init(service: EarningWorker(store: store, logger: logger)),
-                    .init(service: LoyaltyScheduleJob(loyalty: LoyaltyService(store: store), logger: logger)),
-                    .init(service: SegmentRefreshJob(derived: pipeline.derived, store: store, logger: logger)),
-                    .init(service: app),
-                ],
+                services: (workers ? Work.services(pipeline: pipeline, store: store, logger: logger) : [])
+                    + [.init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         try await pipeline.close()

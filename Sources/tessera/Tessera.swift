@@ -6,7 +6,8 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tessera — membership, OneID and marketing automation.",
         subcommands: [
-            Serve.self, Migrate.self, Init.self, Keys.self, Attributes.self, Import.self, Demo.self, RFM.self,
+            Serve.self, Work.self, Migrate.self, Init.self, Keys.self, Attributes.self, Import.self, Demo.self,
+            RFM.self,
             Bench.self,
         ],
         defaultSubcommand: Serve.self)

@@ -18,6 +18,7 @@ struct HTTPTests {
         let store: SQLTesseraStore
         let log: IngestLog
         let projector: IngestProjector
+        let journeys: JourneyService
 
         func member(_ identifier: String) async throws -> MemberView? {
             let group = credentials.groupID
@@ -44,12 +45,13 @@ struct HTTPTests {
             store: store, afterWrite: derived.ingestHook { error in Issue.record("scoring update failed: \(error)") })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: Logger(label: "test.ingest"))
+        let journeys = JourneyService(store: store, segments: segments, derived: derived)
         let server = TesseraServer(
             store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest, segments: segments,
-            derived: derived)
+            derived: derived, journeys: journeys)
         return Fixture(
             app: Application(router: server.router()), credentials: credentials, store: store, log: log,
-            projector: projector)
+            projector: projector, journeys: journeys)
     }
 
     /// The response body as JSON.

@@ -10,6 +10,7 @@ public protocol JourneyStore: Sendable {
         async throws -> (record: JourneyRecord, created: Bool)
     func journeys(group: GroupID, brand: BrandID) async throws -> [JourneyRecord]
     func journey(group: GroupID, brand: BrandID, id: String) async throws -> JourneyRecord?
+    func journey(group: GroupID, brand: BrandID, named name: String) async throws -> JourneyRecord?
     /// Publishes `definition` as the next version: its event trigger or schedule replaces the
     /// previous version's; runs already in flight keep theirs.
     func publishJourney(group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, at: Date)

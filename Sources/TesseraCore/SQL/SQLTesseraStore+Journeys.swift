@@ -49,6 +49,15 @@ extension SQLTesseraStore {
         try await driver.run(Self.selectJourney(group: group, brand: brand, id: id), writes: false)
     }
 
+    public func journey(group: GroupID, brand: BrandID, named name: String) async throws -> JourneyRecord? {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT \(Self.journeyColumns) FROM journeys WHERE group_id = ? AND brand_id = ? AND name = ?",
+                    [.text(group.rawValue), .text(brand.rawValue), .text(name)]),
+                map: { rows in try rows.first.map(Self.journeyRecord) }), writes: false)
+    }
+
     static func selectJourney(group: GroupID, brand: BrandID, id: String) -> QueryProgram<JourneyRecord?> {
         QueryProgram(
             SQLStatement(

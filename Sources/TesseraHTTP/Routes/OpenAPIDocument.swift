@@ -57,6 +57,7 @@ public enum OpenAPIDocument {
     }
 
     static let memberID = parameter("id", in: "path", "Member id")
+    static let journeyName = parameter("name", in: "path", "Journey name")
     static let couponCode = parameter("code", in: "path", "Coupon code, any case, hyphens optional")
     static let idempotencyHeader = parameter(
         "Idempotency-Key", in: "header", "Makes a retry safe (or idempotencyKey in the body); one is required")
@@ -341,6 +342,53 @@ public enum OpenAPIDocument {
                         + "the lines of their current cart (Product Added minus Product Removed since the latest "
                         + "checkout of each SKU), with quantity and value",
                     scope: "read", parameters: [memberID], responses: ["200": "follow and cart"])
+            ],
+            "/api/v1/journeys": [
+                "get": operation(
+                    "The brand's journeys with status, version and draft", scope: "read", responses: ["200": "journeys"]
+                )
+            ],
+            "/api/v1/journeys/validate": [
+                "post": operation(
+                    "Check a journey definition as publishing would: the graph (dangling successors, unreachable "
+                        + "nodes, cycles without a wait), segments, tags and channels; faults at their JSON path",
+                    scope: "read", body: "JourneyDefinition", responses: ["200": "valid", "400": "the field at fault"])
+            ],
+            "/api/v1/journeys/{name}": [
+                "put": operation(
+                    "Save a journey's draft by name (created as a draft when new)", scope: "admin",
+                    body: "JourneyDefinition", parameters: [journeyName],
+                    responses: ["200": "draft replaced", "201": "journey created"]),
+                "get": operation(
+                    "One journey", scope: "read", parameters: [journeyName],
+                    responses: ["200": "the journey", "404": "no such journey"]),
+            ],
+            "/api/v1/journeys/{name}/statistics": [
+                "get": operation(
+                    "Runs by status and outcome, visits per node and branch, messages per node and status",
+                    scope: "read", parameters: [journeyName], responses: ["200": "statistics"])
+            ],
+            "/api/v1/journeys/{name}/publish": [
+                "post": operation(
+                    "Publish the draft as the next version (members in flight keep theirs); checked as validate is",
+                    scope: "admin", parameters: [journeyName],
+                    responses: ["200": "published", "400": "the field at fault"])
+            ],
+            "/api/v1/journeys/{name}/pause": [
+                "post": operation(
+                    "Pause: no entries, no steps until resumed", scope: "admin", parameters: [journeyName],
+                    responses: ["200": "paused", "422": "not published"])
+            ],
+            "/api/v1/journeys/{name}/resume": [
+                "post": operation(
+                    "Resume a paused journey", scope: "admin", parameters: [journeyName],
+                    responses: ["200": "published", "422": "not paused"])
+            ],
+            "/api/v1/journeys/{name}/stop": [
+                "post": operation(
+                    "Stop for good: every run in flight ends (outcome stopped)", scope: "admin",
+                    parameters: [journeyName],
+                    responses: ["200": "stopped", "422": "already stopped"])
             ],
             "/api/v1/rfm/compute": [
                 "post": operation(
@@ -666,6 +714,12 @@ public enum OpenAPIDocument {
                         "maximum": "integer",
                     ]),
                 "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
+                "JourneyDefinition": schema(
+                    ["entry", "start", "nodes"],
+                    [
+                        "entry": "object", "start": "string", "nodes": "object", "maximumEntries": "integer",
+                        "reentryCooldownDays": "integer",
+                    ]),
                 "SegmentCreate": schema(
                     ["name"],
                     [

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraDomain
+
+/// Journeys of the caller's brand (`/api/v1/journeys`), addressed by name like scores and tags:
+/// drafts are saved (`PUT`), checked (`POST /validate`), published as numbered versions and paused,
+/// resumed or stopped; statistics per node. Reading needs `read`; editing and the lifecycle `admin`.
+struct JourneyRoutes: Sendable {
+    let journeys: JourneyService
+
+    struct JourneyBody: Encodable {
+        var id: String
+        var name: String
+        var status: String
+        var version: Int64
+        var draft: JSONValue
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ record: JourneyRecord) {
+            (id, name, status, version, draft) = (
+                record.id, record.name, record.status.rawValue, record.version, record.draft
+            )
+            (createdAt, updatedAt) = (record.createdAt, record.updatedAt)
+        }
+    }
+
+    func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        struct Answer: Encodable { var journeys: [JourneyBody] }
+        let records = try await journeys.store.journeys(group: principal.groupID, brand: principal.brandID)
+        return try JSONCoding.response(Answer(journeys: records.map(JourneyBody.init)))
+    }
+
+    /// `PUT /api/v1/journeys/{name}`: saves the draft; `201` when the journey is new.
+    func save(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let json = try await RequestBody.json(request, context: context)
+        let (record, created) = try await journeys.save(
+            name: try context.parameters.require("name"), draft: json, group: principal.groupID,
+            brand: principal.brandID, at: Date())
+        return try JSONCoding.response(JourneyBody(record), status: created ? .created : .ok)
+    }
+
+    /// `POST /api/v1/journeys/validate`: the body's definition checked as publishing would; every
+    /// fault is a `400` at its JSON path.
+    func validate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let json = try await RequestBody.json(request, context: context)
+        let definition = try await journeys.validate(json, group: principal.groupID, brand: principal.brandID)
+        struct Answer: Encodable {
+            var valid: Bool
+            var nodes: Int
+            var segments: [String]
+        }
+        return try JSONCoding.response(
+            Answer(valid: true, nodes: definition.nodes.count, segments: definition.segments.sorted()))
+    }
+
+    func get(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try JSONCoding.response(JourneyBody(try await named(context, principal)))
+    }
+
+    /// The journey the path names.
+    private func named(_ context: TesseraContext, _ principal: Principal) async throws -> JourneyRecord {
+        let name = try context.parameters.require("name")
+        guard
+            let record = try await journeys.store.journey(
+                group: principal.groupID, brand: principal.brandID, named: name)
+        else { throw TesseraError.notFound("no journey \(name) in this brand") }
+        return record
+    }
+
+    /// `POST /api/v1/journeys/{name}/publish|pause|resume|stop`.
+    func lifecycle(_ action: String) -> @Sendable (Request, TesseraContext) async throws -> Response {
+        { _, context in
+            let principal = try context.require(.admin)
+            let id = try await named(context, principal).id
+            let (group, brand, now) = (principal.groupID, principal.brandID, Date())
+            let record: JourneyRecord
+            switch action {
+            case "publish": record = try await journeys.publish(id: id, group: group, brand: brand, at: now)
+            case "pause": record = try await journeys.setStatus(.paused, id: id, group: group, brand: brand, at: now)
+            case "resume":
+                record = try await journeys.setStatus(.published, id: id, group: group, brand: brand, at: now)
+            default: record = try await journeys.setStatus(.stopped, id: id, group: group, brand: brand, at: now)
+            }
+            return try JSONCoding.response(JourneyBody(record))
+        }
+    }
+
+    /// `GET /api/v1/journeys/{name}/statistics`: runs by status and outcome, visits per node and
+    /// branch, messages per node and status.
+    func statistics(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let id = try await named(context, principal).id
+        let statistics = try await journeys.store.journeyStatistics(group: principal.groupID, journeyID: id)
+        struct Answer: Encodable {
+            var runs: [String: Int64]
+            var visits: [String: [String: Int64]]
+            var messages: [String: [String: Int64]]
+        }
+        return try JSONCoding.response(
+            Answer(runs: statistics.runs, visits: statistics.visits, messages: statistics.messages))
+    }
+}

@@ -1,0 +1,50 @@
+public import Foundation
+public import Logging
+import Metrics
+public import ServiceLifecycle
+public import TesseraCore
+
+/// Runs due journey steps (``JourneyService/runDue(at:limit:group:)``) for every group: woken by
+/// ingest when events may have entered members or ended waits (``wake()``), else looking every
+/// `pollInterval` for steps whose time has come. Any number of workers — in `tessera serve`
+/// processes or `tessera work` ones — may share one PostgreSQL database: each step is leased to one.
+public final class JourneyWorker: Service, Sendable {
+    let journeys: JourneyService
+    let logger: Logger
+    let pollInterval: Duration
+    private let doorbell = Doorbell()
+    private let steps = Counter(label: "tessera_journey_steps_total")
+    private let failures = Counter(label: "tessera_journey_failures_total")
+
+    public init(journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+        self.journeys = journeys
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    /// Tells the worker there may be new work; cheap, callable from any task.
+    @Sendable public func wake() { doorbell.ring() }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let applied = await self.pass(at: Date())
+                if applied == 0 { await self.doorbell.wait(atMost: self.pollInterval) }
+            }
+        }
+    }
+
+    /// One batch of due steps; answers how many were applied (0 on a failure, which is logged: the
+    /// steps' leases run out and a later pass takes them again).
+    @discardableResult public func pass(at now: Date) async -> Int {
+        do {
+            let applied = try await journeys.runDue(at: now)
+            steps.increment(by: applied)
+            return applied
+        } catch {
+            failures.increment()
+            logger.error("journey steps failed; retried when their leases end", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import Testing
+import TesseraCore
+import TesseraDomain
+import TesseraHTTP
+
+@Suite("Journeys API")
+struct JourneyHTTPTests {
+    static let welcome = """
+        {"entry": {"event": {"name": "follow"}}, "start": "hello",
+         "nodes": {"hello": {"send": {"channel": "log", "template": "welcome", "next": "mark"}},
+                   "mark": {"tag": {"name": "welcomed", "next": "later"}},
+                   "later": {"wait": {"minutes": 60, "next": "story"}},
+                   "story": {"send": {"channel": "log", "template": "brand_story", "next": "end"}},
+                   "end": {"exit": {}}}}
+        """
+
+    /// A draft is saved, refused with the fault's path while wrong, published, and runs: a follow
+    /// ingested through the API enters the member, the worker sends and tags, and an hour later sends
+    /// again; statistics show it; pause and stop follow their rules.
+    @Test func draftPublishRunAndReport() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        let group = fixture.credentials.groupID
+        try await fixture.app.test(.router) { client in
+            let (missingTag, problem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/validate", Self.welcome, admin)
+            #expect(missingTag == .badRequest)
+            #expect(problem["errors"]?.arrayValue?.first?["path"] == .string("$.nodes.mark.tag.name"))
+            let (tagged, _) = try await SegmentHTTPTests.post(
+                client, "/api/v1/tags", #"{"name": "welcomed", "category": "interaction", "kind": "process"}"#, admin)
+            #expect(tagged == .created)
+            let wrongChannel = Self.welcome.replacingOccurrences(
+                of: #""channel": "log", "template": "welcome""#, with: #""channel": "fax", "template": "welcome""#)
+            let (badChannel, channelProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/validate", wrongChannel, admin)
+            #expect(badChannel == .badRequest)
+            #expect(channelProblem["errors"]?.arrayValue?.first?["path"] == .string("$.nodes.hello.send.channel"))
+            let (valid, answer) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/validate", Self.welcome, admin)
+            #expect(valid == .ok && answer["nodes"] == .number(5))
+
+            let created = try await client.execute(
+                uri: "/api/v1/journeys/welcome", method: .put, headers: admin, body: ByteBuffer(string: Self.welcome)
+            ) { response throws in
+                #expect(response.status == .created)
+                return try HTTPTests.json(response)
+            }
+            #expect(created["status"] == .string("draft"))
+            let (published, record) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/welcome/publish", "", admin)
+            #expect(published == .ok && record["version"] == .number(1) && record["status"] == .string("published"))
+
+            let (accepted, _) = try await SegmentHTTPTests.post(
+                client, "/api/v1/events",
+                #"{"events": [{"idempotencyKey": "f1", "identifiers": ["phone:13900000009"], "name": "follow"}]}"#,
+                admin)
+            #expect(accepted == .ok)
+        }
+        let now = Date()
+        #expect(try await fixture.journeys.runDue(at: now.addingTimeInterval(1), group: group) == 1)
+        #expect(try await fixture.journeys.runDue(at: now.addingTimeInterval(59 * 60), group: group) == 0)
+        #expect(try await fixture.journeys.runDue(at: now.addingTimeInterval(61 * 60), group: group) == 1)
+        try await fixture.app.test(.router) { client in
+            let list = try await SegmentHTTPTests.get(client, "/api/v1/journeys", admin)
+            #expect(list["journeys"]?.arrayValue?.count == 1)
+            let statistics = try await SegmentHTTPTests.get(client, "/api/v1/journeys/welcome/statistics", admin)
+            #expect(statistics["runs"] == .object(["exited": .number(1)]))
+            #expect(statistics["messages"]?["hello"] == .object(["delivered": .number(1)]))
+            #expect(statistics["messages"]?["story"] == .object(["delivered": .number(1)]))
+            let member = try #require(try await fixture.member("phone:13900000009"))
+            let tags = try await SegmentHTTPTests.get(client, "/api/v1/members/\(member.id)/tags", admin)
+            #expect(tags.jsonText.contains("welcomed"))
+
+            let (paused, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)
+            #expect(paused == .ok)
+            let (pausedAgain, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)
+            #expect(pausedAgain.code == 422)
+            let (resumed, record) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/welcome/resume", "", admin)
+            #expect(resumed == .ok && record["status"] == .string("published"))
+            let (stopped, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/stop", "", admin)
+            #expect(stopped == .ok)
+            let one = try await SegmentHTTPTests.get(client, "/api/v1/journeys/welcome", admin)
+            #expect(one["status"] == .string("stopped"))
+        }
+    }
+}
