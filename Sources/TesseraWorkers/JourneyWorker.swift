@@ -40,6 +40,7 @@ public final class JourneyWorker: Service, Sendable {
         do {
             let applied = try await journeys.runDue(at: now)
             steps.increment(by: applied)
+            if applied > 0 { logger.debug("journey steps applied", metadata: ["steps": "\(applied)"]) }
             return applied
         } catch {
             failures.increment()

@@ -37,8 +37,10 @@ struct IngestPipeline {
         let environment = ProcessInfo.processInfo.environment
         let segments = SegmentService(store: store)
         let derived = DerivedStateService(store: store, segments: segments)
-        let journeys = JourneyService(store: store, segments: segments, derived: derived)
-        let journeyWorker = JourneyWorker(journeys: journeys, logger: Logger(label: "tessera.journeys"))
+        let journeys = JourneyService(
+            store: store, segments: segments, derived: derived,
+            leaseSeconds: environment["TESSERA_JOURNEY_LEASE_SECONDS"].flatMap(Int64.init) ?? 60)
+        let journeyWorker = JourneyWorker(journeys: journeys, logger: logger)
         let derive = derived.ingestHook { error in
             logger.error(
                 "score, lifecycle or segment update failed; the scheduled refresh repairs it",

@@ -49,14 +49,14 @@ def fresh_database(backend):
 
 
 class Server:
-    def __init__(self, database):
+    def __init__(self, database, extra_args=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="tessera-e2e-")
         self.database = database or f"sqlite://{self.tmp}/e2e.sqlite"
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--port", str(self.port), "--database", self.database],
+            [BINARY, "serve", "--port", str(self.port), "--database", self.database, *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.admin_key = self.write_key = None
         deadline = time.time() + 60

@@ -17,16 +17,17 @@ public final class JourneyService: Sendable {
     let ids: any IDGenerator
     /// Channels a send node may name; the log channel writes the outbox itself.
     public static let channels: Set<String> = ["log"]
-    /// How long a claimed step stays with its worker before another may take it.
-    public static let leaseSeconds: Int64 = 60
+    /// How long a claimed step stays with its worker before another may take it (60 s by default).
+    public let leaseSeconds: Int64
     /// Published versions never change, so their parsed definitions are cached for good.
     private let definitions = Mutex<[String: JourneyDefinition]>([:])
 
     public init(
         store: any TesseraStore, segments: SegmentService, derived: DerivedStateService? = nil,
-        ids: any IDGenerator = UUIDv7Generator()
+        ids: any IDGenerator = UUIDv7Generator(), leaseSeconds: Int64 = 60
     ) {
         self.store = store
+        self.leaseSeconds = leaseSeconds
         self.segments = segments
         self.derived = derived
         self.ids = ids
@@ -104,7 +105,7 @@ public final class JourneyService: Sendable {
         _ = try await store.enterScheduledJourneys(now: now, group: only)
         let token = ids.next()
         let runs = try await store.claimJourneyRuns(
-            now: now, limit: limit, leaseSeconds: Self.leaseSeconds, token: token, group: only)
+            now: now, limit: limit, leaseSeconds: leaseSeconds, token: token, group: only)
         guard !runs.isEmpty else { return 0 }
         var steps: [JourneyStep] = []
         let micros = Timestamp.micros(now)
