@@ -163,6 +163,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
         case ("get", "/api/v1/members/{id}/relationship"): return ScoreRoutes(derived: derived).relationship
         case ("get", "/api/v1/journeys"): return JourneyRoutes(journeys: journeys).list
+        case ("get", "/api/v1/messaging/settings"): return JourneyRoutes(journeys: journeys).settings
+        case ("put", "/api/v1/messaging/settings"): return JourneyRoutes(journeys: journeys).saveSettings
         case ("post", "/api/v1/journeys/validate"): return JourneyRoutes(journeys: journeys).validate
         case ("put", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).save
         case ("get", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).get

@@ -130,4 +130,73 @@ struct JourneyTests {
             #expect(abs(share - expected) < 4 * sigma, "\(branch.name): \(share)")
         }
     }
+
+    @Test func quietHoursHoldOrDropAndCapsCountDeliveries() throws {
+        let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        let policy = try DeliveryPolicy.parse(
+            try JSONParser.parse(
+                Array(
+                    #"{"caps": {"*": {"perWeek": 3}, "sms": {"perDay": 1}}, "quietHours": {"from": "21:00", "to": "09:00"}}"#
+                        .utf8)),
+            timeZone: shanghai)
+        func micros(_ text: String) -> Int64 {
+            Int64((ISO8601DateFormatter().date(from: text) ?? Date()).timeIntervalSince1970 * 1_000_000)
+        }
+        // 22:30 in Shanghai is quiet until 09:00 the next morning; 08:00 until 09:00 the same day.
+        #expect(policy.quietUntil(micros("2026-11-24T14:30:00Z")) == micros("2026-11-25T01:00:00Z"))
+        #expect(policy.quietUntil(micros("2026-11-24T00:00:00Z")) == micros("2026-11-24T01:00:00Z"))
+        #expect(policy.quietUntil(micros("2026-11-24T01:00:00Z")) == nil)
+        let noon = micros("2026-11-24T04:00:00Z")
+        let hour: Int64 = 3_600_000_000
+        #expect(policy.decide(channel: "sms", now: noon, sent: [:], quiet: .hold) == .deliver)
+        #expect(
+            policy.decide(channel: "sms", now: noon, sent: ["sms": [noon - hour]], quiet: .hold)
+                == .suppress(.frequencyCapped))
+        #expect(policy.decide(channel: "sms", now: noon, sent: ["sms": [noon - 25 * hour]], quiet: .hold) == .deliver)
+        #expect(policy.decide(channel: "log", now: noon, sent: ["sms": [noon - hour]], quiet: .hold) == .deliver)
+        let three = ["log": [noon - 30 * hour, noon - 50 * hour], "sms": [noon - 100 * hour]]
+        #expect(policy.decide(channel: "log", now: noon, sent: three, quiet: .hold) == .suppress(.frequencyCapped))
+        let night = micros("2026-11-24T15:00:00Z")
+        #expect(
+            policy.decide(channel: "log", now: night, sent: [:], quiet: .hold)
+                == .holdUntil(micros("2026-11-25T01:00:00Z")))
+        #expect(policy.decide(channel: "log", now: night, sent: [:], quiet: .drop) == .suppress(.quietHoursDropped))
+        #expect(policy.decide(channel: "log", now: night, sent: [:], quiet: .ignore) == .deliver)
+        #expect(
+            (try? DeliveryPolicy.parse(
+                try JSONParser.parse(Array(#"{"quietHours": {"from": "25:00", "to": "09:00"}}"#.utf8)),
+                timeZone: shanghai)) == nil)
+
+        // In a journey: held sends wait at their node; sends without consent are recorded, not made.
+        let definition = try Self.parse(
+            """
+            {"entry": {"event": {"name": "x"}}, "start": "sms", "nodes": {
+              "sms": {"send": {"channel": "sms", "template": "t", "next": "log"}},
+              "log": {"send": {"channel": "log", "template": "t", "next": "end"}}, "end": {"exit": {}}}}
+            """)
+        let machine = JourneyMachine(
+            definition: definition, context: EvaluationContext(now: night, timeZone: shanghai), policy: policy)
+        let state = JourneyRunState(node: "sms", since: night, enteredAt: night, entering: false)
+        let member = MemberFacts(id: "m")
+        let held = machine.advance(from: state, facts: member, now: night, key: "k")
+        #expect(
+            held.actions == [
+                .visit(node: "sms", branch: "suppressed"),
+                .suppress(node: "sms", channel: "sms", template: "t", reason: .noConsent),
+            ])
+        #expect(
+            held.next
+                == .wait(
+                    JourneyRunState(
+                        node: "log", since: micros("2026-11-25T01:00:00Z"), enteredAt: night, entering: false),
+                    due: micros("2026-11-25T01:00:00Z")))
+        var consenting = member
+        consenting.consent = ["sms": true]
+        let morning = micros("2026-11-25T01:00:00Z")
+        let sent = machine.advance(
+            from: JourneyRunState(node: "sms", since: morning, enteredAt: night, entering: false), facts: consenting,
+            now: morning, key: "k")
+        #expect(sent.actions.filter { if case .send = $0 { true } else { false } }.count == 2)
+        #expect(sent.next == .finished(node: "end", .exited))
+    }
 }

@@ -131,6 +131,43 @@ struct JourneyContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func frequencyCapsCountEveryJourneysDeliveries(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        _ = try await journeys.saveDeliveryPolicy(
+            try JSONParser.parse(Array(#"{"caps": {"log": {"perDay": 2}}}"#.utf8)), group: group, brand: brand,
+            at: start)
+        for (name, event) in [("first", "follow"), ("second", "share")] {
+            let draft = try JSONParser.parse(
+                Array(
+                    """
+                    {"entry": {"event": {"name": "\(event)"}}, "start": "a", "nodes": {
+                      "a": {"send": {"channel": "log", "template": "a", "next": "b"}},
+                      "b": {"send": {"channel": "log", "template": "b", "next": "end"}}, "end": {"exit": {}}}}
+                    """.utf8))
+            let saved = try await journeys.save(name: name, draft: draft, group: group, brand: brand, at: start)
+            _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        }
+        try await tenant.send([try Self.event("f", "external:x", "follow", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)
+        try await tenant.send([try Self.event("s", "external:x", "share", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(2), group: group) == 1)
+        // Two deliveries a day: the second journey's messages are recorded as capped, not sent.
+        let second = try #require(try await tenant.store.journey(group: group, brand: brand, named: "second"))
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: second.id)
+        #expect(statistics.messages["a"] == ["failed": 1] && statistics.messages["b"] == ["failed": 1])
+        #expect(statistics.visits["a"] == ["suppressed": 1])
+        let reasons = try await tenant.store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT DISTINCT reason FROM journey_messages WHERE group_id = ? AND journey_id = ?",
+                    [.text(group.rawValue), .text(second.id)]), map: { $0.compactMap { $0.text(0) } }), writes: false)
+        #expect(reasons == ["frequency_capped"])
+    }
+
+    @Test(arguments: Backend.allCases)
     func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)

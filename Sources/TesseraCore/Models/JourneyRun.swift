@@ -26,8 +26,12 @@ public struct JourneyRun: Sendable, Hashable {
         self.state = state
     }
 
-    /// The idempotency key of a side effect at `node`: `(journey version, member, node, entry)`.
-    public func effectKey(node: String) -> String { "\(journeyID):\(version):\(member.rawValue):\(node):\(entryKey)" }
+    /// The idempotency key of a side effect at `node` in this step: `(journey version, member, node,
+    /// entry)` and the step's journey time, which tells a loop's passes through a node apart and is
+    /// the same when the step is retried.
+    public func effectKey(node: String) -> String {
+        "\(journeyID):\(version):\(member.rawValue):\(node):\(entryKey):\(state.since)"
+    }
 }
 
 /// Per-journey figures: runs by status and outcome, visits per node and branch, messages per node

@@ -29,4 +29,10 @@ public protocol JourneyStore: Sendable {
     /// Applies the steps of runs still leased under `token`; answers the runs applied.
     func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun]
     func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics
+    /// The brand's delivery policy as saved (JSON), or nil for none.
+    func deliveryPolicy(group: GroupID, brand: BrandID) async throws -> JSONValue?
+    func saveDeliveryPolicy(_ policy: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws
+    /// Each member's messages delivered since `since` (microseconds): channel → times.
+    func recentDeliveries(group: GroupID, members: [MemberID], since: Int64) async throws
+        -> [MemberID: [String: [Int64]]]
 }

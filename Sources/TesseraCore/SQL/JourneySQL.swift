@@ -131,20 +131,23 @@ enum JourneySQL {
                         : SQLStatement(
                             "DELETE FROM member_tags WHERE group_id = ? AND brand_id = ? AND member_id = ? AND tag = ?",
                             [g, b, m, .text(name)]))
-            case .send(let node, let channel, let template):
+            case .send(let node, let channel, let template), .suppress(let node, let channel, let template, _):
                 let key = run.effectKey(node: node)
+                var reason: String?
+                if case .suppress(_, _, _, let failure) = action { reason = failure.rawValue }
                 // The log channel is the outbox itself: handing the message over is writing it.
-                let delivered = channel == "log"
+                let delivered = channel == "log" && reason == nil
+                let status = reason != nil ? "failed" : delivered ? "delivered" : "queued"
                 statements.append(
                     SQLStatement(
                         """
                         INSERT INTO journey_messages (group_id, id, idempotency_key, journey_id, version, run_id, node_id, \
-                        member_id, brand_id, channel, template, status, created_at, delivered_at) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, idempotency_key) DO NOTHING
+                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at) \
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, idempotency_key) DO NOTHING
                         """,
                         [
                             g, .text(key), .text(key), .text(run.journeyID), .int(run.version), r, .text(node), m, b,
-                            .text(channel), .text(template), .text(delivered ? "delivered" : "queued"), .int(at),
+                            .text(channel), .text(template), .text(status), .optional(reason), .int(at),
                             delivered ? .int(at) : .null,
                         ]))
             }

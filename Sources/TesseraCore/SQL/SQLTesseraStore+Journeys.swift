@@ -272,4 +272,47 @@ extension SQLTesseraStore {
                 return statistics
             }, writes: false)
     }
+
+    public func deliveryPolicy(group: GroupID, brand: BrandID) async throws -> JSONValue? {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT CAST(policy AS TEXT) FROM messaging_settings WHERE group_id = ? AND brand_id = ?",
+                    [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { rows in try rows.first?.text(0).map { try JSONParser.parse(Array($0.utf8)) } }),
+            writes: false)
+    }
+
+    public func saveDeliveryPolicy(_ policy: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws {
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    """
+                    INSERT INTO messaging_settings (group_id, brand_id, policy, updated_at) VALUES (?, ?, ?::jsonb, ?) \
+                    ON CONFLICT (group_id, brand_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
+                    """,
+                    [.text(group.rawValue), .text(brand.rawValue), .text(policy.jsonText), .int(Timestamp.micros(at))])
+            ]), writes: true)
+    }
+
+    public func recentDeliveries(group: GroupID, members: [MemberID], since: Int64) async throws
+        -> [MemberID: [String: [Int64]]]
+    {
+        var result: [MemberID: [String: [Int64]]] = [:]
+        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: 500) {
+            let rows = try await driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        SELECT member_id, channel, delivered_at FROM journey_messages WHERE group_id = ? \
+                        AND member_id IN (\(SQLBuilder.markers(chunk.count))) AND created_at >= ? AND status = 'delivered'
+                        """, [.text(group.rawValue)] + chunk.map { .text($0.rawValue) } + [.int(since)]),
+                    map: { $0 }), writes: false)
+            for row in rows {
+                guard let member = row.text(0), let channel = row.text(1), let at = row.int(2) else { continue }
+                result[MemberID(member), default: [:]][channel, default: []].append(at)
+            }
+        }
+        return result
+    }
 }

@@ -12,7 +12,7 @@ public import TesseraDomain
 /// entry)`).
 public final class JourneyService: Sendable {
     public let store: any TesseraStore
-    let segments: SegmentService
+    public let segments: SegmentService
     let derived: DerivedStateService?
     let ids: any IDGenerator
     /// Channels a send node may name; the log channel writes the outbox itself.
@@ -113,11 +113,17 @@ public final class JourneyService: Sendable {
             .map({ (($0.key.group, $0.key.brand), $0.value) })
         {
             let context = try await segments.context(group: group, brand: brand, at: now)
+            let policy = try await deliveryPolicy(group: group, brand: brand, timeZone: context.timeZone)
             var machines: [String: JourneyMachine] = [:]
             for run in batch where machines[Self.versionKey(run)] == nil {
                 machines[Self.versionKey(run)] = JourneyMachine(
-                    definition: try await definition(of: run), context: context)
+                    definition: try await definition(of: run), context: context, policy: policy)
             }
+            let sent =
+                policy.caps.isEmpty
+                ? [:]
+                : try await store.recentDeliveries(
+                    group: group, members: batch.map(\.member), since: micros - 7 * 86_400_000_000)
             var needs = SegmentRule.Needs()
             for machine in machines.values { needs.formUnion(machine.needs) }
             let facts = try await store.memberFacts(
@@ -129,7 +135,8 @@ public final class JourneyService: Sendable {
                     facts[run.member].map {
                         machine.advance(
                             from: run.state, facts: $0, now: micros,
-                            key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)")
+                            key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)",
+                            sent: sent[run.member] ?? [:])
                     } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
                 steps.append(JourneyStep(run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition)))
             }
@@ -164,6 +171,24 @@ public final class JourneyService: Sendable {
         if state.entering, case .event(_, _, let unless?, _) = definition.entry { return unless.name }
         if case .waitForEvent(let matcher, _, _, _)? = definition.nodes[state.node] { return matcher.name }
         return nil
+    }
+
+    /// The brand's delivery policy (caps and quiet hours); none saved is no caps and no quiet hours.
+    public func deliveryPolicy(group: GroupID, brand: BrandID, timeZone: TimeZone) async throws -> DeliveryPolicy {
+        guard let json = try await store.deliveryPolicy(group: group, brand: brand) else {
+            return DeliveryPolicy(timeZone: timeZone)
+        }
+        return try DeliveryPolicy.parse(json, timeZone: timeZone)
+    }
+
+    /// Checks and saves the brand's delivery policy.
+    public func saveDeliveryPolicy(_ json: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws
+        -> DeliveryPolicy
+    {
+        let context = try await segments.context(group: group, brand: brand, at: at)
+        let policy = try DeliveryPolicy.parse(json, timeZone: context.timeZone)
+        try await store.saveDeliveryPolicy(policy.json, group: group, brand: brand, at: at)
+        return policy
     }
 
     private func definition(of run: JourneyRun) async throws -> JourneyDefinition {

@@ -13,11 +13,14 @@ public struct JourneyDefinition: Sendable, Hashable {
     public var maximumEntries: Int
     /// Seconds after an entry before the same member may enter again.
     public var reentryCooldownSeconds: Int64
+    /// What sends do in the brand's quiet hours.
+    public var quietHours: QuietHoursBehaviour
 
     public init(
         entry: JourneyEntry, start: String, nodes: [String: JourneyNode], maximumEntries: Int = 1,
-        reentryCooldownSeconds: Int64 = 0
+        reentryCooldownSeconds: Int64 = 0, quietHours: QuietHoursBehaviour = .hold
     ) {
+        self.quietHours = quietHours
         self.entry = entry
         self.start = start
         self.nodes = nodes

@@ -9,13 +9,26 @@
 public struct JourneyMachine: Sendable {
     public let definition: JourneyDefinition
     public let evaluator: SegmentEvaluator
+    public let policy: DeliveryPolicy
 
     /// Definitions count seconds; runs, events and facts count microseconds.
     static let micros: Int64 = 1_000_000
 
-    public init(definition: JourneyDefinition, context: EvaluationContext) {
+    public init(definition: JourneyDefinition, context: EvaluationContext, policy: DeliveryPolicy? = nil) {
         self.definition = definition
         evaluator = SegmentEvaluator(context: context)
+        self.policy = policy ?? DeliveryPolicy(timeZone: context.timeZone)
+    }
+
+    /// The consent a channel needs from the member (`members.consent`), if any: marketing by SMS,
+    /// e-mail or WeChat needs an explicit yes; the log and webhook channels reach no person.
+    public static func consent(for channel: String) -> String? {
+        switch channel {
+        case "sms": "sms"
+        case "email": "email"
+        case "wechat_template", "miniprogram_subscription", "wechat_service", "wecom_group": "wechat"
+        default: nil
+        }
     }
 
     /// The member's facts the definition reads (its conditions, and events for event waits).
@@ -37,8 +50,12 @@ public struct JourneyMachine: Sendable {
         return needs
     }
 
-    /// One step from `state` at `now` for the entry identified by `key` (its split draws).
-    public func advance(from state: JourneyRunState, facts: MemberFacts, now: Int64, key: String) -> JourneyAdvance {
+    /// One step from `state` at `now` for the entry identified by `key` (its split draws); `sent` holds
+    /// the member's deliveries of the last seven days per channel, for the frequency caps.
+    public func advance(
+        from state: JourneyRunState, facts: MemberFacts, now: Int64, key: String, sent: [String: [Int64]] = [:]
+    ) -> JourneyAdvance {
+        var sent = sent
         var actions: [JourneyAction] = []
         var since = state.since
         if state.entering, case .event(_, _, let unless?, let span) = definition.entry {
@@ -102,8 +119,28 @@ public struct JourneyMachine: Sendable {
                 actions.append(.tag(node: id, name: name, add: add))
                 id = next
             case .send(let channel, let template, let next):
-                actions.append(.visit(node: id, branch: nil))
-                actions.append(.send(node: id, channel: channel, template: template))
+                if let consent = Self.consent(for: channel), facts.consent[consent] != true {
+                    actions.append(.visit(node: id, branch: "suppressed"))
+                    actions.append(.suppress(node: id, channel: channel, template: template, reason: .noConsent))
+                    id = next
+                    continue
+                }
+                switch policy.decide(channel: channel, now: now, sent: sent, quiet: definition.quietHours) {
+                case .deliver:
+                    actions.append(.visit(node: id, branch: nil))
+                    actions.append(.send(node: id, channel: channel, template: template))
+                    sent[channel, default: []].append(now)
+                case .suppress(let reason):
+                    actions.append(.visit(node: id, branch: "suppressed"))
+                    actions.append(.suppress(node: id, channel: channel, template: template, reason: reason))
+                case .holdUntil(let opens):
+                    return JourneyAdvance(
+                        actions: actions,
+                        next: .wait(
+                            JourneyRunState(
+                                node: id, since: max(since, opens), enteredAt: state.enteredAt, entering: false),
+                            due: opens))
+                }
                 id = next
             case .exit(let goal):
                 actions.append(.visit(node: id, branch: nil))

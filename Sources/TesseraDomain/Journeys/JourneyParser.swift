@@ -10,7 +10,8 @@
 ///   `{"split": {"branches": [{"name": "A", "weight": 45, "next": id}, {"name": "control", "weight": 10}]}}`,
 ///   `{"tag": {"name": "vip", "next": id}}`, `{"untag": {…}}`,
 ///   `{"send": {"channel": "log", "template": "welcome", "next": id}}`, `{"exit": {"goal": true}}`
-/// - `maximumEntries` (default 1), `reentryCooldownDays` (default 0).
+/// - `maximumEntries` (default 1), `reentryCooldownDays` (default 0), `quietHours`: `hold` (default),
+///   `drop` or `ignore` (see ``QuietHoursBehaviour``).
 public enum JourneyParser {
     /// At most this many nodes in one journey.
     public static let maximumNodes = 200
@@ -18,7 +19,14 @@ public enum JourneyParser {
 
     public static func parse(_ json: JSONValue) throws(FieldError) -> JourneyDefinition {
         let fields = try SegmentRuleParser.Fields(
-            json, path: "$", allowed: ["entry", "start", "nodes", "maximumEntries", "reentryCooldownDays"])
+            json, path: "$",
+            allowed: ["entry", "start", "nodes", "maximumEntries", "reentryCooldownDays", "quietHours"])
+        let quiet = try fields.text("quietHours", required: false).map { text throws(FieldError) in
+            guard let behaviour = QuietHoursBehaviour(rawValue: text) else {
+                throw FieldError(path: "$.quietHours", reason: "expected hold, drop or ignore")
+            }
+            return behaviour
+        }
         let entry = try self.entry(try fields.required("entry"))
         guard case .object(let nodeObjects) = try fields.required("nodes"), !nodeObjects.isEmpty else {
             throw FieldError(path: "$.nodes", reason: "expected an object of node id: node, with at least one node")
@@ -42,7 +50,7 @@ public enum JourneyParser {
             reentryCooldownSeconds: day
                 * (try fields.object["reentryCooldownDays"].map { json throws(FieldError) in
                     try SegmentRuleParser.bounded(json, path: "$.reentryCooldownDays", 0...3_660)
-                } ?? 0))
+                } ?? 0), quietHours: quiet ?? .hold)
         if let fault = definition.graphFault() { throw fault }
         return definition
     }

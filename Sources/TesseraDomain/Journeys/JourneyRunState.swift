@@ -25,6 +25,8 @@ public enum JourneyAction: Sendable, Hashable {
     case visit(node: String, branch: String?)
     case tag(node: String, name: String, add: Bool)
     case send(node: String, channel: String, template: String)
+    /// A message the guardrails stopped, recorded with the reason.
+    case suppress(node: String, channel: String, template: String, reason: DeliveryFailure)
 }
 
 /// What one step did: its side effects, then where the member goes.

@@ -16,6 +16,8 @@ public struct MemberFacts: Sendable, Hashable {
     public var points: Int64
     public var growth: Int64
     public var storedValue: Int64
+    /// Consent per channel (`members.consent`): `sms`, `email`, `wechat`…; absent is no consent.
+    public var consent: [String: Bool]
     /// Custom attributes (`members.attributes`).
     public var attributes: [String: JSONValue]
     /// Birthday as stored, `YYYY-MM-DD`.
@@ -51,6 +53,7 @@ public struct MemberFacts: Sendable, Hashable {
         growth = 0
         storedValue = 0
         attributes = [:]
+        consent = [:]
         birthday = nil
         tags = []
         derivedTags = [:]

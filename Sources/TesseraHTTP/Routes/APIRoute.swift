@@ -80,6 +80,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/members/{id}/scores"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/relationship"),
         APIRoute(method: "get", path: "/api/v1/journeys"),
+        APIRoute(method: "get", path: "/api/v1/messaging/settings"),
+        APIRoute(method: "put", path: "/api/v1/messaging/settings"),
         APIRoute(method: "post", path: "/api/v1/journeys/validate"),
         APIRoute(method: "put", path: "/api/v1/journeys/{name}"),
         APIRoute(method: "get", path: "/api/v1/journeys/{name}"),

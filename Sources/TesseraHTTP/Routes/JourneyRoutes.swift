@@ -105,4 +105,25 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(
             Answer(runs: statistics.runs, visits: statistics.visits, messages: statistics.messages))
     }
+
+    /// `GET /api/v1/messaging/settings`: the brand's frequency caps and quiet hours.
+    func settings(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let timeZone = try await journeys.segments.context(
+            group: principal.groupID, brand: principal.brandID, at: Date()
+        ).timeZone
+        let policy = try await journeys.deliveryPolicy(
+            group: principal.groupID, brand: principal.brandID, timeZone: timeZone)
+        return try JSONCoding.response(policy.json)
+    }
+
+    /// `PUT /api/v1/messaging/settings {"caps": {"*": {"perDay": 3}}, "quietHours": {"from": "21:00",
+    /// "to": "09:00"}}`: checked strictly, applied to every journey's next sends.
+    func saveSettings(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let json = try await RequestBody.json(request, context: context)
+        let policy = try await journeys.saveDeliveryPolicy(
+            json, group: principal.groupID, brand: principal.brandID, at: Date())
+        return try JSONCoding.response(policy.json)
+    }
 }

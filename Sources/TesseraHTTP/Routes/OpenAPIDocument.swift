@@ -348,6 +348,15 @@ public enum OpenAPIDocument {
                     "The brand's journeys with status, version and draft", scope: "read", responses: ["200": "journeys"]
                 )
             ],
+            "/api/v1/messaging/settings": [
+                "get": operation(
+                    "The brand's delivery policy: frequency caps per channel (* for all) and quiet hours",
+                    scope: "read", responses: ["200": "caps and quietHours"]),
+                "put": operation(
+                    "Replace the delivery policy, checked at every send of every journey: caps per day and week, "
+                        + "quiet hours (local HH:MM, may span midnight)",
+                    scope: "admin", body: "DeliveryPolicy", responses: ["200": "saved", "400": "the field at fault"]),
+            ],
             "/api/v1/journeys/validate": [
                 "post": operation(
                     "Check a journey definition as publishing would: the graph (dangling successors, unreachable "
@@ -714,6 +723,7 @@ public enum OpenAPIDocument {
                         "maximum": "integer",
                     ]),
                 "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
+                "DeliveryPolicy": schema([], ["caps": "object", "quietHours": "object"]),
                 "JourneyDefinition": schema(
                     ["entry", "start", "nodes"],
                     [
