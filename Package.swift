@@ -32,10 +32,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: no I/O, no clock, no database.
-        .target(name: "TesseraDomain", swiftSettings: swiftSettings),
+        .target(
+            name: "TesseraDomain", dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings),
         // Ports and use cases, written against the ports.
         .target(
             name: "TesseraCore",

@@ -163,12 +163,17 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
         case ("get", "/api/v1/members/{id}/relationship"): return ScoreRoutes(derived: derived).relationship
         case ("get", "/api/v1/journeys"): return JourneyRoutes(journeys: journeys).list
+        case ("get", "/api/v1/message-templates"): return MessageTemplateRoutes(journeys: journeys).list
+        case ("put", "/api/v1/message-templates/{name}"): return MessageTemplateRoutes(journeys: journeys).save
+        case ("post", "/api/v1/message-templates/{name}/preview"):
+            return MessageTemplateRoutes(journeys: journeys).preview
         case ("get", "/api/v1/messaging/settings"): return JourneyRoutes(journeys: journeys).settings
         case ("put", "/api/v1/messaging/settings"): return JourneyRoutes(journeys: journeys).saveSettings
         case ("post", "/api/v1/journeys/validate"): return JourneyRoutes(journeys: journeys).validate
         case ("put", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).save
         case ("get", "/api/v1/journeys/{name}"): return JourneyRoutes(journeys: journeys).get
         case ("get", "/api/v1/journeys/{name}/statistics"): return JourneyRoutes(journeys: journeys).statistics
+        case ("get", "/api/v1/journeys/{name}/messages"): return JourneyRoutes(journeys: journeys).messages
         case ("post", "/api/v1/journeys/{name}/publish"): return JourneyRoutes(journeys: journeys).lifecycle("publish")
         case ("post", "/api/v1/journeys/{name}/pause"): return JourneyRoutes(journeys: journeys).lifecycle("pause")
         case ("post", "/api/v1/journeys/{name}/resume"): return JourneyRoutes(journeys: journeys).lifecycle("resume")

@@ -26,6 +26,30 @@ struct JourneyHTTPTests {
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
         let group = fixture.credentials.groupID
         try await fixture.app.test(.router) { client in
+            let (noTemplate, templateProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/journeys/validate", Self.welcome, admin)
+            #expect(noTemplate == .badRequest)
+            #expect(templateProblem["errors"]?.arrayValue?.first?["path"] == .string("$.nodes.hello.send.template"))
+            for (name, body) in [
+                (
+                    "welcome",
+                    #"{"body": "Welcome {{#member.name}}{{member.name}}{{/member.name}}{{^member.name}}friend{{/member.name}} & enjoy"}"#
+                ),
+                ("brand_story", #"{"subject": "Our story", "body": "{{brand}} since 1990"}"#),
+            ] {
+                try await client.execute(
+                    uri: "/api/v1/message-templates/\(name)", method: .put, headers: admin,
+                    body: ByteBuffer(string: body)
+                ) { #expect($0.status == .ok) }
+            }
+            try await client.execute(
+                uri: "/api/v1/message-templates/broken", method: .put, headers: admin,
+                body: ByteBuffer(string: #"{"body": "{{#member}}unclosed"}"#)
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                let problem = try HTTPTests.json(response)
+                #expect(problem["errors"]?.arrayValue?.first?["path"] == .string("$.body"))
+            }
             let (missingTag, problem) = try await SegmentHTTPTests.post(
                 client, "/api/v1/journeys/validate", Self.welcome, admin)
             #expect(missingTag == .badRequest)
@@ -72,6 +96,13 @@ struct JourneyHTTPTests {
             #expect(statistics["messages"]?["hello"] == .object(["delivered": .number(1)]))
             #expect(statistics["messages"]?["story"] == .object(["delivered": .number(1)]))
             let member = try #require(try await fixture.member("phone:13900000009"))
+            let messages = try await SegmentHTTPTests.get(
+                client, "/api/v1/journeys/welcome/messages?status=delivered", admin)
+            let bodies = (messages["messages"]?.arrayValue ?? []).compactMap { $0["body"]?.stringValue }
+            #expect(Set(bodies) == ["Welcome friend & enjoy", "\(fixture.credentials.brandID.rawValue) since 1990"])
+            let (previewed, preview) = try await SegmentHTTPTests.post(
+                client, "/api/v1/message-templates/welcome/preview", #"{"memberId": "\#(member.id.rawValue)"}"#, admin)
+            #expect(previewed == .ok && preview["body"] == .string("Welcome friend & enjoy"))
             let tags = try await SegmentHTTPTests.get(client, "/api/v1/members/\(member.id)/tags", admin)
             #expect(tags.jsonText.contains("welcomed"))
 

@@ -32,6 +32,19 @@ struct JourneyContractTests {
         JourneyService(store: tenant.store, segments: SegmentService(store: tenant.store))
     }
 
+    /// Message templates the journeys below send.
+    private static func templates(_ tenant: Tenant, _ names: [String]) async throws {
+        for name in names {
+            try await tenant.store.saveMessageTemplate(
+                MessageTemplate(
+                    name: name,
+                    body:
+                        "Hi {{#member.name}}{{member.name}}{{/member.name}}{{^member.name}}there{{/member.name}}: \(name)"
+                ),
+                group: tenant.principal.groupID, brand: tenant.principal.brandID, at: Date())
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func eventJourneysWaitExcludeConvertAndNeverRepeat(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
@@ -43,6 +56,7 @@ struct JourneyContractTests {
         try await tenant.store.defineTag(
             TagDefinition(name: "cart_lapsed", category: .interaction, kind: .process), group: group, brand: brand,
             at: start)
+        try await Self.templates(tenant, ["cart_reminder"])
         let draft = try JSONParser.parse(Array(Self.cartJourney.utf8))
         let saved = try await journeys.save(name: "abandoned_cart", draft: draft, group: group, brand: brand, at: start)
         #expect(saved.created && saved.record.status == .draft)
@@ -69,6 +83,9 @@ struct JourneyContractTests {
         var statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
         #expect(statistics.runs == ["active": 2, "excluded": 1])
         #expect(statistics.messages["remind"] == ["delivered": 2])
+        let sent = try await tenant.store.journeyMessages(
+            group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 10)
+        #expect(sent.map(\.body) == ["Hi there: cart_reminder", "Hi there: cart_reminder"])
 
         // a orders: its wait ends at once (ingest wakes it); c's ends at the timeout and is tagged.
         try await tenant.send([try Self.event("a3", "external:a", "Order Completed", at: at(90), brand: brand)])
@@ -90,6 +107,7 @@ struct JourneyContractTests {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
         let journeys = Self.services(tenant)
         let start = Date()
+        try await Self.templates(tenant, ["welcome"])
         let draft = try JSONParser.parse(
             Array(
                 #"""
@@ -136,6 +154,7 @@ struct JourneyContractTests {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
         let journeys = Self.services(tenant)
         let start = Date()
+        try await Self.templates(tenant, ["a", "b"])
         _ = try await journeys.saveDeliveryPolicy(
             try JSONParser.parse(Array(#"{"caps": {"log": {"perDay": 2}}}"#.utf8)), group: group, brand: brand,
             at: start)
@@ -181,6 +200,7 @@ struct JourneyContractTests {
             brand: brand, at: start)
         #expect(everyone.memberCount == Int64(members))
         let journeys = Self.services(tenant)
+        try await Self.templates(tenant, ["offer_a", "offer_b"])
         let draft = try JSONParser.parse(
             Array(
                 """

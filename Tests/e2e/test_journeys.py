@@ -47,6 +47,9 @@ def test_a_killed_worker_loses_and_repeats_nothing(backend):
     server = Server(fresh_database(backend), extra_args=("--no-workers",))
     headers = {"Authorization": f"Bearer {server.admin_key}"}
     try:
+        template = requests.put(
+            server.base + "/api/v1/message-templates/welcome", json={"body": "Welcome!"}, headers=headers, timeout=10)
+        assert template.status_code == 200, template.text
         put = requests.put(server.base + "/api/v1/journeys/welcome", json=WELCOME, headers=headers, timeout=10)
         assert put.status_code == 201, put.text
         published = requests.post(server.base + "/api/v1/journeys/welcome/publish", headers=headers, timeout=10)

@@ -29,6 +29,12 @@ public protocol JourneyStore: Sendable {
     /// Applies the steps of runs still leased under `token`; answers the runs applied.
     func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun]
     func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics
+    /// The journey's messages, newest first, optionally of one status and reason: the drill-down
+    /// from a failure count to the members behind it.
+    func journeyMessages(group: GroupID, journeyID: String, status: String?, reason: String?, limit: Int)
+        async throws -> [JourneyMessage]
+    func saveMessageTemplate(_ template: MessageTemplate, group: GroupID, brand: BrandID, at: Date) async throws
+    func messageTemplates(group: GroupID, brand: BrandID) async throws -> [MessageTemplate]
     /// The brand's delivery policy as saved (JSON), or nil for none.
     func deliveryPolicy(group: GroupID, brand: BrandID) async throws -> JSONValue?
     func saveDeliveryPolicy(_ policy: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws

@@ -142,13 +142,15 @@ enum JourneySQL {
                     SQLStatement(
                         """
                         INSERT INTO journey_messages (group_id, id, idempotency_key, journey_id, version, run_id, node_id, \
-                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, idempotency_key) DO NOTHING
+                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at, subject, body) \
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                        ON CONFLICT (group_id, idempotency_key) DO NOTHING
                         """,
                         [
                             g, .text(key), .text(key), .text(run.journeyID), .int(run.version), r, .text(node), m, b,
                             .text(channel), .text(template), .text(status), .optional(reason), .int(at),
-                            delivered ? .int(at) : .null,
+                            delivered ? .int(at) : .null, .optional(step.rendered[node]?.subject),
+                            .optional(reason == nil ? step.rendered[node]?.body : nil),
                         ]))
             }
         }

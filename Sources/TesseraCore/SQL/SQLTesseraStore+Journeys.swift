@@ -315,4 +315,67 @@ extension SQLTesseraStore {
         }
         return result
     }
+
+    public func saveMessageTemplate(_ template: MessageTemplate, group: GroupID, brand: BrandID, at: Date)
+        async throws
+    {
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    """
+                    INSERT INTO message_templates (group_id, brand_id, name, subject, body, html, updated_at) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, brand_id, name) DO UPDATE SET \
+                    subject = excluded.subject, body = excluded.body, html = excluded.html, updated_at = excluded.updated_at
+                    """,
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(template.name), .optional(template.subject),
+                        .text(template.body), .bool(template.html), .int(Timestamp.micros(at)),
+                    ])
+            ]), writes: true)
+    }
+
+    public func messageTemplates(group: GroupID, brand: BrandID) async throws -> [MessageTemplate] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT name, subject, body, html FROM message_templates WHERE group_id = ? AND brand_id = ? \
+                    ORDER BY name
+                    """, [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { rows in
+                    rows.map {
+                        MessageTemplate(
+                            name: $0.text(0) ?? "", subject: $0.text(1), body: $0.text(2) ?? "", html: $0.bool(3))
+                    }
+                }), writes: false)
+    }
+
+    public func journeyMessages(group: GroupID, journeyID: String, status: String?, reason: String?, limit: Int)
+        async throws -> [JourneyMessage]
+    {
+        var sql = """
+            SELECT member_id, node_id, channel, template, status, reason, subject, body, created_at \
+            FROM journey_messages WHERE group_id = ? AND journey_id = ?
+            """
+        var arguments: [SQLValue] = [.text(group.rawValue), .text(journeyID)]
+        if let status {
+            sql += " AND status = ?"
+            arguments.append(.text(status))
+        }
+        if let reason {
+            sql += " AND reason = ?"
+            arguments.append(.text(reason))
+        }
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(sql + " ORDER BY created_at DESC, id LIMIT ?", arguments + [.int(Int64(limit))]),
+                map: { rows in
+                    rows.map {
+                        JourneyMessage(
+                            member: MemberID($0.text(0) ?? ""), node: $0.text(1) ?? "", channel: $0.text(2) ?? "",
+                            template: $0.text(3) ?? "", status: $0.text(4) ?? "", reason: $0.text(5),
+                            subject: $0.text(6), body: $0.text(7), createdAt: Timestamp.date($0.int(8) ?? 0))
+                    }
+                }), writes: false)
+    }
 }

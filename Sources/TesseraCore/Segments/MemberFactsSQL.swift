@@ -29,7 +29,7 @@ enum MemberFactsSQL {
                 EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)), \
                 (SELECT x.rfm_group FROM rfm_scores x WHERE \(owned)), \
                 (SELECT x.status FROM member_follows x WHERE \(owned)), \
-                (SELECT x.changed_at FROM member_follows x WHERE \(owned)), CAST(m.consent AS TEXT) \
+                (SELECT x.changed_at FROM member_follows x WHERE \(owned)), CAST(m.consent AS TEXT), m.name \
                 FROM members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL
                 """, [b, b, b, b, b, b, b, b, g] + ids)
         ]
@@ -189,6 +189,7 @@ enum MemberFactsSQL {
         facts.texts[.followStatus] = row.text(25)
         facts.times[.followChangedAt] = row.int(26)
         facts.consent = object(row.text(27)).compactMapValues(\.boolValue)
+        facts.name = row.text(28)
         return facts
     }
 

@@ -58,6 +58,7 @@ public final class JourneyService: Sendable {
         let catalogue = Dictionary(
             try await store.tags(group: group, brand: brand).map { ($0.definition.name, $0.definition.kind) },
             uniquingKeysWith: { first, _ in first })
+        let templates = Set(try await store.messageTemplates(group: group, brand: brand).map(\.name))
         for (id, node) in definition.nodes.sorted(by: { $0.key < $1.key }) {
             switch node {
             case .tag(let name, let add, _):
@@ -69,12 +70,18 @@ public final class JourneyService: Sendable {
                     throw FieldError(
                         path: path, reason: "\(name) is a \(kind.rawValue) tag, which follows its definition")
                 }
-            case .send(let channel, _, _):
+            case .send(let channel, let template, _):
                 guard Self.channels.contains(channel) else {
                     throw FieldError(
                         path: "$.nodes.\(id).send.channel",
                         reason:
                             "unknown channel \(channel); configured: \(Self.channels.sorted().joined(separator: ", "))")
+                }
+                guard templates.contains(template) else {
+                    throw FieldError(
+                        path: "$.nodes.\(id).send.template",
+                        reason:
+                            "no message template \(template); create it with PUT /api/v1/message-templates/\(template)")
                 }
             default: break
             }
@@ -119,6 +126,9 @@ public final class JourneyService: Sendable {
                 machines[Self.versionKey(run)] = JourneyMachine(
                     definition: try await definition(of: run), context: context, policy: policy)
             }
+            let templates = Dictionary(
+                try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0) },
+                uniquingKeysWith: { first, _ in first })
             let sent =
                 policy.caps.isEmpty
                 ? [:]
@@ -138,7 +148,16 @@ public final class JourneyService: Sendable {
                             key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)",
                             sent: sent[run.member] ?? [:])
                     } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
-                steps.append(JourneyStep(run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition)))
+                var rendered: [String: (subject: String?, body: String)] = [:]
+                if let member = facts[run.member] {
+                    for case .send(let node, _, let name) in advance.actions {
+                        rendered[node] = templates[name]?.render(member, brand: brand.rawValue)
+                    }
+                }
+                steps.append(
+                    JourneyStep(
+                        run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition), rendered: rendered
+                    ))
             }
         }
         let applied = try await store.completeJourneySteps(steps, token: token, at: now)

@@ -5,6 +5,8 @@ public struct MemberFacts: Sendable, Hashable {
     /// Known to the brand (`member_brands`): only such members are in the brand's segments, whatever
     /// the rule says — the population both evaluators start from.
     public var inBrand: Bool
+    /// The member's name (for messages; rules do not read it).
+    public var name: String?
     /// Text profile fields present on the member (gender, city, …, tier); absent means missing.
     public var texts: [MemberField: String]
     public var registered: Bool
@@ -43,6 +45,7 @@ public struct MemberFacts: Sendable, Hashable {
     public init(id: String) {
         self.id = id
         inBrand = true
+        name = nil
         texts = [:]
         registered = false
         times = [:]

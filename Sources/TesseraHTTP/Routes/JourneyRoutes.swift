@@ -126,4 +126,18 @@ struct JourneyRoutes: Sendable {
             json, group: principal.groupID, brand: principal.brandID, at: Date())
         return try JSONCoding.response(policy.json)
     }
+
+    /// `GET /api/v1/journeys/{name}/messages?status=failed&reason=no_consent&limit=100`: the messages
+    /// behind a count, newest first, with their members.
+    func messages(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let id = try await named(context, principal).id
+        let query = request.uri.queryParameters
+        let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1_000)
+        struct Answer: Encodable { var messages: [JourneyMessage] }
+        let messages = try await journeys.store.journeyMessages(
+            group: principal.groupID, journeyID: id, status: query["status"].map(String.init),
+            reason: query["reason"].map(String.init), limit: limit)
+        return try JSONCoding.response(Answer(messages: messages))
+    }
 }

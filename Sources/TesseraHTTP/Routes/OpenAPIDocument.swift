@@ -348,6 +348,23 @@ public enum OpenAPIDocument {
                     "The brand's journeys with status, version and draft", scope: "read", responses: ["200": "journeys"]
                 )
             ],
+            "/api/v1/message-templates": [
+                "get": operation("The brand's message templates", scope: "read", responses: ["200": "templates"])
+            ],
+            "/api/v1/message-templates/{name}": [
+                "put": operation(
+                    "Save a Mustache message template (subject, body, html) journeys' send nodes name; member fields "
+                        + "under member.*, fallbacks as inverted sections",
+                    scope: "admin", body: "MessageTemplate",
+                    parameters: [parameter("name", in: "path", "Template name")],
+                    responses: ["200": "saved", "400": "the field at fault"])
+            ],
+            "/api/v1/message-templates/{name}/preview": [
+                "post": operation(
+                    "Render the template for one member (body: memberId)", scope: "read",
+                    parameters: [parameter("name", in: "path", "Template name")],
+                    responses: ["200": "subject and body", "404": "no such template or member"])
+            ],
             "/api/v1/messaging/settings": [
                 "get": operation(
                     "The brand's delivery policy: frequency caps per channel (* for all) and quiet hours",
@@ -376,6 +393,17 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "Runs by status and outcome, visits per node and branch, messages per node and status",
                     scope: "read", parameters: [journeyName], responses: ["200": "statistics"])
+            ],
+            "/api/v1/journeys/{name}/messages": [
+                "get": operation(
+                    "The journey's messages, newest first (status, reason and limit filter): the drill-down from a "
+                        + "failure count to its members",
+                    scope: "read",
+                    parameters: [
+                        journeyName, parameter("status", in: "query", "delivered, queued or failed"),
+                        parameter("reason", in: "query", "a failure reason code"),
+                        parameter("limit", in: "query", "at most 1,000 (default 100)"),
+                    ], responses: ["200": "messages"])
             ],
             "/api/v1/journeys/{name}/publish": [
                 "post": operation(
@@ -724,6 +752,7 @@ public enum OpenAPIDocument {
                     ]),
                 "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
                 "DeliveryPolicy": schema([], ["caps": "object", "quietHours": "object"]),
+                "MessageTemplate": schema(["body"], ["subject": "string", "body": "string", "html": "boolean"]),
                 "JourneyDefinition": schema(
                     ["entry", "start", "nodes"],
                     [

@@ -1,0 +1,66 @@
+public import Foundation
+import Mustache
+
+/// A message a journey's send node names: Mustache text over the member's fields, rendered when the
+/// message is handed to its channel.
+///
+/// The context is `member` — `id`, `name`, `city`, `gender`, `tier`, `points`, `growth`,
+/// `storedValue`, `orderCount`, `totalSpend` and `cart` (`quantity`, `valueMinor`, `items` with `sku`,
+/// `name`, `quantity`, `unitPriceMinor`) — and `brand`. A fallback is an inverted section:
+/// `Hi {{#member.name}}{{member.name}}{{/member.name}}{{^member.name}}there{{/member.name}}`. Text is not
+/// HTML-escaped (messages go to SMS, WeChat and plain mail); `html: true` escapes it.
+public struct MessageTemplate: Sendable, Hashable {
+    public var name: String
+    public var subject: String?
+    public var body: String
+    /// Escape values for HTML (an HTML e-mail body).
+    public var html: Bool
+
+    public init(name: String, subject: String? = nil, body: String, html: Bool = false) {
+        self.name = name
+        self.subject = subject
+        self.body = body
+        self.html = html
+    }
+
+    /// Checks the Mustache syntax of subject and body; the first fault names its field.
+    public func validate() throws(FieldError) {
+        for (field, text) in [("subject", subject), ("body", body as String?)] {
+            guard let text else { continue }
+            do { _ = try MustacheTemplate(string: text) } catch {
+                throw FieldError(path: "$.\(field)", reason: "not a valid Mustache template: \(error)")
+            }
+        }
+    }
+
+    /// The subject and body for `member` of `brand`.
+    public func render(_ member: MemberFacts, brand: String) -> (subject: String?, body: String) {
+        let context: [String: Any] = ["member": Self.context(member), "brand": brand]
+        func render(_ text: String) -> String {
+            let pragma = html ? "" : "{{% CONTENT_TYPE: TEXT}}"
+            return (try? MustacheTemplate(string: pragma + text))?.render(context) ?? text
+        }
+        return (subject.map(render), render(body))
+    }
+
+    static func context(_ member: MemberFacts) -> [String: Any] {
+        var context: [String: Any] = [
+            "id": member.id, "points": member.points, "growth": member.growth, "storedValue": member.storedValue,
+            "orderCount": member.orderCount, "totalSpend": member.totalSpend,
+            "cart": [
+                "quantity": member.cartQuantity, "valueMinor": member.cartValueMinor,
+                "items": member.cart.map { line -> [String: Any] in
+                    [
+                        "sku": line.sku, "name": line.name ?? line.sku, "quantity": line.quantity,
+                        "unitPriceMinor": line.unitPriceMinor,
+                    ]
+                },
+            ] as [String: Any],
+        ]
+        if let name = member.name { context["name"] = name }
+        for field in [MemberField.city, .gender, .tier, .region, .homeStore, .guide] {
+            if let value = member.texts[field] { context[field.rawValue] = value }
+        }
+        return context
+    }
+}
