@@ -80,10 +80,22 @@ let package = Package(
         .target(
             name: "TesseraWorkers",
             dependencies: [
-                "TesseraCore", "TesseraDomain",
+                "TesseraCore", "TesseraDomain", "TesseraChannels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Message channel adapters behind one protocol.
+        .target(
+            name: "TesseraChannels",
+            dependencies: [
+                "TesseraCore", "TesseraDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "TesseraHTTPTests",
             dependencies: [
-                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraHTTP", "TesseraWorkers",
+                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraHTTP", "TesseraWorkers", "TesseraChannels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

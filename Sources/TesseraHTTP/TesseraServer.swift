@@ -163,6 +163,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/members/{id}/scores"): return ScoreRoutes(derived: derived).member
         case ("get", "/api/v1/members/{id}/relationship"): return ScoreRoutes(derived: derived).relationship
         case ("get", "/api/v1/journeys"): return JourneyRoutes(journeys: journeys).list
+        case ("get", "/api/v1/channels"): return JourneyRoutes(journeys: journeys).channels
+        case ("put", "/api/v1/channels/{name}"): return JourneyRoutes(journeys: journeys).saveChannel
         case ("get", "/api/v1/message-templates"): return MessageTemplateRoutes(journeys: journeys).list
         case ("put", "/api/v1/message-templates/{name}"): return MessageTemplateRoutes(journeys: journeys).save
         case ("post", "/api/v1/message-templates/{name}/preview"):

@@ -12,14 +12,20 @@ public final class JourneyWorker: Service, Sendable {
     let journeys: JourneyService
     let logger: Logger
     let pollInterval: Duration
+    /// Called after a pass applied steps (they may have queued messages): wakes the dispatcher.
+    let afterSteps: @Sendable () -> Void
     private let doorbell = Doorbell()
     private let steps = Counter(label: "tessera_journey_steps_total")
     private let failures = Counter(label: "tessera_journey_failures_total")
 
-    public init(journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+    public init(
+        journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250),
+        afterSteps: @escaping @Sendable () -> Void = {}
+    ) {
         self.journeys = journeys
         self.logger = logger
         self.pollInterval = pollInterval
+        self.afterSteps = afterSteps
     }
 
     /// Tells the worker there may be new work; cheap, callable from any task.
@@ -40,7 +46,10 @@ public final class JourneyWorker: Service, Sendable {
         do {
             let applied = try await journeys.runDue(at: now)
             steps.increment(by: applied)
-            if applied > 0 { logger.debug("journey steps applied", metadata: ["steps": "\(applied)"]) }
+            if applied > 0 {
+                logger.debug("journey steps applied", metadata: ["steps": "\(applied)"])
+                afterSteps()
+            }
             return applied
         } catch {
             failures.increment()

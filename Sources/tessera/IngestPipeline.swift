@@ -16,6 +16,8 @@ struct IngestPipeline {
     let derived: DerivedStateService
     /// Runs journey steps; ingest wakes it after every write.
     let journeyWorker: JourneyWorker
+    /// Hands queued messages to their channels; the journey worker wakes it.
+    let dispatcher: OutboxDispatcher
     /// On SQLite the log is a database file of its own, closed with the pipeline.
     private let ownsLogDatabase: Bool
 
@@ -40,7 +42,8 @@ struct IngestPipeline {
         let journeys = JourneyService(
             store: store, segments: segments, derived: derived,
             leaseSeconds: environment["TESSERA_JOURNEY_LEASE_SECONDS"].flatMap(Int64.init) ?? 60)
-        let journeyWorker = JourneyWorker(journeys: journeys, logger: logger)
+        let dispatcher = OutboxDispatcher(store: store, logger: logger)
+        let journeyWorker = JourneyWorker(journeys: journeys, logger: logger, afterSteps: dispatcher.wake)
         let derive = derived.ingestHook { error in
             logger.error(
                 "score, lifecycle or segment update failed; the scheduled refresh repairs it",
@@ -63,7 +66,7 @@ struct IngestPipeline {
             derived: derived, journeys: journeys, onAppend: projector.wake)
         return IngestPipeline(
             log: log, projector: projector, server: server, derived: derived, journeyWorker: journeyWorker,
-            ownsLogDatabase: sqlitePath != nil)
+            dispatcher: dispatcher, ownsLogDatabase: sqlitePath != nil)
     }
 
     /// Closes the log's own database (the store is closed by its owner).

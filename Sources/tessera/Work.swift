@@ -8,7 +8,7 @@ import TesseraWorkers
 import UnixSignals
 
 /// `tessera work`: the background workers without the HTTP server — ingest projection, loyalty
-/// earning and schedules, segment refresh and journey steps. Any number of these processes (and
+/// earning and schedules, segment refresh, journey steps and the outbox dispatcher. Any number of these processes (and
 /// `tessera serve` ones) may share one PostgreSQL database: queued work is leased to one of them.
 struct Work: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the background workers without the server.")
@@ -42,6 +42,7 @@ struct Work: AsyncParsableCommand {
             .init(service: LoyaltyScheduleJob(loyalty: LoyaltyService(store: store), logger: logger)),
             .init(service: SegmentRefreshJob(derived: pipeline.derived, store: store, logger: logger)),
             .init(service: pipeline.journeyWorker),
+            .init(service: pipeline.dispatcher),
         ]
     }
 }

@@ -187,6 +187,56 @@ struct JourneyContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func queuedMessagesAreLeasedToOneDispatcherAndRecordedUnderItsLease(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        try await Self.templates(tenant, ["hello"])
+        try await tenant.store.saveChannel(
+            name: "crm", .webhook(url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef"), group: group,
+            brand: brand, at: start)
+        let draft = try JSONParser.parse(
+            Array(
+                #"""
+                {"entry": {"event": {"name": "follow"}}, "start": "a",
+                 "nodes": {"a": {"send": {"channel": "crm", "template": "hello", "next": "end"}}, "end": {"exit": {}}}}
+                """#.utf8))
+        let saved = try await journeys.save(name: "crm", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send([try Self.event("f", "external:q", "follow", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)
+
+        let now = start.addingTimeInterval(2)
+        // Other tests share the database: only this tenant's message counts here.
+        let mine = { (messages: [OutboundMessage]) in messages.filter { $0.group == group } }
+        let first = mine(
+            try await tenant.store.claimQueuedMessages(now: now, limit: 1_000, leaseSeconds: 60, token: "one"))
+        #expect(
+            first.count == 1
+                && first.first?.configuration == .webhook(url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef"))
+        #expect(
+            mine(try await tenant.store.claimQueuedMessages(now: now, limit: 1_000, leaseSeconds: 60, token: "two"))
+                .isEmpty)
+        // A dispatcher without the lease records nothing; the holder's retry is kept with its time.
+        try await tenant.store.recordDeliveries([(first[0], .delivered, nil)], token: "two", at: now)
+        try await tenant.store.recordDeliveries(
+            [(first[0], .retry(detail: "HTTP 503"), now.addingTimeInterval(10))], token: "one", at: now)
+        #expect(
+            mine(
+                try await tenant.store.claimQueuedMessages(
+                    now: now.addingTimeInterval(5), limit: 1_000, leaseSeconds: 60, token: "three")
+            ).isEmpty)
+        let again = mine(
+            try await tenant.store.claimQueuedMessages(
+                now: now.addingTimeInterval(11), limit: 1_000, leaseSeconds: 60, token: "four"))
+        #expect(again.map(\.attempts) == [1])
+        try await tenant.store.recordDeliveries([(again[0], .delivered, nil)], token: "four", at: now)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.messages["a"] == ["delivered": 1])
+    }
+
+    @Test(arguments: Backend.allCases)
     func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)

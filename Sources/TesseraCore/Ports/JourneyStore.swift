@@ -33,6 +33,17 @@ public protocol JourneyStore: Sendable {
     /// from a failure count to the members behind it.
     func journeyMessages(group: GroupID, journeyID: String, status: String?, reason: String?, limit: Int)
         async throws -> [JourneyMessage]
+    func saveChannel(name: String, _ configuration: ChannelConfiguration, group: GroupID, brand: BrandID, at: Date)
+        async throws
+    func channels(group: GroupID, brand: BrandID) async throws -> [String: ChannelConfiguration]
+    /// Leases up to `limit` queued messages whose next attempt is due, with their channel's settings.
+    func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
+        -> [OutboundMessage]
+    /// Records attempts of messages still leased under `token`: delivered, retried at the time given,
+    /// or failed for good (`provider_error`, the detail kept).
+    func recordDeliveries(
+        _ outcomes: [(message: OutboundMessage, outcome: DeliveryOutcome, retryAt: Date?)], token: String, at: Date
+    ) async throws
     func saveMessageTemplate(_ template: MessageTemplate, group: GroupID, brand: BrandID, at: Date) async throws
     func messageTemplates(group: GroupID, brand: BrandID) async throws -> [MessageTemplate]
     /// The brand's delivery policy as saved (JSON), or nil for none.

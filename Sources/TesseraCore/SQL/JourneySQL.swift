@@ -142,8 +142,8 @@ enum JourneySQL {
                     SQLStatement(
                         """
                         INSERT INTO journey_messages (group_id, id, idempotency_key, journey_id, version, run_id, node_id, \
-                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at, subject, body) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at, subject, body, \
+                        next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                         ON CONFLICT (group_id, idempotency_key) DO NOTHING
                         """,
                         [
@@ -151,6 +151,7 @@ enum JourneySQL {
                             .text(channel), .text(template), .text(status), .optional(reason), .int(at),
                             delivered ? .int(at) : .null, .optional(step.rendered[node]?.subject),
                             .optional(reason == nil ? step.rendered[node]?.body : nil),
+                            status == "queued" ? .int(at) : .null,
                         ]))
             }
         }

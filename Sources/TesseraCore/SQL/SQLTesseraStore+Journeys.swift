@@ -378,4 +378,107 @@ extension SQLTesseraStore {
                     }
                 }), writes: false)
     }
+
+    public func saveChannel(
+        name: String, _ configuration: ChannelConfiguration, group: GroupID, brand: BrandID, at: Date
+    ) async throws {
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    """
+                    INSERT INTO channels (group_id, brand_id, name, kind, config, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, ?) \
+                    ON CONFLICT (group_id, brand_id, name) DO UPDATE SET kind = excluded.kind, config = excluded.config, \
+                    updated_at = excluded.updated_at
+                    """,
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(name), .text(configuration.kind),
+                        .text(configuration.json.jsonText), .int(Timestamp.micros(at)),
+                    ])
+            ]), writes: true)
+    }
+
+    public func channels(group: GroupID, brand: BrandID) async throws -> [String: ChannelConfiguration] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT name, CAST(config AS TEXT) FROM channels WHERE group_id = ? AND brand_id = ?",
+                    [.text(group.rawValue), .text(brand.rawValue)]),
+                map: { rows in
+                    var channels: [String: ChannelConfiguration] = [:]
+                    for row in rows {
+                        guard let name = row.text(0), let text = row.text(1),
+                            let configuration = try? ChannelConfiguration.parse(try JSONParser.parse(Array(text.utf8)))
+                        else { continue }
+                        channels[name] = configuration
+                    }
+                    return channels
+                }), writes: false)
+    }
+
+    public func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
+        -> [OutboundMessage]
+    {
+        let micros = Timestamp.micros(now)
+        let lock = driver.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE journey_messages SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
+                    (SELECT group_id, id FROM journey_messages WHERE status = 'queued' AND next_attempt_at <= ? \
+                    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?\(lock)) \
+                    RETURNING group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
+                    subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
+                    WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
+                    AND c.name = journey_messages.channel)
+                    """,
+                    [
+                        .int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros),
+                        .int(Int64(limit)),
+                    ]),
+                map: { rows in
+                    rows.map { row in
+                        OutboundMessage(
+                            group: GroupID(row.text(0) ?? ""), id: row.text(1) ?? "", key: row.text(2) ?? "",
+                            journeyID: row.text(3) ?? "", node: row.text(4) ?? "", member: MemberID(row.text(5) ?? ""),
+                            brandID: BrandID(row.text(6) ?? ""), channel: row.text(7) ?? "",
+                            configuration: row.text(13).flatMap { text in
+                                try? ChannelConfiguration.parse(try JSONParser.parse(Array(text.utf8)))
+                            }, template: row.text(8) ?? "", subject: row.text(9), body: row.text(10),
+                            attempts: Int(row.int(11) ?? 0), createdAt: Timestamp.date(row.int(12) ?? 0))
+                    }
+                }), writes: true)
+    }
+
+    public func recordDeliveries(
+        _ outcomes: [(message: OutboundMessage, outcome: DeliveryOutcome, retryAt: Date?)], token: String, at: Date
+    ) async throws {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let statements = outcomes.map { message, outcome, retryAt -> SQLStatement in
+            let key: [SQLValue] = [.text(message.group.rawValue), .text(message.id), .text(token)]
+            let owned = "WHERE group_id = ? AND id = ? AND lease_token = ?"
+            switch outcome {
+            case .delivered:
+                return SQLStatement(
+                    """
+                    UPDATE journey_messages SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, \
+                    error = NULL, lease_token = NULL, lease_until = NULL \(owned)
+                    """, [now] + key)
+            case .retry(let detail) where retryAt != nil:
+                return SQLStatement(
+                    """
+                    UPDATE journey_messages SET attempts = attempts + 1, next_attempt_at = ?, error = ?, \
+                    lease_token = NULL, lease_until = NULL \(owned)
+                    """, [.optional(retryAt.map(Timestamp.micros)), .text(detail)] + key)
+            case .retry(let detail), .reject(let detail):
+                return SQLStatement(
+                    """
+                    UPDATE journey_messages SET status = 'failed', reason = 'provider_error', attempts = attempts + 1, \
+                    error = ?, lease_token = NULL, lease_until = NULL \(owned)
+                    """, [.text(detail)] + key)
+            }
+        }
+        guard !statements.isEmpty else { return }
+        try await driver.run(ExecuteProgram(statements), writes: true)
+    }
 }

@@ -15,7 +15,8 @@ public final class JourneyService: Sendable {
     public let segments: SegmentService
     let derived: DerivedStateService?
     let ids: any IDGenerator
-    /// Channels a send node may name; the log channel writes the outbox itself.
+    /// Channels every brand has; others are configured per brand (``ChannelConfiguration``). The
+    /// log channel is the outbox itself: a message is delivered when it is written.
     public static let channels: Set<String> = ["log"]
     /// How long a claimed step stays with its worker before another may take it (60 s by default).
     public let leaseSeconds: Int64
@@ -59,6 +60,7 @@ public final class JourneyService: Sendable {
             try await store.tags(group: group, brand: brand).map { ($0.definition.name, $0.definition.kind) },
             uniquingKeysWith: { first, _ in first })
         let templates = Set(try await store.messageTemplates(group: group, brand: brand).map(\.name))
+        let configured = try await store.channels(group: group, brand: brand)
         for (id, node) in definition.nodes.sorted(by: { $0.key < $1.key }) {
             switch node {
             case .tag(let name, let add, _):
@@ -71,11 +73,12 @@ public final class JourneyService: Sendable {
                         path: path, reason: "\(name) is a \(kind.rawValue) tag, which follows its definition")
                 }
             case .send(let channel, let template, _):
-                guard Self.channels.contains(channel) else {
+                guard Self.channels.contains(channel) || configured[channel] != nil else {
                     throw FieldError(
                         path: "$.nodes.\(id).send.channel",
                         reason:
-                            "unknown channel \(channel); configured: \(Self.channels.sorted().joined(separator: ", "))")
+                            "unknown channel \(channel); configure it with PUT /api/v1/channels/\(channel) (built in: "
+                            + Self.channels.sorted().joined(separator: ", ") + ")")
                 }
                 guard templates.contains(template) else {
                     throw FieldError(

@@ -80,6 +80,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/members/{id}/scores"),
         APIRoute(method: "get", path: "/api/v1/members/{id}/relationship"),
         APIRoute(method: "get", path: "/api/v1/journeys"),
+        APIRoute(method: "get", path: "/api/v1/channels"),
+        APIRoute(method: "put", path: "/api/v1/channels/{name}"),
         APIRoute(method: "get", path: "/api/v1/message-templates"),
         APIRoute(method: "put", path: "/api/v1/message-templates/{name}"),
         APIRoute(method: "post", path: "/api/v1/message-templates/{name}/preview"),

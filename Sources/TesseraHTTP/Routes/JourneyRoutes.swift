@@ -140,4 +140,25 @@ struct JourneyRoutes: Sendable {
             reason: query["reason"].map(String.init), limit: limit)
         return try JSONCoding.response(Answer(messages: messages))
     }
+
+    /// `GET /api/v1/channels`: the brand's configured channels (secrets never shown).
+    func channels(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let channels = try await journeys.store.channels(group: principal.groupID, brand: principal.brandID)
+        return try JSONCoding.response(
+            JSONValue.object(["channels": .object(channels.mapValues(\.publicJSON))]))
+    }
+
+    /// `PUT /api/v1/channels/{name} {"kind": "webhook", "url": "https://…", "secret": "…"}`.
+    func saveChannel(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let name = try context.parameters.require("name")
+        guard SegmentRuleParser.isPlainName(name), !JourneyService.channels.contains(name) else {
+            throw FieldError(path: "name", reason: "letters, digits and _ only, and not a built-in channel (log)")
+        }
+        let configuration = try ChannelConfiguration.parse(try await RequestBody.json(request, context: context))
+        try await journeys.store.saveChannel(
+            name: name, configuration, group: principal.groupID, brand: principal.brandID, at: Date())
+        return try JSONCoding.response(configuration.publicJSON)
+    }
 }

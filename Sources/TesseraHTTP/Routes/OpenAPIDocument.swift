@@ -348,6 +348,20 @@ public enum OpenAPIDocument {
                     "The brand's journeys with status, version and draft", scope: "read", responses: ["200": "journeys"]
                 )
             ],
+            "/api/v1/channels": [
+                "get": operation(
+                    "The brand's configured message channels (without secrets)", scope: "read",
+                    responses: ["200": "channels"])
+            ],
+            "/api/v1/channels/{name}": [
+                "put": operation(
+                    "Configure a channel journeys' send nodes can name: a webhook (url, shared secret of 16+ "
+                        + "characters); requests are signed with HMAC-SHA256 (Tessera-Signature: t=…,v1=…), carry "
+                        + "Idempotency-Key, and are retried with backoff before failing with provider_error",
+                    scope: "admin", body: "ChannelConfiguration",
+                    parameters: [parameter("name", in: "path", "Channel name")],
+                    responses: ["200": "saved", "400": "the field at fault"])
+            ],
             "/api/v1/message-templates": [
                 "get": operation("The brand's message templates", scope: "read", responses: ["200": "templates"])
             ],
@@ -752,6 +766,8 @@ public enum OpenAPIDocument {
                     ]),
                 "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
                 "DeliveryPolicy": schema([], ["caps": "object", "quietHours": "object"]),
+                "ChannelConfiguration": schema(
+                    ["kind", "url", "secret"], ["kind": "string", "url": "string", "secret": "string"]),
                 "MessageTemplate": schema(["body"], ["subject": "string", "body": "string", "html": "boolean"]),
                 "JourneyDefinition": schema(
                     ["entry", "start", "nodes"],
