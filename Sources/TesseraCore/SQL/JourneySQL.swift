@@ -70,109 +70,177 @@ enum JourneySQL {
         segment: String, at: Int64, now: Int64
     ) -> SQLStatement {
         let key = "schedule:\(version):\(at)"
-        let guardrails = participation(
-            member: ("s.member_id", []), group: group, journey: journey, definition: definition, enteredAt: at)
+        // The guardrails read the member's earlier entries from one aggregate joined in, computed once
+        // before the insert: a subquery per member would scan the growing table on a planner that saw
+        // it empty (PostgreSQL, fresh statistics), quadratic in the segment's size.
+        let cooldownEnd =
+            definition.reentryCooldownSeconds > 0 ? at - definition.reentryCooldownSeconds * 1_000_000 : Int64.max
         return SQLStatement(
             """
             INSERT INTO journey_runs (group_id, id, journey_id, version, brand_id, member_id, entry_key, node_id, since, \
             entered_at, entering, status, due_at, updated_at) SELECT s.group_id, ? || s.member_id, ?, ?, ?, \
-            s.member_id, ?, ?, ?, ?, ?, 'active', ?, ? FROM segment_members s WHERE s.group_id = ? AND s.segment_id = ? \
-            AND \(guardrails.sql) ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING
+            s.member_id, ?, ?, ?, ?, ?, 'active', ?, ? FROM segment_members s LEFT JOIN \
+            (SELECT x.member_id, COUNT(*) AS entries, MAX(x.entered_at) AS latest FROM journey_runs x \
+            WHERE x.group_id = ? AND x.journey_id = ? GROUP BY x.member_id) p ON p.member_id = s.member_id \
+            WHERE s.group_id = ? AND s.segment_id = ? AND COALESCE(p.entries, 0) < ? \
+            AND (p.latest IS NULL OR p.latest <= ?) \
+            ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING
             """,
             [
                 .text("\(journey):\(key):"), .text(journey), .int(version), .text(brand.rawValue), .text(key),
                 .text(definition.start), .int(at), .int(at), .bool(false), .int(at), .int(now), .text(group.rawValue),
-                .text(segment),
-            ] + guardrails.arguments)
+                .text(journey), .text(group.rawValue), .text(segment), .int(Int64(definition.maximumEntries)),
+                .int(cooldownEnd),
+            ])
     }
 
-    /// The statements applying one step: the run's new position (or its end), the nodes visited,
-    /// tags changed and messages queued — each message under its idempotency key.
-    static func apply(_ step: JourneyStep, at: Int64) -> [SQLStatement] {
-        let (run, advance) = (step.run, step.advance)
-        let (g, r) = (SQLValue.text(run.group.rawValue), SQLValue.text(run.id))
-        let (b, m) = (SQLValue.text(run.brandID.rawValue), SQLValue.text(run.member.rawValue))
+    /// The statements applying many steps at once: the nodes visited and the messages queued as
+    /// multi-row inserts, tag changes, and the runs' new positions (or ends) as a few `UPDATE … FROM`
+    /// over derived tables — a blast writes thousands of steps in a few dozen statements.
+    static func apply(_ steps: [JourneyStep], at: Int64, dialect: SQLDialect) -> [SQLStatement] {
         var statements: [SQLStatement] = []
-        for (index, action) in advance.actions.enumerated() {
-            switch action {
-            case .visit(let node, let branch):
-                // Visits in one step share its time; the index keeps a loop's passes apart.
-                statements.append(
-                    SQLStatement(
-                        """
-                        INSERT INTO journey_visits (group_id, run_id, node_id, at, journey_id, version, member_id, branch) \
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, run_id, node_id, at) DO NOTHING
-                        """,
-                        [
-                            g, r, .text(node), .int(at + Int64(index)), .text(run.journeyID), .int(run.version), m,
-                            .optional(branch),
-                        ]))
-            case .tag(let node, let name, let add):
-                let actor = SQLValue.text("journey:\(run.journeyID)")
-                let history = SQLValue.text("\(run.effectKey(node: node)):\(at)")
-                statements.append(
-                    SQLStatement(
-                        """
-                        INSERT INTO tag_history (group_id, id, brand_id, member_id, tag, action, source, actor, occurred_at) \
-                        SELECT ?, ?, ?, ?, ?, ?, 'journey', ?, ? WHERE \(add ? "NOT " : "")EXISTS (SELECT 1 FROM member_tags \
-                        WHERE group_id = ? AND brand_id = ? AND member_id = ? AND tag = ?)
-                        """,
-                        [
-                            g, history, b, m, .text(name), .text(add ? "added" : "removed"), actor, .int(at), g, b, m,
-                            .text(name),
-                        ]))
-                statements.append(
-                    add
-                        ? SQLStatement(
-                            """
-                            INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) \
-                            VALUES (?, ?, ?, ?, 'journey', ?, ?) ON CONFLICT (group_id, brand_id, member_id, tag) DO NOTHING
-                            """, [g, b, m, .text(name), actor, .int(at)])
-                        : SQLStatement(
-                            "DELETE FROM member_tags WHERE group_id = ? AND brand_id = ? AND member_id = ? AND tag = ?",
-                            [g, b, m, .text(name)]))
-            case .send(let node, let channel, let template), .suppress(let node, let channel, let template, _):
-                let key = run.effectKey(node: node)
-                var reason: String?
-                if case .suppress(_, _, _, let failure) = action { reason = failure.rawValue }
-                // The log channel is the outbox itself: handing the message over is writing it.
-                let delivered = channel == "log" && reason == nil
-                let status = reason != nil ? "failed" : delivered ? "delivered" : "queued"
-                statements.append(
-                    SQLStatement(
-                        """
-                        INSERT INTO journey_messages (group_id, id, idempotency_key, journey_id, version, run_id, node_id, \
-                        member_id, brand_id, channel, template, status, reason, created_at, delivered_at, subject, body, \
-                        next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                        ON CONFLICT (group_id, idempotency_key) DO NOTHING
-                        """,
-                        [
-                            g, .text(key), .text(key), .text(run.journeyID), .int(run.version), r, .text(node), m, b,
-                            .text(channel), .text(template), .text(status), .optional(reason), .int(at),
-                            delivered ? .int(at) : .null, .optional(step.rendered[node]?.subject),
-                            .optional(reason == nil ? step.rendered[node]?.body : nil),
-                            status == "queued" ? .int(at) : .null,
-                        ]))
+        var visits: [[SQLValue]] = []
+        var messages: [[SQLValue]] = []
+        var waits: [[SQLValue]] = []
+        var ends: [[SQLValue]] = []
+        for step in steps {
+            let (run, advance) = (step.run, step.advance)
+            let (g, r) = (SQLValue.text(run.group.rawValue), SQLValue.text(run.id))
+            let (b, m) = (SQLValue.text(run.brandID.rawValue), SQLValue.text(run.member.rawValue))
+            for (index, action) in advance.actions.enumerated() {
+                switch action {
+                case .visit(let node, let branch):
+                    // Visits in one step share its time; the index keeps a loop's passes apart.
+                    visits.append([
+                        g, r, .text(node), .int(at + Int64(index)), .text(run.journeyID), .int(run.version), m,
+                        .optional(branch),
+                    ])
+                case .tag(let node, let name, let add):
+                    statements += tag(run, node: node, name: name, add: add, at: at)
+                case .send(let node, let channel, let template), .suppress(let node, let channel, let template, _):
+                    let key = run.effectKey(node: node)
+                    var reason: String?
+                    if case .suppress(_, _, _, let failure) = action { reason = failure.rawValue }
+                    // The log channel is the outbox itself: handing the message over is writing it.
+                    let delivered = channel == "log" && reason == nil
+                    let status = reason != nil ? "failed" : delivered ? "delivered" : "queued"
+                    messages.append([
+                        g, .text(key), .text(key), .text(run.journeyID), .int(run.version), r, .text(node), m, b,
+                        .text(channel), .text(template), .text(status), .optional(reason), .int(at),
+                        delivered ? .int(at) : .null, .optional(step.rendered[node]?.subject),
+                        .optional(reason == nil ? step.rendered[node]?.body : nil),
+                        status == "queued" ? .int(at) : .null,
+                    ])
+                }
+            }
+            switch advance.next {
+            case .wait(let state, let due):
+                waits.append([
+                    g, r, .text(state.node), .int(state.since), .bool(state.entering), .int(due),
+                    .optional(step.wakeOn),
+                ])
+            case .finished(let node, let outcome):
+                ends.append([g, r, .text(node), .text(outcome.rawValue)])
             }
         }
-        switch advance.next {
-        case .wait(let state, let due):
-            let wakeOn = SQLValue.optional(step.wakeOn)
-            statements.append(
-                SQLStatement(
-                    """
-                    UPDATE journey_runs SET node_id = ?, since = ?, entering = ?, due_at = ?, wake_on = ?, updated_at = ? \
-                    WHERE group_id = ? AND id = ?
-                    """,
-                    [.text(state.node), .int(state.since), .bool(state.entering), .int(due), wakeOn, .int(at), g, r]))
-        case .finished(let node, let outcome):
-            statements.append(
-                SQLStatement(
-                    """
-                    UPDATE journey_runs SET node_id = ?, status = 'done', outcome = ?, finished_at = ?, wake_on = NULL, \
-                    updated_at = ? WHERE group_id = ? AND id = ?
-                    """, [.text(node), .text(outcome.rawValue), .int(at), .int(at), g, r]))
-        }
+        statements += SQLBuilder.insert(
+            into: "journey_visits",
+            columns: ["group_id", "run_id", "node_id", "at", "journey_id", "version", "member_id", "branch"],
+            rows: visits, suffix: "ON CONFLICT (group_id, run_id, node_id, at) DO NOTHING")
+        statements += SQLBuilder.insert(
+            into: "journey_messages",
+            columns: [
+                "group_id", "id", "idempotency_key", "journey_id", "version", "run_id", "node_id", "member_id",
+                "brand_id", "channel", "template", "status", "reason", "created_at", "delivered_at", "subject", "body",
+                "next_attempt_at",
+            ], rows: messages, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+        let now = SQLValue.int(at)
+        let waitColumns: [(name: String, type: String)] = [
+            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),
+            ("due", "BIGINT"), ("wake", "TEXT"),
+        ]
+        statements += updates(
+            waits, columns: waitColumns, dialect: dialect,
+            set:
+                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, updated_at = ?",
+            arguments: [now])
+        let endColumns: [(name: String, type: String)] = [
+            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("outcome", "TEXT"),
+        ]
+        statements += updates(
+            ends, columns: endColumns, dialect: dialect,
+            set:
+                "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, wake_on = NULL, updated_at = ?",
+            arguments: [now, now])
         return statements
+    }
+
+    /// Sets `set` (over columns `u.<name>` after the group and id) on the runs `rows` name. Runs that
+    /// share every value — a blast's members all reach the same node at the same journey time — are
+    /// updated by one `WHERE id IN (…)` per distinct tuple; otherwise by `UPDATE … FROM` a derived table
+    /// of 128 rows at a time.
+    private static func updates(
+        _ rows: [[SQLValue]], columns: [(name: String, type: String)], dialect: SQLDialect, set: String,
+        arguments: [SQLValue]
+    ) -> [SQLStatement] {
+        guard !rows.isEmpty else { return [] }
+        let shared = Dictionary(grouping: rows) { row in [row[0]] + row.dropFirst(2) }
+        if shared.count * 64 <= rows.count {
+            var statements: [SQLStatement] = []
+            for (key, group) in shared.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+                let values = Array(key.dropFirst())
+                // Inline the shared values as a one-row table so `set` reads them as `u.<name>` as well.
+                let names = columns.dropFirst(2)
+                let single = zip(names, values).map { column, _ in "CAST(? AS \(column.type)) AS \(column.name)" }
+                for chunk in SQLBuilder.chunks(group, largest: 500) {
+                    let ids = chunk.map { $0[1] }
+                    statements.append(
+                        SQLStatement(
+                            """
+                            UPDATE journey_runs SET \(set) FROM (SELECT \(single.joined(separator: ", "))) AS u \
+                            WHERE journey_runs.group_id = ? AND journey_runs.id IN (\(SQLBuilder.markers(ids.count)))
+                            """, arguments + values + [key[0]] + ids))
+                }
+            }
+            return statements
+        }
+        return SQLBuilder.chunks(rows, largest: 128).map { chunk in
+            let table = SQLBuilder.derivedTable(columns: columns, rows: Array(chunk), dialect: dialect)
+            return SQLStatement(
+                """
+                UPDATE journey_runs SET \(set) FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
+                WHERE journey_runs.group_id = u.g AND journey_runs.id = u.id
+                """, arguments + table.arguments)
+        }
+    }
+
+    /// A journey's tag change with its history row (only when the member's tags really change).
+    private static func tag(_ run: JourneyRun, node: String, name: String, add: Bool, at: Int64) -> [SQLStatement] {
+        let (g, b, m) = (
+            SQLValue.text(run.group.rawValue), SQLValue.text(run.brandID.rawValue), SQLValue.text(run.member.rawValue)
+        )
+        let actor = SQLValue.text("journey:\(run.journeyID)")
+        let history = SQLValue.text("\(run.effectKey(node: node)):\(at)")
+        return [
+            SQLStatement(
+                """
+                INSERT INTO tag_history (group_id, id, brand_id, member_id, tag, action, source, actor, occurred_at) \
+                SELECT ?, ?, ?, ?, ?, ?, 'journey', ?, ? WHERE \(add ? "NOT " : "")EXISTS (SELECT 1 FROM member_tags \
+                WHERE group_id = ? AND brand_id = ? AND member_id = ? AND tag = ?)
+                """,
+                [
+                    g, history, b, m, .text(name), .text(add ? "added" : "removed"), actor, .int(at), g, b, m,
+                    .text(name),
+                ]),
+            add
+                ? SQLStatement(
+                    """
+                    INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) \
+                    VALUES (?, ?, ?, ?, 'journey', ?, ?) ON CONFLICT (group_id, brand_id, member_id, tag) DO NOTHING
+                    """, [g, b, m, .text(name), actor, .int(at)])
+                : SQLStatement(
+                    "DELETE FROM member_tags WHERE group_id = ? AND brand_id = ? AND member_id = ? AND tag = ?",
+                    [g, b, m, .text(name)]),
+        ]
     }
 }

@@ -225,16 +225,28 @@ extension SQLTesseraStore {
     public func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun] {
         guard !steps.isEmpty else { return [] }
         let micros = Timestamp.micros(at)
+        let dialect = driver.dialect
         // Only runs still leased under this token are applied: if this worker stalled past its lease
-        // and another claimed a run, the other's step is the one that counts.
-        let release = SQLStatement(
-            "UPDATE journey_runs SET lease_token = NULL, lease_until = NULL WHERE lease_token = ? RETURNING group_id, id",
-            [.text(token)])
-        let program = ChainedProgram(QueryProgram(release, map: { $0 })) { rows in
+        // and another claimed a run, the other's step is the one that counts. Released by primary key
+        // (a scan for the token would read every run).
+        var release: [SQLStatement] = []
+        for (group, runs) in Dictionary(grouping: steps.map(\.run), by: \.group) {
+            for chunk in SQLBuilder.chunks(runs, largest: 500) {
+                let ids: [SQLValue] = chunk.map { .text($0.id) }
+                let arguments: [SQLValue] = [.text(group.rawValue)] + ids + [.text(token)]
+                release.append(
+                    SQLStatement(
+                        """
+                        UPDATE journey_runs SET lease_token = NULL, lease_until = NULL WHERE group_id = ? \
+                        AND id IN (\(SQLBuilder.markers(ids.count))) AND lease_token = ? RETURNING group_id, id
+                        """, arguments))
+            }
+        }
+        let program = ChainedProgram(QueriesProgram(release, map: { $0.flatMap { $0 } })) { rows in
             let held = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
             let applied = steps.filter { held.contains("\($0.run.group.rawValue)/\($0.run.id)") }
             return WriteProgram(
-                statements: applied.flatMap { JourneySQL.apply($0, at: micros) }, output: applied.map(\.run))
+                statements: JourneySQL.apply(applied, at: micros, dialect: dialect), output: applied.map(\.run))
         }
         return try await driver.run(program, writes: true)
     }

@@ -72,7 +72,7 @@ public final class JourneyService: Sendable {
                     throw FieldError(
                         path: path, reason: "\(name) is a \(kind.rawValue) tag, which follows its definition")
                 }
-            case .send(let channel, let template, _):
+            case .send(let channel, let template, _, _):
                 guard Self.channels.contains(channel) || configured[channel] != nil else {
                     throw FieldError(
                         path: "$.nodes.\(id).send.channel",
@@ -130,7 +130,7 @@ public final class JourneyService: Sendable {
                     definition: try await definition(of: run), context: context, policy: policy)
             }
             let templates = Dictionary(
-                try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0) },
+                try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0.compiled()) },
                 uniquingKeysWith: { first, _ in first })
             let sent =
                 policy.caps.isEmpty

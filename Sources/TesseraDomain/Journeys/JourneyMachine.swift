@@ -118,8 +118,8 @@ public struct JourneyMachine: Sendable {
                 actions.append(.visit(node: id, branch: nil))
                 actions.append(.tag(node: id, name: name, add: add))
                 id = next
-            case .send(let channel, let template, let next):
-                if let consent = Self.consent(for: channel), facts.consent[consent] != true {
+            case .send(let channel, let template, let required, let next):
+                if let consent = required ?? Self.consent(for: channel), facts.consent[consent] != true {
                     actions.append(.visit(node: id, branch: "suppressed"))
                     actions.append(.suppress(node: id, channel: channel, template: template, reason: .noConsent))
                     id = next

@@ -13,15 +13,17 @@ public enum JourneyNode: Sendable, Hashable {
     case split([JourneyBranch])
     /// Adds (or removes) a tag of the brand, recorded with the journey as its source.
     case tag(String, add: Bool, next: String)
-    /// Hands a message to a channel (recorded in the journey's outbox with its idempotency key).
-    case send(channel: String, template: String, next: String)
+    /// Hands a message to a channel (recorded in the journey's outbox with its idempotency key);
+    /// `consent` names the consent the member must have given, when it is not the channel's own (a
+    /// webhook that forwards to an SMS provider needs `sms`).
+    case send(channel: String, template: String, consent: String?, next: String)
     /// Leaves the journey; `goal` marks a conversion for the journey's analytics.
     case exit(goal: Bool)
 
     /// The ids this node may continue at.
     public var successors: [String] {
         switch self {
-        case .wait(_, let next), .tag(_, _, let next), .send(_, _, let next): [next]
+        case .wait(_, let next), .tag(_, _, let next), .send(_, _, _, let next): [next]
         case .waitForEvent(_, _, let next, let timeout): [next, timeout]
         case .condition(_, let yes, let no): [yes, no]
         case .split(let branches): branches.compactMap(\.next)

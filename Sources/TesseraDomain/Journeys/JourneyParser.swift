@@ -9,7 +9,8 @@
 ///   `{"condition": {"rule": segment rule, "yes": id, "no": id}}`,
 ///   `{"split": {"branches": [{"name": "A", "weight": 45, "next": id}, {"name": "control", "weight": 10}]}}`,
 ///   `{"tag": {"name": "vip", "next": id}}`, `{"untag": {…}}`,
-///   `{"send": {"channel": "log", "template": "welcome", "next": id}}`, `{"exit": {"goal": true}}`
+///   `{"send": {"channel": "log", "template": "welcome", "consent": "sms", "next": id}}`,
+///   `{"exit": {"goal": true}}`
 /// - `maximumEntries` (default 1), `reentryCooldownDays` (default 0), `quietHours`: `hold` (default),
 ///   `drop` or `ignore` (see ``QuietHoursBehaviour``).
 public enum JourneyParser {
@@ -150,10 +151,12 @@ public enum JourneyParser {
                 try fields.text("name", required: true) ?? "", add: key == "tag",
                 next: try fields.text("next", required: true) ?? "")
         case "send":
-            let fields = try SegmentRuleParser.Fields(body, path: here, allowed: ["channel", "template", "next"])
+            let fields = try SegmentRuleParser.Fields(
+                body, path: here, allowed: ["channel", "template", "consent", "next"])
             let channel = try fields.plainName("channel")
             return .send(
                 channel: channel, template: try fields.plainName("template"),
+                consent: fields.object["consent"] == nil ? nil : try fields.plainName("consent"),
                 next: try fields.text("next", required: true) ?? "")
         case "exit":
             let fields = try SegmentRuleParser.Fields(body, path: here, allowed: ["goal"])

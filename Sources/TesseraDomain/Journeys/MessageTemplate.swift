@@ -35,12 +35,30 @@ public struct MessageTemplate: Sendable, Hashable {
 
     /// The subject and body for `member` of `brand`.
     public func render(_ member: MemberFacts, brand: String) -> (subject: String?, body: String) {
-        let context: [String: Any] = ["member": Self.context(member), "brand": brand]
-        func render(_ text: String) -> String {
-            let pragma = html ? "" : "{{% CONTENT_TYPE: TEXT}}"
-            return (try? MustacheTemplate(string: pragma + text))?.render(context) ?? text
+        compiled().render(member, brand: brand)
+    }
+
+    /// The template parsed once, for rendering many members (a blast renders thousands a second).
+    public func compiled() -> Compiled {
+        let pragma = html ? "" : "{{% CONTENT_TYPE: TEXT}}"
+        func parse(_ text: String) -> (MustacheTemplate?, String) {
+            (try? MustacheTemplate(string: pragma + text), text)
         }
-        return (subject.map(render), render(body))
+        return Compiled(subject: subject.map(parse), body: parse(body))
+    }
+
+    /// A parsed ``MessageTemplate`` (text that failed to parse renders as written).
+    public struct Compiled: Sendable {
+        let subject: (template: MustacheTemplate?, text: String)?
+        let body: (template: MustacheTemplate?, text: String)
+
+        public func render(_ member: MemberFacts, brand: String) -> (subject: String?, body: String) {
+            let context: [String: Any] = ["member": MessageTemplate.context(member), "brand": brand]
+            func render(_ part: (template: MustacheTemplate?, text: String)) -> String {
+                part.template?.render(context) ?? part.text
+            }
+            return (subject.map(render), render(body))
+        }
     }
 
     static func context(_ member: MemberFacts) -> [String: Any] {
