@@ -199,4 +199,18 @@ struct JourneyTests {
         #expect(sent.actions.filter { if case .send = $0 { true } else { false } }.count == 2)
         #expect(sent.next == .finished(node: "end", .exited))
     }
+
+    @Test func twoProportionTestMatchesTheTextbook() throws {
+        let test = try #require(TwoProportionTest(conversions: 120, of: 1_000, controlConversions: 100, of: 1_000))
+        #expect(abs(test.difference - 0.02) < 1e-12)
+        #expect(abs(test.z - 1.4293) < 1e-3)
+        #expect(abs(test.pValue - 0.1529) < 1e-3)
+        #expect(abs(test.confidenceLow - -0.00741) < 1e-4 && abs(test.confidenceHigh - 0.04741) < 1e-4)
+        #expect(!test.significant)
+        let strong = try #require(TwoProportionTest(conversions: 300, of: 2_000, controlConversions: 100, of: 1_000))
+        #expect(strong.significant && strong.pValue < 0.001)
+        #expect(TwoProportionTest(conversions: 1, of: 0, controlConversions: 1, of: 10) == nil)
+        let none = try #require(TwoProportionTest(conversions: 0, of: 10, controlConversions: 0, of: 10))
+        #expect(none.pValue == 1 && none.z == 0)
+    }
 }

@@ -106,6 +106,13 @@ struct JourneyHTTPTests {
             let tags = try await SegmentHTTPTests.get(client, "/api/v1/members/\(member.id)/tags", admin)
             #expect(tags.jsonText.contains("welcomed"))
 
+            let report = try await SegmentHTTPTests.get(client, "/api/v1/journeys/welcome/report?windowDays=14", admin)
+            #expect(
+                report["covered"] == .number(1) && report["notified"] == .number(1) && report["orders"] == .number(0))
+            try await client.execute(uri: "/api/v1/journeys/welcome/report?windowDays=0", method: .get, headers: admin)
+            {
+                #expect($0.status == .badRequest)
+            }
             let (paused, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)
             #expect(paused == .ok)
             let (pausedAgain, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)

@@ -237,6 +237,69 @@ struct JourneyContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func ordersAreAttributedByLastTouchAndBranchesComparedWithControl(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        let members = 40
+        try await tenant.send(
+            try (0..<members).map { try Self.event("v\($0)", "external:m\($0)", "Viewed", at: start, brand: brand) })
+        let segment = try await SegmentService(store: tenant.store).create(
+            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        let journeys = Self.services(tenant)
+        try await Self.templates(tenant, ["offer"])
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"scheduled": {"segment": "\(segment.id)", "at": "\(ISO8601DateFormatter().string(from: start))"}},
+                 "start": "ab", "nodes": {
+                   "ab": {"split": {"branches": [{"name": "A", "weight": 50, "next": "offer"}, {"name": "control", "weight": 50}]}},
+                   "offer": {"send": {"channel": "log", "template": "offer", "next": "end"}}, "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "offer", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == members)
+        let messaged = Set(
+            try await tenant.store.journeyMessages(
+                group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 1_000
+            ).map(\.member))
+
+        // Every other member buys a day later; one more buys ten days later, outside a 7-day window.
+        func order(_ n: Int, days: Double, amount: Int64) throws -> IngestMessage {
+            let at = start.addingTimeInterval(days * 86_400)
+            var message = try message(
+                "o\(n)-\(days)", ["external:m\(n)"], kind: .order, at: at.timeIntervalSince1970,
+                order: OrderInput(
+                    externalID: "o\(n)-\(days)", channel: "web", status: .paid, currency: "CNY", totalMinor: amount,
+                    paidMinor: amount, occurredAt: at))
+            message.brandID = brand
+            return message
+        }
+        try await tenant.send(try stride(from: 0, to: members, by: 2).map { try order($0, days: 1, amount: 1_000) })
+        try await tenant.send([try order(1, days: 10, amount: 5_000)])
+        var ids: [Int: MemberID] = [:]
+        for n in 0..<members { ids[n] = try #require(try await tenant.member("external:m\(n)")).id }
+        let buyers = Set(stride(from: 0, to: members, by: 2).compactMap { ids[$0] })
+
+        let report = try await journeys.report(id: saved.record.id, group: group, brand: brand, windowDays: 7)
+        let attributed = buyers.intersection(messaged)
+        #expect(report.covered == Int64(members) && report.notified == Int64(messaged.count))
+        #expect(report.buyers == Int64(attributed.count) && report.orders == Int64(attributed.count))
+        #expect(report.amountMinor == 1_000 * Int64(attributed.count))
+        #expect(report.nodes["offer"]?.orders == Int64(attributed.count))
+        let branches = try #require(report.splits["ab"])
+        let a = try #require(branches.first { $0.branch == "A" })
+        let control = try #require(branches.first { $0.branch == "control" })
+        #expect(a.members == Int64(messaged.count) && a.converted == Int64(attributed.count))
+        #expect(control.members == Int64(members - messaged.count))
+        #expect(control.converted == Int64(buyers.subtracting(messaged).count))
+        #expect(control.versusControl == nil && a.versusControl != nil)
+        let wide = try await journeys.report(id: saved.record.id, group: group, brand: brand, windowDays: 30)
+        #expect(wide.orders == report.orders + (messaged.contains(ids[1] ?? MemberID("")) ? 1 : 0))
+    }
+
+    @Test(arguments: Backend.allCases)
     func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)

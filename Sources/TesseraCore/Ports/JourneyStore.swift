@@ -29,6 +29,11 @@ public protocol JourneyStore: Sendable {
     /// Applies the steps of runs still leased under `token`; answers the runs applied.
     func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun]
     func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics
+    /// The raw figures of ``JourneyReport``: members covered and notified, the orders attributed to the
+    /// journey by last touch within `window` (microseconds) with their node, and per split node and
+    /// branch the members and those who bought within `window` after entering it.
+    func journeyAttribution(group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String])
+        async throws -> JourneyAttribution
     /// The journey's messages, newest first, optionally of one status and reason: the drill-down
     /// from a failure count to the members behind it.
     func journeyMessages(group: GroupID, journeyID: String, status: String?, reason: String?, limit: Int)

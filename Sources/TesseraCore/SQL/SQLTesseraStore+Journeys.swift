@@ -493,4 +493,61 @@ extension SQLTesseraStore {
         guard !statements.isEmpty else { return }
         try await driver.run(ExecuteProgram(statements), writes: true)
     }
+
+    public func journeyAttribution(
+        group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String]
+    ) async throws -> JourneyAttribution {
+        let (g, b, j) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.text(journeyID))
+        let purchased = "COALESCE(o.paid_at, o.placed_at)"
+        var statements = [
+            SQLStatement(
+                "SELECT COUNT(DISTINCT member_id) FROM journey_runs WHERE group_id = ? AND journey_id = ?", [g, j]),
+            SQLStatement(
+                """
+                SELECT COUNT(DISTINCT member_id) FROM journey_messages WHERE group_id = ? AND journey_id = ? \
+                AND status = 'delivered'
+                """, [g, j]),
+            SQLStatement(
+                """
+                SELECT o.member_id, a.node_id, o.paid_minor - o.refunded_minor FROM orders o JOIN journey_messages a \
+                ON a.group_id = o.group_id AND a.id = (SELECT m.id FROM journey_messages m WHERE m.group_id = o.group_id \
+                AND m.member_id = o.member_id AND m.brand_id = o.brand_id AND m.status = 'delivered' \
+                AND m.delivered_at < \(purchased) AND m.delivered_at >= \(purchased) - ? \
+                ORDER BY m.delivered_at DESC, m.id DESC LIMIT 1) \
+                WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) AND a.journey_id = ? \
+                AND o.member_id IN (SELECT x.member_id FROM journey_messages x WHERE x.group_id = ? AND x.journey_id = ? \
+                AND x.status = 'delivered')
+                """, [.int(window), g, b, j, g, j]),
+        ]
+        if !splitNodes.isEmpty {
+            statements.append(
+                SQLStatement(
+                    """
+                    SELECT v.node_id, v.branch, COUNT(DISTINCT v.member_id), COUNT(DISTINCT CASE WHEN EXISTS \
+                    (SELECT 1 FROM orders o WHERE o.group_id = v.group_id AND o.member_id = v.member_id AND o.brand_id = ? \
+                    AND o.status IN \(StoreSQL.purchaseStatuses) AND \(purchased) > v.at AND \(purchased) <= v.at + ?) \
+                    THEN v.member_id END) FROM journey_visits v WHERE v.group_id = ? AND v.journey_id = ? \
+                    AND v.branch IS NOT NULL AND v.node_id IN (\(SQLBuilder.markers(splitNodes.count))) \
+                    GROUP BY v.node_id, v.branch
+                    """, [b, .int(window), g, j] + splitNodes.map(SQLValue.text)))
+        }
+        return try await driver.run(
+            QueriesProgram(statements) { results in
+                var attribution = JourneyAttribution()
+                attribution.covered = results[0].first?.int(0) ?? 0
+                attribution.notified = results[1].first?.int(0) ?? 0
+                attribution.orders = results[2].map { row in
+                    JourneyAttribution.Order(
+                        member: MemberID(row.text(0) ?? ""), node: row.text(1) ?? "", amountMinor: row.int(2) ?? 0)
+                }
+                if results.count > 3 {
+                    attribution.branches = results[3].map { row in
+                        JourneyAttribution.Branch(
+                            node: row.text(0) ?? "", branch: row.text(1) ?? "", members: row.int(2) ?? 0,
+                            converted: row.int(3) ?? 0)
+                    }
+                }
+                return attribution
+            }, writes: false)
+    }
 }

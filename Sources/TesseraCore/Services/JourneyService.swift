@@ -106,6 +106,59 @@ public final class JourneyService: Sendable {
         try await store.setJourneyStatus(group: group, brand: brand, id: id, to: status, at: at)
     }
 
+    // MARK: Results
+
+    /// The journey's report over `windowDays` (``JourneyReport``), for its current version's splits.
+    public func report(id: String, group: GroupID, brand: BrandID, windowDays: Int) async throws -> JourneyReport {
+        guard let journey = try await store.journey(group: group, brand: brand, id: id) else {
+            throw TesseraError.notFound("no journey \(id) in this brand")
+        }
+        var splits: [String: [JourneyBranch]] = [:]
+        if journey.version > 0,
+            let json = try await store.journeyVersion(group: group, journeyID: id, version: journey.version)
+        {
+            for case (let node, .split(let branches)) in try JourneyParser.parse(json).nodes { splits[node] = branches }
+        }
+        let raw = try await store.journeyAttribution(
+            group: group, brand: brand, journeyID: id, window: Int64(windowDays) * 86_400_000_000,
+            splitNodes: splits.keys.sorted())
+        var nodes: [String: JourneyReport.NodeResult] = [:]
+        for (node, orders) in Dictionary(grouping: raw.orders, by: \.node) {
+            nodes[node] = JourneyReport.NodeResult(
+                orders: Int64(orders.count), buyers: Int64(Set(orders.map(\.member)).count),
+                amountMinor: orders.reduce(0) { $0 + $1.amountMinor })
+        }
+        var results: [String: [JourneyReport.BranchResult]] = [:]
+        for (node, branches) in splits {
+            let figures = Dictionary(
+                raw.branches.filter { $0.node == node }.map { ($0.branch, ($0.members, $0.converted)) },
+                uniquingKeysWith: { first, _ in first })
+            let control = branches.first { $0.next == nil }.flatMap { figures[$0.name] }
+            results[node] = branches.map { branch in
+                let (members, converted) = figures[branch.name] ?? (0, 0)
+                let comparison =
+                    branch.next == nil
+                    ? nil
+                    : control.flatMap { control in
+                        TwoProportionTest(
+                            conversions: Int(converted), of: Int(members), controlConversions: Int(control.1),
+                            of: Int(control.0))
+                    }.map {
+                        JourneyReport.Comparison(
+                            difference: $0.difference, z: $0.z, pValue: $0.pValue, confidenceLow: $0.confidenceLow,
+                            confidenceHigh: $0.confidenceHigh, significant: $0.significant)
+                    }
+                return JourneyReport.BranchResult(
+                    branch: branch.name, members: members, converted: converted,
+                    rate: members > 0 ? Double(converted) / Double(members) : 0, versusControl: comparison)
+            }
+        }
+        return JourneyReport(
+            windowDays: windowDays, covered: raw.covered, notified: raw.notified,
+            buyers: Int64(Set(raw.orders.map(\.member)).count), orders: Int64(raw.orders.count),
+            amountMinor: raw.orders.reduce(0) { $0 + $1.amountMinor }, nodes: nodes, splits: results)
+    }
+
     // MARK: Running
 
     /// Enters due schedules' members and runs up to `limit` due steps (of one group, or of every

@@ -161,4 +161,17 @@ struct JourneyRoutes: Sendable {
             name: name, configuration, group: principal.groupID, brand: principal.brandID, at: Date())
         return try JSONCoding.response(configuration.publicJSON)
     }
+
+    /// `GET /api/v1/journeys/{name}/report?windowDays=7`: funnel, last-touch attribution per node, and
+    /// each split branch against its control (``JourneyReport``).
+    func report(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let id = try await named(context, principal).id
+        let text = request.uri.queryParameters["windowDays"].map(String.init) ?? "7"
+        guard let days = Int(text), (1...90).contains(days) else {
+            throw FieldError(path: "windowDays", reason: "expected whole days, 1 to 90")
+        }
+        return try JSONCoding.response(
+            try await journeys.report(id: id, group: principal.groupID, brand: principal.brandID, windowDays: days))
+    }
 }

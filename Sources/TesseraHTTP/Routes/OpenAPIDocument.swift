@@ -419,6 +419,15 @@ public enum OpenAPIDocument {
                         parameter("limit", in: "query", "at most 1,000 (default 100)"),
                     ], responses: ["200": "messages"])
             ],
+            "/api/v1/journeys/{name}/report": [
+                "get": operation(
+                    "Covered → notified → paid, orders and payments attributed by last touch within windowDays (per "
+                        + "node; ties go to the later message), and each split branch against its control with a "
+                        + "two-proportion z-test and 95 % confidence interval",
+                    scope: "read",
+                    parameters: [journeyName, parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)")],
+                    responses: ["200": "the report"])
+            ],
             "/api/v1/journeys/{name}/publish": [
                 "post": operation(
                     "Publish the draft as the next version (members in flight keep theirs); checked as validate is",

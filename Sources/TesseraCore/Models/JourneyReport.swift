@@ -1,0 +1,62 @@
+public import TesseraDomain
+
+/// A journey's results over an attribution window: the funnel covered → notified → paid, the orders
+/// and payments attributed to it by last touch, per node, and each split branch against its control.
+///
+/// Attribution (last touch): a valid purchase of the brand (paid or partially refunded, paid minus
+/// refunded) belongs to the latest message delivered to its member — by any journey of the brand —
+/// within the window before it; of two delivered at the same microsecond, the one created later
+/// (greater id) wins. A/B: a branch's member converts when they make a valid purchase of the brand
+/// within the window after entering the branch, whether or not a message reached them, so holdout
+/// controls are measured the same way.
+public struct JourneyReport: Sendable, Hashable, Encodable {
+    public var windowDays: Int
+    /// Members who entered.
+    public var covered: Int64
+    /// Members with a delivered message.
+    public var notified: Int64
+    /// Members with an attributed order.
+    public var buyers: Int64
+    public var orders: Int64
+    public var amountMinor: Int64
+    public var nodes: [String: NodeResult]
+    public var splits: [String: [BranchResult]]
+
+    public struct NodeResult: Sendable, Hashable, Encodable {
+        public var orders: Int64
+        public var buyers: Int64
+        public var amountMinor: Int64
+    }
+
+    public struct BranchResult: Sendable, Hashable, Encodable {
+        public var branch: String
+        public var members: Int64
+        public var converted: Int64
+        public var rate: Double
+        /// Against the split's control branch (the one without `next`); nil for the control itself.
+        public var versusControl: Comparison?
+    }
+
+    public struct Comparison: Sendable, Hashable, Encodable {
+        public var difference: Double
+        public var z: Double
+        public var pValue: Double
+        public var confidenceLow: Double
+        public var confidenceHigh: Double
+        public var significant: Bool
+    }
+
+    public init(
+        windowDays: Int, covered: Int64, notified: Int64, buyers: Int64, orders: Int64, amountMinor: Int64,
+        nodes: [String: NodeResult], splits: [String: [BranchResult]]
+    ) {
+        self.windowDays = windowDays
+        self.covered = covered
+        self.notified = notified
+        self.buyers = buyers
+        self.orders = orders
+        self.amountMinor = amountMinor
+        self.nodes = nodes
+        self.splits = splits
+    }
+}
