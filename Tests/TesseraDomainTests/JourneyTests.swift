@@ -213,4 +213,45 @@ struct JourneyTests {
         let none = try #require(TwoProportionTest(conversions: 0, of: 10, controlConversions: 0, of: 10))
         #expect(none.pValue == 1 && none.z == 0)
     }
+
+    @Test func recurringSchedulesFollowTheLocalCalendar() throws {
+        let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        func micros(_ text: String) -> Int64 {
+            Int64((ISO8601DateFormatter().date(from: text) ?? Date()).timeIntervalSince1970 * 1_000_000)
+        }
+        // 2026-11-24 is a Tuesday; 10:00 in Shanghai is 02:00 UTC.
+        let now = micros("2026-11-24T03:00:00Z")
+        #expect(
+            JourneySchedule(every: .day, minute: 600).next(after: now, in: shanghai) == micros("2026-11-25T02:00:00Z"))
+        // Exactly now is not "after now": the next one is tomorrow.
+        #expect(
+            JourneySchedule(every: .day, minute: 660).next(after: now, in: shanghai) == micros("2026-11-25T03:00:00Z"))
+        #expect(
+            JourneySchedule(every: .day, minute: 720).next(after: now, in: shanghai) == micros("2026-11-24T04:00:00Z"))
+        #expect(
+            JourneySchedule(every: .week(weekday: 1), minute: 600).next(after: now, in: shanghai)
+                == micros("2026-11-30T02:00:00Z"))
+        #expect(
+            JourneySchedule(every: .week(weekday: 7), minute: 600).next(after: now, in: shanghai)
+                == micros("2026-11-29T02:00:00Z"))
+        #expect(
+            JourneySchedule(every: .month(day: 1), minute: 570).next(after: now, in: shanghai)
+                == micros("2026-12-01T01:30:00Z"))
+        let parsed = try Self.parse(
+            """
+            {"entry": {"recurring": {"segment": "s", "every": "week", "weekday": 1, "time": "10:00"}}, "start": "e",
+             "nodes": {"e": {"exit": {}}}}
+            """)
+        #expect(parsed.entry == .recurring(segment: "s", JourneySchedule(every: .week(weekday: 1), minute: 600)))
+        #expect(
+            Self.fault(
+                #"{"entry": {"recurring": {"segment": "s", "every": "month", "day": 31, "time": "10:00"}}, "start": "e", "nodes": {"e": {"exit": {}}}}"#
+            )?
+            .path == "$.entry.recurring.day")
+        #expect(
+            Self.fault(
+                #"{"entry": {"recurring": {"segment": "s", "every": "day", "time": "7:00"}}, "start": "e", "nodes": {"e": {"exit": {}}}}"#
+            )?
+            .path == "$.entry.recurring.time")
+    }
 }

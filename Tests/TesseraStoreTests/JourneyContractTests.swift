@@ -300,6 +300,44 @@ struct JourneyContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func recurringJourneysEnterTheSegmentAtEachOccurrenceWithinTheLimit(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        try await tenant.send(
+            (0..<5).map { try Self.event("r\($0)", "external:r\($0)", "Viewed", at: start, brand: brand) })
+        let segment = try await SegmentService(store: tenant.store).create(
+            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        let journeys = Self.services(tenant)
+        try await Self.templates(tenant, ["daily"])
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"recurring": {"segment": "\(segment.id)", "every": "day", "time": "10:00"}}, "start": "s",
+                 "maximumEntries": 2, "quietHours": "ignore",
+                 "nodes": {"s": {"send": {"channel": "log", "template": "daily", "next": "e"}}, "e": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "daily", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let timeZone = try await SegmentService(store: tenant.store).context(group: group, brand: brand, at: start)
+            .timeZone
+        var occurrence = JourneySchedule(every: .day, minute: 600).next(after: Timestamp.micros(start), in: timeZone)
+        #expect(try await journeys.runDue(at: start, group: group) == 0)
+        var sent: [Int64] = []
+        for _ in 0..<3 {
+            let at = Timestamp.date(occurrence).addingTimeInterval(1)
+            let applied = try await journeys.runDue(at: at, group: group)
+            let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+            sent.append(statistics.messages["s"]?["delivered"] ?? 0)
+            #expect(applied == (sent.count <= 2 ? 5 : 0))
+            occurrence += 86_400_000_000
+        }
+        // Two entries each (maximumEntries), one per daily occurrence.
+        #expect(sent == [5, 10, 10])
+    }
+
+    @Test(arguments: Backend.allCases)
     func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)

@@ -13,8 +13,10 @@ public protocol JourneyStore: Sendable {
     func journey(group: GroupID, brand: BrandID, named name: String) async throws -> JourneyRecord?
     /// Publishes `definition` as the next version: its event trigger or schedule replaces the
     /// previous version's; runs already in flight keep theirs.
-    func publishJourney(group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, at: Date)
-        async throws -> JourneyRecord
+    /// Recurring schedules count their local times in `timeZone` (the brand's).
+    func publishJourney(
+        group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, timeZone: TimeZone, at: Date
+    ) async throws -> JourneyRecord
     /// Pauses, resumes or stops; stopping ends every run in flight (outcome `stopped`).
     func setJourneyStatus(group: GroupID, brand: BrandID, id: String, to status: JourneyRecord.Status, at: Date)
         async throws -> JourneyRecord

@@ -66,9 +66,9 @@ extension SQLTesseraStore {
             map: { rows in try rows.first.map(Self.journeyRecord) })
     }
 
-    public func publishJourney(group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, at: Date)
-        async throws -> JourneyRecord
-    {
+    public func publishJourney(
+        group: GroupID, brand: BrandID, id: String, definition: JourneyDefinition, timeZone: TimeZone, at: Date
+    ) async throws -> JourneyRecord {
         let (g, j, now) = (SQLValue.text(group.rawValue), SQLValue.text(id), SQLValue.int(Timestamp.micros(at)))
         let program = ChainedProgram(Self.selectJourney(group: group, brand: brand, id: id)) { found in
             guard let found else { throw TesseraError.notFound("no journey \(id) in this brand") }
@@ -99,6 +99,17 @@ extension SQLTesseraStore {
                     SQLStatement(
                         "INSERT INTO journey_schedules (group_id, journey_id, version, due_at, done) VALUES (?, ?, ?, ?, ?)",
                         [g, j, version, .int(due), .bool(false)]))
+            case .recurring(_, let schedule):
+                statements.append(
+                    SQLStatement(
+                        """
+                        INSERT INTO journey_schedules (group_id, journey_id, version, due_at, done, time_zone) \
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            g, j, version, .int(schedule.next(after: Timestamp.micros(at), in: timeZone)), .bool(false),
+                            .text(timeZone.identifier),
+                        ]))
             }
             return ChainedProgram(ExecuteProgram(statements)) { _ in
                 Self.selectJourney(group: group, brand: brand, id: id)
@@ -173,7 +184,8 @@ extension SQLTesseraStore {
         let lock = driver.dialect == .postgres ? " FOR UPDATE OF s SKIP LOCKED" : ""
         let select = SQLStatement(
             """
-            SELECT s.group_id, s.journey_id, s.version, j.brand_id, CAST(v.definition AS TEXT) FROM journey_schedules s \
+            SELECT s.group_id, s.journey_id, s.version, j.brand_id, CAST(v.definition AS TEXT), s.due_at, s.time_zone \
+            FROM journey_schedules s \
             JOIN journeys j ON j.group_id = s.group_id AND j.id = s.journey_id AND j.status = 'published' \
             JOIN journey_versions v ON v.group_id = s.group_id AND v.journey_id = s.journey_id AND v.version = s.version \
             WHERE s.done = ? AND s.due_at <= ?\(group == nil ? "" : " AND s.group_id = ?")\(lock)
@@ -182,18 +194,34 @@ extension SQLTesseraStore {
             var statements: [SQLStatement] = []
             for row in rows {
                 guard let group = row.text(0), let journey = row.text(1), let version = row.int(2),
-                    let brand = row.text(3), let text = row.text(4),
-                    let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8))),
-                    case .scheduledOnce(let segment, let at) = definition.entry
+                    let brand = row.text(3), let text = row.text(4), let due = row.int(5),
+                    let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8)))
                 else { continue }
-                statements.append(
-                    JourneySQL.enterSegment(
-                        group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
-                        definition: definition, segment: segment, at: at, now: micros))
-                statements.append(
-                    SQLStatement(
-                        "UPDATE journey_schedules SET done = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
-                        [.bool(true), .text(group), .text(journey), .int(version)]))
+                let key: [SQLValue] = [.text(group), .text(journey), .int(version)]
+                switch definition.entry {
+                case .scheduledOnce(let segment, let at):
+                    statements.append(
+                        JourneySQL.enterSegment(
+                            group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
+                            definition: definition, segment: segment, at: at, now: micros))
+                    statements.append(
+                        SQLStatement(
+                            "UPDATE journey_schedules SET done = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
+                            [.bool(true)] + key))
+                case .recurring(let segment, let schedule):
+                    // The occurrence enters with its own time; a worker that was down enters the latest
+                    // missed occurrence once and goes on from now.
+                    let timeZone = row.text(6).flatMap(TimeZone.init(identifier:)) ?? .gmt
+                    statements.append(
+                        JourneySQL.enterSegment(
+                            group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
+                            definition: definition, segment: segment, at: due, now: micros))
+                    statements.append(
+                        SQLStatement(
+                            "UPDATE journey_schedules SET due_at = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
+                            [.int(schedule.next(after: max(due, micros), in: timeZone))] + key))
+                case .event: continue
+                }
             }
             return WriteProgram(statements: statements, output: rows.count)
         }

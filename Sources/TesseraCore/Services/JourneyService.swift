@@ -97,7 +97,9 @@ public final class JourneyService: Sendable {
             throw TesseraError.notFound("no journey \(id) in this brand")
         }
         let definition = try await validate(journey.draft, group: group, brand: brand)
-        return try await store.publishJourney(group: group, brand: brand, id: id, definition: definition, at: at)
+        let timeZone = try await segments.context(group: group, brand: brand, at: at).timeZone
+        return try await store.publishJourney(
+            group: group, brand: brand, id: id, definition: definition, timeZone: timeZone, at: at)
     }
 
     public func setStatus(_ status: JourneyRecord.Status, id: String, group: GroupID, brand: BrandID, at: Date)

@@ -6,12 +6,15 @@ public enum JourneyEntry: Sendable, Hashable {
     case event(EventMatcher, delaySeconds: Int64, unless: EventMatcher?, unlessSeconds: Int64)
     /// Every member of the stored segment at `at` (microseconds), once.
     case scheduledOnce(segment: String, at: Int64)
+    /// Every member of the stored segment at each occurrence of the schedule (in the brand's time
+    /// zone); the participation guardrails decide who enters again.
+    case recurring(segment: String, JourneySchedule)
 
     /// The stored segments this entry reads.
     public var segments: [String] {
         switch self {
         case .event: []
-        case .scheduledOnce(let segment, _): [segment]
+        case .scheduledOnce(let segment, _), .recurring(let segment, _): [segment]
         }
     }
 }

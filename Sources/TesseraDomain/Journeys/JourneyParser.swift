@@ -3,7 +3,8 @@
 ///
 /// - entry: `{"event": {"name": "Product Added", "where": {…}, "channel": "web", "delayMinutes": 0,
 ///   "unless": {"name": "Order Completed"}, "unlessHours": 24}}` or
-///   `{"scheduled": {"segment": "<id>", "at": "2026-12-01T10:00:00+08:00"}}`
+///   `{"scheduled": {"segment": "<id>", "at": "2026-12-01T10:00:00+08:00"}}` or
+///   `{"recurring": {"segment": "<id>", "every": "week", "weekday": 1, "time": "10:00"}}`
 /// - nodes, one key each: `{"wait": {"minutes" | "hours" | "days": n, "next": id}}`,
 ///   `{"waitForEvent": {"event": matcher, "timeoutHours": n, "next": id, "timeout": id}}`,
 ///   `{"condition": {"rule": segment rule, "yes": id, "no": id}}`,
@@ -58,7 +59,8 @@ public enum JourneyParser {
 
     private static func entry(_ json: JSONValue) throws(FieldError) -> JourneyEntry {
         guard case .object(let object) = json, object.count == 1, let (key, body) = object.first else {
-            throw FieldError(path: "$.entry", reason: "an entry is an object with exactly one of: event, scheduled")
+            throw FieldError(
+                path: "$.entry", reason: "an entry is an object with exactly one of: event, scheduled, recurring")
         }
         let path = "$.entry.\(key)"
         switch key {
@@ -86,8 +88,14 @@ public enum JourneyParser {
             return .scheduledOnce(
                 segment: try fields.text("segment", required: true) ?? "",
                 at: try SegmentRuleParser.instant(try fields.required("at"), path: "\(path).at"))
+        case "recurring":
+            let fields = try SegmentRuleParser.Fields(
+                body, path: path, allowed: ["segment", "every", "time", "weekday", "day"])
+            return .recurring(
+                segment: try fields.text("segment", required: true) ?? "",
+                try JourneySchedule.parse(fields, path: path))
         default:
-            throw FieldError(path: path, reason: "unknown entry \(key); expected event or scheduled")
+            throw FieldError(path: path, reason: "unknown entry \(key); expected event, scheduled or recurring")
         }
     }
 
