@@ -16,7 +16,8 @@ import Logging
 /// inserted by a minimal direct SQL loop in the same run, plus member-360 read latency under load.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run benchmarks.", subcommands: [Ingest.self, Loyalty.self, Segments.self, Journeys.self])
+        abstract: "Run benchmarks.",
+        subcommands: [Ingest.self, Loyalty.self, Segments.self, Journeys.self, JourneyLatency.self])
 
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
