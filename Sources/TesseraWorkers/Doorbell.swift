@@ -45,3 +45,13 @@ final class Doorbell: Sendable {
         }
     }
 }
+
+extension Doorbell {
+    /// Runs `pass` until the task is cancelled; after a pass that found nothing to do, waits for a
+    /// ring or `interval` — the loop every queue worker runs.
+    func loop(every interval: Duration, _ pass: @Sendable () async -> Int) async {
+        while !Task.isCancelled {
+            if await pass() == 0 { await wait(atMost: interval) }
+        }
+    }
+}

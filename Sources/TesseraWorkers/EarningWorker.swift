@@ -35,10 +35,7 @@ public final class EarningWorker: Service, Sendable {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let handled = await self.pass(at: Date())
-                if handled == 0 { await self.doorbell.wait(atMost: self.pollInterval) }
-            }
+            await self.doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
         }
     }
 

@@ -33,10 +33,7 @@ public final class JourneyWorker: Service, Sendable {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let applied = await self.pass(at: Date())
-                if applied == 0 { await self.doorbell.wait(atMost: self.pollInterval) }
-            }
+            await self.doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
         }
     }
 
