@@ -338,6 +338,37 @@ struct JourneyContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aDryRunCountsEachNodesAudience(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        try await tenant.send(
+            (0..<5).map { try Self.event("d\($0)", "external:d\($0)", "Viewed", at: start, brand: brand) })
+        try await tenant.store.defineTag(
+            TagDefinition(name: "vip", category: .basic, kind: .manual), group: group, brand: brand, at: start)
+        var vips: [MemberID] = []
+        for n in [0, 1] { vips.append(try #require(try await tenant.member("external:d\(n)")).id) }
+        _ = try await tenant.store.changeTag(
+            "vip", adding: true, members: vips, group: group, brand: brand, source: "manual", actor: "t", at: start)
+        let segment = try await SegmentService(store: tenant.store).create(
+            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        try await Self.templates(tenant, ["a", "b"])
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"scheduled": {"segment": "\(segment.id)", "at": "2030-01-01T00:00:00Z"}}, "start": "vip",
+                 "nodes": {"vip": {"condition": {"rule": {"tag": "vip"}, "yes": "a", "no": "ab"}},
+                           "ab": {"split": {"branches": [{"name": "B", "weight": 1, "next": "b"}, {"name": "control", "weight": 1}]}},
+                           "a": {"send": {"channel": "log", "template": "a", "next": "end"}},
+                           "b": {"send": {"channel": "log", "template": "b", "next": "end"}}, "end": {"exit": {}}}}
+                """.utf8))
+        let counts = try await Self.services(tenant).estimate(draft, group: group, brand: brand, at: start)
+        // 5 members: 2 VIPs get a; 3 others split half-and-half (1.5 → 2 rounded) into b; end sums its paths.
+        #expect(counts == ["vip": 5, "a": 2, "ab": 3, "b": 2, "end": 4])
+    }
+
+    @Test(arguments: Backend.allCases)
     func scheduledJourneysSplitASegmentAndConcurrentWorkersSendOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)

@@ -108,6 +108,50 @@ public final class JourneyService: Sendable {
         try await store.setJourneyStatus(group: group, brand: brand, id: id, to: status, at: at)
     }
 
+    // MARK: Dry run
+
+    /// How many members each node would see if the journey's draft ran now (`POST …/estimate`): the
+    /// entry's audience — the segment's members now, or for an event entry the members who did the
+    /// event in the last 30 days — then, along every path, conditions as exact counts (the entry's
+    /// audience and every condition on the way, evaluated by the segment SQL), splits by their weights,
+    /// and waits for an event as an upper bound on both branches. A node several paths reach sums
+    /// them; a loop is followed once.
+    public func estimate(_ json: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws -> [String: Int64] {
+        let definition = try await validate(json, group: group, brand: brand)
+        let audience: SegmentRule =
+            switch definition.entry {
+            case .event(let matcher, _, _, _): .event(EventCondition(matcher, window: .lastDays(30)))
+            case .scheduledOnce(let segment, _), .recurring(let segment, _): .segment(segment)
+            }
+        var counts: [String: Int64] = [:]
+        /// (node, the rules that select who reaches it, the share of them the splits let through, the
+        /// nodes on the way — a loop is followed once)
+        var frontier: [(node: String, rule: [SegmentRule], share: Double, path: Set<String>)] = [
+            (definition.start, [audience], 1, [])
+        ]
+        while let (id, rule, share, path) = frontier.popLast() {
+            guard !path.contains(id), let node = definition.nodes[id] else { continue }
+            let reaching = Int64(
+                (Double(try await segments.estimate(.and(rule), group: group, brand: brand, at: at)) * share).rounded())
+            counts[id, default: 0] += reaching
+            let onward = path.union([id])
+            switch node {
+            case .condition(let test, let yes, let no):
+                frontier.append((yes, rule + [test], share, onward))
+                frontier.append((no, rule + [.not(test)], share, onward))
+            case .split(let branches):
+                let total = Double(branches.reduce(0) { $0 + $1.weight })
+                for branch in branches {
+                    guard let next = branch.next else { continue }
+                    frontier.append((next, rule, share * Double(branch.weight) / total, onward))
+                }
+            default:
+                for next in node.successors { frontier.append((next, rule, share, onward)) }
+            }
+        }
+        return counts
+    }
+
     // MARK: Results
 
     /// The journey's report over `windowDays` (``JourneyReport``), for its current version's splits.

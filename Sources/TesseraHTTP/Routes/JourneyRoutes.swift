@@ -174,4 +174,14 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(
             try await journeys.report(id: id, group: principal.groupID, brand: principal.brandID, windowDays: days))
     }
+
+    /// `POST /api/v1/journeys/{name}/estimate`: members per node if the draft ran now (a dry run).
+    func estimate(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let journey = try await named(context, principal)
+        let counts = try await journeys.estimate(
+            journey.draft, group: principal.groupID, brand: principal.brandID, at: Date())
+        struct Answer: Encodable { var nodes: [String: Int64] }
+        return try JSONCoding.response(Answer(nodes: counts))
+    }
 }

@@ -428,6 +428,12 @@ public enum OpenAPIDocument {
                     parameters: [journeyName, parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)")],
                     responses: ["200": "the report"])
             ],
+            "/api/v1/journeys/{name}/estimate": [
+                "post": operation(
+                    "Dry run of the draft: members per node now (the entry segment, or the event's doers of the last "
+                        + "30 days; exact counts through conditions, splits by weight, event waits as upper bounds)",
+                    scope: "read", parameters: [journeyName], responses: ["200": "nodes", "400": "the field at fault"])
+            ],
             "/api/v1/journeys/{name}/publish": [
                 "post": operation(
                     "Publish the draft as the next version (members in flight keep theirs); checked as validate is",
