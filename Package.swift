@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "TesseraHTTP",
             dependencies: [
-                "TesseraCore", "TesseraDomain",
+                "TesseraCore", "TesseraDomain", "TesseraChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "CSV", package: "CSV.swift"),

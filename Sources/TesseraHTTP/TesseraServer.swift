@@ -178,6 +178,7 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/journeys/{name}/messages"): return JourneyRoutes(journeys: journeys).messages
         case ("get", "/api/v1/journeys/{name}/report"): return JourneyRoutes(journeys: journeys).report
         case ("post", "/api/v1/journeys/{name}/estimate"): return JourneyRoutes(journeys: journeys).estimate
+        case ("post", "/api/v1/journeys/{name}/test"): return JourneyRoutes(journeys: journeys).testSend
         case ("post", "/api/v1/journeys/{name}/publish"): return JourneyRoutes(journeys: journeys).lifecycle("publish")
         case ("post", "/api/v1/journeys/{name}/pause"): return JourneyRoutes(journeys: journeys).lifecycle("pause")
         case ("post", "/api/v1/journeys/{name}/resume"): return JourneyRoutes(journeys: journeys).lifecycle("resume")

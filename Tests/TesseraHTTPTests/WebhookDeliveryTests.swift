@@ -108,6 +108,21 @@ struct WebhookDeliveryTests {
             #expect(payload["body"] == .string("Hello from \(fixture.credentials.brandID.rawValue)"))
             #expect(payload["subject"] == .string("Hi") && payload["id"] == .string(crm[1].key))
 
+            // A test send reaches the receiver now, marked as a test, and counts nowhere.
+            let member = try #require(try await fixture.member("phone:13900000010"))
+            try await fixture.app.test(.router) { client in
+                let (status, answer) = try await SegmentHTTPTests.post(
+                    client, "/api/v1/journeys/hooks/test", #"{"node": "crm", "memberIds": ["\#(member.id.rawValue)"]}"#,
+                    admin)
+                #expect(status == .ok)
+                #expect(answer["sent"]?.arrayValue?.first?["outcome"] == .string("delivered"))
+                let (bad, problem) = try await SegmentHTTPTests.post(
+                    client, "/api/v1/journeys/hooks/test", #"{"node": "end", "memberIds": ["x"]}"#, admin)
+                #expect(bad == .badRequest && problem["errors"]?.arrayValue?.first?["path"] == .string("$.node"))
+            }
+            let tests = received.requests.withLock { $0 }.filter { $0.key.hasPrefix("test:") }
+            #expect(tests.count == 1)
+
             let journey = try #require(
                 try await fixture.store.journey(
                     group: fixture.credentials.groupID, brand: fixture.credentials.brandID, named: "hooks"))

@@ -94,6 +94,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/api/v1/journeys/{name}/messages"),
         APIRoute(method: "get", path: "/api/v1/journeys/{name}/report"),
         APIRoute(method: "post", path: "/api/v1/journeys/{name}/estimate"),
+        APIRoute(method: "post", path: "/api/v1/journeys/{name}/test"),
         APIRoute(method: "post", path: "/api/v1/journeys/{name}/publish"),
         APIRoute(method: "post", path: "/api/v1/journeys/{name}/pause"),
         APIRoute(method: "post", path: "/api/v1/journeys/{name}/resume"),

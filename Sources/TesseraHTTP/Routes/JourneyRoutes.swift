@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TesseraChannels
 import TesseraCore
 import TesseraDomain
 
@@ -183,5 +184,64 @@ struct JourneyRoutes: Sendable {
             journey.draft, group: principal.groupID, brand: principal.brandID, at: Date())
         struct Answer: Encodable { var nodes: [String: Int64] }
         return try JSONCoding.response(Answer(nodes: counts))
+    }
+
+    /// `POST /api/v1/journeys/{name}/test {"node": "hello", "memberIds": ["…"]}`: renders the draft's send
+    /// node for each named member (at most 20) and hands it to the node's channel now — a webhook
+    /// receives it with an idempotency key starting `test:` — without entering anyone, checking
+    /// guardrails or touching the journey's figures.
+    func testSend(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let journey = try await named(context, principal)
+        let (group, brand) = (principal.groupID, principal.brandID)
+        let reader = try FieldReader(try await RequestBody.json(request, context: context), path: "$")
+        let node = try reader.requiredString("node")
+        let members = try reader.array("memberIds") ?? []
+        guard (1...20).contains(members.count) else {
+            throw FieldError(path: "$.memberIds", reason: "name 1 to 20 members")
+        }
+        let definition = try JourneyParser.parse(journey.draft)
+        guard case .send(let channel, let name, _, _)? = definition.nodes[node] else {
+            throw FieldError(path: "$.node", reason: "\(node) is not a send node of this journey's draft")
+        }
+        guard
+            let template = try await journeys.store.messageTemplates(group: group, brand: brand)
+                .first(where: { $0.name == name })
+        else { throw FieldError(path: "$.node", reason: "the node's template \(name) does not exist") }
+        let configuration = try await journeys.store.channels(group: group, brand: brand)[channel]
+        struct Sent: Encodable {
+            var memberId: String
+            var subject: String?
+            var body: String
+            var outcome: String
+        }
+        var sent: [Sent] = []
+        var needs = SegmentRule.Needs()
+        needs.cart = true
+        for (index, value) in members.enumerated() {
+            guard let id = value.stringValue else {
+                throw FieldError(path: "$.memberIds[\(index)]", reason: "expected a member id")
+            }
+            guard
+                let facts = try await journeys.store.memberFacts(
+                    group: group, brand: brand, member: MemberID(id), needs: needs)
+            else { throw FieldError(path: "$.memberIds[\(index)]", reason: "no such member") }
+            let rendered = template.render(facts, brand: brand.rawValue)
+            var outcome = "delivered"
+            if let configuration {
+                let message = OutboundMessage(
+                    group: group, id: "test", key: "test:\(journey.id):\(node):\(id):\(UUID().uuidString)",
+                    journeyID: journey.id, node: node, member: MemberID(id), brandID: brand, channel: channel,
+                    configuration: configuration, template: name, subject: rendered.subject, body: rendered.body,
+                    attempts: 0, createdAt: Date())
+                switch await WebhookChannel().deliver(message) {
+                case .delivered: outcome = "delivered"
+                case .retry(let detail), .reject(let detail): outcome = "failed: \(detail)"
+                }
+            }
+            sent.append(Sent(memberId: id, subject: rendered.subject, body: rendered.body, outcome: outcome))
+        }
+        struct Answer: Encodable { var sent: [Sent] }
+        return try JSONCoding.response(Answer(sent: sent))
     }
 }

@@ -434,6 +434,13 @@ public enum OpenAPIDocument {
                         + "30 days; exact counts through conditions, splits by weight, event waits as upper bounds)",
                     scope: "read", parameters: [journeyName], responses: ["200": "nodes", "400": "the field at fault"])
             ],
+            "/api/v1/journeys/{name}/test": [
+                "post": operation(
+                    "Test send: render the draft's send node for 1 to 20 named members and hand it to its channel now "
+                        + "(webhook keys start test:), entering nobody and counting nothing",
+                    scope: "admin", parameters: [journeyName],
+                    responses: ["200": "what each member got", "400": "the field at fault"])
+            ],
             "/api/v1/journeys/{name}/publish": [
                 "post": operation(
                     "Publish the draft as the next version (members in flight keep theirs); checked as validate is",
