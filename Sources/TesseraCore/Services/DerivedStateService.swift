@@ -110,7 +110,7 @@ public final class DerivedStateService: Sendable {
         async throws -> Int
     {
         guard !members.isEmpty else { return 0 }
-        let changed = try await score(Array(members), group: group, brand: brand, at: at)
+        let changed = try await derive(Array(members), group: group, brand: brand, at: at)
         try await segments.membersChanged(members, group: group, brand: brand, at: at)
         return changed
     }
@@ -127,7 +127,7 @@ public final class DerivedStateService: Sendable {
             while true {
                 let page = try await store.members(
                     matching: .and([]), group: group, brand: brand, context: context, after: cursor, limit: Self.page)
-                changed += try await score(page, group: group, brand: brand, at: at)
+                changed += try await derive(page, group: group, brand: brand, at: at)
                 guard page.count == Self.page, let last = page.last else { break }
                 cursor = last
             }
@@ -148,7 +148,7 @@ public final class DerivedStateService: Sendable {
     }
 
     /// Derives and stores the scores, computed tags and stages of `members`; answers how many changed.
-    private func score(_ members: [MemberID], group: GroupID, brand: BrandID, at: Date) async throws -> Int {
+    private func derive(_ members: [MemberID], group: GroupID, brand: BrandID, at: Date) async throws -> Int {
         let definitions = try await definitions(group: group, brand: brand, at: at)
         let scoring = MemberDerivation(
             scores: definitions.scores, tags: definitions.tags, lifecycles: definitions.lifecycles,
