@@ -179,10 +179,10 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/journeys/{name}/report"): return JourneyRoutes(journeys: journeys).report
         case ("post", "/api/v1/journeys/{name}/estimate"): return JourneyRoutes(journeys: journeys).estimate
         case ("post", "/api/v1/journeys/{name}/test"): return JourneyRoutes(journeys: journeys).testSend
-        case ("post", "/api/v1/journeys/{name}/publish"): return JourneyRoutes(journeys: journeys).lifecycle("publish")
-        case ("post", "/api/v1/journeys/{name}/pause"): return JourneyRoutes(journeys: journeys).lifecycle("pause")
-        case ("post", "/api/v1/journeys/{name}/resume"): return JourneyRoutes(journeys: journeys).lifecycle("resume")
-        case ("post", "/api/v1/journeys/{name}/stop"): return JourneyRoutes(journeys: journeys).lifecycle("stop")
+        case ("post", "/api/v1/journeys/{name}/publish"): return JourneyRoutes(journeys: journeys).publish
+        case ("post", "/api/v1/journeys/{name}/pause"): return JourneyRoutes(journeys: journeys).setStatus(.paused)
+        case ("post", "/api/v1/journeys/{name}/resume"): return JourneyRoutes(journeys: journeys).setStatus(.published)
+        case ("post", "/api/v1/journeys/{name}/stop"): return JourneyRoutes(journeys: journeys).setStatus(.stopped)
         case ("post", "/api/v1/rfm/compute"): return rfmRoutes.compute
         case ("get", "/api/v1/rfm"): return rfmRoutes.list
         case ("get", "/api/v1/rfm/settings"): return rfmRoutes.settings

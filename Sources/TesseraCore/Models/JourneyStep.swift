@@ -7,26 +7,14 @@ public struct JourneyStep: Sendable, Hashable {
     public var advance: JourneyAdvance
     public var wakeOn: String?
     /// Send node → the message rendered for the member (subject, body).
-    public var rendered: [String: (subject: String?, body: String)]
+    public var rendered: [String: MessageTemplate.Rendered]
 
     public init(
-        run: JourneyRun, advance: JourneyAdvance, wakeOn: String?,
-        rendered: [String: (subject: String?, body: String)] = [:]
+        run: JourneyRun, advance: JourneyAdvance, wakeOn: String?, rendered: [String: MessageTemplate.Rendered] = [:]
     ) {
         self.run = run
         self.advance = advance
         self.wakeOn = wakeOn
         self.rendered = rendered
-    }
-
-    public static func == (left: JourneyStep, right: JourneyStep) -> Bool {
-        left.run == right.run && left.advance == right.advance && left.wakeOn == right.wakeOn
-            && left.rendered.mapValues { [$0.subject ?? "", $0.body] }
-                == right.rendered.mapValues { [$0.subject ?? "", $0.body] }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(run)
-        hasher.combine(advance)
     }
 }

@@ -19,26 +19,6 @@ enum JourneySQL {
                 node: node, since: row.int(8) ?? 0, enteredAt: row.int(9) ?? 0, entering: row.bool(10)))
     }
 
-    /// The guardrails on entering a member into `journey`: fewer than `maximumEntries` entries so
-    /// far, and none within the cooldown before `enteredAt`. `member` is an SQL expression with its
-    /// arguments (a placeholder and its value, or a column and none).
-    static func participation(
-        member: (sql: String, arguments: [SQLValue]), group: GroupID, journey: String, definition: JourneyDefinition,
-        enteredAt: Int64
-    ) -> (sql: String, arguments: [SQLValue]) {
-        let owned = (
-            sql: "x.group_id = ? AND x.journey_id = ? AND x.member_id = \(member.sql)",
-            arguments: [SQLValue.text(group.rawValue), .text(journey)] + member.arguments
-        )
-        var sql = "(SELECT COUNT(*) FROM journey_runs x WHERE \(owned.sql)) < ?"
-        var arguments = owned.arguments + [.int(Int64(definition.maximumEntries))]
-        if definition.reentryCooldownSeconds > 0 {
-            sql += " AND NOT EXISTS (SELECT 1 FROM journey_runs x WHERE \(owned.sql) AND x.entered_at > ?)"
-            arguments += owned.arguments + [.int(enteredAt - definition.reentryCooldownSeconds * 1_000_000)]
-        }
-        return (sql, arguments)
-    }
-
     /// Enters one member on an event (`event` is the entry key; `at` the event's time).
     static func enter(
         group: GroupID, brand: BrandID, journey: String, version: Int64, definition: JourneyDefinition,
@@ -46,51 +26,57 @@ enum JourneySQL {
     ) -> SQLStatement? {
         guard case .event(_, let delay, let unless, let span) = definition.entry else { return nil }
         let since = at + delay * 1_000_000
-        let due = unless == nil ? since : max(since, at + span * 1_000_000)
-        let m = SQLValue.text(member.rawValue)
-        let guardrails = participation(
-            member: ("?", [m]), group: group, journey: journey, definition: definition, enteredAt: at)
-        return SQLStatement(
-            """
-            INSERT INTO journey_runs (group_id, id, journey_id, version, brand_id, member_id, entry_key, node_id, since, \
-            entered_at, entering, status, due_at, wake_on, updated_at) \
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ? \
-            WHERE \(guardrails.sql) ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING
-            """,
-            [
-                .text(group.rawValue), .text(runID), .text(journey), .int(version), .text(brand.rawValue), m,
-                .text(event), .text(definition.start), .int(since), .int(at), .bool(true), .int(due),
-                .optional(unless?.name), .int(now),
-            ] + guardrails.arguments)
+        return enterRuns(
+            group: group, brand: brand, journey: journey, version: version, definition: definition,
+            members: ("SELECT CAST(? AS TEXT) AS member_id", [.text(member.rawValue)]), id: ("?", [.text(runID)]),
+            entryKey: event, since: since, enteredAt: at, entering: true,
+            due: unless == nil ? since : max(since, at + span * 1_000_000), wakeOn: unless?.name, now: now)
     }
 
-    /// Enters every member of a stored segment on a schedule, in one statement.
+    /// Enters every member of a stored segment on a schedule (`at` is the occurrence), in one statement.
     static func enterSegment(
         group: GroupID, brand: BrandID, journey: String, version: Int64, definition: JourneyDefinition,
         segment: String, at: Int64, now: Int64
     ) -> SQLStatement {
         let key = "schedule:\(version):\(at)"
-        // The guardrails read the member's earlier entries from one aggregate joined in, computed once
-        // before the insert: a subquery per member would scan the growing table on a planner that saw
-        // it empty (PostgreSQL, fresh statistics), quadratic in the segment's size.
-        let cooldownEnd =
-            definition.reentryCooldownSeconds > 0 ? at - definition.reentryCooldownSeconds * 1_000_000 : Int64.max
+        return enterRuns(
+            group: group, brand: brand, journey: journey, version: version, definition: definition,
+            members: (
+                "SELECT member_id FROM segment_members WHERE group_id = ? AND segment_id = ?",
+                [.text(group.rawValue), .text(segment)]
+            ), id: ("? || s.member_id", [.text("\(journey):\(key):")]), entryKey: key, since: at, enteredAt: at,
+            entering: false, due: at, wakeOn: nil, now: now)
+    }
+
+    /// Inserts a run for each member `members` yields (a query with a `member_id` column) that the
+    /// participation guardrails admit: fewer than `maximumEntries` entries so far, none within the
+    /// re-entry cooldown before `enteredAt`, and one per entry key. The earlier entries are read from
+    /// one aggregate joined in and computed before the insert — a subquery per member would scan the
+    /// growing table on a planner that saw it empty (PostgreSQL with fresh statistics), quadratic in a
+    /// segment's size.
+    private static func enterRuns(
+        group: GroupID, brand: BrandID, journey: String, version: Int64, definition: JourneyDefinition,
+        members: (sql: String, arguments: [SQLValue]), id: (sql: String, arguments: [SQLValue]), entryKey: String,
+        since: Int64, enteredAt: Int64, entering: Bool, due: Int64, wakeOn: String?, now: Int64
+    ) -> SQLStatement {
+        let (g, j) = (SQLValue.text(group.rawValue), SQLValue.text(journey))
+        let cooldown = definition.reentryCooldownSeconds * 1_000_000
+        let latestAllowed = cooldown > 0 ? enteredAt - cooldown : Int64.max
         return SQLStatement(
             """
             INSERT INTO journey_runs (group_id, id, journey_id, version, brand_id, member_id, entry_key, node_id, since, \
-            entered_at, entering, status, due_at, updated_at) SELECT s.group_id, ? || s.member_id, ?, ?, ?, \
-            s.member_id, ?, ?, ?, ?, ?, 'active', ?, ? FROM segment_members s LEFT JOIN \
+            entered_at, entering, status, due_at, wake_on, updated_at) SELECT ?, \(id.sql), ?, ?, ?, s.member_id, ?, \
+            ?, ?, ?, ?, 'active', ?, ?, ? FROM (\(members.sql)) s LEFT JOIN \
             (SELECT x.member_id, COUNT(*) AS entries, MAX(x.entered_at) AS latest FROM journey_runs x \
-            WHERE x.group_id = ? AND x.journey_id = ? GROUP BY x.member_id) p ON p.member_id = s.member_id \
-            WHERE s.group_id = ? AND s.segment_id = ? AND COALESCE(p.entries, 0) < ? \
-            AND (p.latest IS NULL OR p.latest <= ?) \
+            WHERE x.group_id = ? AND x.journey_id = ? AND x.member_id IN (\(members.sql)) GROUP BY x.member_id) p \
+            ON p.member_id = s.member_id WHERE COALESCE(p.entries, 0) < ? AND (p.latest IS NULL OR p.latest <= ?) \
             ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING
             """,
-            [
-                .text("\(journey):\(key):"), .text(journey), .int(version), .text(brand.rawValue), .text(key),
-                .text(definition.start), .int(at), .int(at), .bool(false), .int(at), .int(now), .text(group.rawValue),
-                .text(journey), .text(group.rawValue), .text(segment), .int(Int64(definition.maximumEntries)),
-                .int(cooldownEnd),
+            [g] + id.arguments + [
+                j, .int(version), .text(brand.rawValue), .text(entryKey), .text(definition.start), .int(since),
+                .int(enteredAt), .bool(entering), .int(due), .optional(wakeOn), .int(now),
+            ] + members.arguments + [g, j] + members.arguments + [
+                .int(Int64(definition.maximumEntries)), .int(latestAllowed),
             ])
     }
 

@@ -250,7 +250,7 @@ public final class JourneyService: Sendable {
                             key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)",
                             sent: sent[run.member] ?? [:])
                     } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
-                var rendered: [String: (subject: String?, body: String)] = [:]
+                var rendered: [String: MessageTemplate.Rendered] = [:]
                 if let member = facts[run.member] {
                     for case .send(let node, _, let name) in advance.actions {
                         rendered[node] = templates[name]?.render(member, brand: brand.rawValue)

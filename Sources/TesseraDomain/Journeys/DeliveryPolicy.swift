@@ -8,26 +8,25 @@ public import Foundation
 /// "21:00", "to": "09:00"}}` — `*` caps every channel together; a channel's own cap counts that channel.
 public struct DeliveryPolicy: Sendable, Hashable {
     public var caps: [String: FrequencyCap]
-    /// Local minutes after midnight; `from > to` spans midnight. Nil: no quiet hours.
-    public var quietHours: (from: Int, to: Int)?
+    /// Nil: no quiet hours.
+    public var quietHours: QuietHours?
     public var timeZone: TimeZone
 
-    public init(caps: [String: FrequencyCap] = [:], quietHours: (from: Int, to: Int)? = nil, timeZone: TimeZone) {
+    /// A daily window in local minutes after midnight; `from > to` spans midnight.
+    public struct QuietHours: Sendable, Hashable {
+        public var from: Int
+        public var to: Int
+
+        public init(from: Int, to: Int) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public init(caps: [String: FrequencyCap] = [:], quietHours: QuietHours? = nil, timeZone: TimeZone) {
         self.caps = caps
         self.quietHours = quietHours
         self.timeZone = timeZone
-    }
-
-    public static func == (left: DeliveryPolicy, right: DeliveryPolicy) -> Bool {
-        left.caps == right.caps && left.quietHours?.from == right.quietHours?.from
-            && left.quietHours?.to == right.quietHours?.to && left.timeZone == right.timeZone
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(caps)
-        hasher.combine(quietHours?.from)
-        hasher.combine(quietHours?.to)
-        hasher.combine(timeZone)
     }
 
     /// What happens to a message for `channel` at `now` (microseconds), given the member's deliveries
@@ -53,7 +52,8 @@ public struct DeliveryPolicy: Sendable, Hashable {
 
     /// When the quiet hours around `now` end (microseconds), or nil outside them.
     public func quietUntil(_ now: Int64) -> Int64? {
-        guard let (from, to) = quietHours, from != to else { return nil }
+        guard let quietHours, quietHours.from != quietHours.to else { return nil }
+        let (from, to) = (quietHours.from, quietHours.to)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let instant = Date(timeIntervalSince1970: Double(now) / 1_000_000)
@@ -142,7 +142,7 @@ extension DeliveryPolicy {
                 }
                 return parts[0] * 60 + parts[1]
             }
-            policy.quietHours = (try minute("from"), try minute("to"))
+            policy.quietHours = QuietHours(from: try minute("from"), to: try minute("to"))
         }
         return policy
     }
@@ -158,9 +158,11 @@ extension DeliveryPolicy {
                     return .object(limits)
                 })
         ]
-        if let (from, to) = quietHours {
+        if let quietHours {
             let text = { (minute: Int) in String(format: "%02d:%02d", minute / 60, minute % 60) }
-            object["quietHours"] = .object(["from": .string(text(from)), "to": .string(text(to))])
+            object["quietHours"] = .object([
+                "from": .string(text(quietHours.from)), "to": .string(text(quietHours.to)),
+            ])
         }
         return .object(object)
     }

@@ -34,8 +34,14 @@ public struct MessageTemplate: Sendable, Hashable {
     }
 
     /// The subject and body for `member` of `brand`.
-    public func render(_ member: MemberFacts, brand: String) -> (subject: String?, body: String) {
+    public func render(_ member: MemberFacts, brand: String) -> Rendered {
         compiled().render(member, brand: brand)
+    }
+
+    /// A message's text for one member.
+    public struct Rendered: Sendable, Hashable {
+        public var subject: String?
+        public var body: String
     }
 
     /// The template parsed once, for rendering many members (a blast renders thousands a second).
@@ -52,12 +58,12 @@ public struct MessageTemplate: Sendable, Hashable {
         let subject: (template: MustacheTemplate?, text: String)?
         let body: (template: MustacheTemplate?, text: String)
 
-        public func render(_ member: MemberFacts, brand: String) -> (subject: String?, body: String) {
+        public func render(_ member: MemberFacts, brand: String) -> Rendered {
             let context: [String: Any] = ["member": MessageTemplate.context(member), "brand": brand]
             func render(_ part: (template: MustacheTemplate?, text: String)) -> String {
                 part.template?.render(context) ?? part.text
             }
-            return (subject.map(render), render(body))
+            return Rendered(subject: subject.map(render), body: render(body))
         }
     }
 

@@ -74,20 +74,23 @@ struct JourneyRoutes: Sendable {
         return record
     }
 
-    /// `POST /api/v1/journeys/{name}/publish|pause|resume|stop`.
-    func lifecycle(_ action: String) -> @Sendable (Request, TesseraContext) async throws -> Response {
+    /// `POST /api/v1/journeys/{name}/publish`: the draft, checked, becomes the next version.
+    func publish(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let id = try await named(context, principal).id
+        return try JSONCoding.response(
+            JourneyBody(
+                try await journeys.publish(id: id, group: principal.groupID, brand: principal.brandID, at: Date())))
+    }
+
+    /// `POST /api/v1/journeys/{name}/pause|resume|stop`: moves the journey to `status` (resume is
+    /// `published`), if its lifecycle allows.
+    func setStatus(_ status: JourneyRecord.Status) -> @Sendable (Request, TesseraContext) async throws -> Response {
         { _, context in
             let principal = try context.require(.admin)
             let id = try await named(context, principal).id
-            let (group, brand, now) = (principal.groupID, principal.brandID, Date())
-            let record: JourneyRecord
-            switch action {
-            case "publish": record = try await journeys.publish(id: id, group: group, brand: brand, at: now)
-            case "pause": record = try await journeys.setStatus(.paused, id: id, group: group, brand: brand, at: now)
-            case "resume":
-                record = try await journeys.setStatus(.published, id: id, group: group, brand: brand, at: now)
-            default: record = try await journeys.setStatus(.stopped, id: id, group: group, brand: brand, at: now)
-            }
+            let record = try await journeys.setStatus(
+                status, id: id, group: principal.groupID, brand: principal.brandID, at: Date())
             return try JSONCoding.response(JourneyBody(record))
         }
     }
