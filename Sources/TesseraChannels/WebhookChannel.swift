@@ -1,7 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
 public import NIOCore
-import NIOHTTP1
 public import TesseraCore
 import TesseraDomain
 
@@ -25,7 +24,7 @@ public struct WebhookChannel: MessageChannel {
 
     public func deliver(_ message: OutboundMessage) async -> DeliveryOutcome {
         guard case .webhook(let url, let secret)? = message.configuration else {
-            return .reject(detail: "channel \(message.channel) is not configured")
+            return .reject(.providerError, detail: "channel \(message.channel) is not a webhook")
         }
         var payload: [String: JSONValue] = [
             "id": .string(message.key), "journeyId": .string(message.journeyID), "node": .string(message.node),
@@ -35,23 +34,15 @@ public struct WebhookChannel: MessageChannel {
         ]
         if let subject = message.subject { payload["subject"] = .string(subject) }
         if let body = message.body { payload["body"] = .string(body) }
+        if !message.fields.isEmpty { payload["fields"] = .object(message.fields.mapValues(JSONValue.string)) }
         let body = Data(JSONValue.object(payload).jsonText.utf8)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Idempotency-Key", value: message.key)
-        request.headers.add(
-            name: WebhookSignature.header,
-            value: WebhookSignature.sign(secret: secret, timestamp: Int(clock().timeIntervalSince1970), body: body))
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let signature = WebhookSignature.sign(
+            secret: secret, timestamp: Int(clock().timeIntervalSince1970), body: body)
         do {
-            let response = try await client.execute(request, timeout: timeout)
-            let status = response.status.code
-            switch status {
-            case 200..<300: return .delivered
-            case 408, 429, 500..<600: return .retry(detail: "HTTP \(status)")
-            default: return .reject(detail: "HTTP \(status)")
-            }
+            let reply = try await HTTPDelivery.post(
+                url, body: body, headers: [("Idempotency-Key", message.key), (WebhookSignature.header, signature)],
+                client: client, timeout: timeout)
+            return HTTPDelivery.outcome(status: reply.status)
         } catch {
             return .retry(detail: "\(error)")
         }

@@ -15,7 +15,7 @@ public import TesseraCore
 /// visible with its last error in the journey's messages.
 public final class OutboxDispatcher: Service, Sendable {
     let store: any TesseraStore
-    let channels: [String: any MessageChannel]
+    let channel: any MessageChannel
     let logger: Logger
     let maximumAttempts: Int
     let baseDelay: TimeInterval
@@ -24,13 +24,13 @@ public final class OutboxDispatcher: Service, Sendable {
     private let delivered = Counter(label: "tessera_outbox_delivered_total")
     private let failed = Counter(label: "tessera_outbox_failed_total")
 
-    /// - Parameter channels: the adapter for each configured channel kind (`webhook`).
+    /// - Parameter channel: what hands a message over (by default the adapter of its configured kind).
     public init(
-        store: any TesseraStore, channels: [String: any MessageChannel] = ["webhook": WebhookChannel()],
+        store: any TesseraStore, channel: any MessageChannel = ChannelRouter.shared,
         logger: Logger, maximumAttempts: Int = 8, baseDelay: TimeInterval = 10, pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
-        self.channels = channels
+        self.channel = channel
         self.logger = logger
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
@@ -58,13 +58,7 @@ public final class OutboxDispatcher: Service, Sendable {
         guard !messages.isEmpty else { return 0 }
         let outcomes = await withTaskGroup(of: (OutboundMessage, DeliveryOutcome).self) { group in
             for message in messages {
-                group.addTask {
-                    let kind = message.configuration?.kind ?? message.channel
-                    guard let channel = self.channels[kind] else {
-                        return (message, .reject(detail: "no adapter for channel \(message.channel)"))
-                    }
-                    return (message, await channel.deliver(message))
-                }
+                group.addTask { (message, await self.channel.deliver(message)) }
             }
             var outcomes: [(message: OutboundMessage, outcome: DeliveryOutcome, retryAt: Date?)] = []
             for await (message, outcome) in group {

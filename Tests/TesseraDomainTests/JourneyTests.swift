@@ -174,8 +174,13 @@ struct JourneyTests {
               "sms": {"send": {"channel": "sms", "template": "t", "next": "log"}},
               "log": {"send": {"channel": "log", "template": "t", "next": "end"}}, "end": {"exit": {}}}}
             """)
+        #expect(JourneyMachine.consent(forKind: "sms") == "sms" && JourneyMachine.consent(forKind: "smtp") == "email")
+        #expect(
+            JourneyMachine.consent(forKind: "wecom-group") == "wechat"
+                && JourneyMachine.consent(forKind: "webhook") == nil)
         let machine = JourneyMachine(
-            definition: definition, context: EvaluationContext(now: night, timeZone: shanghai), policy: policy)
+            definition: definition, context: EvaluationContext(now: night, timeZone: shanghai), policy: policy,
+            consents: ["sms": "sms"])
         let state = JourneyRunState(node: "sms", since: night, enteredAt: night, entering: false)
         let member = MemberFacts(id: "m")
         let held = machine.advance(from: state, facts: member, now: night, key: "k")

@@ -17,6 +17,14 @@ struct SegmentHTTPTests {
         }
     }
 
+    static func put(_ client: some TestClientProtocol, _ uri: String, _ body: String, _ headers: HTTPFields)
+        async throws -> (HTTPResponse.Status, JSONValue)
+    {
+        try await client.execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: body)) {
+            response throws in (response.status, try HTTPTests.json(response))
+        }
+    }
+
     static func get(_ client: some TestClientProtocol, _ uri: String, _ headers: HTTPFields) async throws -> JSONValue {
         try await client.execute(uri: uri, method: .get, headers: headers) { response throws in
             #expect(response.status == .ok, "\(uri)")

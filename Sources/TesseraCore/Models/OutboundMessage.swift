@@ -16,6 +16,12 @@ public struct OutboundMessage: Sendable, Hashable {
     public var template: String
     public var subject: String?
     public var body: String?
+    /// Rendered named values (WeChat template data).
+    public var fields: [String: String]
+    /// The body is HTML (its template's `html`).
+    public var html: Bool
+    /// Where the member can be reached.
+    public var recipient: MessageRecipient
     /// Attempts before this one.
     public var attempts: Int
     public var createdAt: Date
@@ -23,6 +29,7 @@ public struct OutboundMessage: Sendable, Hashable {
     public init(
         group: GroupID, id: String, key: String, journeyID: String, node: String, member: MemberID, brandID: BrandID,
         channel: String, configuration: ChannelConfiguration?, template: String, subject: String?, body: String?,
+        fields: [String: String] = [:], html: Bool = false, recipient: MessageRecipient = MessageRecipient(),
         attempts: Int, createdAt: Date
     ) {
         self.group = group
@@ -37,6 +44,9 @@ public struct OutboundMessage: Sendable, Hashable {
         self.template = template
         self.subject = subject
         self.body = body
+        self.fields = fields
+        self.html = html
+        self.recipient = recipient
         self.attempts = attempts
         self.createdAt = createdAt
     }
@@ -47,6 +57,7 @@ public enum DeliveryOutcome: Sendable, Hashable {
     case delivered
     /// Try again later (a timeout, a 5xx, a 429).
     case retry(detail: String)
-    /// Never retried (a 4xx, no configuration): failed with `provider_error`.
-    case reject(detail: String)
+    /// Never retried: failed for `reason` (`provider_error` for a 4xx or a missing configuration,
+    /// `no_contact` when the member has no address on the channel…).
+    case reject(DeliveryFailure, detail: String)
 }

@@ -46,6 +46,8 @@ public protocol JourneyStore: Sendable {
     /// Leases up to `limit` queued messages whose next attempt is due, with their channel's settings.
     func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
         -> [OutboundMessage]
+    /// Where each member can be reached: contact identifiers and store guide (for test sends).
+    func messageRecipients(group: GroupID, members: [MemberID]) async throws -> [MemberID: MessageRecipient]
     /// Records attempts of messages still leased under `token`: delivered, retried at the time given,
     /// or failed for good (`provider_error`, the detail kept).
     func recordDeliveries(

@@ -116,6 +116,11 @@ enum JourneySQL {
                         delivered ? .int(at) : .null, .optional(step.rendered[node]?.subject),
                         .optional(reason == nil ? step.rendered[node]?.body : nil),
                         status == "queued" ? .int(at) : .null,
+                        .optional(
+                            step.rendered[node].flatMap {
+                                $0.fields.isEmpty ? nil : SQLTesseraStore.fieldsJSON($0.fields)
+                            }
+                        ),
                     ])
                 }
             }
@@ -138,8 +143,9 @@ enum JourneySQL {
             columns: [
                 "group_id", "id", "idempotency_key", "journey_id", "version", "run_id", "node_id", "member_id",
                 "brand_id", "channel", "template", "status", "reason", "created_at", "delivered_at", "subject", "body",
-                "next_attempt_at",
-            ], rows: messages, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+                "next_attempt_at", "fields",
+            ], markers: Array(repeating: "?", count: 18) + ["?::jsonb"], rows: messages,
+            suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
         let now = SQLValue.int(at)
         let waitColumns: [(name: String, type: String)] = [
             ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),

@@ -313,6 +313,19 @@ extension SQLTesseraStore {
             }, writes: false)
     }
 
+    /// Template fields as stored JSON text (`{}` when none).
+    static func fieldsJSON(_ fields: [String: String]) -> String {
+        JSONValue.object(fields.mapValues(JSONValue.string)).jsonText
+    }
+
+    /// Template or message fields from stored JSON text (none when absent or unreadable).
+    static func fields(_ text: String?) -> [String: String] {
+        guard let text, let json = try? JSONParser.parse(Array(text.utf8)), case .object(let object) = json else {
+            return [:]
+        }
+        return object.compactMapValues(\.stringValue)
+    }
+
     public func deliveryPolicy(group: GroupID, brand: BrandID) async throws -> JSONValue? {
         try await driver.run(
             QueryProgram(
@@ -363,13 +376,15 @@ extension SQLTesseraStore {
             ExecuteProgram([
                 SQLStatement(
                     """
-                    INSERT INTO message_templates (group_id, brand_id, name, subject, body, html, updated_at) \
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, brand_id, name) DO UPDATE SET \
-                    subject = excluded.subject, body = excluded.body, html = excluded.html, updated_at = excluded.updated_at
+                    INSERT INTO message_templates (group_id, brand_id, name, subject, body, html, fields, updated_at) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (group_id, brand_id, name) DO UPDATE SET \
+                    subject = excluded.subject, body = excluded.body, html = excluded.html, fields = excluded.fields, \
+                    updated_at = excluded.updated_at
                     """,
                     [
                         .text(group.rawValue), .text(brand.rawValue), .text(template.name), .optional(template.subject),
-                        .text(template.body), .bool(template.html), .int(Timestamp.micros(at)),
+                        .text(template.body), .bool(template.html), .text(Self.fieldsJSON(template.fields)),
+                        .int(Timestamp.micros(at)),
                     ])
             ]), writes: true)
     }
@@ -379,13 +394,14 @@ extension SQLTesseraStore {
             QueryProgram(
                 SQLStatement(
                     """
-                    SELECT name, subject, body, html FROM message_templates WHERE group_id = ? AND brand_id = ? \
-                    ORDER BY name
+                    SELECT name, subject, body, html, CAST(fields AS TEXT) FROM message_templates \
+                    WHERE group_id = ? AND brand_id = ? ORDER BY name
                     """, [.text(group.rawValue), .text(brand.rawValue)]),
                 map: { rows in
                     rows.map {
                         MessageTemplate(
-                            name: $0.text(0) ?? "", subject: $0.text(1), body: $0.text(2) ?? "", html: $0.bool(3))
+                            name: $0.text(0) ?? "", subject: $0.text(1), body: $0.text(2) ?? "", html: $0.bool(3),
+                            fields: Self.fields($0.text(4)))
                     }
                 }), writes: false)
     }
@@ -394,8 +410,8 @@ extension SQLTesseraStore {
         async throws -> [JourneyMessage]
     {
         var sql = """
-            SELECT member_id, node_id, channel, template, status, reason, subject, body, created_at \
-            FROM journey_messages WHERE group_id = ? AND journey_id = ?
+            SELECT member_id, node_id, channel, template, status, reason, subject, body, created_at, delivered_at, \
+            clicked_at, attempts, error FROM journey_messages WHERE group_id = ? AND journey_id = ?
             """
         var arguments: [SQLValue] = [.text(group.rawValue), .text(journeyID)]
         if let status {
@@ -414,7 +430,9 @@ extension SQLTesseraStore {
                         JourneyMessage(
                             member: MemberID($0.text(0) ?? ""), node: $0.text(1) ?? "", channel: $0.text(2) ?? "",
                             template: $0.text(3) ?? "", status: $0.text(4) ?? "", reason: $0.text(5),
-                            subject: $0.text(6), body: $0.text(7), createdAt: Timestamp.date($0.int(8) ?? 0))
+                            subject: $0.text(6), body: $0.text(7), createdAt: Timestamp.date($0.int(8) ?? 0),
+                            deliveredAt: $0.int(9).map(Timestamp.date), clickedAt: $0.int(10).map(Timestamp.date),
+                            attempts: Int($0.int(11) ?? 0), error: $0.text(12))
                     }
                 }), writes: false)
     }
@@ -460,7 +478,7 @@ extension SQLTesseraStore {
     {
         let micros = Timestamp.micros(now)
         let lock = driver.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        return try await driver.run(
+        let claimed = try await driver.run(
             QueryProgram(
                 SQLStatement(
                     """
@@ -470,7 +488,9 @@ extension SQLTesseraStore {
                     RETURNING group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
                     subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
                     WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
-                    AND c.name = journey_messages.channel)
+                    AND c.name = journey_messages.channel), CAST(fields AS TEXT), (SELECT t.html FROM message_templates t \
+                    WHERE t.group_id = journey_messages.group_id AND t.brand_id = journey_messages.brand_id \
+                    AND t.name = journey_messages.template)
                     """,
                     [
                         .int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros),
@@ -485,9 +505,50 @@ extension SQLTesseraStore {
                             configuration: row.text(13).flatMap { text in
                                 try? ChannelConfiguration.parse(try JSONParser.parse(Array(text.utf8)))
                             }, template: row.text(8) ?? "", subject: row.text(9), body: row.text(10),
-                            attempts: Int(row.int(11) ?? 0), createdAt: Timestamp.date(row.int(12) ?? 0))
+                            fields: Self.fields(row.text(14)), html: row.bool(15), attempts: Int(row.int(11) ?? 0),
+                            createdAt: Timestamp.date(row.int(12) ?? 0))
                     }
                 }), writes: true)
+        guard !claimed.isEmpty else { return [] }
+        var recipients: [GroupID: [MemberID: MessageRecipient]] = [:]
+        for (group, messages) in Dictionary(grouping: claimed, by: \.group) {
+            recipients[group] = try await messageRecipients(group: group, members: messages.map(\.member))
+        }
+        return claimed.map { message in
+            var message = message
+            message.recipient = recipients[message.group]?[message.member] ?? MessageRecipient()
+            return message
+        }
+    }
+
+    public func messageRecipients(group: GroupID, members: [MemberID]) async throws -> [MemberID: MessageRecipient] {
+        let ids = Array(Set(members.map(\.rawValue))).sorted()
+        guard !ids.isEmpty else { return [:] }
+        let list = "(\(SQLBuilder.markers(ids.count)))"
+        let g = SQLValue.text(group.rawValue)
+        let types = MessageRecipient.contactTypes
+        return try await driver.run(
+            QueriesProgram([
+                SQLStatement(
+                    "SELECT id, name, guide FROM members WHERE group_id = ? AND id IN \(list)",
+                    [g] + ids.map(SQLValue.text)),
+                SQLStatement(
+                    """
+                    SELECT member_id, type, value FROM member_identifiers WHERE group_id = ? AND member_id IN \(list) \
+                    AND type IN (\(SQLBuilder.markers(types.count))) ORDER BY created_at, value
+                    """, [g] + ids.map(SQLValue.text) + types.map { .text($0.rawValue) }),
+            ]) { results in
+                var recipients: [MemberID: MessageRecipient] = [:]
+                for row in results[0] {
+                    recipients[MemberID(row.text(0) ?? "")] = MessageRecipient(name: row.text(1), guide: row.text(2))
+                }
+                for row in results[1] {
+                    recipients[MemberID(row.text(0) ?? ""), default: MessageRecipient()].contacts[
+                        IdentifierType(rawValue: row.text(1) ?? ""), default: []
+                    ].append(row.text(2) ?? "")
+                }
+                return recipients
+            }, writes: false)
     }
 
     public func recordDeliveries(
@@ -510,12 +571,14 @@ extension SQLTesseraStore {
                     UPDATE journey_messages SET attempts = attempts + 1, next_attempt_at = ?, error = ?, \
                     lease_token = NULL, lease_until = NULL \(owned)
                     """, [.optional(retryAt.map(Timestamp.micros)), .text(detail)] + key)
-            case .retry(let detail), .reject(let detail):
+            case .retry(let detail), .reject(_, let detail):
+                var reason = DeliveryFailure.providerError
+                if case .reject(let failure, _) = outcome { reason = failure }
                 return SQLStatement(
                     """
-                    UPDATE journey_messages SET status = 'failed', reason = 'provider_error', attempts = attempts + 1, \
+                    UPDATE journey_messages SET status = 'failed', reason = ?, attempts = attempts + 1, \
                     error = ?, lease_token = NULL, lease_until = NULL \(owned)
-                    """, [.text(detail)] + key)
+                    """, [.text(reason.rawValue), .text(detail)] + key)
             }
         }
         guard !statements.isEmpty else { return }

@@ -223,10 +223,13 @@ public final class JourneyService: Sendable {
         {
             let context = try await segments.context(group: group, brand: brand, at: now)
             let policy = try await deliveryPolicy(group: group, brand: brand, timeZone: context.timeZone)
+            let consents = try await store.channels(group: group, brand: brand).compactMapValues {
+                JourneyMachine.consent(forKind: $0.kind)
+            }
             var machines: [String: JourneyMachine] = [:]
             for run in batch where machines[Self.versionKey(run)] == nil {
                 machines[Self.versionKey(run)] = JourneyMachine(
-                    definition: try await definition(of: run), context: context, policy: policy)
+                    definition: try await definition(of: run), context: context, policy: policy, consents: consents)
             }
             let templates = Dictionary(
                 try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0.compiled()) },

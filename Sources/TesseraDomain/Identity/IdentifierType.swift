@@ -2,7 +2,7 @@
 /// token is a valid type; the well-known ones below get normalisation and default priorities.
 ///
 /// Scoped types carry their scope in the value: `openid:<appid>:<openid>`,
-/// `card:<channel>:<number>`, `buyer:<platform>:<buyer id>`.
+/// `card:<channel>:<number>`, `buyer:<platform>:<buyer id>`, `wecom:<corpid>:<external_userid>`.
 public struct IdentifierType: RawRepresentable, Hashable, Sendable, Codable, Comparable,
     CustomStringConvertible
 {
@@ -37,14 +37,19 @@ public struct IdentifierType: RawRepresentable, Hashable, Sendable, Codable, Com
     public static let anonymous = IdentifierType(rawValue: "anonymous")
     /// Device id. Weak.
     public static let device = IdentifierType(rawValue: "device")
+    /// WeCom (企业微信) external contact id (`external_userid`), scoped by corp id: the member as a
+    /// store guide's WeCom contact, which WeCom group messages are sent to.
+    public static let wecom = IdentifierType(rawValue: "wecom")
 
     /// Types whose value is `scope:value`.
-    public var isScoped: Bool { self == .openid || self == .card || self == .buyer }
+    public var isScoped: Bool { self == .openid || self == .card || self == .buyer || self == .wecom }
 
     /// Weak identifiers may be shared by several people (a store iPad, a family phone's app):
     /// they never merge two registered members automatically.
     public var isWeak: Bool { self == .anonymous || self == .device }
 
     /// A contact point, which makes a prospect a "prospect with contact".
-    public var isContact: Bool { self == .phone || self == .email || self == .openid || self == .unionid }
+    public var isContact: Bool {
+        self == .phone || self == .email || self == .openid || self == .unionid || self == .wecom
+    }
 }

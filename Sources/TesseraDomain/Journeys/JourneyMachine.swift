@@ -10,23 +10,31 @@ public struct JourneyMachine: Sendable {
     public let definition: JourneyDefinition
     public let evaluator: SegmentEvaluator
     public let policy: DeliveryPolicy
+    /// The consent each channel needs (by channel name).
+    public let consents: [String: String]
 
     /// Definitions count seconds; runs, events and facts count microseconds.
     static let micros: Int64 = 1_000_000
 
-    public init(definition: JourneyDefinition, context: EvaluationContext, policy: DeliveryPolicy? = nil) {
+    /// - Parameter consents: the consent each channel (by name) needs from the member, from the kind
+    ///   it is configured as (``consent(forKind:)``); channels not named need none.
+    public init(
+        definition: JourneyDefinition, context: EvaluationContext, policy: DeliveryPolicy? = nil,
+        consents: [String: String] = [:]
+    ) {
         self.definition = definition
         evaluator = SegmentEvaluator(context: context)
         self.policy = policy ?? DeliveryPolicy(timeZone: context.timeZone)
+        self.consents = consents
     }
 
-    /// The consent a channel needs from the member (`members.consent`), if any: marketing by SMS,
+    /// The consent a channel kind needs from the member (`members.consent`), if any: marketing by SMS,
     /// e-mail or WeChat needs an explicit yes; the log and webhook channels reach no person.
-    public static func consent(for channel: String) -> String? {
-        switch channel {
+    public static func consent(forKind kind: String) -> String? {
+        switch kind {
         case "sms": "sms"
-        case "email": "email"
-        case "wechat_template", "miniprogram_subscription", "wechat_service", "wecom_group": "wechat"
+        case "smtp": "email"
+        case _ where kind.hasPrefix("wechat-") || kind.hasPrefix("wecom-"): "wechat"
         default: nil
         }
     }
@@ -119,7 +127,7 @@ public struct JourneyMachine: Sendable {
                 actions.append(.tag(node: id, name: name, add: add))
                 id = next
             case .send(let channel, let template, let required, let next):
-                if let consent = required ?? Self.consent(for: channel), facts.consent[consent] != true {
+                if let consent = required ?? consents[channel], facts.consent[consent] != true {
                     actions.append(.visit(node: id, branch: "suppressed"))
                     actions.append(.suppress(node: id, channel: channel, template: template, reason: .noConsent))
                     id = next

@@ -9,23 +9,35 @@ import Mustache
 /// `name`, `quantity`, `unitPriceMinor`) — and `brand`. A fallback is an inverted section:
 /// `Hi {{#member.name}}{{member.name}}{{/member.name}}{{^member.name}}there{{/member.name}}`. Text is not
 /// HTML-escaped (messages go to SMS, WeChat and plain mail); `html: true` escapes it.
+///
+/// `fields` are the named values of a WeChat template or subscription message (`{"thing1": "{{member.name}}"}`
+/// becomes `"data": {"thing1": {"value": "Ann"}}`); other channels ignore them.
 public struct MessageTemplate: Sendable, Hashable {
     public var name: String
     public var subject: String?
     public var body: String
     /// Escape values for HTML (an HTML e-mail body).
     public var html: Bool
+    /// Named Mustache values for channels that take key/value data (WeChat template messages).
+    public var fields: [String: String]
 
-    public init(name: String, subject: String? = nil, body: String, html: Bool = false) {
+    public init(name: String, subject: String? = nil, body: String, html: Bool = false, fields: [String: String] = [:])
+    {
         self.name = name
         self.subject = subject
         self.body = body
         self.html = html
+        self.fields = fields
     }
 
     /// Checks the Mustache syntax of subject and body; the first fault names its field.
     public func validate() throws(FieldError) {
-        for (field, text) in [("subject", subject), ("body", body as String?)] {
+        let texts =
+            [("subject", subject), ("body", body as String?)]
+            + fields.sorted { $0.key < $1.key }.map {
+                ("fields.\($0.key)", $0.value as String?)
+            }
+        for (field, text) in texts {
             guard let text else { continue }
             do { _ = try MustacheTemplate(string: text) } catch {
                 throw FieldError(path: "$.\(field)", reason: "not a valid Mustache template: \(error)")
@@ -42,6 +54,13 @@ public struct MessageTemplate: Sendable, Hashable {
     public struct Rendered: Sendable, Hashable {
         public var subject: String?
         public var body: String
+        public var fields: [String: String]
+
+        public init(subject: String? = nil, body: String, fields: [String: String] = [:]) {
+            self.subject = subject
+            self.body = body
+            self.fields = fields
+        }
     }
 
     /// The template parsed once, for rendering many members (a blast renders thousands a second).
@@ -50,20 +69,21 @@ public struct MessageTemplate: Sendable, Hashable {
         func parse(_ text: String) -> (MustacheTemplate?, String) {
             (try? MustacheTemplate(string: pragma + text), text)
         }
-        return Compiled(subject: subject.map(parse), body: parse(body))
+        return Compiled(subject: subject.map(parse), body: parse(body), fields: fields.mapValues(parse))
     }
 
     /// A parsed ``MessageTemplate`` (text that failed to parse renders as written).
     public struct Compiled: Sendable {
         let subject: (template: MustacheTemplate?, text: String)?
         let body: (template: MustacheTemplate?, text: String)
+        let fields: [String: (template: MustacheTemplate?, text: String)]
 
         public func render(_ member: MemberFacts, brand: String) -> Rendered {
             let context: [String: Any] = ["member": MessageTemplate.context(member), "brand": brand]
             func render(_ part: (template: MustacheTemplate?, text: String)) -> String {
                 part.template?.render(context) ?? part.text
             }
-            return Rendered(subject: subject.map(render), body: render(body))
+            return Rendered(subject: subject.map(render), body: render(body), fields: fields.mapValues(render))
         }
     }
 

@@ -219,6 +219,8 @@ struct JourneyRoutes: Sendable {
             var outcome: String
         }
         var sent: [Sent] = []
+        let recipients = try await journeys.store.messageRecipients(
+            group: group, members: members.compactMap(\.stringValue).map { MemberID($0) })
         var needs = SegmentRule.Needs()
         needs.cart = true
         for (index, value) in members.enumerated() {
@@ -236,10 +238,13 @@ struct JourneyRoutes: Sendable {
                     group: group, id: "test", key: "test:\(journey.id):\(node):\(id):\(UUID().uuidString)",
                     journeyID: journey.id, node: node, member: MemberID(id), brandID: brand, channel: channel,
                     configuration: configuration, template: name, subject: rendered.subject, body: rendered.body,
-                    attempts: 0, createdAt: Date())
-                switch await WebhookChannel().deliver(message) {
+                    fields: rendered.fields, html: template.html,
+                    recipient: recipients[MemberID(id)] ?? MessageRecipient(), attempts: 0,
+                    createdAt: Date())
+                switch await ChannelRouter.shared.deliver(message) {
                 case .delivered: outcome = "delivered"
-                case .retry(let detail), .reject(let detail): outcome = "failed: \(detail)"
+                case .retry(let detail): outcome = "failed: \(detail)"
+                case .reject(let reason, let detail): outcome = "failed: \(reason.rawValue): \(detail)"
                 }
             }
             sent.append(Sent(memberId: id, subject: rendered.subject, body: rendered.body, outcome: outcome))

@@ -13,9 +13,11 @@ struct MessageTemplateRoutes: Sendable {
         var subject: String?
         var body: String
         var html: Bool
+        var fields: [String: String]
 
         init(_ template: MessageTemplate) {
             (name, subject, body, html) = (template.name, template.subject, template.body, template.html)
+            fields = template.fields
         }
     }
 
@@ -26,7 +28,8 @@ struct MessageTemplateRoutes: Sendable {
         return try JSONCoding.response(Answer(templates: templates.map(TemplateBody.init)))
     }
 
-    /// `PUT /api/v1/message-templates/{name} {"subject": "…", "body": "Hi {{member.name}}", "html": false}`.
+    /// `PUT /api/v1/message-templates/{name} {"subject": "…", "body": "Hi {{member.name}}", "html": false,
+    /// "fields": {"thing1": "{{member.name}}"}}`.
     func save(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
         let name = try context.parameters.require("name")
@@ -34,14 +37,28 @@ struct MessageTemplateRoutes: Sendable {
             throw FieldError(path: "name", reason: "names use letters, digits and _ only (at most 64)")
         }
         let reader = try FieldReader(try await RequestBody.json(request, context: context), path: "$")
-        for key in reader.object.keys.sorted() where !["subject", "body", "html"].contains(key) {
-            throw FieldError(path: "$.\(key)", reason: "unknown key; expected subject, body or html")
+        for key in reader.object.keys.sorted() where !["subject", "body", "html", "fields"].contains(key) {
+            throw FieldError(path: "$.\(key)", reason: "unknown key; expected subject, body, html or fields")
+        }
+        var fields: [String: String] = [:]
+        if let given = reader.object["fields"] {
+            guard case .object(let object) = given else {
+                throw FieldError(path: "$.fields", reason: "expected an object of field name: Mustache text")
+            }
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+                guard SegmentRuleParser.isPlainName(key), let text = value.stringValue, case .string = value else {
+                    throw FieldError(
+                        path: "$.fields.\(key)", reason: "expected a field name of letters, digits and _ with a text")
+                }
+                fields[key] = text
+            }
         }
         guard let body = try reader.string("body"), !body.isEmpty else {
             throw FieldError(path: "$.body", reason: "required: the message text")
         }
         let template = MessageTemplate(
-            name: name, subject: try reader.string("subject"), body: body, html: try reader.bool("html") ?? false)
+            name: name, subject: try reader.string("subject"), body: body, html: try reader.bool("html") ?? false,
+            fields: fields)
         try template.validate()
         try await journeys.store.saveMessageTemplate(
             template, group: principal.groupID, brand: principal.brandID, at: Date())
@@ -70,7 +87,8 @@ struct MessageTemplateRoutes: Sendable {
         struct Answer: Encodable {
             var subject: String?
             var body: String
+            var fields: [String: String]
         }
-        return try JSONCoding.response(Answer(subject: rendered.subject, body: rendered.body))
+        return try JSONCoding.response(Answer(subject: rendered.subject, body: rendered.body, fields: rendered.fields))
     }
 }

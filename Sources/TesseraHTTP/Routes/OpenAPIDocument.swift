@@ -355,9 +355,12 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/channels/{name}": [
                 "put": operation(
-                    "Configure a channel journeys' send nodes can name: a webhook (url, shared secret of 16+ "
-                        + "characters); requests are signed with HMAC-SHA256 (Tessera-Signature: t=…,v1=…), carry "
-                        + "Idempotency-Key, and are retried with backoff before failing with provider_error",
+                    "Configure a channel journeys' send nodes can name, by kind: webhook (url, shared secret of 16+ "
+                        + "characters; signed with HMAC-SHA256 in Tessera-Signature: t=…,v1=…, with Idempotency-Key), "
+                        + "smtp (host, port, from, optional username/password), sms (url, token: generic HTTP JSON), "
+                        + "wechat-template / wechat-subscription (appId, secret, templateId, link), wechat-service, "
+                        + "wecom-group (appId = corp id, secret), with optional baseUrl; access tokens are fetched "
+                        + "and refreshed by Tessera. Deliveries are retried with backoff; failures carry a reason code",
                     scope: "admin", body: "ChannelConfiguration",
                     parameters: [parameter("name", in: "path", "Channel name")],
                     responses: ["200": "saved", "400": "the field at fault"])
@@ -367,8 +370,9 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/message-templates/{name}": [
                 "put": operation(
-                    "Save a Mustache message template (subject, body, html) journeys' send nodes name; member fields "
-                        + "under member.*, fallbacks as inverted sections",
+                    "Save a Mustache message template (subject, body, html, and fields: named values for WeChat "
+                        + "template data) journeys' send nodes name; member fields under member.*, fallbacks as "
+                        + "inverted sections",
                     scope: "admin", body: "MessageTemplate",
                     parameters: [parameter("name", in: "path", "Template name")],
                     responses: ["200": "saved", "400": "the field at fault"])
@@ -789,8 +793,14 @@ public enum OpenAPIDocument {
                 "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
                 "DeliveryPolicy": schema([], ["caps": "object", "quietHours": "object"]),
                 "ChannelConfiguration": schema(
-                    ["kind", "url", "secret"], ["kind": "string", "url": "string", "secret": "string"]),
-                "MessageTemplate": schema(["body"], ["subject": "string", "body": "string", "html": "boolean"]),
+                    ["kind"],
+                    [
+                        "kind": "string", "url": "string", "secret": "string", "token": "string", "host": "string",
+                        "port": "integer", "from": "string", "username": "string", "password": "string",
+                        "baseUrl": "string", "appId": "string", "templateId": "string", "link": "string",
+                    ]),
+                "MessageTemplate": schema(
+                    ["body"], ["subject": "string", "body": "string", "html": "boolean", "fields": "object"]),
                 "JourneyDefinition": schema(
                     ["entry", "start", "nodes"],
                     [
