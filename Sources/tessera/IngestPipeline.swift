@@ -28,9 +28,10 @@ struct IngestPipeline {
     /// Projection: one loop of 2,000 messages on SQLite (one writer; large transactions amortise its
     /// commits), four loops of 500 on PostgreSQL; `TESSERA_PROJECTORS` and `TESSERA_PROJECTION_BATCH`
     /// override them.
-    static func open(store: SQLTesseraStore, url: String, registry: PrometheusCollectorRegistry, logger: Logger)
-        async throws -> IngestPipeline
-    {
+    static func open(
+        store: SQLTesseraStore, url: String, registry: PrometheusCollectorRegistry, logger: Logger,
+        publicURL: String? = nil
+    ) async throws -> IngestPipeline {
         let sqlitePath = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : nil
         let log = IngestLog(
             driver: try sqlitePath.map { try SQLiteDriver(path: SQLiteDriver.ingestLogPath(forDatabase: $0)) }
@@ -41,7 +42,7 @@ struct IngestPipeline {
         let derived = DerivedStateService(store: store, segments: segments)
         let journeys = JourneyService(
             store: store, segments: segments, derived: derived,
-            leaseSeconds: environment["TESSERA_JOURNEY_LEASE_SECONDS"].flatMap(Int64.init) ?? 60)
+            leaseSeconds: environment["TESSERA_JOURNEY_LEASE_SECONDS"].flatMap(Int64.init) ?? 60, publicURL: publicURL)
         let dispatcher = OutboxDispatcher(store: store, logger: logger)
         let journeyWorker = JourneyWorker(journeys: journeys, logger: logger, afterSteps: dispatcher.wake)
         let derive = derived.ingestHook { error in

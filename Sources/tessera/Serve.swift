@@ -18,6 +18,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Log format: text or json (default: TESSERA_LOG_FORMAT, else text).") var logFormat: String?
+    @Option(
+        help:
+            "The address members reach this server at, for tracked links in messages (default: TESSERA_PUBLIC_URL, else http://HOST:PORT)."
+    )
+    var publicURL: String?
     @Flag(
         inversion: .prefixedNo,
         help: "Run the background workers (ingest projection, loyalty, segments, journeys) in this process.")
@@ -39,7 +44,9 @@ struct Serve: AsyncParsableCommand {
             Init.show(try await bootstrap.initialize())
         }
         let pipeline = try await IngestPipeline.open(
-            store: store, url: database.url, registry: registry, logger: Logger(label: "tessera.ingest"))
+            store: store, url: database.url, registry: registry, logger: Logger(label: "tessera.ingest"),
+            publicURL: publicURL ?? ProcessInfo.processInfo.environment["TESSERA_PUBLIC_URL"]
+                ?? "http://\(host):\(port)")
         let startupLogger = logger
         let address = "http://\(host):\(port)"
         let redactedURL = database.url.redactingPassword

@@ -14,6 +14,11 @@ struct Work: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the background workers without the server.")
 
     @OptionGroup var database: DatabaseOptions
+    @Option(
+        help:
+            "The public address of the tessera server, for tracked links in messages (default: TESSERA_PUBLIC_URL; without one, links are not tracked)."
+    )
+    var publicURL: String?
 
     func run() async throws {
         var logger = Logger(label: "tessera.work")
@@ -21,7 +26,8 @@ struct Work: AsyncParsableCommand {
             ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let store = try await database.openStore()
         let pipeline = try await IngestPipeline.open(
-            store: store, url: database.url, registry: PrometheusCollectorRegistry(), logger: logger)
+            store: store, url: database.url, registry: PrometheusCollectorRegistry(), logger: logger,
+            publicURL: publicURL ?? ProcessInfo.processInfo.environment["TESSERA_PUBLIC_URL"])
         logger.info("tessera workers running", metadata: ["database": "\(database.url.redactingPassword)"])
         let services = ServiceGroup(
             configuration: .init(

@@ -113,6 +113,19 @@ struct JourneyHTTPTests {
             {
                 #expect($0.status == .badRequest)
             }
+            try await client.execute(uri: "/api/v1/journeys/welcome/report?model=first", method: .get, headers: admin) {
+                #expect($0.status == .badRequest)
+            }
+            let compared = try await SegmentHTTPTests.get(
+                client, "/api/v1/journey-reports?names=welcome&windowDays=14&model=click", admin)
+            #expect(compared["journeys"]?.arrayValue?.first?["report"]?["model"] == .string("click"))
+            try await client.execute(uri: "/api/v1/journey-reports?names=welcome,nope", method: .get, headers: admin) {
+                #expect($0.status == .badRequest)
+            }
+            // Tracked links need no key; an unknown one is a 404, never a redirect.
+            try await client.execute(uri: "/r/0123456789abcdef01234567", method: .get) {
+                #expect($0.status == .notFound && $0.headers[.location] == nil)
+            }
             let (paused, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)
             #expect(paused == .ok)
             let (pausedAgain, _) = try await SegmentHTTPTests.post(client, "/api/v1/journeys/welcome/pause", "", admin)

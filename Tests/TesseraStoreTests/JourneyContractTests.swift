@@ -28,8 +28,8 @@ struct JourneyContractTests {
         return message
     }
 
-    private static func services(_ tenant: Tenant) -> JourneyService {
-        JourneyService(store: tenant.store, segments: SegmentService(store: tenant.store))
+    private static func services(_ tenant: Tenant, publicURL: String? = nil) -> JourneyService {
+        JourneyService(store: tenant.store, segments: SegmentService(store: tenant.store), publicURL: publicURL)
     }
 
     /// Message templates the journeys below send.
@@ -236,6 +236,8 @@ struct JourneyContractTests {
         #expect(statistics.messages["a"] == ["delivered": 1])
     }
 
+    /// Last-touch and last-click attribution, per node and per day, with top products; tracked links
+    /// redirect to their original and record the click; split branches against the control.
     @Test(arguments: Backend.allCases)
     func ordersAreAttributedByLastTouchAndBranchesComparedWithControl(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
@@ -247,8 +249,10 @@ struct JourneyContractTests {
         let segment = try await SegmentService(store: tenant.store).create(
             name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
             brand: brand, at: start)
-        let journeys = Self.services(tenant)
-        try await Self.templates(tenant, ["offer"])
+        let journeys = Self.services(tenant, publicURL: "https://t.example/")
+        try await tenant.store.saveMessageTemplate(
+            MessageTemplate(name: "offer", body: "Deals at https://shop.example/deal?c=1. Reply STOP to opt out."),
+            group: group, brand: brand, at: start)
         let draft = try JSONParser.parse(
             Array(
                 """
@@ -260,10 +264,18 @@ struct JourneyContractTests {
         let saved = try await journeys.save(name: "offer", draft: draft, group: group, brand: brand, at: start)
         _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
         #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == members)
-        let messaged = Set(
-            try await tenant.store.journeyMessages(
-                group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 1_000
-            ).map(\.member))
+        let delivered = try await tenant.store.journeyMessages(
+            group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 1_000)
+        let messaged = Set(delivered.map(\.member))
+        // Links pass through Tessera; following one records the click and leads to the original.
+        var tokens: [MemberID: String] = [:]
+        for message in delivered {
+            let body = try #require(message.body)
+            #expect(body.hasPrefix("Deals at https://t.example/r/") && body.hasSuffix(". Reply STOP to opt out."))
+            let token = try #require(body.split(separator: "/r/").last?.split(separator: ".").first)
+            tokens[message.member] = String(token)
+        }
+        #expect(try await tenant.store.followLink(token: "no-such-token", at: start) == nil)
 
         // Every other member buys a day later; one more buys ten days later, outside a 7-day window.
         func order(_ n: Int, days: Double, amount: Int64) throws -> IngestMessage {
@@ -272,7 +284,12 @@ struct JourneyContractTests {
                 "o\(n)-\(days)", ["external:m\(n)"], kind: .order, at: at.timeIntervalSince1970,
                 order: OrderInput(
                     externalID: "o\(n)-\(days)", channel: "web", status: .paid, currency: "CNY", totalMinor: amount,
-                    paidMinor: amount, occurredAt: at))
+                    paidMinor: amount,
+                    items: [
+                        OrderItem(
+                            sku: "SKU-\(n % 4 == 0 ? "A" : "B")", name: "Tea", quantity: 2, unitPriceMinor: amount / 2)
+                    ],
+                    occurredAt: at))
             message.brandID = brand
             return message
         }
@@ -281,13 +298,35 @@ struct JourneyContractTests {
         var ids: [Int: MemberID] = [:]
         for n in 0..<members { ids[n] = try #require(try await tenant.member("external:m\(n)")).id }
         let buyers = Set(stride(from: 0, to: members, by: 2).compactMap { ids[$0] })
+        // Three messaged buyers click before buying (twice, one of them); one messaged non-buyer clicks.
+        let clickers = Array(buyers.intersection(messaged).sorted { $0.rawValue < $1.rawValue }.prefix(3))
+        let browser = try #require(messaged.subtracting(buyers).first)
+        for member in clickers + [clickers[0], browser] {
+            let url = try await tenant.store.followLink(
+                token: try #require(tokens[member]), at: start.addingTimeInterval(3_600))
+            #expect(url == "https://shop.example/deal?c=1")
+        }
 
-        let report = try await journeys.report(id: saved.record.id, group: group, brand: brand, windowDays: 7)
+        let report = try await journeys.report(
+            id: saved.record.id, group: group, brand: brand, windowDays: 7, at: start)
         let attributed = buyers.intersection(messaged)
         #expect(report.covered == Int64(members) && report.notified == Int64(messaged.count))
         #expect(report.buyers == Int64(attributed.count) && report.orders == Int64(attributed.count))
         #expect(report.amountMinor == 1_000 * Int64(attributed.count))
         #expect(report.nodes["offer"]?.orders == Int64(attributed.count))
+        #expect(report.clicked == 4 && report.nodes["offer"]?.clicked == 4)
+        #expect(report.nodes["offer"]?.delivered == Int64(messaged.count))
+        #expect(report.daily.reduce(0) { $0 + $1.delivered } == Int64(messaged.count))
+        #expect(report.daily.reduce(0) { $0 + $1.orders } == report.orders)
+        #expect(report.daily.reduce(0) { $0 + $1.amountMinor } == report.amountMinor)
+        let skuA = attributed.filter { member in ids.contains { $0.value == member && $0.key % 4 == 0 } }.count
+        let products = Dictionary(uniqueKeysWithValues: report.topProducts.map { ($0.sku, $0) })
+        #expect(products["SKU-A"]?.quantity == Int64(2 * skuA) && products["SKU-A"]?.orders == Int64(skuA))
+        #expect(products["SKU-B"]?.amountMinor == Int64(1_000 * (attributed.count - skuA)))
+        let byClick = try await journeys.report(
+            id: saved.record.id, group: group, brand: brand, windowDays: 7, model: .click, at: start)
+        #expect(byClick.model == .click && byClick.orders == Int64(clickers.count))
+        #expect(byClick.topProducts.reduce(0) { $0 + $1.orders } == Int64(clickers.count))
         let branches = try #require(report.splits["ab"])
         let a = try #require(branches.first { $0.branch == "A" })
         let control = try #require(branches.first { $0.branch == "control" })
@@ -295,7 +334,8 @@ struct JourneyContractTests {
         #expect(control.members == Int64(members - messaged.count))
         #expect(control.converted == Int64(buyers.subtracting(messaged).count))
         #expect(control.versusControl == nil && a.versusControl != nil)
-        let wide = try await journeys.report(id: saved.record.id, group: group, brand: brand, windowDays: 30)
+        let wide = try await journeys.report(
+            id: saved.record.id, group: group, brand: brand, windowDays: 30, at: start)
         #expect(wide.orders == report.orders + (messaged.contains(ids[1] ?? MemberID("")) ? 1 : 0))
     }
 

@@ -1,11 +1,13 @@
 public import TesseraDomain
 
-/// The raw figures a ``JourneyReport`` is computed from (see ``JourneyStore/journeyAttribution(group:brand:journeyID:window:splitNodes:)``).
+/// The raw figures a ``JourneyReport`` is computed from (see ``JourneyStore/journeyAttribution(group:brand:journeyID:window:splitNodes:model:)``).
 public struct JourneyAttribution: Sendable, Hashable {
     public struct Order: Sendable, Hashable {
         public var member: MemberID
         public var node: String
         public var amountMinor: Int64
+        /// When it was paid (micros).
+        public var purchasedAt: Int64
     }
 
     public struct Branch: Sendable, Hashable {
@@ -15,10 +17,33 @@ public struct JourneyAttribution: Sendable, Hashable {
         public var converted: Int64
     }
 
+    /// A product of the attributed orders.
+    public struct Product: Sendable, Hashable, Encodable {
+        public var sku: String
+        public var name: String?
+        public var quantity: Int64
+        public var amountMinor: Int64
+        public var orders: Int64
+    }
+
+    /// Messages delivered and clicked (of one node, or in one quarter hour).
+    public struct Messages: Sendable, Hashable {
+        public var delivered: Int64 = 0
+        public var clicked: Int64 = 0
+    }
+
     public var covered: Int64 = 0
     public var notified: Int64 = 0
+    /// Members who followed a tracked link.
+    public var clicked: Int64 = 0
     public var orders: [Order] = []
     public var branches: [Branch] = []
+    /// The top ten products of the attributed orders by amount.
+    public var products: [Product] = []
+    /// Per node.
+    public var messages: [String: Messages] = [:]
+    /// Per quarter hour (micros / 900 s), to fold into local days in any time zone.
+    public var byQuarterHour: [Int64: Messages] = [:]
 
     public init() {}
 }

@@ -8,13 +8,17 @@ public struct JourneyStep: Sendable, Hashable {
     public var wakeOn: String?
     /// Send node → the message rendered for the member (subject, body).
     public var rendered: [String: MessageTemplate.Rendered]
+    /// The tracked links of those messages.
+    public var links: [JourneyLink]
 
     public init(
-        run: JourneyRun, advance: JourneyAdvance, wakeOn: String?, rendered: [String: MessageTemplate.Rendered] = [:]
+        run: JourneyRun, advance: JourneyAdvance, wakeOn: String?, rendered: [String: MessageTemplate.Rendered] = [:],
+        links: [JourneyLink] = []
     ) {
         self.run = run
         self.advance = advance
         self.wakeOn = wakeOn
         self.rendered = rendered
+        self.links = links
     }
 }

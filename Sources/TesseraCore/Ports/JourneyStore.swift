@@ -31,11 +31,14 @@ public protocol JourneyStore: Sendable {
     /// Applies the steps of runs still leased under `token`; answers the runs applied.
     func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun]
     func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics
-    /// The raw figures of ``JourneyReport``: members covered and notified, the orders attributed to the
-    /// journey by last touch within `window` (microseconds) with their node, and per split node and
-    /// branch the members and those who bought within `window` after entering it.
-    func journeyAttribution(group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String])
-        async throws -> JourneyAttribution
+    /// The raw figures of ``JourneyReport``: members covered, notified and clicking, the orders
+    /// attributed to the journey by last touch (or last click) within `window` (microseconds) with
+    /// their node and their top products, messages per node and per quarter hour, and per split node
+    /// and branch the members and those who bought within `window` after entering it.
+    func journeyAttribution(
+        group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String],
+        model: AttributionModel
+    ) async throws -> JourneyAttribution
     /// The journey's messages, newest first, optionally of one status and reason: the drill-down
     /// from a failure count to the members behind it.
     func journeyMessages(group: GroupID, journeyID: String, status: String?, reason: String?, limit: Int)
@@ -46,6 +49,9 @@ public protocol JourneyStore: Sendable {
     /// Leases up to `limit` queued messages whose next attempt is due, with their channel's settings.
     func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
         -> [OutboundMessage]
+    /// Records a click on the tracked link `token` (and the message's first click); answers where it
+    /// leads, or `nil` for an unknown token.
+    func followLink(token: String, at: Date) async throws -> String?
     /// Where each member can be reached: contact identifiers and store guide (for test sends).
     func messageRecipients(group: GroupID, members: [MemberID]) async throws -> [MemberID: MessageRecipient]
     /// Records attempts of messages still leased under `token`: delivered, retried at the time given,

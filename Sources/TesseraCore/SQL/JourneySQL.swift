@@ -89,6 +89,7 @@ enum JourneySQL {
         var messages: [[SQLValue]] = []
         var waits: [[SQLValue]] = []
         var ends: [[SQLValue]] = []
+        var links: [[SQLValue]] = []
         for step in steps {
             let (run, advance) = (step.run, step.advance)
             let (g, r) = (SQLValue.text(run.group.rawValue), SQLValue.text(run.id))
@@ -124,6 +125,11 @@ enum JourneySQL {
                     ])
                 }
             }
+            for link in step.links {
+                links.append([
+                    .text(link.token), g, .text(link.messageKey), .int(Int64(link.position)), .text(link.url),
+                ])
+            }
             switch advance.next {
             case .wait(let state, let due):
                 waits.append([
@@ -146,6 +152,9 @@ enum JourneySQL {
                 "next_attempt_at", "fields",
             ], markers: Array(repeating: "?", count: 18) + ["?::jsonb"], rows: messages,
             suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+        statements += SQLBuilder.insert(
+            into: "journey_links", columns: ["token", "group_id", "message_id", "position", "url"], rows: links,
+            suffix: "ON CONFLICT (token) DO NOTHING")
         let now = SQLValue.int(at)
         let waitColumns: [(name: String, type: String)] = [
             ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),

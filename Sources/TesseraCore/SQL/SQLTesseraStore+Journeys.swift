@@ -279,6 +279,30 @@ extension SQLTesseraStore {
         return try await driver.run(program, writes: true)
     }
 
+    public func followLink(token: String, at: Date) async throws -> String? {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let program = ChainedProgram(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE journey_links SET clicks = clicks + 1, first_clicked_at = COALESCE(first_clicked_at, ?), \
+                    last_clicked_at = ? WHERE token = ? RETURNING url, group_id, message_id
+                    """, [now, now, .text(token)]),
+                map: { rows in rows.first.map { ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "") } })
+        ) { link in
+            WriteProgram(
+                statements: link.map { _, group, message in
+                    [
+                        SQLStatement(
+                            """
+                            UPDATE journey_messages SET clicked_at = COALESCE(clicked_at, ?) WHERE group_id = ? AND id = ?
+                            """, [now, .text(group), .text(message)])
+                    ]
+                } ?? [], output: link?.0)
+        }
+        return try await driver.run(program, writes: true)
+    }
+
     public func journeyStatistics(group: GroupID, journeyID: String) async throws -> JourneyStatistics {
         let key: [SQLValue] = [.text(group.rawValue), .text(journeyID)]
         return try await driver.run(
@@ -586,29 +610,59 @@ extension SQLTesseraStore {
     }
 
     public func journeyAttribution(
-        group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String]
+        group: GroupID, brand: BrandID, journeyID: String, window: Int64, splitNodes: [String],
+        model: AttributionModel
     ) async throws -> JourneyAttribution {
         let (g, b, j) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.text(journeyID))
         let purchased = "COALESCE(o.paid_at, o.placed_at)"
+        // The touch an order belongs to: the member's latest delivered (or clicked) message of the brand
+        // within the window before the purchase.
+        let touched = model == .click ? "clicked_at" : "delivered_at"
+        let attributed = """
+            FROM orders o JOIN journey_messages a ON a.group_id = o.group_id AND a.id = (SELECT m.id \
+            FROM journey_messages m WHERE m.group_id = o.group_id AND m.member_id = o.member_id \
+            AND m.brand_id = o.brand_id AND m.status = 'delivered' AND m.\(touched) < \(purchased) \
+            AND m.\(touched) >= \(purchased) - ? ORDER BY m.\(touched) DESC, m.id DESC LIMIT 1) \
+            WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) AND a.journey_id = ? \
+            AND o.member_id IN (SELECT x.member_id FROM journey_messages x WHERE x.group_id = ? AND x.journey_id = ? \
+            AND x.status = 'delivered')
+            """
+        let attributedArguments: [SQLValue] = [.int(window), g, b, j, g, j]
+        // Quarter hours (micros / 900 s) fold into local days in any time zone, half and quarter hours included.
+        let quarter: Int64 = 900_000_000
         var statements = [
             SQLStatement(
                 "SELECT COUNT(DISTINCT member_id) FROM journey_runs WHERE group_id = ? AND journey_id = ?", [g, j]),
             SQLStatement(
                 """
-                SELECT COUNT(DISTINCT member_id) FROM journey_messages WHERE group_id = ? AND journey_id = ? \
-                AND status = 'delivered'
+                SELECT COUNT(DISTINCT CASE WHEN status = 'delivered' THEN member_id END), \
+                COUNT(DISTINCT CASE WHEN clicked_at IS NOT NULL THEN member_id END) FROM journey_messages \
+                WHERE group_id = ? AND journey_id = ?
+                """, [g, j]),
+            SQLStatement(
+                "SELECT o.member_id, a.node_id, o.paid_minor - o.refunded_minor, \(purchased) \(attributed)",
+                attributedArguments),
+            SQLStatement(
+                """
+                SELECT i.sku, MAX(i.name), CAST(SUM(i.quantity) AS BIGINT), CAST(SUM(i.quantity * i.unit_price_minor) AS BIGINT), \
+                COUNT(DISTINCT o.id) \(attributed.replacingOccurrences(of: "FROM orders o ", with: "FROM orders o JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id ")) \
+                GROUP BY i.sku ORDER BY 4 DESC, i.sku LIMIT 10
+                """, attributedArguments),
+            SQLStatement(
+                """
+                SELECT node_id, COUNT(CASE WHEN status = 'delivered' THEN 1 END), COUNT(clicked_at) \
+                FROM journey_messages WHERE group_id = ? AND journey_id = ? GROUP BY node_id
                 """, [g, j]),
             SQLStatement(
                 """
-                SELECT o.member_id, a.node_id, o.paid_minor - o.refunded_minor FROM orders o JOIN journey_messages a \
-                ON a.group_id = o.group_id AND a.id = (SELECT m.id FROM journey_messages m WHERE m.group_id = o.group_id \
-                AND m.member_id = o.member_id AND m.brand_id = o.brand_id AND m.status = 'delivered' \
-                AND m.delivered_at < \(purchased) AND m.delivered_at >= \(purchased) - ? \
-                ORDER BY m.delivered_at DESC, m.id DESC LIMIT 1) \
-                WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) AND a.journey_id = ? \
-                AND o.member_id IN (SELECT x.member_id FROM journey_messages x WHERE x.group_id = ? AND x.journey_id = ? \
-                AND x.status = 'delivered')
-                """, [.int(window), g, b, j, g, j]),
+                SELECT delivered_at / \(quarter), COUNT(*) FROM journey_messages WHERE group_id = ? AND journey_id = ? \
+                AND status = 'delivered' GROUP BY delivered_at / \(quarter)
+                """, [g, j]),
+            SQLStatement(
+                """
+                SELECT clicked_at / \(quarter), COUNT(*) FROM journey_messages WHERE group_id = ? AND journey_id = ? \
+                AND clicked_at IS NOT NULL GROUP BY clicked_at / \(quarter)
+                """, [g, j]),
         ]
         if !splitNodes.isEmpty {
             statements.append(
@@ -627,12 +681,29 @@ extension SQLTesseraStore {
                 var attribution = JourneyAttribution()
                 attribution.covered = results[0].first?.int(0) ?? 0
                 attribution.notified = results[1].first?.int(0) ?? 0
+                attribution.clicked = results[1].first?.int(1) ?? 0
                 attribution.orders = results[2].map { row in
                     JourneyAttribution.Order(
-                        member: MemberID(row.text(0) ?? ""), node: row.text(1) ?? "", amountMinor: row.int(2) ?? 0)
+                        member: MemberID(row.text(0) ?? ""), node: row.text(1) ?? "", amountMinor: row.int(2) ?? 0,
+                        purchasedAt: row.int(3) ?? 0)
                 }
-                if results.count > 3 {
-                    attribution.branches = results[3].map { row in
+                attribution.products = results[3].map { row in
+                    JourneyAttribution.Product(
+                        sku: row.text(0) ?? "", name: row.text(1), quantity: row.int(2) ?? 0,
+                        amountMinor: row.int(3) ?? 0, orders: row.int(4) ?? 0)
+                }
+                for row in results[4] {
+                    attribution.messages[row.text(0) ?? ""] = JourneyAttribution.Messages(
+                        delivered: row.int(1) ?? 0, clicked: row.int(2) ?? 0)
+                }
+                for row in results[5] {
+                    attribution.byQuarterHour[row.int(0) ?? 0, default: .init()].delivered = row.int(1) ?? 0
+                }
+                for row in results[6] {
+                    attribution.byQuarterHour[row.int(0) ?? 0, default: .init()].clicked = row.int(1) ?? 0
+                }
+                if results.count > 7 {
+                    attribution.branches = results[7].map { row in
                         JourneyAttribution.Branch(
                             node: row.text(0) ?? "", branch: row.text(1) ?? "", members: row.int(2) ?? 0,
                             converted: row.int(3) ?? 0)

@@ -20,14 +20,17 @@ public final class JourneyService: Sendable {
     public static let channels: Set<String> = ["log"]
     /// How long a claimed step stays with its worker before another may take it (60 s by default).
     public let leaseSeconds: Int64
+    /// Rewrites message links to pass through `GET /r/{token}` when the server's public address is known.
+    public let links: LinkTracker?
     /// Published versions never change, so their parsed definitions are cached for good.
     private let definitions = Mutex<[String: JourneyDefinition]>([:])
 
     public init(
         store: any TesseraStore, segments: SegmentService, derived: DerivedStateService? = nil,
-        ids: any IDGenerator = UUIDv7Generator(), leaseSeconds: Int64 = 60
+        ids: any IDGenerator = UUIDv7Generator(), leaseSeconds: Int64 = 60, publicURL: String? = nil
     ) {
         self.store = store
+        links = publicURL.map(LinkTracker.init)
         self.leaseSeconds = leaseSeconds
         self.segments = segments
         self.derived = derived
@@ -155,7 +158,9 @@ public final class JourneyService: Sendable {
     // MARK: Results
 
     /// The journey's report over `windowDays` (``JourneyReport``), for its current version's splits.
-    public func report(id: String, group: GroupID, brand: BrandID, windowDays: Int) async throws -> JourneyReport {
+    public func report(
+        id: String, group: GroupID, brand: BrandID, windowDays: Int, model: AttributionModel = .touch, at: Date
+    ) async throws -> JourneyReport {
         guard let journey = try await store.journey(group: group, brand: brand, id: id) else {
             throw TesseraError.notFound("no journey \(id) in this brand")
         }
@@ -167,13 +172,17 @@ public final class JourneyService: Sendable {
         }
         let raw = try await store.journeyAttribution(
             group: group, brand: brand, journeyID: id, window: Int64(windowDays) * 86_400_000_000,
-            splitNodes: splits.keys.sorted())
+            splitNodes: splits.keys.sorted(), model: model)
         var nodes: [String: JourneyReport.NodeResult] = [:]
-        for (node, orders) in Dictionary(grouping: raw.orders, by: \.node) {
+        let ordersByNode = Dictionary(grouping: raw.orders, by: \.node)
+        for node in Set(ordersByNode.keys).union(raw.messages.keys) {
+            let orders = ordersByNode[node] ?? []
             nodes[node] = JourneyReport.NodeResult(
+                delivered: raw.messages[node]?.delivered ?? 0, clicked: raw.messages[node]?.clicked ?? 0,
                 orders: Int64(orders.count), buyers: Int64(Set(orders.map(\.member)).count),
                 amountMinor: orders.reduce(0) { $0 + $1.amountMinor })
         }
+        let timeZone = try await segments.context(group: group, brand: brand, at: at).timeZone
         var results: [String: [JourneyReport.BranchResult]] = [:]
         for (node, branches) in splits {
             let figures = Dictionary(
@@ -200,9 +209,40 @@ public final class JourneyService: Sendable {
             }
         }
         return JourneyReport(
-            windowDays: windowDays, covered: raw.covered, notified: raw.notified,
+            windowDays: windowDays, model: model, covered: raw.covered, notified: raw.notified, clicked: raw.clicked,
             buyers: Int64(Set(raw.orders.map(\.member)).count), orders: Int64(raw.orders.count),
-            amountMinor: raw.orders.reduce(0) { $0 + $1.amountMinor }, nodes: nodes, splits: results)
+            amountMinor: raw.orders.reduce(0) { $0 + $1.amountMinor }, nodes: nodes, splits: results,
+            daily: Self.daily(raw, timeZone: timeZone), topProducts: raw.products)
+    }
+
+    /// Deliveries, clicks and attributed orders folded into the local days of `timeZone`.
+    static func daily(_ raw: JourneyAttribution, timeZone: TimeZone) -> [JourneyReport.DayResult] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        func day(_ micros: Int64) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: Timestamp.date(micros))
+            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        }
+        var days: [String: JourneyReport.DayResult] = [:]
+        func result(_ key: String) -> JourneyReport.DayResult {
+            days[key]
+                ?? JourneyReport.DayResult(day: key, delivered: 0, clicked: 0, orders: 0, buyers: 0, amountMinor: 0)
+        }
+        for (quarter, messages) in raw.byQuarterHour {
+            let key = day(quarter * 900_000_000)
+            var entry = result(key)
+            entry.delivered += messages.delivered
+            entry.clicked += messages.clicked
+            days[key] = entry
+        }
+        for (key, orders) in Dictionary(grouping: raw.orders, by: { day($0.purchasedAt) }) {
+            var entry = result(key)
+            entry.orders = Int64(orders.count)
+            entry.buyers = Int64(Set(orders.map(\.member)).count)
+            entry.amountMinor = orders.reduce(0) { $0 + $1.amountMinor }
+            days[key] = entry
+        }
+        return days.values.sorted { $0.day < $1.day }
     }
 
     // MARK: Running
@@ -254,15 +294,23 @@ public final class JourneyService: Sendable {
                             sent: sent[run.member] ?? [:])
                     } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
                 var rendered: [String: MessageTemplate.Rendered] = [:]
+                var links: [JourneyLink] = []
                 if let member = facts[run.member] {
                     for case .send(let node, _, let name) in advance.actions {
-                        rendered[node] = templates[name]?.render(member, brand: brand.rawValue)
+                        guard let message = templates[name]?.render(member, brand: brand.rawValue) else { continue }
+                        guard let tracker = self.links else {
+                            rendered[node] = message
+                            continue
+                        }
+                        let tracked = tracker.track(message, messageKey: run.effectKey(node: node))
+                        (rendered[node], links) = (tracked.0, links + tracked.1)
                     }
                 }
                 steps.append(
                     JourneyStep(
-                        run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition), rendered: rendered
-                    ))
+                        run: run, advance: advance, wakeOn: Self.wakeOn(advance, machine.definition),
+                        rendered: rendered,
+                        links: links))
             }
         }
         let applied = try await store.completeJourneySteps(steps, token: token, at: now)

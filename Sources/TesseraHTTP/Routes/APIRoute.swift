@@ -123,6 +123,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "post", path: "/v1/screen"),
         APIRoute(method: "post", path: "/v1/group"),
         APIRoute(method: "post", path: "/v1/alias"),
+        APIRoute(method: "get", path: "/r/{token}"),
+        APIRoute(method: "get", path: "/api/v1/journey-reports"),
         APIRoute(method: "get", path: "/healthz"),
         APIRoute(method: "get", path: "/metrics"),
     ]

@@ -145,6 +145,15 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(Answer(messages: messages))
     }
 
+    /// `GET /r/{token}`: a member followed a tracked link; record the click and send them on.
+    func followLink(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        guard token.utf8.count <= 64, let url = try await journeys.store.followLink(token: token, at: Date()) else {
+            throw TesseraError.notFound("no such link")
+        }
+        return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+    }
+
     /// `GET /api/v1/channels`: the brand's configured channels (secrets never shown).
     func channels(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
@@ -166,17 +175,57 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(configuration.publicJSON)
     }
 
-    /// `GET /api/v1/journeys/{name}/report?windowDays=7`: funnel, last-touch attribution per node, and
-    /// each split branch against its control (``JourneyReport``).
+    /// `GET /api/v1/journeys/{name}/report?windowDays=7&model=touch`: funnel, attribution per node and
+    /// per day, top products, and each split branch against its control (``JourneyReport``).
     func report(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
         let id = try await named(context, principal).id
-        let text = request.uri.queryParameters["windowDays"].map(String.init) ?? "7"
-        guard let days = Int(text), (1...90).contains(days) else {
+        let (days, model) = try Self.reportOptions(request)
+        return try JSONCoding.response(
+            try await journeys.report(
+                id: id, group: principal.groupID, brand: principal.brandID, windowDays: days, model: model, at: Date()))
+    }
+
+    /// `GET /api/v1/journey-reports?names=welcome,winback&windowDays=7&model=touch`: several journeys'
+    /// reports side by side, in the order named.
+    func compare(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let (days, model) = try Self.reportOptions(request)
+        let names = (request.uri.queryParameters["names"].map(String.init) ?? "").split(separator: ",").map(String.init)
+        guard (1...10).contains(names.count) else {
+            throw FieldError(path: "names", reason: "name 1 to 10 journeys, separated by commas")
+        }
+        struct Named: Encodable {
+            var name: String
+            var report: JourneyReport
+        }
+        var reports: [Named] = []
+        for name in names {
+            guard
+                let journey = try await journeys.store.journey(
+                    group: principal.groupID, brand: principal.brandID, named: name)
+            else { throw FieldError(path: "names", reason: "no journey \(name) in this brand") }
+            reports.append(
+                Named(
+                    name: name,
+                    report: try await journeys.report(
+                        id: journey.id, group: principal.groupID, brand: principal.brandID, windowDays: days,
+                        model: model, at: Date())))
+        }
+        struct Answer: Encodable { var journeys: [Named] }
+        return try JSONCoding.response(Answer(journeys: reports))
+    }
+
+    /// `windowDays` (1–90, default 7) and `model` (`touch` or `click`) of a report request.
+    static func reportOptions(_ request: Request) throws -> (Int, AttributionModel) {
+        let query = request.uri.queryParameters
+        guard let days = Int(query["windowDays"].map(String.init) ?? "7"), (1...90).contains(days) else {
             throw FieldError(path: "windowDays", reason: "expected whole days, 1 to 90")
         }
-        return try JSONCoding.response(
-            try await journeys.report(id: id, group: principal.groupID, brand: principal.brandID, windowDays: days))
+        guard let model = AttributionModel(rawValue: query["model"].map(String.init) ?? "touch") else {
+            throw FieldError(path: "model", reason: "expected touch or click")
+        }
+        return (days, model)
     }
 
     /// `POST /api/v1/journeys/{name}/estimate`: members per node if the draft ran now (a dry run).

@@ -425,12 +425,28 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/journeys/{name}/report": [
                 "get": operation(
-                    "Covered → notified → paid, orders and payments attributed by last touch within windowDays (per "
-                        + "node; ties go to the later message), and each split branch against its control with a "
-                        + "two-proportion z-test and 95 % confidence interval",
+                    "Covered → notified → clicked → paid, orders and payments attributed by last touch (or last "
+                        + "click: model=click) within windowDays, per node and per local day, the top products, and "
+                        + "each split branch against its control with a two-proportion z-test and 95 % confidence "
+                        + "interval; ties go to the later message",
                     scope: "read",
-                    parameters: [journeyName, parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)")],
+                    parameters: [
+                        journeyName, parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)"),
+                        parameter("model", in: "query", "touch (default) or click"),
+                    ],
                     responses: ["200": "the report"])
+            ],
+            "/api/v1/journey-reports": [
+                "get": operation(
+                    "Several journeys' reports side by side (names=a,b,…; 1 to 10), with windowDays and model as "
+                        + "for one report",
+                    scope: "read",
+                    parameters: [
+                        parameter("names", in: "query", "journey names, comma-separated"),
+                        parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)"),
+                        parameter("model", in: "query", "touch (default) or click"),
+                    ],
+                    responses: ["200": "the reports", "400": "an unknown journey"])
             ],
             "/api/v1/journeys/{name}/estimate": [
                 "post": operation(
@@ -686,6 +702,13 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Declare a custom member attribute", scope: "admin", body: "AttributeDefinition",
                     responses: ["201": "The definition"]),
+            ],
+            "/r/{token}": [
+                "get": operation(
+                    "A tracked link of a journey message (no key needed): records the click on the message and "
+                        + "redirects (302) to the link's original URL",
+                    scope: nil, parameters: [parameter("token", in: "path", "Link token")],
+                    responses: ["302": "to the original URL", "404": "unknown link"])
             ],
             "/healthz": ["get": operation("Liveness and database check", scope: nil, responses: ["200": "Healthy"])],
             "/metrics": ["get": operation("Prometheus metrics", scope: nil, responses: ["200": "Metrics text"])],
