@@ -166,6 +166,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/api/v1/channels"): return JourneyRoutes(journeys: journeys).channels
         case ("get", "/r/{token}"): return JourneyRoutes(journeys: journeys).followLink
         case ("get", "/api/v1/journey-reports"): return JourneyRoutes(journeys: journeys).compare
+        case ("get", "/api/v1/guide-tasks"): return JourneyRoutes(journeys: journeys).guideTasks
+        case ("post", "/api/v1/guide-tasks/{id}/complete"): return JourneyRoutes(journeys: journeys).completeGuideTask
         case ("put", "/api/v1/channels/{name}"): return JourneyRoutes(journeys: journeys).saveChannel
         case ("get", "/api/v1/message-templates"): return MessageTemplateRoutes(journeys: journeys).list
         case ("put", "/api/v1/message-templates/{name}"): return MessageTemplateRoutes(journeys: journeys).save

@@ -4,7 +4,8 @@ import Metrics
 public import ServiceLifecycle
 public import TesseraCore
 
-/// Runs due journey steps (``JourneyService/runDue(at:limit:group:)``) for every group: woken by
+/// Runs due journey steps (``JourneyService/runDue(at:limit:group:)``) and the grants they queue
+/// (``JourneyService/grantDue(at:limit:group:)``) for every group: woken by
 /// ingest when events may have entered members or ended waits (``wake()``), else looking every
 /// `pollInterval` for steps whose time has come. Any number of workers — in `tessera serve`
 /// processes or `tessera work` ones — may share one PostgreSQL database: each step is leased to one.
@@ -42,6 +43,8 @@ public final class JourneyWorker: Service, Sendable {
     @discardableResult public func pass(at now: Date) async -> Int {
         do {
             let applied = try await journeys.runDue(at: now)
+            // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
+            while try await journeys.grantDue(at: now) > 0 {}
             steps.increment(by: applied)
             if applied > 0 {
                 logger.debug("journey steps applied", metadata: ["steps": "\(applied)"])

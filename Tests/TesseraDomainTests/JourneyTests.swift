@@ -61,6 +61,39 @@ struct JourneyTests {
         #expect(
             Self.fault(#"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"exit": {"gaol": true}}}}"#)?
                 .path == "$.nodes.a.exit.gaol")
+        // Grants name exactly one thing; benefits are multipliers or discounts, for some days.
+        func grant(_ body: String) -> FieldError? {
+            Self.fault(
+                #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"grant": {\#(body), "next": "e"}}, "e": {"exit": {}}}}"#
+            )
+        }
+        #expect(grant(#""coupon": "C", "points": 5"#)?.path == "$.nodes.a.grant")
+        #expect(grant(#""points": 0"#)?.path == "$.nodes.a.grant.points")
+        #expect(grant(#""points": 5, "days": 3"#)?.path == "$.nodes.a.grant.days")
+        #expect(
+            grant(#""benefit": {"kind": "birthday_gift", "name": "Cake"}, "days": 3"#)?.path
+                == "$.nodes.a.grant.benefit.kind")
+        #expect(
+            grant(#""benefit": {"kind": "discount_rate", "name": "VIP", "percent": 150}, "days": 3"#)?.path
+                == "$.nodes.a.grant.benefit.percent")
+        #expect(
+            grant(#""benefit": {"kind": "discount_rate", "name": "VIP", "percent": 10}"#)?.path
+                == "$.nodes.a.grant.days")
+        #expect(grant(#""growth": 10, "budget": 0"#)?.path == "$.nodes.a.grant.budget")
+        let granted = try Self.parse(
+            #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"grant": {"benefit": {"kind": "discount_rate", "name": "VIP", "percent": 10}, "days": 3, "budget": 9, "next": "t"}}, "t": {"task": {"title": "Call", "next": "e"}}, "e": {"exit": {}}}}"#
+        )
+        let benefit = JourneyGrant.benefit(Benefit(kind: .discountRate, name: "VIP", percent: 10), days: 3)
+        #expect(granted.nodes["a"] == .grant(benefit, budget: 9, next: "t"))
+        #expect(granted.nodes["t"] == .task(title: "Call", dueHours: 48, next: "e"))
+        #expect(
+            JourneyGrant(json: benefit.json) == benefit && JourneyGrant(json: JourneyGrant.points(5).json) == .points(5)
+        )
+        #expect(
+            Self.fault(
+                #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"task": {"title": "", "next": "a"}}}}"#
+            )?
+            .path == "$.nodes.a.task.title")
         #expect(
             Self.fault(
                 #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"condition": {"rule": {"tag": 1}, "yes": "a", "no": "a"}}}}"#

@@ -122,6 +122,13 @@ struct JourneyHTTPTests {
             try await client.execute(uri: "/api/v1/journey-reports?names=welcome,nope", method: .get, headers: admin) {
                 #expect($0.status == .badRequest)
             }
+            let tasks = try await SegmentHTTPTests.get(client, "/api/v1/guide-tasks?status=open", admin)
+            #expect(tasks["tasks"] == .array([]))
+            try await client.execute(uri: "/api/v1/guide-tasks?status=late", method: .get, headers: admin) {
+                #expect($0.status == .badRequest)
+            }
+            let (missing, _) = try await SegmentHTTPTests.post(client, "/api/v1/guide-tasks/nope/complete", "", admin)
+            #expect(missing == .notFound)
             // Tracked links need no key; an unknown one is a 404, never a redirect.
             try await client.execute(uri: "/r/0123456789abcdef01234567", method: .get) {
                 #expect($0.status == .notFound && $0.headers[.location] == nil)

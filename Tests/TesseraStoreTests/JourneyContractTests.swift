@@ -452,6 +452,76 @@ struct JourneyContractTests {
         #expect(try await journeys.runDue(at: now.addingTimeInterval(3_600), group: group) == 0)  // entered once
     }
 
+    /// Grant nodes give coupons, points, growth and benefits through the loyalty services, once per
+    /// step, within their budget even when workers race; task nodes leave a task for the member's guide.
+    @Test(arguments: Backend.allCases)
+    func grantsStayWithinBudgetAndTasksReachTheGuide(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        let members = 40
+        try await tenant.send(
+            try (0..<members).map { n in
+                var message = try Self.event("v\(n)", "external:g\(n)", "Viewed", at: start, brand: brand)
+                if n % 2 == 0 { message.profile = ProfilePatch(guideCode: "guide\(n % 4)") }
+                return message
+            })
+        let segment = try await SegmentService(store: tenant.store).create(
+            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        let coupon = try await tenant.store.createCouponTemplate(
+            CouponTemplate(name: "¥10", benefit: .amountOff(1_000), validity: .daysFromIssue(30), stock: 7),
+            group: group, brand: brand, at: start)
+        let journeys = Self.services(tenant)
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"scheduled": {"segment": "\(segment.id)", "at": "\(ISO8601DateFormatter().string(from: start))"}},
+                 "start": "coupon", "nodes": {
+                   "coupon": {"grant": {"coupon": "\(coupon)", "budget": 10, "next": "points"}},
+                   "points": {"grant": {"points": 100, "next": "growth"}},
+                   "growth": {"grant": {"growth": 30, "next": "double"}},
+                   "double": {"grant": {"benefit": {"kind": "points_multiplier", "name": "Double week", "percent": 200}, "days": 7, "next": "call"}},
+                   "call": {"task": {"title": "Welcome them in store", "dueHours": 24, "next": "end"}},
+                   "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "gifts", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let now = start.addingTimeInterval(1)
+        async let first = Self.drain(journeys, at: now, group: group)
+        async let second = Self.drain(Self.services(tenant), at: now, group: group)
+        #expect(try await first + second == members)
+        async let granting = journeys.grantDue(at: now, limit: 500, group: group)
+        async let racing = Self.services(tenant).grantDue(at: now, limit: 500, group: group)
+        #expect(try await granting + racing == 4 * members - (members - 10))
+        #expect(try await journeys.grantDue(at: now, group: group) == 0)
+
+        // Budget 10 of 40 members; the template's stock of 7 refuses the other 3.
+        let grants = try await tenant.store.journeyGrants(group: group, journeyID: saved.record.id)
+        #expect(grants["coupon"] == ["granted": 7, "failed:out_of_stock": 3, "failed:budget_exhausted": 30])
+        #expect(grants["points"] == ["granted": Int64(members)] && grants["growth"] == ["granted": Int64(members)])
+        #expect(grants["double"] == ["granted": Int64(members)])
+        let member = try #require(try await tenant.member("external:g0")).id
+        #expect(try await tenant.store.pointsAccount(group: group, brand: brand, member: member).balance == 100)
+        #expect(try await tenant.store.loyaltyStanding(group: group, brand: brand, member: member).growth == 30)
+        let benefits = try await tenant.store.memberBenefits(group: group, brand: brand, member: member, at: now)
+        #expect(benefits.contains { $0.benefit.kind == .pointsMultiplier && $0.benefit.percent == 200 })
+        let report = try await journeys.report(id: saved.record.id, group: group, brand: brand, windowDays: 7, at: now)
+        #expect(report.loyalty.couponsIssued == 7 && report.loyalty.pointsIssued == 100 * Int64(members))
+        #expect(report.loyalty.growthIssued == 30 * Int64(members) && report.loyalty.benefitsGranted == Int64(members))
+
+        // A task per member, with the guide the member had; those without one are unassigned.
+        let tasks = try await tenant.store.guideTasks(
+            group: group, brand: brand, guide: nil, status: "open", limit: 100)
+        #expect(tasks.count == members && tasks.filter { $0.guide == nil }.count == members / 2)
+        let mine = try await tenant.store.guideTasks(
+            group: group, brand: brand, guide: "guide0", status: nil, limit: 100)
+        #expect(mine.count == members / 4 && mine.allSatisfy { $0.title == "Welcome them in store" })
+        #expect(mine.allSatisfy { abs($0.dueAt.timeIntervalSince(now) - 86_400) < 2 })
+        #expect(try await tenant.store.completeGuideTask(id: mine[0].id, group: group, brand: brand, at: now))
+        #expect(!(try await tenant.store.completeGuideTask(id: mine[0].id, group: group, brand: brand, at: now)))
+    }
+
     private static func drain(_ service: JourneyService, at now: Date, group: GroupID) async throws -> Int {
         var total = 0
         while true {

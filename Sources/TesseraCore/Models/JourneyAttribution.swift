@@ -32,6 +32,18 @@ public struct JourneyAttribution: Sendable, Hashable {
         public var clicked: Int64 = 0
     }
 
+    /// What the journey's grant nodes gave, and how much of it was used.
+    public struct Loyalty: Sendable, Hashable, Encodable {
+        public var couponsIssued: Int64 = 0
+        /// Of the coupons issued, those redeemed, and the discount they gave.
+        public var couponsRedeemed: Int64 = 0
+        public var couponDiscountMinor: Int64 = 0
+        public var pointsIssued: Int64 = 0
+        public var growthIssued: Int64 = 0
+        public var benefitsGranted: Int64 = 0
+    }
+
+    public var loyalty = Loyalty()
     public var covered: Int64 = 0
     public var notified: Int64 = 0
     /// Members who followed a tracked link.

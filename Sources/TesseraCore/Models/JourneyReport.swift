@@ -29,6 +29,8 @@ public struct JourneyReport: Sendable, Hashable, Encodable {
     public var daily: [DayResult]
     /// The attributed orders' ten best-selling products by amount.
     public var topProducts: [JourneyAttribution.Product]
+    /// Coupons, points, growth and benefits the journey granted; coupons redeemed.
+    public var loyalty: JourneyAttribution.Loyalty
 
     public struct DayResult: Sendable, Hashable, Encodable {
         /// `2026-11-24`.
@@ -69,8 +71,9 @@ public struct JourneyReport: Sendable, Hashable, Encodable {
     public init(
         windowDays: Int, model: AttributionModel, covered: Int64, notified: Int64, clicked: Int64, buyers: Int64,
         orders: Int64, amountMinor: Int64, nodes: [String: NodeResult], splits: [String: [BranchResult]],
-        daily: [DayResult], topProducts: [JourneyAttribution.Product]
+        daily: [DayResult], topProducts: [JourneyAttribution.Product], loyalty: JourneyAttribution.Loyalty
     ) {
+        self.loyalty = loyalty
         self.windowDays = windowDays
         self.model = model
         self.covered = covered

@@ -3,6 +3,12 @@ public import TesseraDomain
 
 /// Automatic earning (orders and events through the loyalty queue), growth value and tiers (SPEC §4).
 public protocol EarningStore: Sendable {
+    /// Adds `growth` to the member's growth value (moving their tier) once per `idempotencyKey`;
+    /// answers false when the key was used before and nothing changed.
+    func grantGrowth(
+        _ growth: Int64, group: GroupID, brand: BrandID, member: MemberID, reason: String, source: PointsSource,
+        idempotencyKey: String, at date: Date
+    ) async throws -> Bool
     /// Queued orders and events due at `date`, oldest first, at most `limit`.
     func dueEarnings(at date: Date, limit: Int) async throws -> [LoyaltyQueueItem]
     /// Processes one item in one transaction: points (earn or claw-back), growth, tier, the order's

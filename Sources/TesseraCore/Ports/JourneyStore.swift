@@ -49,6 +49,20 @@ public protocol JourneyStore: Sendable {
     /// Leases up to `limit` queued messages whose next attempt is due, with their channel's settings.
     func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
         -> [OutboundMessage]
+    /// Leases up to `limit` queued journey grants whose time has come (of one group, or all).
+    func claimQueuedGrants(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?) async throws
+        -> [QueuedGrant]
+    /// Records grants still leased under `token`: granted, retried at the time given, or failed.
+    func recordGrants(
+        _ outcomes: [(grant: QueuedGrant, outcome: QueuedGrant.Outcome, retryAt: Date?)], token: String, at: Date)
+        async throws
+    /// Grants per node by status (`queued`, `granted`, `failed:<reason>`).
+    func journeyGrants(group: GroupID, journeyID: String) async throws -> [String: [String: Int64]]
+    /// The brand's guide tasks, soonest due first, optionally of one guide and status.
+    func guideTasks(group: GroupID, brand: BrandID, guide: String?, status: String?, limit: Int) async throws
+        -> [GuideTask]
+    /// Marks an open task done; false when there is no such open task.
+    func completeGuideTask(id: String, group: GroupID, brand: BrandID, at: Date) async throws -> Bool
     /// Records a click on the tracked link `token` (and the message's first click); answers where it
     /// leads, or `nil` for an unknown token.
     func followLink(token: String, at: Date) async throws -> String?

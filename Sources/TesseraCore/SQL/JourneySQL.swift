@@ -90,6 +90,8 @@ enum JourneySQL {
         var waits: [[SQLValue]] = []
         var ends: [[SQLValue]] = []
         var links: [[SQLValue]] = []
+        var grants: [[SQLValue]] = []
+        var tasks: [[SQLValue]] = []
         for step in steps {
             let (run, advance) = (step.run, step.advance)
             let (g, r) = (SQLValue.text(run.group.rawValue), SQLValue.text(run.id))
@@ -104,6 +106,15 @@ enum JourneySQL {
                     ])
                 case .tag(let node, let name, let add):
                     statements += tag(run, node: node, name: name, add: add, at: at)
+                case .grant(let node, let grant, let budget?):
+                    statements += budgetedGrant(run, node: node, grant: grant, budget: budget, at: at)
+                case .grant(let node, let grant, nil):
+                    grants.append(grantRow(run, node: node, grant: grant, at: at))
+                case .task(let node, let title, let dueHours):
+                    tasks.append([
+                        g, .text(run.effectKey(node: node)), b, m, .text(run.journeyID), .text(node), .text(title),
+                        .int(at + Int64(dueHours) * 3_600_000_000), .int(at), g, m,
+                    ])
                 case .send(let node, let channel, let template), .suppress(let node, let channel, let template, _):
                     let key = run.effectKey(node: node)
                     var reason: String?
@@ -152,6 +163,20 @@ enum JourneySQL {
                 "next_attempt_at", "fields",
             ], markers: Array(repeating: "?", count: 18) + ["?::jsonb"], rows: messages,
             suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+        statements += SQLBuilder.insert(
+            into: "journey_grants", columns: grantColumns,
+            markers: Array(repeating: "?", count: 9) + ["?::jsonb"] + Array(repeating: "?", count: 3), rows: grants,
+            suffix: "ON CONFLICT (group_id, id) DO NOTHING")
+        // A task goes to the member's guide at the time it is created (none: unassigned, `guide` null).
+        for task in tasks {
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO guide_tasks (group_id, id, brand_id, member_id, guide, journey_id, node_id, title, status, \
+                    due_at, created_at) SELECT ?, ?, ?, ?, m.guide, ?, ?, ?, 'open', ?, ? FROM members m \
+                    WHERE m.group_id = ? AND m.id = ? ON CONFLICT (group_id, id) DO NOTHING
+                    """, task))
+        }
         statements += SQLBuilder.insert(
             into: "journey_links", columns: ["token", "group_id", "message_id", "position", "url"], rows: links,
             suffix: "ON CONFLICT (token) DO NOTHING")
@@ -216,6 +241,56 @@ enum JourneySQL {
     }
 
     /// A journey's tag change with its history row (only when the member's tags really change).
+    static let grantColumns = [
+        "group_id", "id", "journey_id", "version", "run_id", "node_id", "member_id", "brand_id", "kind", "spec",
+        "status",
+        "created_at", "next_attempt_at",
+    ]
+
+    /// A queued grant (the loyalty services apply it after the step commits).
+    private static func grantRow(_ run: JourneyRun, node: String, grant: JourneyGrant, at: Int64) -> [SQLValue] {
+        [
+            .text(run.group.rawValue), .text(run.effectKey(node: node)), .text(run.journeyID), .int(run.version),
+            .text(run.id), .text(node), .text(run.member.rawValue), .text(run.brandID.rawValue), .text(grant.kind),
+            .text(grant.json.jsonText), .text("queued"), .int(at), .int(at),
+        ]
+    }
+
+    /// A grant from a node with a budget: queued when the node's counter still has room, else failed
+    /// with `budget_exhausted`. The counter's row is updated first, which on PostgreSQL locks it until
+    /// the step commits, so concurrent workers take the budget's last units one at a time; `last_key`
+    /// tells the insert whether this grant was the one counted.
+    private static func budgetedGrant(_ run: JourneyRun, node: String, grant: JourneyGrant, budget: Int, at: Int64)
+        -> [SQLStatement]
+    {
+        let key = SQLValue.text(run.effectKey(node: node))
+        let counter: [SQLValue] = [.text(run.group.rawValue), .text(run.journeyID), .text(node)]
+        let counted =
+            "EXISTS (SELECT 1 FROM journey_budgets WHERE group_id = ? AND journey_id = ? AND node_id = ? AND last_key = ?)"
+        var row = grantRow(run, node: node, grant: grant, at: at)
+        row.removeLast(3)
+        return [
+            SQLStatement(
+                """
+                INSERT INTO journey_budgets (group_id, journey_id, node_id, used) VALUES (?, ?, ?, 0) \
+                ON CONFLICT (group_id, journey_id, node_id) DO NOTHING
+                """, counter),
+            SQLStatement(
+                """
+                UPDATE journey_budgets SET used = used + 1, last_key = ? WHERE group_id = ? AND journey_id = ? \
+                AND node_id = ? AND used < ?
+                """, [key] + counter + [.int(Int64(budget))]),
+            SQLStatement(
+                """
+                INSERT INTO journey_grants (\(grantColumns.joined(separator: ", ")), reason) \
+                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, CASE WHEN \(counted) THEN 'queued' ELSE 'failed' END, ?, \
+                CASE WHEN \(counted) THEN ? END, CASE WHEN \(counted) THEN NULL ELSE 'budget_exhausted' END \
+                WHERE 1 = 1 ON CONFLICT (group_id, id) DO NOTHING
+                """,
+                row + counter + [key, .int(at)] + counter + [key, .int(at)] + counter + [key]),
+        ]
+    }
+
     private static func tag(_ run: JourneyRun, node: String, name: String, add: Bool, at: Int64) -> [SQLStatement] {
         let (g, b, m) = (
             SQLValue.text(run.group.rawValue), SQLValue.text(run.brandID.rawValue), SQLValue.text(run.member.rawValue)

@@ -115,6 +115,17 @@ extension SQLTesseraStore {
                 }), writes: false)
     }
 
+    public func grantGrowth(
+        _ growth: Int64, group: GroupID, brand: BrandID, member: MemberID, reason: String, source: PointsSource,
+        idempotencyKey: String, at date: Date
+    ) async throws -> Bool {
+        try await driver.run(
+            GrowthGrantProgram(
+                dialect: driver.dialect, group: group, brand: brand, member: member, growth: growth, reason: reason,
+                source: source, key: idempotencyKey, at: date, id: ids.next()),
+            writes: true)
+    }
+
     public func reviewTier(group: GroupID, brand: BrandID, member: MemberID, at date: Date) async throws
         -> [TierChange]
     {

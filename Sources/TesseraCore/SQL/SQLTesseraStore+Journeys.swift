@@ -279,6 +279,126 @@ extension SQLTesseraStore {
         return try await driver.run(program, writes: true)
     }
 
+    public func claimQueuedGrants(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)
+        async throws -> [QueuedGrant]
+    {
+        let micros = Timestamp.micros(now)
+        let lock = driver.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        var arguments: [SQLValue] = [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
+        var scope = ""
+        if let group {
+            scope = " AND group_id = ?"
+            arguments.append(.text(group.rawValue))
+        }
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE journey_grants SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
+                    (SELECT group_id, id FROM journey_grants WHERE status = 'queued' AND next_attempt_at <= ? \
+                    AND (lease_until IS NULL OR lease_until < ?)\(scope) ORDER BY next_attempt_at LIMIT ?\(lock)) \
+                    RETURNING group_id, id, journey_id, node_id, member_id, brand_id, CAST(spec AS TEXT), attempts
+                    """, arguments + [.int(Int64(limit))]),
+                map: { rows in
+                    rows.map { row in
+                        QueuedGrant(
+                            group: GroupID(row.text(0) ?? ""), key: row.text(1) ?? "", journeyID: row.text(2) ?? "",
+                            node: row.text(3) ?? "", member: MemberID(row.text(4) ?? ""),
+                            brandID: BrandID(row.text(5) ?? ""),
+                            grant: (try? JSONParser.parse(Array((row.text(6) ?? "").utf8))).flatMap(
+                                JourneyGrant.init(json:)),
+                            attempts: Int(row.int(7) ?? 0))
+                    }
+                }), writes: true)
+    }
+
+    public func recordGrants(
+        _ outcomes: [(grant: QueuedGrant, outcome: QueuedGrant.Outcome, retryAt: Date?)], token: String, at: Date
+    ) async throws {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let statements = outcomes.map { grant, outcome, retryAt -> SQLStatement in
+            let key: [SQLValue] = [.text(grant.group.rawValue), .text(grant.key), .text(token)]
+            let owned = "lease_token = NULL, lease_until = NULL WHERE group_id = ? AND id = ? AND lease_token = ?"
+            switch outcome {
+            case .granted(let result):
+                return SQLStatement(
+                    "UPDATE journey_grants SET status = 'granted', result = ?, granted_at = ?, attempts = attempts + 1, error = NULL, \(owned)",
+                    [.text(result), now] + key)
+            case .retry(let detail) where retryAt != nil:
+                return SQLStatement(
+                    "UPDATE journey_grants SET attempts = attempts + 1, next_attempt_at = ?, error = ?, \(owned)",
+                    [.optional(retryAt.map(Timestamp.micros)), .text(detail)] + key)
+            case .retry(let detail):
+                return SQLStatement(
+                    "UPDATE journey_grants SET status = 'failed', reason = 'error', attempts = attempts + 1, error = ?, \(owned)",
+                    [.text(detail)] + key)
+            case .failed(let reason, let detail):
+                return SQLStatement(
+                    "UPDATE journey_grants SET status = 'failed', reason = ?, attempts = attempts + 1, error = ?, \(owned)",
+                    [.text(reason), .text(detail)] + key)
+            }
+        }
+        guard !statements.isEmpty else { return }
+        try await driver.run(ExecuteProgram(statements), writes: true)
+    }
+
+    public func journeyGrants(group: GroupID, journeyID: String) async throws -> [String: [String: Int64]] {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT node_id, CASE WHEN status = 'failed' THEN 'failed:' || reason ELSE status END, COUNT(*) \
+                    FROM journey_grants WHERE group_id = ? AND journey_id = ? GROUP BY node_id, \
+                    CASE WHEN status = 'failed' THEN 'failed:' || reason ELSE status END
+                    """, [.text(group.rawValue), .text(journeyID)]),
+                map: { rows in
+                    var counts: [String: [String: Int64]] = [:]
+                    for row in rows { counts[row.text(0) ?? "", default: [:]][row.text(1) ?? ""] = row.int(2) ?? 0 }
+                    return counts
+                }), writes: false)
+    }
+
+    public func guideTasks(group: GroupID, brand: BrandID, guide: String?, status: String?, limit: Int) async throws
+        -> [GuideTask]
+    {
+        var sql = """
+            SELECT id, member_id, guide, journey_id, node_id, title, status, due_at, created_at, completed_at \
+            FROM guide_tasks WHERE group_id = ? AND brand_id = ?
+            """
+        var arguments: [SQLValue] = [.text(group.rawValue), .text(brand.rawValue)]
+        if let guide {
+            sql += " AND guide = ?"
+            arguments.append(.text(guide))
+        }
+        if let status {
+            sql += " AND status = ?"
+            arguments.append(.text(status))
+        }
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(sql + " ORDER BY due_at, id LIMIT ?", arguments + [.int(Int64(limit))]),
+                map: { rows in
+                    rows.map { row in
+                        GuideTask(
+                            id: row.text(0) ?? "", member: MemberID(row.text(1) ?? ""), guide: row.text(2),
+                            journeyID: row.text(3) ?? "", node: row.text(4) ?? "", title: row.text(5) ?? "",
+                            status: row.text(6) ?? "", dueAt: Timestamp.date(row.int(7) ?? 0),
+                            createdAt: Timestamp.date(row.int(8) ?? 0), completedAt: row.int(9).map(Timestamp.date))
+                    }
+                }), writes: false)
+    }
+
+    public func completeGuideTask(id: String, group: GroupID, brand: BrandID, at: Date) async throws -> Bool {
+        try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE guide_tasks SET status = 'done', completed_at = ? WHERE group_id = ? AND brand_id = ? \
+                    AND id = ? AND status = 'open' RETURNING id
+                    """, [.int(Timestamp.micros(at)), .text(group.rawValue), .text(brand.rawValue), .text(id)]),
+                map: { !$0.isEmpty }), writes: true)
+    }
+
     public func followLink(token: String, at: Date) async throws -> String? {
         let now = SQLValue.int(Timestamp.micros(at))
         let program = ChainedProgram(
@@ -664,6 +784,20 @@ extension SQLTesseraStore {
                 AND clicked_at IS NOT NULL GROUP BY clicked_at / \(quarter)
                 """, [g, j]),
         ]
+        statements += [
+            SQLStatement(
+                """
+                SELECT kind, COUNT(*), CAST(SUM(CASE WHEN kind IN ('points', 'growth') THEN CAST(result AS BIGINT) \
+                ELSE 0 END) AS BIGINT) FROM journey_grants WHERE group_id = ? AND journey_id = ? AND status = 'granted' \
+                GROUP BY kind
+                """, [g, j]),
+            SQLStatement(
+                """
+                SELECT COUNT(*), CAST(COALESCE(SUM(c.discount_minor), 0) AS BIGINT) FROM journey_grants x \
+                JOIN coupons c ON c.group_id = x.group_id AND c.brand_id = x.brand_id AND c.issue_key = 'journey:' || x.id \
+                WHERE x.group_id = ? AND x.journey_id = ? AND x.kind = 'coupon' AND c.status = 'redeemed'
+                """, [g, j]),
+        ]
         if !splitNodes.isEmpty {
             statements.append(
                 SQLStatement(
@@ -702,8 +836,20 @@ extension SQLTesseraStore {
                 for row in results[6] {
                     attribution.byQuarterHour[row.int(0) ?? 0, default: .init()].clicked = row.int(1) ?? 0
                 }
-                if results.count > 7 {
-                    attribution.branches = results[7].map { row in
+                for row in results[7] {
+                    let (count, sum) = (row.int(1) ?? 0, row.int(2) ?? 0)
+                    switch row.text(0) {
+                    case "coupon": attribution.loyalty.couponsIssued = count
+                    case "points": attribution.loyalty.pointsIssued = sum
+                    case "growth": attribution.loyalty.growthIssued = sum
+                    case "benefit": attribution.loyalty.benefitsGranted = count
+                    default: break
+                    }
+                }
+                attribution.loyalty.couponsRedeemed = results[8].first?.int(0) ?? 0
+                attribution.loyalty.couponDiscountMinor = results[8].first?.int(1) ?? 0
+                if results.count > 9 {
+                    attribution.branches = results[9].map { row in
                         JourneyAttribution.Branch(
                             node: row.text(0) ?? "", branch: row.text(1) ?? "", members: row.int(2) ?? 0,
                             converted: row.int(3) ?? 0)

@@ -89,6 +89,16 @@ public final class JourneyService: Sendable {
                         reason:
                             "no message template \(template); create it with PUT /api/v1/message-templates/\(template)")
                 }
+            case .grant(.coupon(let template), _, _):
+                let coupons = try await store.couponTemplates(group: group, brand: brand)
+                guard let record = coupons.first(where: { $0.id == template }) else {
+                    throw FieldError(
+                        path: "$.nodes.\(id).grant.coupon", reason: "no coupon template \(template) in this brand")
+                }
+                guard record.active else {
+                    throw FieldError(
+                        path: "$.nodes.\(id).grant.coupon", reason: "coupon template \(template) is disabled")
+                }
             default: break
             }
         }
@@ -212,7 +222,7 @@ public final class JourneyService: Sendable {
             windowDays: windowDays, model: model, covered: raw.covered, notified: raw.notified, clicked: raw.clicked,
             buyers: Int64(Set(raw.orders.map(\.member)).count), orders: Int64(raw.orders.count),
             amountMinor: raw.orders.reduce(0) { $0 + $1.amountMinor }, nodes: nodes, splits: results,
-            daily: Self.daily(raw, timeZone: timeZone), topProducts: raw.products)
+            daily: Self.daily(raw, timeZone: timeZone), topProducts: raw.products, loyalty: raw.loyalty)
     }
 
     /// Deliveries, clicks and attributed orders folded into the local days of `timeZone`.
@@ -326,6 +336,68 @@ public final class JourneyService: Sendable {
             }
         }
         return applied.count
+    }
+
+    /// Applies up to `limit` queued grants through the loyalty services (of one group, or all), each
+    /// once by its step's idempotency key; answers how many were attempted. A refusal (out of stock,
+    /// the member's coupon limit, a disabled template) fails the grant with the loyalty code as its
+    /// reason; anything else is retried after 10 s × 2^attempts, 8 times at most.
+    @discardableResult
+    public func grantDue(at now: Date, limit: Int = 100, group only: GroupID? = nil) async throws -> Int {
+        let token = ids.next()
+        let grants = try await store.claimQueuedGrants(
+            now: now, limit: limit, leaseSeconds: leaseSeconds, token: token, group: only)
+        guard !grants.isEmpty else { return 0 }
+        var outcomes: [(grant: QueuedGrant, outcome: QueuedGrant.Outcome, retryAt: Date?)] = []
+        for grant in grants {
+            let outcome = await apply(grant, at: now)
+            var retryAt: Date?
+            if case .retry = outcome, grant.attempts + 1 < 8 {
+                retryAt = now.addingTimeInterval(min(10 * pow(2, Double(grant.attempts)), 3_600))
+            }
+            outcomes.append((grant, outcome, retryAt))
+        }
+        try await store.recordGrants(outcomes, token: token, at: now)
+        return grants.count
+    }
+
+    private func apply(_ queued: QueuedGrant, at now: Date) async -> QueuedGrant.Outcome {
+        guard let grant = queued.grant else { return .failed(reason: "invalid", detail: "unreadable grant") }
+        let (group, brand, member) = (queued.group, queued.brandID, queued.member)
+        let key = "journey:\(queued.key)"
+        let reason = "journey \(queued.journeyID) node \(queued.node)"
+        let source = PointsSource(type: "journey", id: "\(queued.journeyID)/\(queued.node)")
+        do {
+            switch grant {
+            case .coupon(let template):
+                let issued = try await LoyaltyService(store: store).issueCoupon(
+                    template: template, group: group, brand: brand, member: member, idempotencyKey: key, at: now)
+                return .granted(result: issued.coupon.code)
+            case .points(let points):
+                _ = try await LoyaltyService(store: store).earn(
+                    points, group: group, brand: brand, member: member, reason: reason, source: source,
+                    idempotencyKey: key, at: now)
+                return .granted(result: "\(points)")
+            case .growth(let growth):
+                _ = try await store.grantGrowth(
+                    growth, group: group, brand: brand, member: member, reason: reason, source: source,
+                    idempotencyKey: key, at: now)
+                return .granted(result: "\(growth)")
+            case .benefit(let benefit, let days):
+                let granted = try await store.grantBenefit(
+                    benefit, group: group, brand: brand, member: member, validFrom: now,
+                    validUntil: now.addingTimeInterval(Double(days) * 86_400), idempotencyKey: key, at: now)
+                return .granted(result: granted.id)
+            }
+        } catch let error as LoyaltyError {
+            return .failed(reason: error.code, detail: error.message)
+        } catch TesseraError.rejected(let code, _, let detail) {
+            return .failed(reason: code, detail: detail)
+        } catch TesseraError.notFound(let detail) {
+            return .failed(reason: "not_found", detail: detail)
+        } catch {
+            return .retry(detail: "\(error)")
+        }
     }
 
     private struct BrandKey: Hashable {

@@ -126,6 +126,14 @@ public struct JourneyMachine: Sendable {
                 actions.append(.visit(node: id, branch: nil))
                 actions.append(.tag(node: id, name: name, add: add))
                 id = next
+            case .grant(let grant, let budget, let next):
+                actions.append(.visit(node: id, branch: nil))
+                actions.append(.grant(node: id, grant, budget: budget))
+                id = next
+            case .task(let title, let dueHours, let next):
+                actions.append(.visit(node: id, branch: nil))
+                actions.append(.task(node: id, title: title, dueHours: dueHours))
+                id = next
             case .send(let channel, let template, let required, let next):
                 if let consent = required ?? consents[channel], facts.consent[consent] != true {
                     actions.append(.visit(node: id, branch: "suppressed"))

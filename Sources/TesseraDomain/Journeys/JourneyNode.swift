@@ -17,13 +17,22 @@ public enum JourneyNode: Sendable, Hashable {
     /// `consent` names the consent the member must have given, when it is not the channel's own (a
     /// webhook that forwards to an SMS provider needs `sms`).
     case send(channel: String, template: String, consent: String?, next: String)
+    /// Gives the member a coupon, points, growth value or a benefit through the loyalty services;
+    /// `budget` caps how many this node grants over the journey's life (members past it are recorded
+    /// with `budget_exhausted` and go on).
+    case grant(JourneyGrant, budget: Int?, next: String)
+    /// Creates a task for the member's store guide ("call about the abandoned cart"), due after
+    /// `dueHours`.
+    case task(title: String, dueHours: Int, next: String)
     /// Leaves the journey; `goal` marks a conversion for the journey's analytics.
     case exit(goal: Bool)
 
     /// The ids this node may continue at.
     public var successors: [String] {
         switch self {
-        case .wait(_, let next), .tag(_, _, let next), .send(_, _, _, let next): [next]
+        case .wait(_, let next), .tag(_, _, let next), .send(_, _, _, let next), .grant(_, _, let next),
+            .task(_, _, let next):
+            [next]
         case .waitForEvent(_, _, let next, let timeout): [next, timeout]
         case .condition(_, let yes, let no): [yes, no]
         case .split(let branches): branches.compactMap(\.next)

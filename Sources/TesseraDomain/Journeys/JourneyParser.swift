@@ -11,6 +11,8 @@
 ///   `{"split": {"branches": [{"name": "A", "weight": 45, "next": id}, {"name": "control", "weight": 10}]}}`,
 ///   `{"tag": {"name": "vip", "next": id}}`, `{"untag": {…}}`,
 ///   `{"send": {"channel": "log", "template": "welcome", "consent": "sms", "next": id}}`,
+///   `{"grant": {"coupon": "<template id>" | "points": 200 | "growth": 50 | "benefit": {…}, "days": 7,
+///   "budget": 1000, "next": id}}` (``JourneyGrant``), `{"task": {"title": "…", "dueHours": 48, "next": id}}`,
 ///   `{"exit": {"goal": true}}`
 /// - `maximumEntries` (default 1), `reentryCooldownDays` (default 0), `quietHours`: `hold` (default),
 ///   `drop` or `ignore` (see ``QuietHoursBehaviour``).
@@ -166,6 +168,61 @@ public enum JourneyParser {
                 channel: channel, template: try fields.plainName("template"),
                 consent: fields.object["consent"] == nil ? nil : try fields.plainName("consent"),
                 next: try fields.text("next", required: true) ?? "")
+        case "grant":
+            let fields = try SegmentRuleParser.Fields(
+                body, path: here, allowed: ["coupon", "points", "growth", "benefit", "days", "budget", "next"])
+            let kinds = ["coupon", "points", "growth", "benefit"].filter { fields.object[$0] != nil }
+            guard kinds.count == 1 else {
+                throw FieldError(path: here, reason: "name exactly one of coupon, points, growth or benefit")
+            }
+            let grant: JourneyGrant
+            switch kinds[0] {
+            case "coupon": grant = .coupon(template: try fields.text("coupon", required: true) ?? "")
+            case "points":
+                grant = .points(
+                    try SegmentRuleParser.bounded(try fields.required("points"), path: "\(here).points", 1...1_000_000))
+            case "growth":
+                grant = .growth(
+                    try SegmentRuleParser.bounded(try fields.required("growth"), path: "\(here).growth", 1...1_000_000))
+            default:
+                let given = try SegmentRuleParser.Fields(
+                    try fields.required("benefit"), path: "\(here).benefit", allowed: ["kind", "name", "percent"])
+                guard let kind = Benefit.Kind(rawValue: given.object["kind"]?.stringValue ?? ""),
+                    kind == .pointsMultiplier || kind == .discountRate
+                else {
+                    throw FieldError(
+                        path: "\(here).benefit.kind", reason: "a journey grants points_multiplier or discount_rate")
+                }
+                let benefit = Benefit(
+                    kind: kind, name: given.object["name"]?.stringValue ?? "",
+                    percent: try given.object["percent"].map { json throws(FieldError) in
+                        try SegmentRuleParser.bounded(json, path: "\(here).benefit.percent", 1...10_000)
+                    })
+                if let fault = benefit.validate(path: "\(here).benefit").first { throw fault }
+                grant = .benefit(
+                    benefit,
+                    days: Int(try SegmentRuleParser.bounded(try fields.required("days"), path: "\(here).days", 1...366))
+                )
+            }
+            if kinds[0] != "benefit", fields.object["days"] != nil {
+                throw FieldError(path: "\(here).days", reason: "days go with a benefit only")
+            }
+            let budget = try fields.object["budget"].map { json throws(FieldError) in
+                Int(try SegmentRuleParser.bounded(json, path: "\(here).budget", 1...100_000_000))
+            }
+            return .grant(grant, budget: budget, next: try fields.text("next", required: true) ?? "")
+        case "task":
+            let fields = try SegmentRuleParser.Fields(body, path: here, allowed: ["title", "dueHours", "next"])
+            guard let title = fields.object["title"]?.stringValue, case .string = fields.object["title"],
+                (1...200).contains(title.count)
+            else {
+                throw FieldError(
+                    path: "\(here).title", reason: "required: what the guide should do, 1 to 200 characters")
+            }
+            let due = try fields.object["dueHours"].map { json throws(FieldError) in
+                Int(try SegmentRuleParser.bounded(json, path: "\(here).dueHours", 1...24 * 90))
+            }
+            return .task(title: title, dueHours: due ?? 48, next: try fields.text("next", required: true) ?? "")
         case "exit":
             let fields = try SegmentRuleParser.Fields(body, path: here, allowed: ["goal"])
             guard let goal = fields.object["goal"] else { return .exit(goal: false) }

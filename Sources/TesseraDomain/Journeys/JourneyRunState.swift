@@ -27,6 +27,10 @@ public enum JourneyAction: Sendable, Hashable {
     case send(node: String, channel: String, template: String)
     /// A message the guardrails stopped, recorded with the reason.
     case suppress(node: String, channel: String, template: String, reason: DeliveryFailure)
+    /// A grant queued for the loyalty services (at most `budget` from this node).
+    case grant(node: String, JourneyGrant, budget: Int?)
+    /// A task for the member's store guide.
+    case task(node: String, title: String, dueHours: Int)
 }
 
 /// What one step did: its side effects, then where the member goes.

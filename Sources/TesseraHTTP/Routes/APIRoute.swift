@@ -125,6 +125,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "post", path: "/v1/alias"),
         APIRoute(method: "get", path: "/r/{token}"),
         APIRoute(method: "get", path: "/api/v1/journey-reports"),
+        APIRoute(method: "get", path: "/api/v1/guide-tasks"),
+        APIRoute(method: "post", path: "/api/v1/guide-tasks/{id}/complete"),
         APIRoute(method: "get", path: "/healthz"),
         APIRoute(method: "get", path: "/metrics"),
     ]

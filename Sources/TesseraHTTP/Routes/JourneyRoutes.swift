@@ -105,9 +105,12 @@ struct JourneyRoutes: Sendable {
             var runs: [String: Int64]
             var visits: [String: [String: Int64]]
             var messages: [String: [String: Int64]]
+            var grants: [String: [String: Int64]]
         }
         return try JSONCoding.response(
-            Answer(runs: statistics.runs, visits: statistics.visits, messages: statistics.messages))
+            Answer(
+                runs: statistics.runs, visits: statistics.visits, messages: statistics.messages,
+                grants: try await journeys.store.journeyGrants(group: principal.groupID, journeyID: id)))
     }
 
     /// `GET /api/v1/messaging/settings`: the brand's frequency caps and quiet hours.
@@ -143,6 +146,34 @@ struct JourneyRoutes: Sendable {
             group: principal.groupID, journeyID: id, status: query["status"].map(String.init),
             reason: query["reason"].map(String.init), limit: limit)
         return try JSONCoding.response(Answer(messages: messages))
+    }
+
+    /// `GET /api/v1/guide-tasks?guide=G7&status=open&limit=100`: tasks journeys created for store
+    /// guides, soonest due first.
+    func guideTasks(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let query = request.uri.queryParameters
+        let status = query["status"].map(String.init)
+        guard status == nil || ["open", "done"].contains(status) else {
+            throw FieldError(path: "status", reason: "expected open or done")
+        }
+        let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1_000)
+        struct Answer: Encodable { var tasks: [GuideTask] }
+        let tasks = try await journeys.store.guideTasks(
+            group: principal.groupID, brand: principal.brandID, guide: query["guide"].map(String.init),
+            status: status, limit: limit)
+        return try JSONCoding.response(Answer(tasks: tasks))
+    }
+
+    /// `POST /api/v1/guide-tasks/{id}/complete`: the guide did it.
+    func completeGuideTask(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let id = try context.parameters.require("id")
+        guard
+            try await journeys.store.completeGuideTask(
+                id: id, group: principal.groupID, brand: principal.brandID, at: Date())
+        else { throw TesseraError.notFound("no open guide task \(id) in this brand") }
+        return try JSONCoding.response(JSONValue.object(["id": .string(id), "status": .string("done")]))
     }
 
     /// `GET /r/{token}`: a member followed a tracked link; record the click and send them on.

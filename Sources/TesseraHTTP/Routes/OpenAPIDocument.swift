@@ -436,6 +436,24 @@ public enum OpenAPIDocument {
                     ],
                     responses: ["200": "the report"])
             ],
+            "/api/v1/guide-tasks": [
+                "get": operation(
+                    "Tasks journeys' task nodes created for store guides (the member's guide when created), soonest "
+                        + "due first",
+                    scope: "read",
+                    parameters: [
+                        parameter("guide", in: "query", "a guide's staff code"),
+                        parameter("status", in: "query", "open or done"),
+                        parameter("limit", in: "query", "1 to 1000 (100)"),
+                    ],
+                    responses: ["200": "tasks"])
+            ],
+            "/api/v1/guide-tasks/{id}/complete": [
+                "post": operation(
+                    "Mark an open guide task done", scope: "write",
+                    parameters: [parameter("id", in: "path", "Task id")],
+                    responses: ["200": "done", "404": "no such open task"])
+            ],
             "/api/v1/journey-reports": [
                 "get": operation(
                     "Several journeys' reports side by side (names=a,b,…; 1 to 10), with windowDays and model as "
