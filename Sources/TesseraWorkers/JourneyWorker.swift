@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import Metrics
+import Synchronization
 public import ServiceLifecycle
 public import TesseraCore
 
@@ -16,6 +17,8 @@ public final class JourneyWorker: Service, Sendable {
     /// Called after a pass applied steps (they may have queued messages): wakes the dispatcher.
     let afterSteps: @Sendable () -> Void
     private let doorbell = Doorbell()
+    /// When domain events were last scanned for entries, and marketing events last emitted.
+    private let schedule = Mutex<(scanned: Date, emitted: Date)>((.distantPast, .distantPast))
     private let steps = Counter(label: "tessera_journey_steps_total")
     private let failures = Counter(label: "tessera_journey_failures_total")
 
@@ -42,6 +45,15 @@ public final class JourneyWorker: Service, Sendable {
     /// steps' leases run out and a later pass takes them again).
     @discardableResult public func pass(at now: Date) async -> Int {
         do {
+            // Marketing events every ten minutes (idempotent), domain-event entries at most each second.
+            let (scan, emit) = schedule.withLock { last -> (Bool, Bool) in
+                let due = (now.timeIntervalSince(last.scanned) >= 1, now.timeIntervalSince(last.emitted) >= 600)
+                if due.0 { last.scanned = now }
+                if due.1 { last.emitted = now }
+                return due
+            }
+            if emit { try await journeys.emitMarketingEvents(at: now) }
+            if scan { try await journeys.enterOnDomainEvents(at: now) }
             let applied = try await journeys.runDue(at: now)
             // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
             while try await journeys.grantDue(at: now) > 0 {}

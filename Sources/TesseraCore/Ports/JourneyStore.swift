@@ -63,6 +63,19 @@ public protocol JourneyStore: Sendable {
         -> [GuideTask]
     /// Marks an open task done; false when there is no such open task.
     func completeGuideTask(id: String, group: GroupID, brand: BrandID, at: Date) async throws -> Bool
+    /// Emits `coupon.expiring` and `points.expiring` for every horizon now reached (once each).
+    func emitExpiryEvents(at: Date) async throws -> Int
+    /// Emits `birthday.upcoming` (`daysBefore`) for the brand's members born on one of `monthDays`
+    /// (`MM-DD`), once per member and `year`.
+    func emitBirthdayEvents(group: GroupID, brand: BrandID, monthDays: [String], daysBefore: Int, year: Int, at: Date)
+        async throws -> Int
+    /// A product's new price: every member whose cart holds the SKU at a higher price gets a
+    /// `cart.price_dropped` event (once per member, SKU and price); answers how many.
+    func recordPrices(_ prices: [(sku: String, priceMinor: Int64)], group: GroupID, brand: BrandID, at: Date)
+        async throws -> Int
+    /// Enters members into the published journeys that domain events written since the last scan
+    /// (at first, `lookbackSeconds` back) trigger, and wakes runs waiting for them; answers the entries.
+    func enterOnDomainEvents(now: Date, lookbackSeconds: Int64) async throws -> Int
     /// Records a click on the tracked link `token` (and the message's first click); answers where it
     /// leads, or `nil` for an unknown token.
     func followLink(token: String, at: Date) async throws -> String?

@@ -400,6 +400,39 @@ public final class JourneyService: Sendable {
         }
     }
 
+    /// Emits the marketing events whose time has come — expiring coupons and points, birthdays in each
+    /// brand's time zone — once each; answers how many were emitted.
+    @discardableResult
+    public func emitMarketingEvents(at now: Date) async throws -> Int {
+        var emitted = try await store.emitExpiryEvents(at: now)
+        for group in try await store.groupIDs() {
+            for brand in try await store.brands(group: group) {
+                let timeZone = try await segments.context(group: group, brand: brand.id, at: now).timeZone
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = timeZone
+                for days in MarketingEvent.birthdayHorizons {
+                    guard let target = calendar.date(byAdding: .day, value: days, to: now) else { continue }
+                    let parts = calendar.dateComponents([.year, .month, .day], from: target)
+                    guard let year = parts.year, let month = parts.month, let day = parts.day else { continue }
+                    var monthDays = [String(format: "%02d-%02d", month, day)]
+                    // Born on 29 February: celebrated on the 28th when the year has no 29th.
+                    let leap = calendar.range(of: .day, in: .month, for: target)?.count == 29
+                    if month == 2, day == 28, !leap { monthDays.append("02-29") }
+                    emitted += try await store.emitBirthdayEvents(
+                        group: group, brand: brand.id, monthDays: monthDays, daysBefore: days, year: year, at: now)
+                }
+            }
+        }
+        return emitted
+    }
+
+    /// Enters members into journeys started by domain events (``MarketingEvent``, tier and points
+    /// changes…) written since the last scan; answers the entries.
+    @discardableResult
+    public func enterOnDomainEvents(at now: Date) async throws -> Int {
+        try await store.enterOnDomainEvents(now: now, lookbackSeconds: 600)
+    }
+
     private struct BrandKey: Hashable {
         var group: GroupID
         var brand: BrandID

@@ -13,7 +13,10 @@ public enum JourneyEntry: Sendable, Hashable {
     /// The stored segments this entry reads.
     public var segments: [String] {
         switch self {
-        case .event: []
+        case .event(let matcher, _, _, _):
+            // segmentEntered / segmentExited entries name their segment.
+            [MarketingEvent.segmentEntered, MarketingEvent.segmentExited].contains(matcher.name)
+                ? matcher.properties["segmentId"].map { [$0] } ?? [] : []
         case .scheduledOnce(let segment, _), .recurring(let segment, _): [segment]
         }
     }

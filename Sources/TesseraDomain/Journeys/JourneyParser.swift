@@ -62,7 +62,8 @@ public enum JourneyParser {
     private static func entry(_ json: JSONValue) throws(FieldError) -> JourneyEntry {
         guard case .object(let object) = json, object.count == 1, let (key, body) = object.first else {
             throw FieldError(
-                path: "$.entry", reason: "an entry is an object with exactly one of: event, scheduled, recurring")
+                path: "$.entry",
+                reason: "an entry is an object with exactly one key: event, scheduled, recurring or a marketing event")
         }
         let path = "$.entry.\(key)"
         switch key {
@@ -97,7 +98,12 @@ public enum JourneyParser {
                 segment: try fields.text("segment", required: true) ?? "",
                 try JourneySchedule.parse(fields, path: path))
         default:
-            throw FieldError(path: path, reason: "unknown entry \(key); expected event, scheduled or recurring")
+            if let entry = try MarketingEvent.entry(key, body, path: path) { return entry }
+            throw FieldError(
+                path: path,
+                reason:
+                    "unknown entry \(key); expected event, scheduled, recurring, segmentEntered, segmentExited, "
+                    + "couponExpiring, pointsExpiring, birthday or priceDrop")
         }
     }
 

@@ -126,6 +126,7 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/r/{token}"),
         APIRoute(method: "get", path: "/api/v1/journey-reports"),
         APIRoute(method: "get", path: "/api/v1/guide-tasks"),
+        APIRoute(method: "post", path: "/api/v1/products/prices"),
         APIRoute(method: "post", path: "/api/v1/guide-tasks/{id}/complete"),
         APIRoute(method: "get", path: "/healthz"),
         APIRoute(method: "get", path: "/metrics"),

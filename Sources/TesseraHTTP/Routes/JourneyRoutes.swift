@@ -148,6 +148,30 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(Answer(messages: messages))
     }
 
+    /// `POST /api/v1/products/prices {"prices": [{"sku": "TEA", "priceMinor": 7500}]}`: new prices from
+    /// the catalogue; members with the SKU in their cart at a higher price get `cart.price_dropped`.
+    func recordPrices(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let body = try await RequestBody.json(request, context: context)
+        guard let items = body["prices"]?.arrayValue, (1...1_000).contains(items.count) else {
+            throw FieldError(path: "$.prices", reason: "expected 1 to 1000 {sku, priceMinor}")
+        }
+        var prices: [(sku: String, priceMinor: Int64)] = []
+        for (index, item) in items.enumerated() {
+            let reader = try FieldReader(item, path: "$.prices[\(index)]")
+            guard let sku = try reader.string("sku"), !sku.isEmpty else {
+                throw FieldError(path: "$.prices[\(index)].sku", reason: "required")
+            }
+            guard let price = try reader.integer("priceMinor"), price >= 0 else {
+                throw FieldError(path: "$.prices[\(index)].priceMinor", reason: "required: minor units, 0 or more")
+            }
+            prices.append((sku, price))
+        }
+        let events = try await journeys.store.recordPrices(
+            prices, group: principal.groupID, brand: principal.brandID, at: Date())
+        return try JSONCoding.response(JSONValue.object(["priceDropEvents": .number(Decimal(events))]))
+    }
+
     /// `GET /api/v1/guide-tasks?guide=G7&status=open&limit=100`: tasks journeys created for store
     /// guides, soonest due first.
     func guideTasks(_ request: Request, _ context: TesseraContext) async throws -> Response {

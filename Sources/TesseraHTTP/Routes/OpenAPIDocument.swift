@@ -436,6 +436,13 @@ public enum OpenAPIDocument {
                     ],
                     responses: ["200": "the report"])
             ],
+            "/api/v1/products/prices": [
+                "post": operation(
+                    "New catalogue prices ({\"prices\": [{\"sku\", \"priceMinor\"}]}, 1 to 1000): members whose cart "
+                        + "holds the SKU at a higher price get a cart.price_dropped event (once per member, SKU and "
+                        + "price), which priceDrop journeys start on",
+                    scope: "write", responses: ["200": "how many events", "400": "the field at fault"])
+            ],
             "/api/v1/guide-tasks": [
                 "get": operation(
                     "Tasks journeys' task nodes created for store guides (the member's guide when created), soonest "

@@ -1,0 +1,183 @@
+public import Foundation
+public import TesseraDomain
+
+/// Marketing events (``MarketingEvent``): emitted as domain events of kind `loyalty` with stable
+/// idempotency keys (so emitting again changes nothing), and the pass that enters members into the
+/// journeys those — and every other domain event — trigger.
+extension SQLTesseraStore {
+    public func emitExpiryEvents(at: Date) async throws -> Int {
+        let now = Timestamp.micros(at)
+        let day: Int64 = 86_400_000_000
+        let json = driver.dialect == .postgres ? "CAST(%@ AS JSONB)" : "%@"
+        var statements: [SQLStatement] = []
+        for days in MarketingEvent.couponHorizons {
+            let key = "'\(MarketingEvent.couponExpiring):' || c.id || ':\(days)'"
+            let properties =
+                "'{\"code\":\"' || c.code || '\",\"templateId\":\"' || c.template_id || '\",\"daysBefore\":\"\(days)\",\"validUntil\":' || c.valid_until || '}'"
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT c.group_id, \(key), \
+                    \(key), c.member_id, c.member_id, c.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.couponExpiring)', \
+                    '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM coupons c \
+                    WHERE c.status = 'issued' AND c.valid_until > ? AND c.valid_until <= ? \
+                    ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
+                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)]))
+        }
+        for days in MarketingEvent.pointsHorizons {
+            // One event per member, brand and first expiry day within the horizon.
+            let key =
+                "'\(MarketingEvent.pointsExpiring):' || l.brand_id || ':' || l.member_id || ':\(days):' || CAST(MIN(l.expires_at) / \(day) AS TEXT)"
+            let properties =
+                "'{\"points\":' || CAST(SUM(l.remaining) AS TEXT) || ',\"daysBefore\":\"\(days)\",\"expiresAt\":' || CAST(MIN(l.expires_at) AS TEXT) || '}'"
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT l.group_id, \(key), \
+                    \(key), l.member_id, l.member_id, l.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.pointsExpiring)', \
+                    '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM points_lots l \
+                    WHERE l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ? \
+                    GROUP BY l.group_id, l.brand_id, l.member_id ON CONFLICT (group_id, idempotency_key) DO NOTHING \
+                    RETURNING 1
+                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)]))
+        }
+        return try await driver.run(CountingProgram(statements: statements), writes: true)
+    }
+
+    public func emitBirthdayEvents(
+        group: GroupID, brand: BrandID, monthDays: [String], daysBefore: Int, year: Int, at: Date
+    ) async throws -> Int {
+        guard !monthDays.isEmpty else { return 0 }
+        let now = SQLValue.int(Timestamp.micros(at))
+        let key = "'\(MarketingEvent.birthday):' || b.brand_id || ':' || m.id || ':\(year):\(daysBefore)'"
+        let properties =
+            "'{\"daysBefore\":\"\(daysBefore)\",\"birthday\":\"' || m.birthday || '\",\"year\":\"\(year)\"}'"
+        let json = driver.dialect == .postgres ? "CAST(\(properties) AS JSONB)" : properties
+        return try await driver.run(
+            CountingProgram(statements: [
+                SQLStatement(
+                    """
+                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT m.group_id, \(key), \
+                    \(key), m.id, m.id, b.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.birthday)', \
+                    '\(DomainEvent.channel)', ?, ?, \(json) FROM members m JOIN member_brands b ON b.group_id = m.group_id \
+                    AND b.member_id = m.id WHERE m.group_id = ? AND b.brand_id = ? AND m.status = 'active' \
+                    AND substr(m.birthday, 6, 5) IN (\(SQLBuilder.markers(monthDays.count))) \
+                    ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
+                    """, [now, now, .text(group.rawValue), .text(brand.rawValue)] + monthDays.map(SQLValue.text))
+            ]), writes: true)
+    }
+
+    public func recordPrices(_ prices: [(sku: String, priceMinor: Int64)], group: GroupID, brand: BrandID, at: Date)
+        async throws -> Int
+    {
+        let now = SQLValue.int(Timestamp.micros(at))
+        let statements = prices.map { sku, price -> SQLStatement in
+            let key =
+                "'\(MarketingEvent.priceDropped):' || c.brand_id || ':' || c.member_id || ':' || c.sku || ':' || CAST(? AS TEXT)"
+            // Each threshold reached is a flag journeys match on ("atLeast10": "true").
+            let flags = MarketingEvent.dropThresholds.map { percent in
+                "CASE WHEN (c.unit_price_minor - ?) * 100 >= \(percent) * c.unit_price_minor THEN ',\"atLeast\(percent)\":\"true\"' ELSE '' END"
+            }
+            let properties =
+                "'{\"sku\":\"' || c.sku || '\",\"fromMinor\":' || CAST(c.unit_price_minor AS TEXT) || ',\"toMinor\":' || CAST(? AS TEXT) || ',\"dropPercent\":' || CAST((c.unit_price_minor - ?) * 100 / c.unit_price_minor AS TEXT) || "
+                + flags.joined(separator: " || ") + " || '}'"
+            let json = driver.dialect == .postgres ? "CAST(\(properties) AS JSONB)" : properties
+            let p = SQLValue.int(price)
+            return SQLStatement(
+                """
+                INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT c.group_id, \(key), \(key), \
+                c.member_id, c.member_id, c.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.priceDropped)', \
+                '\(DomainEvent.channel)', ?, ?, \(json) FROM cart_items c WHERE c.group_id = ? AND c.brand_id = ? \
+                AND c.sku = ? AND c.unit_price_minor > ? ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
+                """,
+                [.text(String(price)), .text(String(price)), now, now, .text(String(price)), p]
+                    + Array(repeating: p, count: flags.count) + [
+                        .text(group.rawValue), .text(brand.rawValue), .text(sku), p,
+                    ])
+        }
+        return try await driver.run(CountingProgram(statements: statements), writes: true)
+    }
+
+    public func enterOnDomainEvents(now: Date, lookbackSeconds: Int64) async throws -> Int {
+        let micros = Timestamp.micros(now)
+        let triggers = try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT t.group_id, t.brand_id, t.journey_id, t.version, t.name, CAST(v.definition AS TEXT) \
+                    FROM journey_triggers t JOIN journeys j ON j.group_id = t.group_id AND j.id = t.journey_id \
+                    AND j.status = 'published' JOIN journey_versions v ON v.group_id = t.group_id \
+                    AND v.journey_id = t.journey_id AND v.version = t.version
+                    """, []),
+                map: { rows in
+                    rows.compactMap { row -> (GroupID, IngestProgram.JourneyTrigger, String)? in
+                        guard let text = row.text(5), let json = try? JSONParser.parse(Array(text.utf8)),
+                            let definition = try? JourneyParser.parse(json)
+                        else { return nil }
+                        return (
+                            GroupID(row.text(0) ?? ""),
+                            IngestProgram.JourneyTrigger(
+                                brand: BrandID(row.text(1) ?? ""), journey: row.text(2) ?? "",
+                                version: row.int(3) ?? 0, definition: definition), row.text(4) ?? ""
+                        )
+                    }
+                }), writes: false)
+        var entered = 0
+        for (group, groupTriggers) in Dictionary(grouping: triggers, by: \.0) {
+            let names = Array(Set(groupTriggers.map(\.2))).sorted()
+            let g = SQLValue.text(group.rawValue)
+            let cursor = try await driver.run(
+                QueryProgram(
+                    SQLStatement("SELECT scanned_until FROM journey_event_scans WHERE group_id = ?", [g]),
+                    map: { $0.first?.int(0) }), writes: false)
+            // Rescan the last minute too: an event written by a transaction that committed after the
+            // previous scan may carry an earlier time. Entry keys make a second entry impossible.
+            let from = (cursor ?? micros - lookbackSeconds * 1_000_000) - 60_000_000
+            let events = try await driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        SELECT id, member_id, brand_id, name, channel, occurred_at, CAST(properties AS TEXT) FROM events \
+                        WHERE group_id = ? AND kind = '\(DomainEvent.kind)' AND received_at > ? AND received_at <= ? \
+                        AND name IN (\(SQLBuilder.markers(names.count))) AND member_id IS NOT NULL
+                        """, [g, .int(from), .int(micros)] + names.map(SQLValue.text)),
+                    map: { $0 }), writes: false)
+            var statements: [SQLStatement] = []
+            var woken: Set<String> = []
+            for row in events {
+                guard let id = row.text(0), let member = row.text(1), let brand = row.text(2), let name = row.text(3)
+                else { continue }
+                let properties = (try? JSONParser.parse(Array((row.text(6) ?? "{}").utf8)))?.objectValue ?? [:]
+                let fact = EventFact(
+                    name: name, channel: row.text(4) ?? "", occurredAt: row.int(5) ?? micros, properties: properties)
+                woken.insert(member)
+                for (_, trigger, _) in groupTriggers where trigger.brand.rawValue == brand {
+                    guard case .event(let matcher, _, _, _) = trigger.definition.entry, matcher.matches(fact),
+                        let entry = JourneySQL.enter(
+                            group: group, brand: trigger.brand, journey: trigger.journey, version: trigger.version,
+                            definition: trigger.definition, member: MemberID(member), event: id, at: fact.occurredAt,
+                            runID: ids.next(), now: micros)
+                    else { continue }
+                    statements.append(SQLStatement(entry.sql + " RETURNING 1", entry.arguments))
+                }
+            }
+            // Runs waiting for one of these events continue now.
+            for chunk in SQLBuilder.chunks(woken.sorted(), largest: 256) {
+                statements.append(
+                    SQLStatement(
+                        """
+                        UPDATE journey_runs SET due_at = ? WHERE group_id = ? AND member_id IN (\(SQLBuilder.markers(chunk.count))) \
+                        AND wake_on IN (\(SQLBuilder.markers(names.count))) AND status = 'active' AND due_at > ?
+                        """, [.int(micros), g] + chunk.map(SQLValue.text) + names.map(SQLValue.text) + [.int(micros)]))
+            }
+            statements.append(
+                SQLStatement(
+                    """
+                    INSERT INTO journey_event_scans (group_id, scanned_until) VALUES (?, ?) \
+                    ON CONFLICT (group_id) DO UPDATE SET scanned_until = excluded.scanned_until
+                    """, [g, .int(micros)]))
+            entered += try await driver.run(CountingProgram(statements: statements), writes: true)
+        }
+        return entered
+    }
+}
