@@ -91,6 +91,18 @@ struct JourneyTests {
         )
         #expect(
             Self.fault(
+                #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"filter": {"message": "clicked", "of": "e", "next": "e"}}, "e": {"exit": {}}}}"#
+            )?.path == "$.nodes.a.filter.of")
+        #expect(
+            Self.fault(
+                #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"filter": {"message": "read", "of": "e", "next": "e"}}, "e": {"exit": {}}}}"#
+            )?.path == "$.nodes.a.filter.message")
+        #expect(
+            JourneyFilter.MessageTest.notClicked.passes(
+                JourneyMessageState(delivered: true, clicked: false, failed: false)))
+        #expect(!JourneyFilter.MessageTest.notClicked.passes(nil) && !JourneyFilter.MessageTest.delivered.passes(nil))
+        #expect(
+            Self.fault(
                 #"{"entry": {"event": {"name": "x"}}, "start": "a", "nodes": {"a": {"task": {"title": "", "next": "a"}}}}"#
             )?
             .path == "$.nodes.a.task.title")

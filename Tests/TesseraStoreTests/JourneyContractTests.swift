@@ -452,6 +452,48 @@ struct JourneyContractTests {
         #expect(try await journeys.runDue(at: now.addingTimeInterval(3_600), group: group) == 0)  // entered once
     }
 
+    /// A filter on what happened since an earlier send: only the member who clicked goes on.
+    @Test(arguments: Backend.allCases)
+    func filtersLetThroughWhoClickedSinceTheSend(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        let journeys = Self.services(tenant, publicURL: "https://t.example")
+        for (name, body) in [("offer", "See https://shop.example/new"), ("thanks", "Thanks for looking")] {
+            try await tenant.store.saveMessageTemplate(
+                MessageTemplate(name: name, body: body), group: group, brand: brand, at: start)
+        }
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"event": {"name": "Viewed"}}, "start": "offer", "nodes": {
+                   "offer": {"send": {"channel": "log", "template": "offer", "next": "later"}},
+                   "later": {"wait": {"days": 1, "next": "clicked"}},
+                   "clicked": {"filter": {"message": "clicked", "of": "offer", "next": "thanks"}},
+                   "thanks": {"send": {"channel": "log", "template": "thanks", "next": "end"}},
+                   "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "nudge", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send(
+            try (0..<3).map { try Self.event("f\($0)", "external:f\($0)", "Viewed", at: start, brand: brand) })
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 3)
+        let clicker = try #require(try await tenant.member("external:f1")).id
+        let offer = try await tenant.store.journeyMessages(
+            group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 10)
+        let body = try #require(offer.first { $0.member == clicker }?.body)
+        let token = try #require(body.split(separator: "/r/").last.map(String.init))
+        #expect(try await tenant.store.followLink(token: token, at: start.addingTimeInterval(60)) != nil)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(86_402), group: group) == 3)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.runs == ["filtered": 2, "exited": 1])
+        #expect(statistics.visits["clicked"] == ["passed": 1, "filtered": 2])
+        let thanked = try await tenant.store.journeyMessages(
+            group: group, journeyID: saved.record.id, status: nil, reason: nil, limit: 10
+        ).filter { $0.node == "thanks" }
+        #expect(thanked.map(\.member) == [clicker])
+    }
+
     /// Grant nodes give coupons, points, growth and benefits through the loyalty services, once per
     /// step, within their budget even when workers race; task nodes leave a task for the member's guide.
     @Test(arguments: Backend.allCases)

@@ -399,6 +399,29 @@ extension SQLTesseraStore {
                 map: { !$0.isEmpty }), writes: true)
     }
 
+    public func journeyMessageStates(group: GroupID, runs: [String]) async throws
+        -> [String: [String: JourneyMessageState]]
+    {
+        guard !runs.isEmpty else { return [:] }
+        var states: [String: [String: JourneyMessageState]] = [:]
+        for chunk in SQLBuilder.chunks(runs, largest: 500) {
+            let rows = try await driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        SELECT run_id, node_id, status, clicked_at FROM journey_messages WHERE group_id = ? \
+                        AND run_id IN (\(SQLBuilder.markers(chunk.count))) ORDER BY created_at
+                        """, [.text(group.rawValue)] + chunk.map(SQLValue.text)), map: { $0 }), writes: false)
+            // A node sent again (a loop) is judged by its latest message.
+            for row in rows {
+                let status = row.text(2)
+                states[row.text(0) ?? "", default: [:]][row.text(1) ?? ""] = JourneyMessageState(
+                    delivered: status == "delivered", clicked: row.int(3) != nil, failed: status == "failed")
+            }
+        }
+        return states
+    }
+
     public func followLink(token: String, at: Date) async throws -> String? {
         let now = SQLValue.int(Timestamp.micros(at))
         let program = ChainedProgram(

@@ -152,6 +152,8 @@ public final class JourneyService: Sendable {
             case .condition(let test, let yes, let no):
                 frontier.append((yes, rule + [test], share, onward))
                 frontier.append((no, rule + [.not(test)], share, onward))
+            case .filter(.rule(let test), let next):
+                frontier.append((next, rule + [test], share, onward))
             case .split(let branches):
                 let total = Double(branches.reduce(0) { $0 + $1.weight })
                 for branch in branches {
@@ -293,6 +295,9 @@ public final class JourneyService: Sendable {
             for machine in machines.values { needs.formUnion(machine.needs) }
             let facts = try await store.memberFacts(
                 group: group, brand: brand, members: batch.map(\.member), needs: needs)
+            let messages =
+                machines.values.contains(where: \.readsMessages)
+                ? try await store.journeyMessageStates(group: group, runs: batch.map(\.id)) : [:]
             for run in batch {
                 guard let machine = machines[Self.versionKey(run)] else { continue }
                 // A member merged away or deleted since entering leaves with nothing done.
@@ -301,7 +306,7 @@ public final class JourneyService: Sendable {
                         machine.advance(
                             from: run.state, facts: $0, now: micros,
                             key: "\(Self.versionKey(run))|\(run.member.rawValue)|\(run.entryKey)",
-                            sent: sent[run.member] ?? [:])
+                            sent: sent[run.member] ?? [:], messages: messages[run.id] ?? [:])
                     } ?? JourneyAdvance(actions: [], next: .finished(node: run.state.node, .exited))
                 var rendered: [String: MessageTemplate.Rendered] = [:]
                 var links: [JourneyLink] = []

@@ -31,7 +31,12 @@ public struct JourneyDefinition: Sendable, Hashable {
     /// The stored segments the journey reads (its entry and its conditions), which must exist.
     public var segments: Set<String> {
         var ids = Set(entry.segments)
-        for case .condition(let rule, _, _) in nodes.values { ids.formUnion(rule.referencedSegments) }
+        for node in nodes.values {
+            switch node {
+            case .condition(let rule, _, _), .filter(.rule(let rule), _): ids.formUnion(rule.referencedSegments)
+            default: break
+            }
+        }
         return ids
     }
 
@@ -42,6 +47,11 @@ public struct JourneyDefinition: Sendable, Hashable {
         for id in nodes.keys.sorted() {
             for next in nodes[id]?.successors ?? [] where nodes[next] == nil {
                 return FieldError(path: "$.nodes.\(id)", reason: "continues at \(next), which is not a node")
+            }
+            if case .filter(.message(_, let of), _)? = nodes[id] {
+                guard case .send? = nodes[of] else {
+                    return FieldError(path: "$.nodes.\(id).filter.of", reason: "\(of) is not a send node")
+                }
             }
         }
         var reached: Set<String> = [start]

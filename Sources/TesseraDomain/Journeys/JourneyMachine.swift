@@ -39,6 +39,11 @@ public struct JourneyMachine: Sendable {
         }
     }
 
+    /// Whether a filter reads the run's messages (they are then loaded for each step).
+    public var readsMessages: Bool {
+        definition.nodes.values.contains { if case .filter(.message, _) = $0 { true } else { false } }
+    }
+
     /// The member's facts the definition reads (its conditions, and events for event waits).
     public var needs: SegmentRule.Needs {
         var rules: [SegmentRule] = []
@@ -46,7 +51,7 @@ public struct JourneyMachine: Sendable {
         if case .event(_, _, let unless, _) = definition.entry, unless != nil { events = true }
         for node in definition.nodes.values {
             switch node {
-            case .condition(let rule, _, _): rules.append(rule)
+            case .condition(let rule, _, _), .filter(.rule(let rule), _): rules.append(rule)
             case .waitForEvent: events = true
             default: break
             }
@@ -61,7 +66,8 @@ public struct JourneyMachine: Sendable {
     /// One step from `state` at `now` for the entry identified by `key` (its split draws); `sent` holds
     /// the member's deliveries of the last seven days per channel, for the frequency caps.
     public func advance(
-        from state: JourneyRunState, facts: MemberFacts, now: Int64, key: String, sent: [String: [Int64]] = [:]
+        from state: JourneyRunState, facts: MemberFacts, now: Int64, key: String, sent: [String: [Int64]] = [:],
+        messages: [String: JourneyMessageState] = [:]
     ) -> JourneyAdvance {
         var sent = sent
         var actions: [JourneyAction] = []
@@ -115,6 +121,15 @@ public struct JourneyMachine: Sendable {
                 let holds = evaluator.matches(rule, facts)
                 actions.append(.visit(node: id, branch: holds ? "yes" : "no"))
                 id = holds ? yes : no
+            case .filter(let filter, let next):
+                let passes =
+                    switch filter {
+                    case .rule(let rule): evaluator.matches(rule, facts)
+                    case .message(let test, let node): test.passes(messages[node])
+                    }
+                actions.append(.visit(node: id, branch: passes ? "passed" : "filtered"))
+                guard passes else { return JourneyAdvance(actions: actions, next: .finished(node: id, .filtered)) }
+                id = next
             case .split(let branches):
                 let branch = Self.draw(branches, key: "\(key)|\(id)")
                 actions.append(.visit(node: id, branch: branch.name))

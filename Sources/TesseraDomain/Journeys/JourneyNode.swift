@@ -8,6 +8,8 @@ public enum JourneyNode: Sendable, Hashable {
     case waitForEvent(EventMatcher, timeoutSeconds: Int64, next: String, timeout: String)
     /// Continues at `yes` when the member matches the rule now, else at `no`.
     case condition(SegmentRule, yes: String, no: String)
+    /// Lets through the members who pass (``JourneyFilter``); the others leave (`filtered`).
+    case filter(JourneyFilter, next: String)
     /// Sends each member down one branch with probability weight / total; a branch without `next`
     /// is a holdout control group that leaves the journey (and is measured against the others).
     case split([JourneyBranch])
@@ -31,7 +33,7 @@ public enum JourneyNode: Sendable, Hashable {
     public var successors: [String] {
         switch self {
         case .wait(_, let next), .tag(_, _, let next), .send(_, _, _, let next), .grant(_, _, let next),
-            .task(_, _, let next):
+            .task(_, _, let next), .filter(_, let next):
             [next]
         case .waitForEvent(_, _, let next, let timeout): [next, timeout]
         case .condition(_, let yes, let no): [yes, no]

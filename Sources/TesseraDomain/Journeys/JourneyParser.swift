@@ -174,6 +174,22 @@ public enum JourneyParser {
                 channel: channel, template: try fields.plainName("template"),
                 consent: fields.object["consent"] == nil ? nil : try fields.plainName("consent"),
                 next: try fields.text("next", required: true) ?? "")
+        case "filter":
+            let fields = try SegmentRuleParser.Fields(body, path: here, allowed: ["rule", "message", "of", "next"])
+            let next = try fields.text("next", required: true) ?? ""
+            if let rule = fields.object["rule"] {
+                guard fields.object["message"] == nil, fields.object["of"] == nil else {
+                    throw FieldError(path: here, reason: "a filter has a rule, or a message test with of, not both")
+                }
+                return .filter(.rule(try SegmentRuleParser.parse(rule, path: "\(here).rule")), next: next)
+            }
+            guard let test = JourneyFilter.MessageTest(rawValue: try fields.text("message", required: true) ?? "")
+            else {
+                throw FieldError(
+                    path: "\(here).message",
+                    reason: "expected \(JourneyFilter.MessageTest.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .filter(.message(test, of: try fields.text("of", required: true) ?? ""), next: next)
         case "grant":
             let fields = try SegmentRuleParser.Fields(
                 body, path: here, allowed: ["coupon", "points", "growth", "benefit", "days", "budget", "next"])

@@ -48,6 +48,8 @@ public struct JourneyAdvance: Sendable, Hashable {
         case control
         /// The entry's "unless" event happened within its span.
         case excluded
+        /// Stopped by a filter node.
+        case filtered
     }
 
     public enum Next: Sendable, Hashable {
