@@ -56,7 +56,8 @@ public struct IngestPlanner: Sendable {
             plan.events.append(
                 PlannedEvent(
                     id: EventID(ids.next()), idempotencyKey: message.idempotencyKey, member: member,
-                    kind: message.kind, name: message.name, channel: message.channel, brandID: message.brandID,
+                    kind: message.kind, name: message.name ?? message.order?.status.eventName, channel: message.channel,
+                    brandID: message.brandID,
                     occurredAt: message.occurredAt, properties: message.properties, cart: message.cart))
             if let order = message.order {
                 plan.orders.append((member, order, message.brandID))

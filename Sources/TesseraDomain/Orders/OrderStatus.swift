@@ -7,6 +7,17 @@ public enum OrderStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case refunded
     case cancelled
 
+    /// The event name an order message without one is recorded under (Segment's ecommerce spec names),
+    /// so journeys and segments treat native and Segment orders alike.
+    public var eventName: String {
+        switch self {
+        case .placed: "Order Placed"
+        case .paid: "Order Completed"
+        case .partiallyRefunded, .refunded: "Order Refunded"
+        case .cancelled: "Order Cancelled"
+        }
+    }
+
     /// Position in the forward order of states.
     var stage: Int {
         switch self {
