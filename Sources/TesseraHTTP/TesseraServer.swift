@@ -167,6 +167,8 @@ public struct TesseraServer: Sendable {
         case ("get", "/r/{token}"): return JourneyRoutes(journeys: journeys).followLink
         case ("get", "/api/v1/journey-reports"): return JourneyRoutes(journeys: journeys).compare
         case ("get", "/api/v1/guide-tasks"): return JourneyRoutes(journeys: journeys).guideTasks
+        case ("get", "/api/v1/journey-blueprints"): return JourneyRoutes(journeys: journeys).blueprints
+        case ("post", "/api/v1/journey-blueprints/{id}/install"): return JourneyRoutes(journeys: journeys).install
         case ("post", "/api/v1/products/prices"): return JourneyRoutes(journeys: journeys).recordPrices
         case ("post", "/api/v1/guide-tasks/{id}/complete"): return JourneyRoutes(journeys: journeys).completeGuideTask
         case ("put", "/api/v1/channels/{name}"): return JourneyRoutes(journeys: journeys).saveChannel

@@ -81,11 +81,11 @@ struct MarketingEventContractTests {
 
         let later = now.addingTimeInterval(1)
         for _ in 0..<2 {
-            try await journeys.emitMarketingEvents(at: later)
-            try await journeys.enterOnDomainEvents(at: later)
+            try await journeys.emitMarketingEvents(at: later, group: group)
+            try await journeys.enterOnDomainEvents(at: later, group: group)
             while try await journeys.runDue(at: later, group: group) > 0 {}
         }
-        #expect(try await journeys.emitMarketingEvents(at: later) == 0)
+        #expect(try await journeys.emitMarketingEvents(at: later, group: group) == 0)
         var delivered: [String: Int64] = [:]
         for (name, id) in ids {
             let statistics = try await store.journeyStatistics(group: group, journeyID: id)

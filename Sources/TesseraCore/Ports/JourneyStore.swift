@@ -63,8 +63,9 @@ public protocol JourneyStore: Sendable {
         -> [GuideTask]
     /// Marks an open task done; false when there is no such open task.
     func completeGuideTask(id: String, group: GroupID, brand: BrandID, at: Date) async throws -> Bool
-    /// Emits `coupon.expiring` and `points.expiring` for every horizon now reached (once each).
-    func emitExpiryEvents(at: Date) async throws -> Int
+    /// Emits `coupon.expiring` and `points.expiring` for every horizon now reached (once each), in one
+    /// group or all.
+    func emitExpiryEvents(at: Date, group: GroupID?) async throws -> Int
     /// Emits `birthday.upcoming` (`daysBefore`) for the brand's members born on one of `monthDays`
     /// (`MM-DD`), once per member and `year`.
     func emitBirthdayEvents(group: GroupID, brand: BrandID, monthDays: [String], daysBefore: Int, year: Int, at: Date)
@@ -75,7 +76,7 @@ public protocol JourneyStore: Sendable {
         async throws -> Int
     /// Enters members into the published journeys that domain events written since the last scan
     /// (at first, `lookbackSeconds` back) trigger, and wakes runs waiting for them; answers the entries.
-    func enterOnDomainEvents(now: Date, lookbackSeconds: Int64) async throws -> Int
+    func enterOnDomainEvents(now: Date, lookbackSeconds: Int64, group: GroupID?) async throws -> Int
     /// Where each run's messages stand, by run and send node (for filters on what happened since).
     func journeyMessageStates(group: GroupID, runs: [String]) async throws -> [String: [String: JourneyMessageState]]
     /// Records a click on the tracked link `token` (and the message's first click); answers where it

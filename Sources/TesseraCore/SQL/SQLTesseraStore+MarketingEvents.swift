@@ -5,8 +5,10 @@ public import TesseraDomain
 /// idempotency keys (so emitting again changes nothing), and the pass that enters members into the
 /// journeys those — and every other domain event — trigger.
 extension SQLTesseraStore {
-    public func emitExpiryEvents(at: Date) async throws -> Int {
+    public func emitExpiryEvents(at: Date, group: GroupID?) async throws -> Int {
         let now = Timestamp.micros(at)
+        let scope = group.map { _ in " AND group_id = ?" } ?? ""
+        let scoped: [SQLValue] = group.map { [.text($0.rawValue)] } ?? []
         let day: Int64 = 86_400_000_000
         let json = driver.dialect == .postgres ? "CAST(%@ AS JSONB)" : "%@"
         var statements: [SQLStatement] = []
@@ -20,9 +22,9 @@ extension SQLTesseraStore {
                     INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT c.group_id, \(key), \
                     \(key), c.member_id, c.member_id, c.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.couponExpiring)', \
                     '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM coupons c \
-                    WHERE c.status = 'issued' AND c.valid_until > ? AND c.valid_until <= ? \
+                    WHERE c.status = 'issued' AND c.valid_until > ? AND c.valid_until <= ?\(scope.replacingOccurrences(of: "group_id", with: "c.group_id")) \
                     ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
-                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)]))
+                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
         }
         for days in MarketingEvent.pointsHorizons {
             // One event per member, brand and first expiry day within the horizon.
@@ -36,10 +38,10 @@ extension SQLTesseraStore {
                     INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT l.group_id, \(key), \
                     \(key), l.member_id, l.member_id, l.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.pointsExpiring)', \
                     '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM points_lots l \
-                    WHERE l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ? \
+                    WHERE l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ?\(scope.replacingOccurrences(of: "group_id", with: "l.group_id")) \
                     GROUP BY l.group_id, l.brand_id, l.member_id ON CONFLICT (group_id, idempotency_key) DO NOTHING \
                     RETURNING 1
-                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)]))
+                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
         }
         return try await driver.run(CountingProgram(statements: statements), writes: true)
     }
@@ -98,8 +100,9 @@ extension SQLTesseraStore {
         return try await driver.run(CountingProgram(statements: statements), writes: true)
     }
 
-    public func enterOnDomainEvents(now: Date, lookbackSeconds: Int64) async throws -> Int {
+    public func enterOnDomainEvents(now: Date, lookbackSeconds: Int64, group only: GroupID?) async throws -> Int {
         let micros = Timestamp.micros(now)
+        let scoped: [SQLValue] = only.map { [.text($0.rawValue)] } ?? []
         let triggers = try await driver.run(
             QueryProgram(
                 SQLStatement(
@@ -107,8 +110,8 @@ extension SQLTesseraStore {
                     SELECT t.group_id, t.brand_id, t.journey_id, t.version, t.name, CAST(v.definition AS TEXT) \
                     FROM journey_triggers t JOIN journeys j ON j.group_id = t.group_id AND j.id = t.journey_id \
                     AND j.status = 'published' JOIN journey_versions v ON v.group_id = t.group_id \
-                    AND v.journey_id = t.journey_id AND v.version = t.version
-                    """, []),
+                    AND v.journey_id = t.journey_id AND v.version = t.version\(only == nil ? "" : " WHERE t.group_id = ?")
+                    """, scoped),
                 map: { rows in
                     rows.compactMap { row -> (GroupID, IngestProgram.JourneyTrigger, String)? in
                         guard let text = row.text(5), let json = try? JSONParser.parse(Array(text.utf8)),

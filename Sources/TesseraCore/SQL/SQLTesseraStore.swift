@@ -219,7 +219,7 @@ public struct SQLTesseraStore: TesseraStore {
         let program = IngestProgram(
             dialect: driver.dialect, group: group, identifiers: Set(messages.flatMap(\.identifiers)),
             keys: messages.map(\.idempotencyKey), orderKeys: orderKeys, receivedAt: receivedAt, ids: ids,
-            eventNames: Set(messages.compactMap(\.name)), plan: plan)
+            eventNames: Set(messages.compactMap(\.eventName)), plan: plan)
         return try await driver.run(program, writes: true)
     }
 

@@ -408,9 +408,11 @@ public final class JourneyService: Sendable {
     /// Emits the marketing events whose time has come — expiring coupons and points, birthdays in each
     /// brand's time zone — once each; answers how many were emitted.
     @discardableResult
-    public func emitMarketingEvents(at now: Date) async throws -> Int {
-        var emitted = try await store.emitExpiryEvents(at: now)
-        for group in try await store.groupIDs() {
+    public func emitMarketingEvents(at now: Date, group only: GroupID? = nil) async throws -> Int {
+        var emitted = try await store.emitExpiryEvents(at: now, group: only)
+        let groups: [GroupID]
+        if let only { groups = [only] } else { groups = try await store.groupIDs() }
+        for group in groups {
             for brand in try await store.brands(group: group) {
                 let timeZone = try await segments.context(group: group, brand: brand.id, at: now).timeZone
                 var calendar = Calendar(identifier: .gregorian)
@@ -434,8 +436,8 @@ public final class JourneyService: Sendable {
     /// Enters members into journeys started by domain events (``MarketingEvent``, tier and points
     /// changes…) written since the last scan; answers the entries.
     @discardableResult
-    public func enterOnDomainEvents(at now: Date) async throws -> Int {
-        try await store.enterOnDomainEvents(now: now, lookbackSeconds: 600)
+    public func enterOnDomainEvents(at now: Date, group: GroupID? = nil) async throws -> Int {
+        try await store.enterOnDomainEvents(now: now, lookbackSeconds: 600, group: group)
     }
 
     private struct BrandKey: Hashable {

@@ -22,6 +22,10 @@ public struct IngestMessage: Sendable, Hashable {
     /// An add-to-cart or remove-from-cart event's line (``CartChange``).
     public var cart: CartChange?
 
+    /// The name its event is recorded under: the given name, or for an order without one its status's
+    /// (``OrderStatus/eventName``).
+    public var eventName: String? { name ?? order?.status.eventName }
+
     public init(
         idempotencyKey: String, kind: MessageKind, identifiers: [Identifier], registers: Bool = false,
         name: String? = nil, channel: String, brandID: BrandID? = nil, occurredAt: Date,

@@ -56,7 +56,7 @@ public struct IngestPlanner: Sendable {
             plan.events.append(
                 PlannedEvent(
                     id: EventID(ids.next()), idempotencyKey: message.idempotencyKey, member: member,
-                    kind: message.kind, name: message.name ?? message.order?.status.eventName, channel: message.channel,
+                    kind: message.kind, name: message.eventName, channel: message.channel,
                     brandID: message.brandID,
                     occurredAt: message.occurredAt, properties: message.properties, cart: message.cart))
             if let order = message.order {

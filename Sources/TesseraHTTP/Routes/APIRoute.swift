@@ -126,6 +126,8 @@ public struct APIRoute: Sendable, Hashable {
         APIRoute(method: "get", path: "/r/{token}"),
         APIRoute(method: "get", path: "/api/v1/journey-reports"),
         APIRoute(method: "get", path: "/api/v1/guide-tasks"),
+        APIRoute(method: "get", path: "/api/v1/journey-blueprints"),
+        APIRoute(method: "post", path: "/api/v1/journey-blueprints/{id}/install"),
         APIRoute(method: "post", path: "/api/v1/products/prices"),
         APIRoute(method: "post", path: "/api/v1/guide-tasks/{id}/complete"),
         APIRoute(method: "get", path: "/healthz"),

@@ -148,6 +148,54 @@ struct JourneyRoutes: Sendable {
         return try JSONCoding.response(Answer(messages: messages))
     }
 
+    /// `GET /api/v1/journey-blueprints`: the ready-made journeys (SPEC §7) with what they need.
+    func blueprints(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        _ = try context.require(.read)
+        let list: [JSONValue] = JourneyBlueprint.all.map { blueprint in
+            .object([
+                "id": .string(blueprint.id), "title": .string(blueprint.title),
+                "description": .string(blueprint.description),
+                "parameters": .array(
+                    blueprint.parameters.map { parameter in
+                        var object: [String: JSONValue] = [
+                            "name": .string(parameter.name), "description": .string(parameter.description),
+                            "required": .bool(parameter.defaultValue == nil),
+                        ]
+                        if let value = parameter.defaultValue { object["default"] = value }
+                        return .object(object)
+                    }),
+                "messages": .array(blueprint.messages.map { .string($0.name) }),
+                "segments": .array(blueprint.segments.map { .string("segment_\($0.key)") }),
+                "coupons": .array(blueprint.coupons.map { .string("coupon_\($0.key)") }),
+            ])
+        }
+        return try JSONCoding.response(JSONValue.object(["blueprints": .array(list)]))
+    }
+
+    /// `POST /api/v1/journey-blueprints/{id}/install {"name": "welcome", "parameters": {…}, "publish": true}`.
+    func install(_ request: Request, _ context: TesseraContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let id = try context.parameters.require("id")
+        guard let blueprint = JourneyBlueprint.named(id) else {
+            throw TesseraError.notFound("no journey blueprint \(id); GET /api/v1/journey-blueprints lists them")
+        }
+        let reader = try FieldReader(try await RequestBody.json(request, context: context), path: "$")
+        for key in reader.object.keys.sorted() where !["name", "parameters", "publish"].contains(key) {
+            throw FieldError(path: "$.\(key)", reason: "unknown key; expected name, parameters or publish")
+        }
+        let name = try reader.string("name") ?? blueprint.id.replacingOccurrences(of: "-", with: "_")
+        let installation = try await journeys.install(
+            blueprint: blueprint, name: name, parameters: try reader.object("parameters") ?? [:],
+            publish: try reader.bool("publish") ?? false, group: principal.groupID, brand: principal.brandID,
+            at: Date())
+        struct Answer: Encodable {
+            var journey: JourneyBody
+            var created: [String]
+        }
+        return try JSONCoding.response(
+            Answer(journey: JourneyBody(installation.journey), created: installation.created), status: .created)
+    }
+
     /// `POST /api/v1/products/prices {"prices": [{"sku": "TEA", "priceMinor": 7500}]}`: new prices from
     /// the catalogue; members with the SKU in their cart at a higher price get `cart.price_dropped`.
     func recordPrices(_ request: Request, _ context: TesseraContext) async throws -> Response {

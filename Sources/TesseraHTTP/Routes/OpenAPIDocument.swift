@@ -443,6 +443,19 @@ public enum OpenAPIDocument {
                         + "price), which priceDrop journeys start on",
                     scope: "write", responses: ["200": "how many events", "400": "the field at fault"])
             ],
+            "/api/v1/journey-blueprints": [
+                "get": operation(
+                    "The ready-made journeys (welcome series, abandoned cart, replenishment, festival pre-heat, "
+                        + "birthday care, dormant win-back) with their parameters and what they need",
+                    scope: "read", responses: ["200": "blueprints"])
+            ],
+            "/api/v1/journey-blueprints/{id}/install": [
+                "post": operation(
+                    "Install a blueprint as a journey draft (name, parameters, publish): creates the message "
+                        + "templates, segments and coupon templates it needs unless the brand has them",
+                    scope: "admin", parameters: [parameter("id", in: "path", "Blueprint id")],
+                    responses: ["201": "the journey and what was created", "400": "the parameter at fault"])
+            ],
             "/api/v1/guide-tasks": [
                 "get": operation(
                     "Tasks journeys' task nodes created for store guides (the member's guide when created), soonest "
