@@ -28,4 +28,21 @@ enum DomainEventSQL {
                 ]
             }, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
     }
+
+    /// `INSERT INTO events … SELECT` of domain events named `name` computed in SQL, one per row of
+    /// `source` (`FROM … WHERE …`): SQL expressions for the group, the idempotency key (also the event's
+    /// id), the member, the brand and the properties' JSON text, skipping keys already written and
+    /// returning a row per event written. Arguments, in order: those of `key` twice, the event's
+    /// time twice, those of `properties`, then those of `source`.
+    static func insertSelect(
+        name: String, group: String, key: String, member: String, brand: String, properties: String,
+        source: String, dialect: SQLDialect
+    ) -> String {
+        let json = dialect == .postgres ? "CAST(\(properties) AS JSONB)" : properties
+        return """
+            INSERT INTO events (\(columns.joined(separator: ", "))) SELECT \(group), \(key), \(key), \(member), \(member), \
+            \(brand), '\(DomainEvent.kind)', '\(name)', '\(DomainEvent.channel)', ?, ?, \(json) \(source) \
+            ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
+            """
+    }
 }

@@ -282,23 +282,13 @@ extension SQLTesseraStore {
     public func claimQueuedGrants(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)
         async throws -> [QueuedGrant]
     {
-        let micros = Timestamp.micros(now)
-        let lock = driver.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        var arguments: [SQLValue] = [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
-        var scope = ""
-        if let group {
-            scope = " AND group_id = ?"
-            arguments.append(.text(group.rawValue))
-        }
-        return try await driver.run(
+        try await driver.run(
             QueryProgram(
-                SQLStatement(
-                    """
-                    UPDATE journey_grants SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
-                    (SELECT group_id, id FROM journey_grants WHERE status = 'queued' AND next_attempt_at <= ? \
-                    AND (lease_until IS NULL OR lease_until < ?)\(scope) ORDER BY next_attempt_at LIMIT ?\(lock)) \
-                    RETURNING group_id, id, journey_id, node_id, member_id, brand_id, CAST(spec AS TEXT), attempts
-                    """, arguments + [.int(Int64(limit))]),
+                QueueSQL.lease(
+                    "journey_grants",
+                    returning: "group_id, id, journey_id, node_id, member_id, brand_id, CAST(spec AS TEXT), attempts",
+                    now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit, group: group,
+                    dialect: driver.dialect),
                 map: { rows in
                     rows.map { row in
                         QueuedGrant(
@@ -317,25 +307,19 @@ extension SQLTesseraStore {
     ) async throws {
         let now = SQLValue.int(Timestamp.micros(at))
         let statements = outcomes.map { grant, outcome, retryAt -> SQLStatement in
-            let key: [SQLValue] = [.text(grant.group.rawValue), .text(grant.key), .text(token)]
-            let owned = "lease_token = NULL, lease_until = NULL WHERE group_id = ? AND id = ? AND lease_token = ?"
+            func settle(_ set: String, _ arguments: [SQLValue]) -> SQLStatement {
+                QueueSQL.settle("journey_grants", set: set, arguments, group: grant.group, id: grant.key, token: token)
+            }
             switch outcome {
             case .granted(let result):
-                return SQLStatement(
-                    "UPDATE journey_grants SET status = 'granted', result = ?, granted_at = ?, attempts = attempts + 1, error = NULL, \(owned)",
-                    [.text(result), now] + key)
+                return settle("status = 'granted', result = ?, granted_at = ?, error = NULL", [.text(result), now])
             case .retry(let detail) where retryAt != nil:
-                return SQLStatement(
-                    "UPDATE journey_grants SET attempts = attempts + 1, next_attempt_at = ?, error = ?, \(owned)",
-                    [.optional(retryAt.map(Timestamp.micros)), .text(detail)] + key)
+                return settle(
+                    "next_attempt_at = ?, error = ?", [.optional(retryAt.map(Timestamp.micros)), .text(detail)])
             case .retry(let detail):
-                return SQLStatement(
-                    "UPDATE journey_grants SET status = 'failed', reason = 'error', attempts = attempts + 1, error = ?, \(owned)",
-                    [.text(detail)] + key)
+                return settle("status = 'failed', reason = 'error', error = ?", [.text(detail)])
             case .failed(let reason, let detail):
-                return SQLStatement(
-                    "UPDATE journey_grants SET status = 'failed', reason = ?, attempts = attempts + 1, error = ?, \(owned)",
-                    [.text(reason), .text(detail)] + key)
+                return settle("status = 'failed', reason = ?, error = ?", [.text(reason), .text(detail)])
             }
         }
         guard !statements.isEmpty else { return }
@@ -643,26 +627,19 @@ extension SQLTesseraStore {
     public func claimQueuedMessages(now: Date, limit: Int, leaseSeconds: Int64, token: String) async throws
         -> [OutboundMessage]
     {
-        let micros = Timestamp.micros(now)
-        let lock = driver.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let claimed = try await driver.run(
             QueryProgram(
-                SQLStatement(
-                    """
-                    UPDATE journey_messages SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
-                    (SELECT group_id, id FROM journey_messages WHERE status = 'queued' AND next_attempt_at <= ? \
-                    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?\(lock)) \
-                    RETURNING group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
-                    subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
-                    WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
-                    AND c.name = journey_messages.channel), CAST(fields AS TEXT), (SELECT t.html FROM message_templates t \
-                    WHERE t.group_id = journey_messages.group_id AND t.brand_id = journey_messages.brand_id \
-                    AND t.name = journey_messages.template)
-                    """,
-                    [
-                        .int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros),
-                        .int(Int64(limit)),
-                    ]),
+                QueueSQL.lease(
+                    "journey_messages",
+                    returning: """
+                        group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
+                        subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
+                        WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
+                        AND c.name = journey_messages.channel), CAST(fields AS TEXT), (SELECT t.html FROM message_templates t \
+                        WHERE t.group_id = journey_messages.group_id AND t.brand_id = journey_messages.brand_id \
+                        AND t.name = journey_messages.template)
+                        """, now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit,
+                    group: nil, dialect: driver.dialect),
                 map: { rows in
                     rows.map { row in
                         OutboundMessage(
@@ -723,29 +700,20 @@ extension SQLTesseraStore {
     ) async throws {
         let now = SQLValue.int(Timestamp.micros(at))
         let statements = outcomes.map { message, outcome, retryAt -> SQLStatement in
-            let key: [SQLValue] = [.text(message.group.rawValue), .text(message.id), .text(token)]
-            let owned = "WHERE group_id = ? AND id = ? AND lease_token = ?"
+            func settle(_ set: String, _ arguments: [SQLValue]) -> SQLStatement {
+                QueueSQL.settle(
+                    "journey_messages", set: set, arguments, group: message.group, id: message.id, token: token)
+            }
             switch outcome {
             case .delivered:
-                return SQLStatement(
-                    """
-                    UPDATE journey_messages SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, \
-                    error = NULL, lease_token = NULL, lease_until = NULL \(owned)
-                    """, [now] + key)
+                return settle("status = 'delivered', delivered_at = ?, error = NULL", [now])
             case .retry(let detail) where retryAt != nil:
-                return SQLStatement(
-                    """
-                    UPDATE journey_messages SET attempts = attempts + 1, next_attempt_at = ?, error = ?, \
-                    lease_token = NULL, lease_until = NULL \(owned)
-                    """, [.optional(retryAt.map(Timestamp.micros)), .text(detail)] + key)
+                return settle(
+                    "next_attempt_at = ?, error = ?", [.optional(retryAt.map(Timestamp.micros)), .text(detail)])
             case .retry(let detail), .reject(_, let detail):
                 var reason = DeliveryFailure.providerError
                 if case .reject(let failure, _) = outcome { reason = failure }
-                return SQLStatement(
-                    """
-                    UPDATE journey_messages SET status = 'failed', reason = ?, attempts = attempts + 1, \
-                    error = ?, lease_token = NULL, lease_until = NULL \(owned)
-                    """, [.text(reason.rawValue), .text(detail)] + key)
+                return settle("status = 'failed', reason = ?, error = ?", [.text(reason.rawValue), .text(detail)])
             }
         }
         guard !statements.isEmpty else { return }

@@ -7,41 +7,38 @@ public import TesseraDomain
 extension SQLTesseraStore {
     public func emitExpiryEvents(at: Date, group: GroupID?) async throws -> Int {
         let now = Timestamp.micros(at)
-        let scope = group.map { _ in " AND group_id = ?" } ?? ""
-        let scoped: [SQLValue] = group.map { [.text($0.rawValue)] } ?? []
         let day: Int64 = 86_400_000_000
-        let json = driver.dialect == .postgres ? "CAST(%@ AS JSONB)" : "%@"
+        let scoped: [SQLValue] = group.map { [.text($0.rawValue)] } ?? []
         var statements: [SQLStatement] = []
         for days in MarketingEvent.couponHorizons {
-            let key = "'\(MarketingEvent.couponExpiring):' || c.id || ':\(days)'"
-            let properties =
-                "'{\"code\":\"' || c.code || '\",\"templateId\":\"' || c.template_id || '\",\"daysBefore\":\"\(days)\",\"validUntil\":' || c.valid_until || '}'"
+            let sql = DomainEventSQL.insertSelect(
+                name: MarketingEvent.couponExpiring, group: "c.group_id",
+                key: "'\(MarketingEvent.couponExpiring):' || c.id || ':\(days)'", member: "c.member_id",
+                brand: "c.brand_id",
+                properties:
+                    "'{\"code\":\"' || c.code || '\",\"templateId\":\"' || c.template_id || '\",\"daysBefore\":\"\(days)\",\"validUntil\":' || CAST(c.valid_until AS TEXT) || '}'",
+                source: """
+                    FROM coupons c WHERE c.status = 'issued' AND c.valid_until > ? AND c.valid_until <= ?\
+                    \(group == nil ? "" : " AND c.group_id = ?")
+                    """, dialect: driver.dialect)
             statements.append(
-                SQLStatement(
-                    """
-                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT c.group_id, \(key), \
-                    \(key), c.member_id, c.member_id, c.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.couponExpiring)', \
-                    '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM coupons c \
-                    WHERE c.status = 'issued' AND c.valid_until > ? AND c.valid_until <= ?\(scope.replacingOccurrences(of: "group_id", with: "c.group_id")) \
-                    ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
-                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
+                SQLStatement(sql, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
         }
         for days in MarketingEvent.pointsHorizons {
             // One event per member, brand and first expiry day within the horizon.
-            let key =
-                "'\(MarketingEvent.pointsExpiring):' || l.brand_id || ':' || l.member_id || ':\(days):' || CAST(MIN(l.expires_at) / \(day) AS TEXT)"
-            let properties =
-                "'{\"points\":' || CAST(SUM(l.remaining) AS TEXT) || ',\"daysBefore\":\"\(days)\",\"expiresAt\":' || CAST(MIN(l.expires_at) AS TEXT) || '}'"
+            let sql = DomainEventSQL.insertSelect(
+                name: MarketingEvent.pointsExpiring, group: "l.group_id",
+                key:
+                    "'\(MarketingEvent.pointsExpiring):' || l.brand_id || ':' || l.member_id || ':\(days):' || CAST(MIN(l.expires_at) / \(day) AS TEXT)",
+                member: "l.member_id", brand: "l.brand_id",
+                properties:
+                    "'{\"points\":' || CAST(SUM(l.remaining) AS TEXT) || ',\"daysBefore\":\"\(days)\",\"expiresAt\":' || CAST(MIN(l.expires_at) AS TEXT) || '}'",
+                source: """
+                    FROM points_lots l WHERE l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ?\
+                    \(group == nil ? "" : " AND l.group_id = ?") GROUP BY l.group_id, l.brand_id, l.member_id
+                    """, dialect: driver.dialect)
             statements.append(
-                SQLStatement(
-                    """
-                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT l.group_id, \(key), \
-                    \(key), l.member_id, l.member_id, l.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.pointsExpiring)', \
-                    '\(DomainEvent.channel)', ?, ?, \(String(format: json, properties)) FROM points_lots l \
-                    WHERE l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ?\(scope.replacingOccurrences(of: "group_id", with: "l.group_id")) \
-                    GROUP BY l.group_id, l.brand_id, l.member_id ON CONFLICT (group_id, idempotency_key) DO NOTHING \
-                    RETURNING 1
-                    """, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
+                SQLStatement(sql, [.int(now), .int(now), .int(now), .int(now + Int64(days) * day)] + scoped))
         }
         return try await driver.run(CountingProgram(statements: statements), writes: true)
     }
@@ -51,21 +48,22 @@ extension SQLTesseraStore {
     ) async throws -> Int {
         guard !monthDays.isEmpty else { return 0 }
         let now = SQLValue.int(Timestamp.micros(at))
-        let key = "'\(MarketingEvent.birthday):' || b.brand_id || ':' || m.id || ':\(year):\(daysBefore)'"
-        let properties =
-            "'{\"daysBefore\":\"\(daysBefore)\",\"birthday\":\"' || m.birthday || '\",\"year\":\"\(year)\"}'"
-        let json = driver.dialect == .postgres ? "CAST(\(properties) AS JSONB)" : properties
+        let sql = DomainEventSQL.insertSelect(
+            name: MarketingEvent.birthday, group: "m.group_id",
+            key: "'\(MarketingEvent.birthday):' || b.brand_id || ':' || m.id || ':\(year):\(daysBefore)'",
+            member: "m.id",
+            brand: "b.brand_id",
+            properties:
+                "'{\"daysBefore\":\"\(daysBefore)\",\"birthday\":\"' || m.birthday || '\",\"year\":\"\(year)\"}'",
+            source: """
+                FROM members m JOIN member_brands b ON b.group_id = m.group_id AND b.member_id = m.id \
+                WHERE m.group_id = ? AND b.brand_id = ? AND m.status = 'active' \
+                AND substr(m.birthday, 6, 5) IN (\(SQLBuilder.markers(monthDays.count)))
+                """, dialect: driver.dialect)
         return try await driver.run(
             CountingProgram(statements: [
                 SQLStatement(
-                    """
-                    INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT m.group_id, \(key), \
-                    \(key), m.id, m.id, b.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.birthday)', \
-                    '\(DomainEvent.channel)', ?, ?, \(json) FROM members m JOIN member_brands b ON b.group_id = m.group_id \
-                    AND b.member_id = m.id WHERE m.group_id = ? AND b.brand_id = ? AND m.status = 'active' \
-                    AND substr(m.birthday, 6, 5) IN (\(SQLBuilder.markers(monthDays.count))) \
-                    ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
-                    """, [now, now, .text(group.rawValue), .text(brand.rawValue)] + monthDays.map(SQLValue.text))
+                    sql, [now, now, .text(group.rawValue), .text(brand.rawValue)] + monthDays.map(SQLValue.text))
             ]), writes: true)
     }
 
@@ -73,29 +71,28 @@ extension SQLTesseraStore {
         async throws -> Int
     {
         let now = SQLValue.int(Timestamp.micros(at))
-        let statements = prices.map { sku, price -> SQLStatement in
-            let key =
-                "'\(MarketingEvent.priceDropped):' || c.brand_id || ':' || c.member_id || ':' || c.sku || ':' || CAST(? AS TEXT)"
-            // Each threshold reached is a flag journeys match on ("atLeast10": "true").
-            let flags = MarketingEvent.dropThresholds.map { percent in
-                "CASE WHEN (c.unit_price_minor - ?) * 100 >= \(percent) * c.unit_price_minor THEN ',\"atLeast\(percent)\":\"true\"' ELSE '' END"
-            }
-            let properties =
+        // Each threshold reached is a flag journeys match on ("atLeast10": "true").
+        let flags = MarketingEvent.dropThresholds.map { percent in
+            "CASE WHEN (c.unit_price_minor - ?) * 100 >= \(percent) * c.unit_price_minor THEN ',\"atLeast\(percent)\":\"true\"' ELSE '' END"
+        }
+        let sql = DomainEventSQL.insertSelect(
+            name: MarketingEvent.priceDropped, group: "c.group_id",
+            key:
+                "'\(MarketingEvent.priceDropped):' || c.brand_id || ':' || c.member_id || ':' || c.sku || ':' || CAST(? AS TEXT)",
+            member: "c.member_id", brand: "c.brand_id",
+            properties:
                 "'{\"sku\":\"' || c.sku || '\",\"fromMinor\":' || CAST(c.unit_price_minor AS TEXT) || ',\"toMinor\":' || CAST(? AS TEXT) || ',\"dropPercent\":' || CAST((c.unit_price_minor - ?) * 100 / c.unit_price_minor AS TEXT) || "
-                + flags.joined(separator: " || ") + " || '}'"
-            let json = driver.dialect == .postgres ? "CAST(\(properties) AS JSONB)" : properties
-            let p = SQLValue.int(price)
+                + flags.joined(separator: " || ") + " || '}'",
+            source:
+                "FROM cart_items c WHERE c.group_id = ? AND c.brand_id = ? AND c.sku = ? AND c.unit_price_minor > ?",
+            dialect: driver.dialect)
+        let statements = prices.map { sku, price -> SQLStatement in
+            let (p, text) = (SQLValue.int(price), SQLValue.text(String(price)))
             return SQLStatement(
-                """
-                INSERT INTO events (\(DomainEventSQL.columns.joined(separator: ", "))) SELECT c.group_id, \(key), \(key), \
-                c.member_id, c.member_id, c.brand_id, '\(DomainEvent.kind)', '\(MarketingEvent.priceDropped)', \
-                '\(DomainEvent.channel)', ?, ?, \(json) FROM cart_items c WHERE c.group_id = ? AND c.brand_id = ? \
-                AND c.sku = ? AND c.unit_price_minor > ? ON CONFLICT (group_id, idempotency_key) DO NOTHING RETURNING 1
-                """,
-                [.text(String(price)), .text(String(price)), now, now, .text(String(price)), p]
-                    + Array(repeating: p, count: flags.count) + [
-                        .text(group.rawValue), .text(brand.rawValue), .text(sku), p,
-                    ])
+                sql,
+                [text, text, now, now, text, p] + Array(repeating: p, count: flags.count) + [
+                    .text(group.rawValue), .text(brand.rawValue), .text(sku), p,
+                ])
         }
         return try await driver.run(CountingProgram(statements: statements), writes: true)
     }
