@@ -137,7 +137,8 @@ extension SQLTesseraStore {
                 QueryProgram(
                     SQLStatement(
                         """
-                        SELECT id, member_id, brand_id, name, channel, occurred_at, CAST(properties AS TEXT) FROM events \
+                        SELECT id, member_id, brand_id, name, channel, occurred_at, CAST(properties AS TEXT), received_at \
+                        FROM events \
                         WHERE group_id = ? AND kind = '\(DomainEvent.kind)' AND received_at > ? AND received_at <= ? \
                         AND name IN (\(SQLBuilder.markers(names.count))) AND member_id IS NOT NULL
                         """, [g, .int(from), .int(micros)] + names.map(SQLValue.text)),
@@ -150,7 +151,9 @@ extension SQLTesseraStore {
                 let properties = (try? JSONParser.parse(Array((row.text(6) ?? "{}").utf8)))?.objectValue ?? [:]
                 let fact = EventFact(
                     name: name, channel: row.text(4) ?? "", occurredAt: row.int(5) ?? micros, properties: properties)
-                woken.insert(member)
+                // Only new events wake waiting runs (the rescanned minute would wake them every second); a
+                // late-committed one is still seen when the wait ends, which checks the events themselves.
+                if (row.int(7) ?? 0) > from + 60_000_000 { woken.insert(member) }
                 for (_, trigger, _) in groupTriggers where trigger.brand.rawValue == brand {
                     guard case .event(let matcher, _, _, _) = trigger.definition.entry, matcher.matches(fact),
                         let entry = JourneySQL.enter(
