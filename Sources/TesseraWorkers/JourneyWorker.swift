@@ -45,7 +45,8 @@ public final class JourneyWorker: Service, Sendable {
     /// steps' leases run out and a later pass takes them again).
     @discardableResult public func pass(at now: Date) async -> Int {
         do {
-            // Marketing events every ten minutes (idempotent), domain-event entries at most each second.
+            // Marketing events every ten minutes (idempotent); schedules and domain-event entries at most
+            // each second, so the steps an ingested event wakes are not held up by them.
             let (scan, emit) = schedule.withLock { last -> (Bool, Bool) in
                 let due = (now.timeIntervalSince(last.scanned) >= 1, now.timeIntervalSince(last.emitted) >= 600)
                 if due.0 { last.scanned = now }
@@ -53,8 +54,11 @@ public final class JourneyWorker: Service, Sendable {
                 return due
             }
             if emit { try await journeys.emitMarketingEvents(at: now) }
-            if scan { try await journeys.enterOnDomainEvents(at: now) }
-            let applied = try await journeys.runDue(at: now)
+            if scan {
+                try await journeys.enterScheduled(at: now)
+                try await journeys.enterOnDomainEvents(at: now)
+            }
+            let applied = try await journeys.runDue(at: now, enteringSchedules: false)
             // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
             while try await journeys.grantDue(at: now) > 0 {}
             steps.increment(by: applied)

@@ -259,11 +259,14 @@ public final class JourneyService: Sendable {
 
     // MARK: Running
 
-    /// Enters due schedules' members and runs up to `limit` due steps (of one group, or of every
-    /// group: what workers do); answers the steps applied.
+    /// Enters due schedules' members (unless `enteringSchedules` is false: the worker checks schedules
+    /// on its own clock, off the path of event-triggered steps) and runs up to `limit` due steps (of
+    /// one group, or of every group: what workers do); answers the steps applied.
     @discardableResult
-    public func runDue(at now: Date, limit: Int = 500, group only: GroupID? = nil) async throws -> Int {
-        _ = try await store.enterScheduledJourneys(now: now, group: only)
+    public func runDue(at now: Date, limit: Int = 500, group only: GroupID? = nil, enteringSchedules: Bool = true)
+        async throws -> Int
+    {
+        if enteringSchedules { _ = try await store.enterScheduledJourneys(now: now, group: only) }
         let token = ids.next()
         let runs = try await store.claimJourneyRuns(
             now: now, limit: limit, leaseSeconds: leaseSeconds, token: token, group: only)
@@ -431,6 +434,12 @@ public final class JourneyService: Sendable {
             }
         }
         return emitted
+    }
+
+    /// Enters the members of scheduled and recurring journeys whose time has come; answers how many.
+    @discardableResult
+    public func enterScheduled(at now: Date, group: GroupID? = nil) async throws -> Int {
+        try await store.enterScheduledJourneys(now: now, group: group)
     }
 
     /// Enters members into journeys started by domain events (``MarketingEvent``, tier and points
