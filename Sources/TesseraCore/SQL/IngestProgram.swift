@@ -28,13 +28,6 @@ struct IngestProgram: SQLProgram {
     private var triggers: [JourneyTrigger] = []
     private var journeysLive = false
 
-    struct JourneyTrigger: Sendable {
-        var brand: BrandID
-        var journey: String
-        var version: Int64
-        var definition: JourneyDefinition
-    }
-
     struct EarningEvent: Hashable, Sendable {
         var brand: String
         var name: String
@@ -174,27 +167,17 @@ struct IngestProgram: SQLProgram {
             earningEvents = Set(rows.map { EarningEvent(brand: $0.text(0) ?? "", name: $0.text(1) ?? "") })
             phase = .journeys
             guard !eventNames.isEmpty else { return try resume([]) }
+            let select = JourneyTrigger.select(group: group, names: eventNames)
             return .query(
                 SQLStatement(
-                    """
-                    SELECT t.brand_id, t.journey_id, t.version, CAST(v.definition AS TEXT) FROM journey_triggers t \
-                    JOIN journeys j ON j.group_id = t.group_id AND j.id = t.journey_id AND j.status = 'published' \
-                    JOIN journey_versions v ON v.group_id = t.group_id AND v.journey_id = t.journey_id \
-                    AND v.version = t.version WHERE t.group_id = ? AND t.name IN (\(SQLBuilder.markers(eventNames.count))) \
-                    UNION ALL SELECT NULL, NULL, NULL, NULL WHERE EXISTS \
-                    (SELECT 1 FROM journeys WHERE group_id = ? AND status = 'published')
-                    """, [g] + eventNames.map(SQLValue.text) + [g]))
+                    select.sql + """
+                         UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE EXISTS \
+                        (SELECT 1 FROM journeys WHERE group_id = ? AND status = 'published')
+                        """, select.arguments + [g]))
         case .journeys:
             // The row of NULLs says some journey is live, so runs may wait for the batch's events.
             journeysLive = !rows.isEmpty
-            triggers = rows.compactMap { row in
-                guard let brand = row.text(0), let journey = row.text(1), let text = row.text(3),
-                    let json = try? JSONParser.parse(Array(text.utf8)),
-                    let definition = try? JourneyParser.parse(json)
-                else { return nil }
-                return JourneyTrigger(
-                    brand: BrandID(brand), journey: journey, version: row.int(2) ?? 0, definition: definition)
-            }
+            triggers = rows.compactMap { JourneyTrigger.parse($0)?.trigger }
             let planned = try plan(snapshot, knownKeys)
             result = planned
             phase = .written
@@ -276,35 +259,20 @@ struct IngestProgram: SQLProgram {
     /// accepted event never misses its journey.
     private func journeyEntries(_ events: [PlannedEvent]) -> [SQLStatement] {
         let now = Timestamp.micros(receivedAt)
-        var statements: [SQLStatement] = []
-        for event in events {
-            guard let member = event.member, let brand = event.brandID, let name = event.name else { continue }
-            let fact = EventFact(
-                name: name, channel: event.channel, occurredAt: Timestamp.micros(event.occurredAt),
-                properties: event.properties.objectValue ?? [:])
-            for trigger in triggers where trigger.brand == brand {
-                guard case .event(let matcher, _, _, _) = trigger.definition.entry, matcher.matches(fact),
-                    let entry = JourneySQL.enter(
-                        group: group, brand: brand, journey: trigger.journey, version: trigger.version,
-                        definition: trigger.definition, member: member, event: event.id.rawValue, at: fact.occurredAt,
-                        runID: ids.next(), now: now)
-                else { continue }
-                statements.append(entry)
-            }
+        let candidates = events.compactMap { event -> JourneyTrigger.Event? in
+            guard let member = event.member, let brand = event.brandID, let name = event.name else { return nil }
+            return JourneyTrigger.Event(
+                id: event.id.rawValue, member: member, brand: brand,
+                fact: EventFact(
+                    name: name, channel: event.channel, occurredAt: Timestamp.micros(event.occurredAt),
+                    properties: event.properties.objectValue ?? [:]))
         }
+        let statements = JourneyTrigger.entries(candidates, triggers: triggers, group: group, ids: ids, now: now)
         guard journeysLive else { return statements }
-        let members = Array(Set(events.compactMap(\.member))).sorted()
-        let names = Array(Set(events.compactMap(\.name))).sorted()
-        for chunk in SQLBuilder.chunks(members, largest: 256) where !names.isEmpty {
-            statements.append(
-                SQLStatement(
-                    """
-                    UPDATE journey_runs SET due_at = ? WHERE group_id = ? AND member_id IN (\(SQLBuilder.markers(chunk.count))) \
-                    AND wake_on IN (\(SQLBuilder.markers(names.count))) AND status = 'active' AND due_at > ?
-                    """,
-                    [.int(now), g] + chunk.map { .text($0.rawValue) } + names.map(SQLValue.text) + [.int(now)]))
-        }
         return statements
+            + JourneyTrigger.wake(
+                group: group, members: events.compactMap(\.member),
+                names: Array(Set(events.compactMap(\.name))).sorted(), now: now)
     }
 
     private func memberUpdates(_ deltas: [(key: MemberID, value: MemberDelta)]) -> [SQLStatement] {

@@ -113,7 +113,7 @@ enum JourneySQL {
                 case .task(let node, let title, let dueHours):
                     tasks.append([
                         g, .text(run.effectKey(node: node)), b, m, .text(run.journeyID), .text(node), .text(title),
-                        .int(at + Int64(dueHours) * 3_600_000_000), .int(at), g, m,
+                        .int(at + Int64(dueHours) * 3_600_000_000), .int(at),
                     ])
                 case .send(let node, let channel, let template), .suppress(let node, let channel, let template, _):
                     let key = run.effectKey(node: node)
@@ -168,14 +168,20 @@ enum JourneySQL {
             markers: Array(repeating: "?", count: 9) + ["?::jsonb"] + Array(repeating: "?", count: 3), rows: grants,
             suffix: "ON CONFLICT (group_id, id) DO NOTHING")
         // A task goes to the member's guide at the time it is created (none: unassigned, `guide` null).
-        for task in tasks {
+        let taskColumns: [(name: String, type: String)] = [
+            ("g", "TEXT"), ("id", "TEXT"), ("b", "TEXT"), ("m", "TEXT"), ("j", "TEXT"), ("node", "TEXT"),
+            ("title", "TEXT"), ("due", "BIGINT"), ("at", "BIGINT"),
+        ]
+        for chunk in SQLBuilder.chunks(tasks, largest: 128) {
+            let table = SQLBuilder.derivedTable(columns: taskColumns, rows: Array(chunk), dialect: dialect)
             statements.append(
                 SQLStatement(
                     """
                     INSERT INTO guide_tasks (group_id, id, brand_id, member_id, guide, journey_id, node_id, title, status, \
-                    due_at, created_at) SELECT ?, ?, ?, ?, m.guide, ?, ?, ?, 'open', ?, ? FROM members m \
-                    WHERE m.group_id = ? AND m.id = ? ON CONFLICT (group_id, id) DO NOTHING
-                    """, task))
+                    due_at, created_at) SELECT u.g, u.id, u.b, u.m, m.guide, u.j, u.node, u.title, 'open', u.due, u.at \
+                    FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(taskColumns, dialect: dialect)) \
+                    JOIN members m ON m.group_id = u.g AND m.id = u.m WHERE 1 = 1 ON CONFLICT (group_id, id) DO NOTHING
+                    """, table.arguments))
         }
         statements += SQLBuilder.insert(
             into: "journey_links", columns: ["token", "group_id", "message_id", "position", "url"], rows: links,
@@ -240,7 +246,6 @@ enum JourneySQL {
         }
     }
 
-    /// A journey's tag change with its history row (only when the member's tags really change).
     static let grantColumns = [
         "group_id", "id", "journey_id", "version", "run_id", "node_id", "member_id", "brand_id", "kind", "spec",
         "status",
@@ -291,6 +296,7 @@ enum JourneySQL {
         ]
     }
 
+    /// A journey's tag change with its history row (only when the member's tags really change).
     private static func tag(_ run: JourneyRun, node: String, name: String, add: Bool, at: Int64) -> [SQLStatement] {
         let (g, b, m) = (
             SQLValue.text(run.group.rawValue), SQLValue.text(run.brandID.rawValue), SQLValue.text(run.member.rawValue)

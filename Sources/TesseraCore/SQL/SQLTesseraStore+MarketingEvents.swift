@@ -99,32 +99,14 @@ extension SQLTesseraStore {
 
     public func enterOnDomainEvents(now: Date, lookbackSeconds: Int64, group only: GroupID?) async throws -> Int {
         let micros = Timestamp.micros(now)
-        let scoped: [SQLValue] = only.map { [.text($0.rawValue)] } ?? []
         let triggers = try await driver.run(
             QueryProgram(
-                SQLStatement(
-                    """
-                    SELECT t.group_id, t.brand_id, t.journey_id, t.version, t.name, CAST(v.definition AS TEXT) \
-                    FROM journey_triggers t JOIN journeys j ON j.group_id = t.group_id AND j.id = t.journey_id \
-                    AND j.status = 'published' JOIN journey_versions v ON v.group_id = t.group_id \
-                    AND v.journey_id = t.journey_id AND v.version = t.version\(only == nil ? "" : " WHERE t.group_id = ?")
-                    """, scoped),
-                map: { rows in
-                    rows.compactMap { row -> (GroupID, IngestProgram.JourneyTrigger, String)? in
-                        guard let text = row.text(5), let json = try? JSONParser.parse(Array(text.utf8)),
-                            let definition = try? JourneyParser.parse(json)
-                        else { return nil }
-                        return (
-                            GroupID(row.text(0) ?? ""),
-                            IngestProgram.JourneyTrigger(
-                                brand: BrandID(row.text(1) ?? ""), journey: row.text(2) ?? "",
-                                version: row.int(3) ?? 0, definition: definition), row.text(4) ?? ""
-                        )
-                    }
-                }), writes: false)
+                JourneyTrigger.select(group: only, names: nil), map: { $0.compactMap(JourneyTrigger.parse) }),
+            writes: false)
         var entered = 0
-        for (group, groupTriggers) in Dictionary(grouping: triggers, by: \.0) {
-            let names = Array(Set(groupTriggers.map(\.2))).sorted()
+        for (group, grouped) in Dictionary(grouping: triggers, by: \.group) {
+            let groupTriggers = grouped.map(\.trigger)
+            let names = Array(Set(groupTriggers.map(\.name))).sorted()
             let g = SQLValue.text(group.rawValue)
             let cursor = try await driver.run(
                 QueryProgram(
@@ -143,36 +125,27 @@ extension SQLTesseraStore {
                         AND name IN (\(SQLBuilder.markers(names.count))) AND member_id IS NOT NULL
                         """, [g, .int(from), .int(micros)] + names.map(SQLValue.text)),
                     map: { $0 }), writes: false)
-            var statements: [SQLStatement] = []
-            var woken: Set<String> = []
+            var candidates: [JourneyTrigger.Event] = []
+            var woken: [MemberID] = []
             for row in events {
                 guard let id = row.text(0), let member = row.text(1), let brand = row.text(2), let name = row.text(3)
                 else { continue }
                 let properties = (try? JSONParser.parse(Array((row.text(6) ?? "{}").utf8)))?.objectValue ?? [:]
-                let fact = EventFact(
-                    name: name, channel: row.text(4) ?? "", occurredAt: row.int(5) ?? micros, properties: properties)
+                candidates.append(
+                    JourneyTrigger.Event(
+                        id: id, member: MemberID(member), brand: BrandID(brand),
+                        fact: EventFact(
+                            name: name, channel: row.text(4) ?? "", occurredAt: row.int(5) ?? micros,
+                            properties: properties)))
                 // Only new events wake waiting runs (the rescanned minute would wake them every second); a
                 // late-committed one is still seen when the wait ends, which checks the events themselves.
-                if (row.int(7) ?? 0) > from + 60_000_000 { woken.insert(member) }
-                for (_, trigger, _) in groupTriggers where trigger.brand.rawValue == brand {
-                    guard case .event(let matcher, _, _, _) = trigger.definition.entry, matcher.matches(fact),
-                        let entry = JourneySQL.enter(
-                            group: group, brand: trigger.brand, journey: trigger.journey, version: trigger.version,
-                            definition: trigger.definition, member: MemberID(member), event: id, at: fact.occurredAt,
-                            runID: ids.next(), now: micros)
-                    else { continue }
-                    statements.append(SQLStatement(entry.sql + " RETURNING 1", entry.arguments))
-                }
+                if (row.int(7) ?? 0) > from + 60_000_000 { woken.append(MemberID(member)) }
             }
+            var statements = JourneyTrigger.entries(
+                candidates, triggers: groupTriggers, group: group, ids: ids, now: micros
+            ).map { SQLStatement($0.sql + " RETURNING 1", $0.arguments) }
             // Runs waiting for one of these events continue now.
-            for chunk in SQLBuilder.chunks(woken.sorted(), largest: 256) {
-                statements.append(
-                    SQLStatement(
-                        """
-                        UPDATE journey_runs SET due_at = ? WHERE group_id = ? AND member_id IN (\(SQLBuilder.markers(chunk.count))) \
-                        AND wake_on IN (\(SQLBuilder.markers(names.count))) AND status = 'active' AND due_at > ?
-                        """, [.int(micros), g] + chunk.map(SQLValue.text) + names.map(SQLValue.text) + [.int(micros)]))
-            }
+            statements += JourneyTrigger.wake(group: group, members: woken, names: names, now: micros)
             statements.append(
                 SQLStatement(
                     """

@@ -1,11 +1,11 @@
 public import Foundation
 
 /// A ready-made journey (SPEC §7: welcome series, abandoned cart, replenishment, festival pre-heat,
-/// birthday care, dormant win-back): a definition with placeholders, the message templates, segments
+/// birthday care, dormant win-back): a definition with `${…}` slots to fill, the message templates, segments
 /// and coupon templates it needs (created with sensible defaults when the brand has none), and the
 /// parameters an operator may set.
 ///
-/// Placeholders in ``definition``: `${name}` for a parameter (numbers as written, text quoted by the
+/// Slots in ``definition``: `${name}` for a parameter (numbers as written, text quoted by the
 /// JSON around it; `${name-14}` is a number less 14), `${segment:key}` and `${coupon:key}` for the ids
 /// of what it needs.
 public struct JourneyBlueprint: Sendable {

@@ -47,24 +47,48 @@ extension JourneyGrant {
 
     /// Reads the stored form back (`nil` for anything else).
     public init?(json: JSONValue) {
-        func integer(_ value: JSONValue?) -> Int64? {
-            guard case .number(let number)? = value else { return nil }
-            return Int64(exactly: NSDecimalNumber(decimal: number).int64Value)
+        guard let grant = try? Self.parse(json, path: "$") else { return nil }
+        self = grant
+    }
+
+    /// Reads a grant strictly — exactly one of `coupon`, `points`, `growth` or `benefit` (with
+    /// `days`) — the faults at their paths under `path`.
+    static func parse(_ json: JSONValue, path here: String) throws(FieldError) -> JourneyGrant {
+        let fields = try SegmentRuleParser.Fields(
+            json, path: here, allowed: ["coupon", "points", "growth", "benefit", "days"])
+        let kinds = ["coupon", "points", "growth", "benefit"].filter { fields.object[$0] != nil }
+        guard kinds.count == 1 else {
+            throw FieldError(path: here, reason: "name exactly one of coupon, points, growth or benefit")
         }
-        if let template = json["coupon"]?.stringValue {
-            self = .coupon(template: template)
-        } else if let points = integer(json["points"]) {
-            self = .points(points)
-        } else if let growth = integer(json["growth"]) {
-            self = .growth(growth)
-        } else if let benefit = json["benefit"], let kind = Benefit.Kind(rawValue: benefit["kind"]?.stringValue ?? ""),
-            let days = integer(json["days"])
-        {
-            self = .benefit(
-                Benefit(kind: kind, name: benefit["name"]?.stringValue ?? "", percent: integer(benefit["percent"])),
-                days: Int(days))
-        } else {
-            return nil
+        if kinds[0] != "benefit", fields.object["days"] != nil {
+            throw FieldError(path: "\(here).days", reason: "days go with a benefit only")
+        }
+        switch kinds[0] {
+        case "coupon": return .coupon(template: try fields.text("coupon", required: true) ?? "")
+        case "points":
+            return .points(
+                try SegmentRuleParser.bounded(try fields.required("points"), path: "\(here).points", 1...1_000_000))
+        case "growth":
+            return .growth(
+                try SegmentRuleParser.bounded(try fields.required("growth"), path: "\(here).growth", 1...1_000_000))
+        default:
+            let given = try SegmentRuleParser.Fields(
+                try fields.required("benefit"), path: "\(here).benefit", allowed: ["kind", "name", "percent"])
+            guard let kind = Benefit.Kind(rawValue: given.object["kind"]?.stringValue ?? ""),
+                kind == .pointsMultiplier || kind == .discountRate
+            else {
+                throw FieldError(
+                    path: "\(here).benefit.kind", reason: "a journey grants points_multiplier or discount_rate")
+            }
+            let benefit = Benefit(
+                kind: kind, name: given.object["name"]?.stringValue ?? "",
+                percent: try given.object["percent"].map { json throws(FieldError) in
+                    try SegmentRuleParser.bounded(json, path: "\(here).benefit.percent", 1...10_000)
+                })
+            if let fault = benefit.validate(path: "\(here).benefit").first { throw fault }
+            return .benefit(
+                benefit,
+                days: Int(try SegmentRuleParser.bounded(try fields.required("days"), path: "\(here).days", 1...366)))
         }
     }
 }

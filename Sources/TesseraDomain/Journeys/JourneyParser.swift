@@ -193,42 +193,8 @@ public enum JourneyParser {
         case "grant":
             let fields = try SegmentRuleParser.Fields(
                 body, path: here, allowed: ["coupon", "points", "growth", "benefit", "days", "budget", "next"])
-            let kinds = ["coupon", "points", "growth", "benefit"].filter { fields.object[$0] != nil }
-            guard kinds.count == 1 else {
-                throw FieldError(path: here, reason: "name exactly one of coupon, points, growth or benefit")
-            }
-            let grant: JourneyGrant
-            switch kinds[0] {
-            case "coupon": grant = .coupon(template: try fields.text("coupon", required: true) ?? "")
-            case "points":
-                grant = .points(
-                    try SegmentRuleParser.bounded(try fields.required("points"), path: "\(here).points", 1...1_000_000))
-            case "growth":
-                grant = .growth(
-                    try SegmentRuleParser.bounded(try fields.required("growth"), path: "\(here).growth", 1...1_000_000))
-            default:
-                let given = try SegmentRuleParser.Fields(
-                    try fields.required("benefit"), path: "\(here).benefit", allowed: ["kind", "name", "percent"])
-                guard let kind = Benefit.Kind(rawValue: given.object["kind"]?.stringValue ?? ""),
-                    kind == .pointsMultiplier || kind == .discountRate
-                else {
-                    throw FieldError(
-                        path: "\(here).benefit.kind", reason: "a journey grants points_multiplier or discount_rate")
-                }
-                let benefit = Benefit(
-                    kind: kind, name: given.object["name"]?.stringValue ?? "",
-                    percent: try given.object["percent"].map { json throws(FieldError) in
-                        try SegmentRuleParser.bounded(json, path: "\(here).benefit.percent", 1...10_000)
-                    })
-                if let fault = benefit.validate(path: "\(here).benefit").first { throw fault }
-                grant = .benefit(
-                    benefit,
-                    days: Int(try SegmentRuleParser.bounded(try fields.required("days"), path: "\(here).days", 1...366))
-                )
-            }
-            if kinds[0] != "benefit", fields.object["days"] != nil {
-                throw FieldError(path: "\(here).days", reason: "days go with a benefit only")
-            }
+            let grant = try JourneyGrant.parse(
+                .object(fields.object.filter { $0.key != "budget" && $0.key != "next" }), path: here)
             let budget = try fields.object["budget"].map { json throws(FieldError) in
                 Int(try SegmentRuleParser.bounded(json, path: "\(here).budget", 1...100_000_000))
             }
