@@ -18,7 +18,13 @@ final class GroupCommitWriter: Sendable {
     /// Most programs in one transaction, so one commit never holds back a caller for long.
     private let maximumGroup = 16
 
-    init(pool: DatabasePool) { self.pool = pool }
+    /// Called after each committed transaction (from the writer's thread; must not block).
+    private let onCommit: @Sendable () -> Void
+
+    init(pool: DatabasePool, onCommit: @escaping @Sendable () -> Void = {}) {
+        self.pool = pool
+        self.onCommit = onCommit
+    }
 
     func write<Output: Sendable>(_ body: @escaping @Sendable (Database) throws -> Output) async throws -> Output {
         let result = Mutex<Output?>(nil)
@@ -55,6 +61,7 @@ final class GroupCommitWriter: Sendable {
             try await pool.writeWithoutTransaction { db in
                 while let entries = self.nextGroup() {
                     let errors = Self.commit(entries, in: db)
+                    if errors.contains(where: { $0 == nil }) { self.onCommit() }
                     for (entry, error) in zip(entries, errors) { entry.finish(error) }
                 }
             }

@@ -12,6 +12,7 @@ public final class SQLiteDriver: SQLDriver {
     public let dialect = SQLDialect.sqlite
     let pool: DatabasePool
     private let writer: GroupCommitWriter
+    private let checkpointer: WALCheckpointer
 
     /// Opens (creating when needed) the database at `path`, creating its folder too.
     public init(path: String) throws {
@@ -21,16 +22,19 @@ public final class SQLiteDriver: SQLDriver {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // A 32 MiB page cache and memory-mapped reads per connection keep a busy brand's member
-            // and identifier indexes in memory; checkpointing every 8,000 WAL pages (not 1,000)
-            // writes pages that many batches touch back to the database less often.
+            // and identifier indexes in memory. Checkpoints are the WALCheckpointer's; the writer
+            // only checkpoints itself when the log grows far past what that one leaves.
             for pragma in [
-                "synchronous = NORMAL", "cache_size = -32768", "mmap_size = 268435456", "wal_autocheckpoint = 8000",
+                "synchronous = NORMAL", "cache_size = -32768", "mmap_size = 268435456",
+                "wal_autocheckpoint = \(WALCheckpointer.writerFallbackPages)",
             ] {
                 try db.execute(sql: "PRAGMA " + pragma)
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        writer = GroupCommitWriter(pool: pool)
+        let checkpointer = try WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
+        writer = GroupCommitWriter(pool: pool, onCommit: checkpointer.committed)
     }
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
@@ -51,6 +55,7 @@ public final class SQLiteDriver: SQLDriver {
     }
 
     public func close() async throws {
+        await checkpointer.stop()
         try pool.close()
     }
 
