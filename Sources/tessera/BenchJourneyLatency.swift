@@ -79,7 +79,7 @@ extension Bench {
                             name: "Probe", channel: "web", brandID: brand, occurredAt: Date())
                     ], group: group, receivedAt: Date())
                 writes.append(BenchTraffic.seconds(since: started) * 1_000)
-                guard case .accepted(let member?) = planned?.outcomes.first else {
+                guard case .accepted(let probeMember?) = planned?.outcomes.first else {
                     throw ValidationError("the probe event was not accepted")
                 }
                 var seen = passes.load(ordering: .acquiring)
@@ -90,7 +90,7 @@ extension Bench {
                         // then measured as the journey's latency.
                         SQLStatement(
                             "SELECT 1 FROM journey_messages WHERE group_id = ? AND member_id = ? AND journey_id = ?",
-                            [.text(group.rawValue), .text(member.rawValue), .text(saved.record.id)]),
+                            [.text(group.rawValue), .text(probeMember.rawValue), .text(saved.record.id)]),
                         map: { $0.isEmpty }), writes: false)
                 {
                     while passes.load(ordering: .acquiring) == seen { try await Task.sleep(for: .milliseconds(1)) }
