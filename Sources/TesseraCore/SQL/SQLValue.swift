@@ -44,9 +44,23 @@ public struct SQLStatement: Sendable, Hashable {
 
     /// The statement for SQLite: PostgreSQL casts removed.
     public static func sqliteText(_ sql: String) -> String {
-        // Most statements have no cast; scanning bytes is far cheaper than Foundation's replace.
+        // Bytes, not Foundation's replace: multi-row statements carry a cast per row, and the replace
+        // was 2.4% of a journey blast's CPU.
         let colon = UInt8(ascii: ":")
         guard sql.utf8.contains(colon) else { return sql }
-        return sql.replacingOccurrences(of: "::jsonb", with: "")
+        let cast = Array("::jsonb".utf8)
+        let bytes = Array(sql.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == colon, bytes[index...].starts(with: cast) {
+                index += cast.count
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }
