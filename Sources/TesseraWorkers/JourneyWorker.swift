@@ -16,11 +16,16 @@ public final class JourneyWorker: Service, Sendable {
     let pollInterval: Duration
     /// Called after a pass applied steps (they may have queued messages): wakes the dispatcher.
     let afterSteps: @Sendable () -> Void
-    /// Step loops side by side. Each leases its own runs, so while one writes its batch (on SQLite,
-    /// through the single writer) another reads facts, decides and renders on the other core: two
-    /// loops blasted a plan ~45% faster than one on 2 cores (BENCHMARKS.md, session 15).
+    /// Step loops side by side. The first runs on every wake-up; the others join only when a pass
+    /// leased a full batch (a blast, a backlog), each leasing its own runs, so one decides and renders
+    /// while another writes (on SQLite, through the single writer): two loops blasted a plan ~45%
+    /// faster than one on 2 cores. Kept out of the trickle of single triggered runs, where a second
+    /// loop only doubled the lease queries and lengthened PostgreSQL's latency tail (BENCHMARKS.md,
+    /// session 15).
     public let stepLoops: Int
     private let doorbells: [Doorbell]
+    /// Runs leased per pass; a full one brings in the other step loops.
+    public let batch: Int
     /// When domain events were last scanned for entries, and marketing events last emitted.
     private let schedule = Mutex<(scanned: Date, emitted: Date)>((.distantPast, .distantPast))
     private let stepCount = Counter(label: "tessera_journey_steps_total")
@@ -28,8 +33,9 @@ public final class JourneyWorker: Service, Sendable {
 
     public init(
         journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250), stepLoops: Int = 2,
-        afterSteps: @escaping @Sendable () -> Void = {}
+        batch: Int = 500, afterSteps: @escaping @Sendable () -> Void = {}
     ) {
+        self.batch = max(1, batch)
         self.stepLoops = max(1, stepLoops)
         self.doorbells = (0..<max(1, stepLoops)).map { _ in Doorbell() }
         self.journeys = journeys
@@ -39,7 +45,7 @@ public final class JourneyWorker: Service, Sendable {
     }
 
     /// Tells the worker there may be new work; cheap, callable from any task.
-    @Sendable public func wake() { for doorbell in doorbells { doorbell.ring() } }
+    @Sendable public func wake() { doorbells[0].ring() }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -59,7 +65,7 @@ public final class JourneyWorker: Service, Sendable {
     /// One batch of due steps and nothing else — what the additional step loops run.
     private func steps(at now: Date) async -> Int {
         do {
-            let applied = try await journeys.runDue(at: now, enteringSchedules: false)
+            let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
             record(applied)
             return applied
         } catch {
@@ -70,6 +76,10 @@ public final class JourneyWorker: Service, Sendable {
     }
 
     private func record(_ applied: Int) {
+        if applied >= batch {
+            // More may be due: bring in the other loops until they find nothing.
+            for doorbell in doorbells.dropFirst() { doorbell.ring() }
+        }
         stepCount.increment(by: applied)
         if applied > 0 {
             logger.debug("journey steps applied", metadata: ["steps": "\(applied)"])
@@ -94,7 +104,7 @@ public final class JourneyWorker: Service, Sendable {
                 try await journeys.enterScheduled(at: now)
                 try await journeys.enterOnDomainEvents(at: now)
             }
-            let applied = try await journeys.runDue(at: now, enteringSchedules: false)
+            let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
             // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
             while try await journeys.grantDue(at: now) > 0 {}
             record(applied)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TesseraCore
 import TesseraDomain
+import TesseraWorkers
 
 extension Bench {
     /// `tessera bench journeys`: a scheduled plan to every member of an N-member segment, with
@@ -14,8 +16,8 @@ extension Bench {
         @Option(help: "An EMPTY database: sqlite:///path or postgres://… (default: a new SQLite file in /tmp).")
         var database: String?
         @Option(help: "Members in the segment.") var members = 100_000
-        @Option(help: "Runs leased per step batch.") var batch = 2_000
-        @Option(help: "Concurrent step loops (workers in this process).") var workers = 1
+        @Option(help: "Runs leased per step batch.") var batch = 500
+        @Option(help: "The journey worker's step loops.") var workers = 2
 
         func run() async throws {
             let (_, store, credentials) = try await BenchTraffic.emptyStore(database)
@@ -79,24 +81,27 @@ extension Bench {
             let entered = ContinuousClock.now
             _ = try await store.enterScheduledJourneys(now: start, group: group)
             let enterSeconds = BenchTraffic.seconds(since: entered)
-            let applied = try await withThrowingTaskGroup(of: Int.self) { tasks in
-                for _ in 0..<workers {
-                    tasks.addTask {
-                        var total = 0
-                        while true {
-                            let done = try await journeys.runDue(
-                                at: start.addingTimeInterval(1), limit: batch, group: group)
-                            if done == 0 { return total }
-                            total += done
-                        }
-                    }
-                }
-                return try await tasks.reduce(0, +)
-            }
+            // The server's own worker: its first step loop is woken, the others join when it leases a
+            // full batch; done when no run of the plan is active any more.
+            let worker = JourneyWorker(
+                journeys: journeys, logger: Logger(label: "bench.journeys"), stepLoops: workers, batch: batch)
+            let running = Task { try await worker.run() }
+            worker.wake()
+            // Any active run left? An index probe, asked every 100 ms: a count over the plan's runs,
+            // asked every 20 ms, had PostgreSQL scanning while the worker wrote.
+            let active = QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT 1 FROM journey_runs WHERE status = 'active' AND group_id = ? AND journey_id = ? LIMIT 1
+                    """, [.text(group.rawValue), .text(saved.record.id)])
+            ) { !$0.isEmpty }
+            while try await store.driver.run(active, writes: false) { try await Task.sleep(for: .milliseconds(100)) }
+            running.cancel()
             let blastSeconds = BenchTraffic.seconds(since: blast)
             let statistics = try await store.journeyStatistics(group: group, journeyID: saved.record.id)
             let delivered = statistics.messages["hello"]?["delivered"] ?? 0
             let refused = statistics.messages["hello"]?["failed"] ?? 0
+            let applied = Int(delivered + refused)
             print(
                 String(
                     format: """
