@@ -67,9 +67,13 @@ struct IngestProgram: SQLProgram {
 
     mutating func start() throws -> SQLStep<IngestPlan> {
         if dialect == .postgres {
-            // Every statement here is a key lookup or a keyed write (see IndexPaths).
+            // Every statement here is a key lookup or a keyed write. On a young table (no statistics
+            // yet) the planner picks sequential scans and hash joins that grow with the table; forbid
+            // them for this transaction only, leaving index nested loops.
             phase = .setup
-            var statements = IndexPaths.statements(dialect)
+            var statements = ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"].map {
+                SQLStatement("SET LOCAL \($0) = off", [])
+            }
             if !identifiers.isEmpty {
                 // Batches that name the same identifier take turns (transaction advisory locks, taken
                 // in one sorted order so they cannot deadlock); unrelated batches run in parallel.

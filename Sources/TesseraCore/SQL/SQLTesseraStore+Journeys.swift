@@ -228,8 +228,9 @@ extension SQLTesseraStore {
         let fired = try await driver.run(program, writes: true)
         if fired > 0, driver.dialect == .postgres {
             // A schedule may just have added a whole segment's runs. Until autovacuum analyses the
-            // table, PostgreSQL plans the blast's leases for the table as it was (a full index walk
-            // per lease: 2,000 instead of 5,500 messages/s at 100k members, in some runs and not others).
+            // table, PostgreSQL plans the blast's leases and step writes for the table as it was: at
+            // 100k members they took 120–160 ms each and the blast ran at ~2,000 instead of ~5,000
+            // messages/s, in most runs (BENCHMARKS.md, session 15).
             try await driver.run(ExecuteProgram([SQLStatement("ANALYZE journey_runs", [])]), writes: true)
         }
         return fired
@@ -240,20 +241,21 @@ extension SQLTesseraStore {
     {
         let micros = Timestamp.micros(now)
         let lock = driver.dialect == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
-        let program = QueryProgram(
-            SQLStatement(
-                """
-                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
-                (SELECT r.group_id, r.id FROM journey_runs r JOIN journeys j ON j.group_id = r.group_id \
-                AND j.id = r.journey_id WHERE r.status = 'active' AND r.due_at <= ? \
-                AND (r.lease_until IS NULL OR r.lease_until < ?) AND j.status = 'published'\
-                \(group == nil ? "" : " AND r.group_id = ?") ORDER BY r.due_at LIMIT ?\(lock)) \
-                RETURNING \(JourneySQL.runColumns)
-                """,
-                [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
-                    + (group.map { [SQLValue.text($0.rawValue)] } ?? []) + [.int(Int64(limit))]),
-            map: { $0.compactMap(JourneySQL.run) })
-        return try await driver.run(IndexPaths.only(program, dialect: driver.dialect), writes: true)
+        return try await driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
+                    (SELECT r.group_id, r.id FROM journey_runs r JOIN journeys j ON j.group_id = r.group_id \
+                    AND j.id = r.journey_id WHERE r.status = 'active' AND r.due_at <= ? \
+                    AND (r.lease_until IS NULL OR r.lease_until < ?) AND j.status = 'published'\
+                    \(group == nil ? "" : " AND r.group_id = ?") ORDER BY r.due_at LIMIT ?\(lock)) \
+                    RETURNING \(JourneySQL.runColumns)
+                    """,
+                    [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
+                        + (group.map { [SQLValue.text($0.rawValue)] } ?? []) + [.int(Int64(limit))]),
+                map: { $0.compactMap(JourneySQL.run) }),
+            writes: true)
     }
 
     public func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun] {
@@ -282,33 +284,30 @@ extension SQLTesseraStore {
             return WriteProgram(
                 statements: JourneySQL.apply(applied, at: micros, dialect: dialect), output: applied.map(\.run))
         }
-        return try await driver.run(IndexPaths.only(program, dialect: dialect), writes: true)
+        return try await driver.run(program, writes: true)
     }
 
     public func claimQueuedGrants(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)
         async throws -> [QueuedGrant]
     {
         try await driver.run(
-            IndexPaths.only(
-                QueryProgram(
-                    QueueSQL.lease(
-                        "journey_grants",
-                        returning:
-                            "group_id, id, journey_id, node_id, member_id, brand_id, CAST(spec AS TEXT), attempts",
-                        now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit,
-                        group: group,
-                        dialect: driver.dialect),
-                    map: { rows in
-                        rows.map { row in
-                            QueuedGrant(
-                                group: GroupID(row.text(0) ?? ""), key: row.text(1) ?? "", journeyID: row.text(2) ?? "",
-                                node: row.text(3) ?? "", member: MemberID(row.text(4) ?? ""),
-                                brandID: BrandID(row.text(5) ?? ""),
-                                grant: (try? JSONParser.parse(Array((row.text(6) ?? "").utf8))).flatMap(
-                                    JourneyGrant.init(json:)),
-                                attempts: Int(row.int(7) ?? 0))
-                        }
-                    }), dialect: driver.dialect), writes: true)
+            QueryProgram(
+                QueueSQL.lease(
+                    "journey_grants",
+                    returning: "group_id, id, journey_id, node_id, member_id, brand_id, CAST(spec AS TEXT), attempts",
+                    now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit, group: group,
+                    dialect: driver.dialect),
+                map: { rows in
+                    rows.map { row in
+                        QueuedGrant(
+                            group: GroupID(row.text(0) ?? ""), key: row.text(1) ?? "", journeyID: row.text(2) ?? "",
+                            node: row.text(3) ?? "", member: MemberID(row.text(4) ?? ""),
+                            brandID: BrandID(row.text(5) ?? ""),
+                            grant: (try? JSONParser.parse(Array((row.text(6) ?? "").utf8))).flatMap(
+                                JourneyGrant.init(json:)),
+                            attempts: Int(row.int(7) ?? 0))
+                    }
+                }), writes: true)
     }
 
     public func recordGrants(
@@ -637,33 +636,31 @@ extension SQLTesseraStore {
         -> [OutboundMessage]
     {
         let claimed = try await driver.run(
-            IndexPaths.only(
-                QueryProgram(
-                    QueueSQL.lease(
-                        "journey_messages",
-                        returning: """
-                            group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
-                            subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
-                            WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
-                            AND c.name = journey_messages.channel), CAST(fields AS TEXT), (SELECT t.html FROM message_templates t \
-                            WHERE t.group_id = journey_messages.group_id AND t.brand_id = journey_messages.brand_id \
-                            AND t.name = journey_messages.template)
-                            """, now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit,
-                        group: nil, dialect: driver.dialect),
-                    map: { rows in
-                        rows.map { row in
-                            OutboundMessage(
-                                group: GroupID(row.text(0) ?? ""), id: row.text(1) ?? "", key: row.text(2) ?? "",
-                                journeyID: row.text(3) ?? "", node: row.text(4) ?? "",
-                                member: MemberID(row.text(5) ?? ""),
-                                brandID: BrandID(row.text(6) ?? ""), channel: row.text(7) ?? "",
-                                configuration: row.text(13).flatMap { text in
-                                    try? ChannelConfiguration.parse(try JSONParser.parse(Array(text.utf8)))
-                                }, template: row.text(8) ?? "", subject: row.text(9), body: row.text(10),
-                                fields: Self.fields(row.text(14)), html: row.bool(15), attempts: Int(row.int(11) ?? 0),
-                                createdAt: Timestamp.date(row.int(12) ?? 0))
-                        }
-                    }), dialect: driver.dialect), writes: true)
+            QueryProgram(
+                QueueSQL.lease(
+                    "journey_messages",
+                    returning: """
+                        group_id, id, idempotency_key, journey_id, node_id, member_id, brand_id, channel, template, \
+                        subject, body, attempts, created_at, (SELECT CAST(c.config AS TEXT) FROM channels c \
+                        WHERE c.group_id = journey_messages.group_id AND c.brand_id = journey_messages.brand_id \
+                        AND c.name = journey_messages.channel), CAST(fields AS TEXT), (SELECT t.html FROM message_templates t \
+                        WHERE t.group_id = journey_messages.group_id AND t.brand_id = journey_messages.brand_id \
+                        AND t.name = journey_messages.template)
+                        """, now: Timestamp.micros(now), leaseSeconds: leaseSeconds, token: token, limit: limit,
+                    group: nil, dialect: driver.dialect),
+                map: { rows in
+                    rows.map { row in
+                        OutboundMessage(
+                            group: GroupID(row.text(0) ?? ""), id: row.text(1) ?? "", key: row.text(2) ?? "",
+                            journeyID: row.text(3) ?? "", node: row.text(4) ?? "", member: MemberID(row.text(5) ?? ""),
+                            brandID: BrandID(row.text(6) ?? ""), channel: row.text(7) ?? "",
+                            configuration: row.text(13).flatMap { text in
+                                try? ChannelConfiguration.parse(try JSONParser.parse(Array(text.utf8)))
+                            }, template: row.text(8) ?? "", subject: row.text(9), body: row.text(10),
+                            fields: Self.fields(row.text(14)), html: row.bool(15), attempts: Int(row.int(11) ?? 0),
+                            createdAt: Timestamp.date(row.int(12) ?? 0))
+                    }
+                }), writes: true)
         guard !claimed.isEmpty else { return [] }
         var recipients: [GroupID: [MemberID: MessageRecipient]] = [:]
         for (group, messages) in Dictionary(grouping: claimed, by: \.group) {
