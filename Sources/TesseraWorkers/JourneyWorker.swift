@@ -64,10 +64,18 @@ public final class JourneyWorker: Service, Sendable {
 
     /// One batch of due steps and nothing else — what the additional step loops run.
     private func steps(at now: Date) async -> Int {
-        do {
+        await guarded {
             let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
             record(applied)
             return applied
+        }
+    }
+
+    /// Runs `work`; a failure is counted, logged and answered as 0 steps — the steps' leases run out
+    /// and a later pass takes them again.
+    private func guarded(_ work: () async throws -> Int) async -> Int {
+        do {
+            return try await work()
         } catch {
             failures.increment()
             logger.error("journey steps failed; retried when their leases end", metadata: ["error": "\(error)"])
@@ -90,7 +98,7 @@ public final class JourneyWorker: Service, Sendable {
     /// One batch of due steps; answers how many were applied (0 on a failure, which is logged: the
     /// steps' leases run out and a later pass takes them again).
     @discardableResult public func pass(at now: Date) async -> Int {
-        do {
+        await guarded {
             // Marketing events every ten minutes (idempotent); schedules and domain-event entries at most
             // each second, so the steps an ingested event wakes are not held up by them.
             let (scan, emit) = schedule.withLock { last -> (Bool, Bool) in
@@ -109,10 +117,6 @@ public final class JourneyWorker: Service, Sendable {
             while try await journeys.grantDue(at: now) > 0 {}
             record(applied)
             return applied
-        } catch {
-            failures.increment()
-            logger.error("journey steps failed; retried when their leases end", metadata: ["error": "\(error)"])
-            return 0
         }
     }
 }
