@@ -18,7 +18,7 @@ final class GroupCommitWriter: Sendable {
     /// Most programs in one transaction, so one commit never holds back a caller for long.
     private let maximumGroup = 16
 
-    /// Called after each committed transaction (from the writer's thread; must not block).
+    /// Called after each committed transaction that changed rows (from the writer's thread; must not block).
     private let onCommit: @Sendable () -> Void
 
     init(pool: DatabasePool, onCommit: @escaping @Sendable () -> Void = {}) {
@@ -60,8 +60,10 @@ final class GroupCommitWriter: Sendable {
         do {
             try await pool.writeWithoutTransaction { db in
                 while let entries = self.nextGroup() {
+                    let changesBefore = db.totalChangesCount
                     let errors = Self.commit(entries, in: db)
-                    if errors.contains(where: { $0 == nil }) { self.onCommit() }
+                    // Lease polls that found nothing commit nothing worth reporting.
+                    if errors.contains(where: { $0 == nil }), db.totalChangesCount != changesBefore { self.onCommit() }
                     for (entry, error) in zip(entries, errors) { entry.finish(error) }
                 }
             }

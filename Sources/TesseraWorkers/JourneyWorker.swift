@@ -22,7 +22,7 @@ public final class JourneyWorker: Service, Sendable {
     /// faster than one on 2 cores. Kept out of the trickle of single triggered runs, where a second
     /// loop only doubled the lease queries and lengthened PostgreSQL's latency tail (BENCHMARKS.md,
     /// session 15).
-    public let stepLoops: Int
+    public var stepLoops: Int { doorbells.count }
     private let doorbells: [Doorbell]
     /// Runs leased per pass; a full one brings in the other step loops.
     public let batch: Int
@@ -36,7 +36,6 @@ public final class JourneyWorker: Service, Sendable {
         batch: Int = 500, afterSteps: @escaping @Sendable () -> Void = {}
     ) {
         self.batch = max(1, batch)
-        self.stepLoops = max(1, stepLoops)
         self.doorbells = (0..<max(1, stepLoops)).map { _ in Doorbell() }
         self.journeys = journeys
         self.logger = logger
@@ -52,9 +51,12 @@ public final class JourneyWorker: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 for (index, doorbell) in self.doorbells.enumerated() {
                     group.addTask {
-                        // The first loop also does the periodic work and the grants; the others only steps.
-                        await doorbell.loop(every: self.pollInterval) {
-                            index == 0 ? await self.pass(at: Date()) : await self.steps(at: Date())
+                        if index == 0 {
+                            // Also the periodic work and the grants, and the polling for steps come due.
+                            await doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
+                        } else {
+                            // Only when the first loop rings them: it polls for all of them.
+                            await doorbell.loop(every: .seconds(3_600)) { await self.steps(at: Date()) }
                         }
                     }
                 }

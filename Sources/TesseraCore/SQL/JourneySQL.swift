@@ -168,6 +168,7 @@ enum JourneySQL {
             markers: Array(repeating: "?", count: 9) + ["?::jsonb"] + Array(repeating: "?", count: 3), rows: grants,
             suffix: "ON CONFLICT (group_id, id) DO NOTHING")
         // A task goes to the member's guide at the time it is created (none: unassigned, `guide` null).
+        // `WHERE 1 = 1`: SQLite reads `ON CONFLICT` straight after a join as the join's `ON`.
         let taskColumns: [(name: String, type: String)] = [
             ("g", "TEXT"), ("id", "TEXT"), ("b", "TEXT"), ("m", "TEXT"), ("j", "TEXT"), ("node", "TEXT"),
             ("title", "TEXT"), ("due", "BIGINT"), ("at", "BIGINT"),
