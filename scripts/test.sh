@@ -34,6 +34,9 @@ venv="${TESSERA_VENV:-.venv}"
 export TESSERA_TEST_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_test"
 export TESSERA_PGBIN="$PGBIN"
 export TESSERA_E2E_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_e2e"
+# The tests' SQLite files and the end-to-end tests' directories go where the cleanup removes them.
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 swift format lint --strict --recursive Sources Package.swift
 swift build --explicit-target-dependency-import-check error
 swift test "$@"

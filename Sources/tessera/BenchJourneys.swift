@@ -122,8 +122,9 @@ extension Bench {
             return [
                 SQLStatement(
                     """
-                    \(series) INSERT INTO members (group_id, id, registered, kind, consent, created_at, updated_at) \
-                    SELECT ?, 'm' || n, ?, 'member', (CASE WHEN n % 10 = 0 THEN '{}' ELSE '{"sms": true}' END)::jsonb, 0, 0 FROM s
+                    \(series) INSERT INTO members (group_id, id, sample, registered, kind, consent, created_at, \
+                    updated_at) SELECT ?, 'm' || n, n % 10000, ?, 'member', \
+                    (CASE WHEN n % 10 = 0 THEN '{}' ELSE '{"sms": true}' END)::jsonb, 0, 0 FROM s
                     """, [last, g, .bool(true)]),
                 SQLStatement(
                     """

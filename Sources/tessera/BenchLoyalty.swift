@@ -251,8 +251,13 @@ extension Bench {
             for start in stride(from: 0, to: owners, by: 1_000) {
                 let range = start..<min(owners, start + 1_000)
                 var statements = SQLBuilder.insert(
-                    into: "members", columns: ["group_id", "id", "created_at", "updated_at"],
-                    rows: range.map { [g, .text("x\($0)"), .int(earned), .int(earned)] })
+                    into: "members", columns: ["group_id", "id", "sample", "created_at", "updated_at"],
+                    rows: range.map {
+                        [
+                            g, .text("x\($0)"), .int(SegmentEstimate.bucket(of: MemberID("x\($0)"))), .int(earned),
+                            .int(earned),
+                        ]
+                    })
                 statements += SQLBuilder.insert(
                     into: "points_accounts",
                     columns: ["group_id", "brand_id", "member_id", "balance", "debt", "updated_at"],

@@ -155,13 +155,26 @@ extension Bench {
             let at = Date(timeIntervalSince1970: Double(instant))
             var created: [SegmentRecord] = []
             for (name, rule) in rules {
-                var estimates: [Double] = []
-                var size: Int64 = 0
-                for _ in 0..<3 {
-                    let start = ContinuousClock.now
-                    size = try await segments.estimate(rule, group: group, brand: brand, at: at)
-                    estimates.append(BenchTraffic.seconds(since: start) * 1_000)
+                /// The estimate's milliseconds (median of 3) and its answer.
+                func estimate(exact: Bool) async throws -> (Double, SegmentEstimate) {
+                    var times: [Double] = []
+                    var answer = SegmentEstimate.exact(0)
+                    for _ in 0..<3 {
+                        let start = ContinuousClock.now
+                        answer = try await segments.estimate(rule, group: group, brand: brand, at: at, exact: exact)
+                        times.append(BenchTraffic.seconds(since: start) * 1_000)
+                    }
+                    return (times.sorted()[1], answer)
                 }
+                let (sampledMs, sampled) = try await estimate(exact: false)
+                let (exactMs, exact) = try await estimate(exact: true)
+                let size = exact.count
+                print(
+                    String(
+                        format: "%@: sampled estimate %.0f ms (median of 3): %lld (95%%: %lld–%lld, %lld members "
+                            + "examined, %+.1f%% off the exact count)",
+                        name, sampledMs, sampled.count, sampled.low, sampled.high, sampled.sampled ?? 0,
+                        size == 0 ? 0 : Double(sampled.count - size) * 100 / Double(size)))
                 let createStart = ContinuousClock.now
                 let segment = try await segments.create(
                     name: name, kind: .dynamic, rule: rule, group: group, brand: brand, at: at)
@@ -172,9 +185,9 @@ extension Bench {
                 created.append(segment)
                 print(
                     String(
-                        format: "%@: %lld members; estimate %.0f ms (median of 3); full computation %.0f ms "
+                        format: "%@: %lld members; exact count %.0f ms (median of 3); full computation %.0f ms "
                             + "(create, writing members); refresh %.0f ms (recompute and diff)",
-                        name, size, estimates.sorted()[1], createMs, refreshMs))
+                        name, size, exactMs, createMs, refreshMs))
             }
 
             // The real-time path: an event arrives for a random member; it is written, then the member's

@@ -41,7 +41,8 @@ struct SegmentBenchData {
         (
             "members",
             [
-                "group_id", "id", "registered", "kind", "gender", "birthday", "city", "source_channel", "joined_at",
+                "group_id", "id", "sample", "registered", "kind", "gender", "birthday", "city", "source_channel",
+                "joined_at",
                 "event_count", "first_seen_at", "last_seen_at", "order_count", "first_order_at", "last_order_at",
                 "total_spend_minor", "created_at", "updated_at",
             ]
@@ -146,7 +147,8 @@ struct SegmentBenchData {
 
             let registered = chance(70)
             chunk.members.append([
-                g, m, .bool(registered), .text(registered ? "member" : "prospect"),
+                g, m, .int(SegmentEstimate.bucket(of: MemberID(id))), .bool(registered),
+                .text(registered ? "member" : "prospect"),
                 .text(chance(78) ? "female" : "male"),
                 .text(String(format: "%04d-%02d-%02d", 1960 + below(45), 1 + below(12), 1 + below(28))),
                 .text(Self.cities[below(Self.cities.count)]), .text(Self.channels[below(Self.channels.count)]),

@@ -63,6 +63,12 @@ struct SegmentHTTPTests {
             #expect(validStatus == .ok && valid["valid"] == .bool(true))
             let (_, estimate) = try await Self.post(client, "/api/v1/segments/estimate", #"{"rule": \#(rule)}"#, admin)
             #expect(estimate["count"] == .number(1))
+            // A member base this small is always counted exactly: the interval is the count itself.
+            #expect(estimate["exact"] == .bool(true) && estimate["low"] == .number(1) && estimate["high"] == .number(1))
+            let (badExact, exactProblem) = try await Self.post(
+                client, "/api/v1/segments/estimate", #"{"rule": \#(rule), "exact": "yes"}"#, admin)
+            #expect(badExact == .badRequest)
+            #expect(exactProblem["errors"]?.arrayValue?.first?["path"]?.stringValue == "$.exact")
 
             let (created, dynamic) = try await Self.post(
                 client, "/api/v1/segments", #"{"name": "Sale browsers", "rule": \#(rule)}"#, admin)

@@ -121,6 +121,42 @@ struct SegmentContractTests {
         #expect(changes.memberCount == 1)
     }
 
+    /// A member base above `exactUpTo` is estimated from its fixed sample: a few hundred of 3,000
+    /// brand members examined, the interval holding the true count; asked for, the count is exact.
+    /// Members of another brand are never counted. (Ids, hence buckets, are fixed: deterministic.)
+    @Test(arguments: Backend.allCases)
+    func largeMemberBasesAreEstimatedFromTheirSample(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (store, group, brand) = (tenant.store, tenant.principal.groupID, tenant.principal.brandID)
+        let (g, b) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue))
+        let ids = (0..<3_300).map { MemberID(String(format: "e%05d", $0)) }
+        var statements = SQLBuilder.insert(
+            into: "members", columns: ["group_id", "id", "sample", "gender", "created_at", "updated_at"],
+            rows: ids.enumerated().map { index, id in
+                [
+                    g, .text(id.rawValue), .int(SegmentEstimate.bucket(of: id)), .text(index % 3 == 0 ? "f" : "m"),
+                    .int(0),
+                    .int(0),
+                ]
+            })
+        statements += SQLBuilder.insert(
+            into: "member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"],
+            rows: ids.prefix(3_000).map { [g, .text($0.rawValue), b, .int(0)] })
+        try await store.driver.run(ExecuteProgram(statements), writes: true)
+
+        let segments = SegmentService(store: store, estimateSample: 600, exactUpTo: 1_000)
+        let rule = SegmentRule.compare(FieldComparison(.field(.gender), .textIn(["f"])))
+        #expect(try await segments.estimate(rule, group: group, brand: brand, exact: true) == .exact(1_000))
+        let estimate = try await segments.estimate(rule, group: group, brand: brand)
+        #expect(!estimate.exact)
+        #expect((400...800).contains(estimate.sampled ?? 0), "\(estimate)")
+        #expect(estimate.low <= 1_000 && 1_000 <= estimate.high, "\(estimate)")
+        #expect((800...1_200).contains(estimate.count), "\(estimate)")
+        // A small base is always counted exactly.
+        let small = SegmentService(store: store, estimateSample: 600, exactUpTo: 5_000)
+        #expect(try await small.estimate(rule, group: group, brand: brand) == .exact(1_000))
+    }
+
     /// Two concurrent creations of one name: exactly one stores a segment, the other is a conflict.
     @Test(arguments: Backend.allCases)
     func aSegmentNameIsClaimedOnce(backend: Backend) async throws {

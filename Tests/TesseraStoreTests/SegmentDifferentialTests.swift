@@ -79,6 +79,10 @@ struct SegmentDifferentialTests {
                     matching: rule, group: group, brand: brand, context: Self.context)
                 #expect(Set(selected.map(\.rawValue)) == expected, "rule \(rule.json.jsonText)")
                 #expect(count == Int64(expected.count))
+                // The estimate's per-member SQL over a sample (half the buckets or all of them).
+                let buckets: Int64 = seed % 2 == 0 ? 5_000 : 10_000
+                try await Self.expectSample(
+                    rule, buckets: buckets, store: store, population: population, expected: expected)
                 // The real-time path loads only what the rule needs, from its horizon on: same verdicts.
                 var needs = rule.needs
                 (needs.eventsSince, needs.ordersSince) = rule.horizon(in: Self.context)
@@ -122,6 +126,8 @@ struct SegmentDifferentialTests {
             let selected = try await store.members(
                 matching: rule, group: group, brand: brand, context: Self.context, after: nil, limit: 1_000)
             #expect(Set(selected.map(\.rawValue)) == expected, "\(template.id)")
+            try await Self.expectSample(
+                rule, buckets: 10_000, store: store, population: population, expected: expected)
             if !expected.isEmpty && expected.count < population.eligible.count { discriminating += 1 }
         }
         #expect(discriminating > 15, "only \(discriminating) templates selected a proper subset")
@@ -152,9 +158,24 @@ struct SegmentDifferentialTests {
                     let selected = try await store.members(
                         matching: rule, group: group, brand: brand, context: Self.context, after: nil, limit: 1_000)
                     #expect(Set(selected.map(\.rawValue)) == expected, "\(rule.json.jsonText)")
+                    try await Self.expectSample(
+                        rule, buckets: 10_000, store: store, population: population, expected: expected)
                 }
             }
         }
+    }
+
+    /// The sampled estimate's SQL — every condition probed per member, only members in buckets
+    /// `0..<buckets` — finds exactly the eligible members in those buckets, and those of `expected`.
+    static func expectSample(
+        _ rule: SegmentRule, buckets: Int64, store: SQLTesseraStore, population: Population, expected: Set<String>
+    ) async throws {
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let inSample = { (id: String) in SegmentEstimate.bucket(of: MemberID(id)) < buckets }
+        let sample = try await store.sampleMembers(
+            matching: rule, group: group, brand: brand, context: context, buckets: buckets)
+        #expect(sample.sampled == Int64(population.eligible.keys.filter(inSample).count), "\(rule.json.jsonText)")
+        #expect(sample.matching == Int64(expected.filter(inSample).count), "per member: \(rule.json.jsonText)")
     }
 
     /// Collections in a canonical order: the database returns rows in its own order.

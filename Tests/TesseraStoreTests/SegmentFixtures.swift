@@ -236,13 +236,14 @@ enum SegmentFixtureWriter {
         var statements = [
             SQLStatement(
                 """
-                INSERT INTO members (group_id, id, status, merged_into, registered, kind, gender, birthday, region, city, \
-                source_channel, home_store, guide, joined_at, attributes, event_count, first_seen_at, last_seen_at, \
-                order_count, first_order_at, last_order_at, total_spend_minor, created_at, updated_at) \
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+                INSERT INTO members (group_id, id, sample, status, merged_into, registered, kind, gender, birthday, \
+                region, city, source_channel, home_store, guide, joined_at, attributes, event_count, first_seen_at, \
+                last_seen_at, order_count, first_order_at, last_order_at, total_spend_minor, created_at, updated_at) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, 0, 0)
                 """,
                 [
-                    g, m, .text(mergedInto == nil ? "active" : "merged"), .optional(mergedInto),
+                    g, m, .int(SegmentEstimate.bucket(of: MemberID(facts.id))),
+                    .text(mergedInto == nil ? "active" : "merged"), .optional(mergedInto),
                     .bool(facts.registered),
                     .text(facts.texts[.kind] ?? "member"), .optional(facts.texts[.gender]), .optional(facts.birthday),
                     .optional(facts.texts[.region]), .optional(facts.texts[.city]),

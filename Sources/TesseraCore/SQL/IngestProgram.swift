@@ -194,8 +194,8 @@ struct IngestProgram: SQLProgram {
         let now = SQLValue.int(Timestamp.micros(receivedAt))
         var statements: [SQLStatement] = []
         statements += SQLBuilder.insert(
-            into: "members", columns: ["group_id", "id", "created_at", "updated_at"],
-            rows: plan.newMembers.map { [g, .text($0.rawValue), now, now] })
+            into: "members", columns: ["group_id", "id", "sample", "created_at", "updated_at"],
+            rows: plan.newMembers.map { [g, .text($0.rawValue), .int(SegmentEstimate.bucket(of: $0)), now, now] })
         statements += SQLBuilder.insert(
             into: "member_identifiers", columns: ["group_id", "type", "value", "member_id", "created_at"],
             rows: plan.identifiers.map {

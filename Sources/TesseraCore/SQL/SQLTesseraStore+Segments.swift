@@ -9,6 +9,21 @@ extension SQLTesseraStore {
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
     }
 
+    public func sampleMembers(
+        matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Int64
+    ) async throws -> (sampled: Int64, matching: Int64) {
+        let statement = SegmentSQL.sample(
+            rule, group: group, brand: brand, context: context, dialect: driver.dialect, buckets: buckets)
+        return try await driver.run(
+            QueryProgram(statement) { ($0.first?.int(0) ?? 0, $0.first?.int(1) ?? 0) }, writes: false)
+    }
+
+    public func membersInSample(group: GroupID, buckets: Int64) async throws -> Int64 {
+        let statement = SQLStatement(
+            "SELECT COUNT(*) FROM members WHERE group_id = ? AND sample < ?", [.text(group.rawValue), .int(buckets)])
+        return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
+    }
+
     public func members(
         matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, after cursor: MemberID?,
         limit: Int

@@ -11,18 +11,26 @@ public import TesseraDomain
 /// member_id HAVING …)` over an index range (the purchase projection, events by name and time,
 /// lots by expiry, tags by name), computed once per statement rather than once per member — which
 /// is what keeps a full computation over a million members within a second.
+///
+/// A sampled estimate (``sample(_:group:brand:context:dialect:buckets:)``) examines a few thousand
+/// members instead: there the same conditions are compiled **per member** — `EXISTS (… AND
+/// member_id = m.id)` and correlated aggregates over the member's own index range — because a set
+/// built from the whole brand's rows would cost as much as the exact count.
 public struct SegmentSQL: Sendable {
     let dialect: SQLDialect
     let context: EvaluationContext
     let group: SQLValue
     let brand: SQLValue
+    /// Conditions probe each member's rows instead of building the set of members that have them.
+    let perMember: Bool
     private(set) var arguments: [SQLValue] = []
 
-    init(dialect: SQLDialect, context: EvaluationContext, group: GroupID, brand: BrandID) {
+    init(dialect: SQLDialect, context: EvaluationContext, group: GroupID, brand: BrandID, perMember: Bool = false) {
         self.dialect = dialect
         self.context = context
         self.group = .text(group.rawValue)
         self.brand = .text(brand.rawValue)
+        self.perMember = perMember
     }
 
     /// The members of `brand` matching `rule`, by id, after `cursor`, at most `limit`.
@@ -51,6 +59,22 @@ public struct SegmentSQL: Sendable {
         var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
         let sql = compiler.population(rule, group: group, select: "COUNT(*)")
         return SQLStatement(sql, compiler.arguments)
+    }
+
+    /// `SELECT sampled, matching`: how many of the brand's live members in sample buckets
+    /// `0..<buckets` there are, and how many of them match `rule` (see ``SegmentEstimate``).
+    public static func sample(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect,
+        buckets: Int64
+    ) -> SQLStatement {
+        var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand, perMember: true)
+        let matches = compiler.predicate(rule)
+        let sql = """
+            SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN \(matches) THEN 1 ELSE 0 END), 0) AS BIGINT) \
+            FROM members m WHERE m.group_id = ? AND m.sample < ? AND m.merged_into IS NULL AND EXISTS \
+            (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
+            """
+        return SQLStatement(sql, compiler.arguments + [compiler.group, .int(buckets), compiler.brand])
     }
 
     /// `SELECT columns FROM members m WHERE <the brand's live members matching rule>`, unordered:
@@ -96,11 +120,10 @@ public struct SegmentSQL: Sendable {
         case .sequence(let condition): return sequence(condition)
         case .tag(let tag):
             arguments += [group, brand, .text(tag)]
-            return
-                "m.id IN (SELECT t.member_id FROM member_tags t WHERE t.group_id = ? AND t.brand_id = ? AND t.tag = ?)"
+            return among("t.member_id", "FROM member_tags t WHERE t.group_id = ? AND t.brand_id = ? AND t.tag = ?")
         case .segment(let id):
             arguments += [group, .text(id)]
-            return "m.id IN (SELECT sm.member_id FROM segment_members sm WHERE sm.group_id = ? AND sm.segment_id = ?)"
+            return among("sm.member_id", "FROM segment_members sm WHERE sm.group_id = ? AND sm.segment_id = ?")
         case .birthday(let days):
             let keys = context.birthdayKeys(days: days)
             arguments += keys.map(SQLValue.text)
@@ -109,49 +132,59 @@ public struct SegmentSQL: Sendable {
             arguments += [group, brand, .int(context.now), .int(context.now + Int64(days) * 86_400_000_000)]
             return grouped(
                 """
-                SELECT p.member_id FROM points_lots p WHERE p.group_id = ? AND p.brand_id = ? AND p.remaining > 0 \
+                FROM points_lots p WHERE p.group_id = ? AND p.brand_id = ? AND p.remaining > 0 \
                 AND p.expires_at IS NOT NULL AND p.expires_at >= ? AND p.expires_at < ?
                 """, member: "p.member_id", aggregate: "CAST(SUM(p.remaining) AS BIGINT)", test, positiveRows: true)
         case .score(let name, let test):
             // One row per member and score: the "aggregate" is the value itself.
             arguments += [group, brand, .text(name)]
             return grouped(
-                "SELECT s.member_id FROM member_scores s WHERE s.group_id = ? AND s.brand_id = ? AND s.score = ?",
+                "FROM member_scores s WHERE s.group_id = ? AND s.brand_id = ? AND s.score = ?",
                 member: "s.member_id", aggregate: "MAX(s.value)", test)
         case .lifecycle(let model, let stage):
             arguments += [group, brand, .text(model), .text(stage)]
-            return """
-                m.id IN (SELECT s.member_id FROM member_stages s WHERE s.group_id = ? AND s.brand_id = ? \
-                AND s.model = ? AND s.stage = ?)
-                """
+            return among(
+                "s.member_id",
+                "FROM member_stages s WHERE s.group_id = ? AND s.brand_id = ? AND s.model = ? AND s.stage = ?")
         case .rfm(let group):
             arguments += [self.group, brand, .text(group.rawValue)]
-            return """
-                m.id IN (SELECT r.member_id FROM rfm_scores r WHERE r.group_id = ? AND r.brand_id = ? \
-                AND r.rfm_group = ?)
-                """
+            return among("r.member_id", "FROM rfm_scores r WHERE r.group_id = ? AND r.brand_id = ? AND r.rfm_group = ?")
         }
     }
 
-    /// Members whose rows of `select` (binding its arguments, already appended) aggregate to a
-    /// number passing `test`, where a member without rows counts as 0: `m.id IN (… HAVING test)`,
-    /// or — when 0 passes — `m.id NOT IN (… HAVING NOT test)`. `member` must never be NULL.
+    /// The member has (or, `negated`, has not) a row `from` (`FROM … WHERE …`, its arguments already
+    /// appended) whose `member` column is its id: `m.id [NOT] IN (SELECT member …)`, or per member
+    /// `[NOT] EXISTS (… AND member = m.id)`.
+    private func among(_ member: String, _ from: String, negated: Bool = false) -> String {
+        let not = negated ? "NOT " : ""
+        return perMember
+            ? "\(not)EXISTS (SELECT 1 \(from) AND \(member) = m.id)" : "m.id \(not)IN (SELECT \(member) \(from))"
+    }
+
+    /// Members whose rows `from` (`FROM … WHERE …`, binding its arguments, already appended)
+    /// aggregate to a number passing `test`, where a member without rows counts as 0:
+    /// `m.id IN (SELECT member … HAVING test)`, or — when 0 passes — `m.id NOT IN (… HAVING NOT test)`.
+    /// `member` must never be NULL. Per member: `COALESCE((SELECT aggregate … AND member = m.id), 0) test`.
     ///
     /// When every row adds at least 1 (`positiveRows`: a count, or a sum of positive amounts) and the
     /// test only asks "any?" (`>= 1`, `> 0`, `!= 0`) or "none?" (`= 0`, `< 1`, `<= 0`), no grouping is
     /// needed: `m.id IN (select)` / `m.id NOT IN (select)`, a plain index range.
     private mutating func grouped(
-        _ select: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false
+        _ from: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false
     ) -> String {
         let (none, one) = (test.holds(0), test.holds(1))
         if positiveRows && !none && one && [.greaterOrEqual, .greater, .notEqual].contains(test.op) {
-            return "m.id IN (\(select))"
+            return among(member, from)
         }
         if positiveRows && none && !one && [.equal, .less, .lessOrEqual].contains(test.op) {
-            return "m.id NOT IN (\(select))"
+            return among(member, from, negated: true)
         }
         let op = test.op == .notEqual ? "<>" : test.op.rawValue
         arguments.append(.int(test.value))
+        if perMember {
+            return "(COALESCE((SELECT \(aggregate) \(from) AND \(member) = m.id), 0) \(op) ?)"
+        }
+        let select = "SELECT \(member) \(from)"
         // SQLite would otherwise group along an index ordered by member (every row of the group)
         // rather than scan the condition's range and sort what it finds; `+` hides that order.
         let key = dialect == .sqlite ? "+\(member)" : member
@@ -341,7 +374,7 @@ public struct SegmentSQL: Sendable {
 
     private mutating func event(_ condition: EventCondition) -> String {
         arguments += [group, brand]
-        var sql = "SELECT e.member_id FROM events e WHERE e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
+        var sql = "FROM events e WHERE e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
         sql += matcher(condition.matcher, alias: "e")
         sql += window(condition.window, Expression(sql: "e.occurred_at"))
         return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count, positiveRows: true)
@@ -391,15 +424,14 @@ public struct SegmentSQL: Sendable {
             ("store", condition.store),
         ]
         let given = filters.compactMap { name, value in value.map { (name, $0) } }
-        guard given.count <= 1, condition.sku == nil, condition.product == nil else {
+        // The projection is ordered by dimension and time, not by member: per member, orders are the index.
+        guard given.count <= 1, condition.sku == nil, condition.product == nil, !perMember else {
             return purchaseFromOrders(condition)
         }
         // Every purchase has exactly one `channel` row, so without a filter those rows count them all.
         let (dimension, value) = given.first ?? ("channel", nil)
         arguments += [group, brand, .text(dimension)]
-        var sql = """
-            SELECT f.member_id FROM purchase_facts f WHERE f.group_id = ? AND f.brand_id = ? AND f.dimension = ?
-            """
+        var sql = "FROM purchase_facts f WHERE f.group_id = ? AND f.brand_id = ? AND f.dimension = ?"
         if let value {
             sql += " AND f.value = ?"
             arguments.append(.text(value))

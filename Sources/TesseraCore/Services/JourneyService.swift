@@ -125,8 +125,10 @@ public final class JourneyService: Sendable {
 
     /// How many members each node would see if the journey's draft ran now (`POST …/estimate`): the
     /// entry's audience — the segment's members now, or for an event entry the members who did the
-    /// event in the last 30 days — then, along every path, conditions as exact counts (the entry's
-    /// audience and every condition on the way, evaluated by the segment SQL), splits by their weights,
+    /// event in the last 30 days — then, along every path, conditions as segment estimates (the entry's
+    /// audience and every condition on the way, evaluated by the segment SQL: exact for small member
+    /// bases, from the fixed sample for large ones, ``SegmentService/estimate(_:group:brand:at:exact:)``),
+    /// splits by their weights,
     /// and waits for an event as an upper bound on both branches. A node several paths reach sums
     /// them; a loop is followed once.
     public func estimate(_ json: JSONValue, group: GroupID, brand: BrandID, at: Date) async throws -> [String: Int64] {
@@ -145,7 +147,8 @@ public final class JourneyService: Sendable {
         while let (id, rule, share, path) = frontier.popLast() {
             guard !path.contains(id), let node = definition.nodes[id] else { continue }
             let reaching = Int64(
-                (Double(try await segments.estimate(.and(rule), group: group, brand: brand, at: at)) * share).rounded())
+                (Double(try await segments.estimate(.and(rule), group: group, brand: brand, at: at).count) * share)
+                    .rounded())
             counts[id, default: 0] += reaching
             let onward = path.union([id])
             switch node {

@@ -559,8 +559,10 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/segments/estimate": [
                 "post": operation(
-                    "Count the brand's members a rule selects now (the live size while editing)", scope: "read",
-                    body: "SegmentRuleRequest", responses: ["200": "count and elapsedMs"])
+                    "Count the brand's members a rule selects now (the live size while editing): exactly for "
+                        + "member bases up to 50,000 or with \"exact\": true, otherwise over a fixed random sample, "
+                        + "with a 95% interval", scope: "read", body: "SegmentEstimateRequest",
+                    responses: ["200": "count, low, high, exact, sampled and elapsedMs"])
             ],
             "/api/v1/segments": [
                 "get": operation(
@@ -836,6 +838,8 @@ public enum OpenAPIDocument {
                 "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
                 "SegmentDeduplicate": schema(["segments"], ["segments": "string[]", "suffix": "string"]),
                 "SegmentRuleRequest": schema([], ["rule": "object", "template": "string", "parameters": "object"]),
+                "SegmentEstimateRequest": schema(
+                    [], ["rule": "object", "template": "string", "parameters": "object", "exact": "boolean"]),
                 "TagDefinition": schema(
                     ["name"],
                     [

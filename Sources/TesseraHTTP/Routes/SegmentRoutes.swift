@@ -91,21 +91,30 @@ struct SegmentRoutes: Sendable {
         return try JSONCoding.response(Answer(valid: true, rule: rule.json))
     }
 
-    /// `{"rule": {...}}` → `{"count": 1234, "elapsedMs": 12}`: the live size while editing.
+    /// `{"rule": {...}, "exact"?: false}` → `{"count": 13100, "low": 12400, "high": 13850,
+    /// "exact": false, "sampled": 10021, "elapsedMs": 96}`: the live size while editing — over a
+    /// fixed sample of members for large member bases unless `exact` is asked for.
     func estimate(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
-        let rule = try Self.rule(try await RequestBody.fields(request, context: context))
+        let fields = try await RequestBody.fields(request, context: context)
+        let rule = try Self.rule(fields)
+        let exact = try fields.bool("exact") ?? false
         let started = ContinuousClock.now
-        let count = try await segments.estimate(rule, group: principal.groupID, brand: principal.brandID)
+        let estimate = try await segments.estimate(
+            rule, group: principal.groupID, brand: principal.brandID, exact: exact)
         let elapsed = ContinuousClock.now - started
         struct Answer: Encodable {
             var count: Int64
+            var low: Int64
+            var high: Int64
+            var exact: Bool
+            var sampled: Int64?
             var elapsedMs: Int64
         }
         return try JSONCoding.response(
             Answer(
-                count: count,
-                elapsedMs: elapsed.wholeMilliseconds))
+                count: estimate.count, low: estimate.low, high: estimate.high, exact: estimate.exact,
+                sampled: estimate.sampled, elapsedMs: elapsed.wholeMilliseconds))
     }
 
     /// `{"name": "Lapsed VIPs", "kind": "dynamic" | "snapshot", "rule": {...}}`
