@@ -30,6 +30,10 @@ extension Bench {
         @Option(help: "With --measure-only: first load members from this index on (an interrupted load).")
         var loadFrom: Int?
         @Flag(help: "Load (and project) only; measure in a later --measure-only run.") var noMeasure = false
+        @Option(
+            parsing: .upToNextOption,
+            help: "Also time sampled estimates with these sample targets (members examined), e.g. 5000 20000.")
+        var estimateSamples: [Int64] = []
 
         func run() async throws {
             let instant = now ?? Int64(Date().timeIntervalSince1970)
@@ -156,25 +160,33 @@ extension Bench {
             var created: [SegmentRecord] = []
             for (name, rule) in rules {
                 /// The estimate's milliseconds (median of 3) and its answer.
-                func estimate(exact: Bool) async throws -> (Double, SegmentEstimate) {
+                func estimate(exact: Bool, sample: Int64? = nil) async throws -> (Double, SegmentEstimate) {
+                    let service = sample.map { SegmentService(store: store, estimateSample: $0) } ?? segments
                     var times: [Double] = []
                     var answer = SegmentEstimate.exact(0)
                     for _ in 0..<3 {
                         let start = ContinuousClock.now
-                        answer = try await segments.estimate(rule, group: group, brand: brand, at: at, exact: exact)
+                        answer = try await service.estimate(rule, group: group, brand: brand, at: at, exact: exact)
                         times.append(BenchTraffic.seconds(since: start) * 1_000)
                     }
                     return (times.sorted()[1], answer)
                 }
-                let (sampledMs, sampled) = try await estimate(exact: false)
                 let (exactMs, exact) = try await estimate(exact: true)
                 let size = exact.count
-                print(
-                    String(
-                        format: "%@: sampled estimate %.0f ms (median of 3): %lld (95%%: %lld–%lld, %lld members "
-                            + "examined, %+.1f%% off the exact count)",
-                        name, sampledMs, sampled.count, sampled.low, sampled.high, sampled.sampled ?? 0,
-                        size == 0 ? 0 : Double(sampled.count - size) * 100 / Double(size)))
+                for sample in [nil] + estimateSamples.map(Optional.some) {
+                    let (sampledMs, sampled) = try await estimate(exact: false, sample: sample)
+                    let how =
+                        sampled.exact
+                        ? "exact"
+                        : String(
+                            format: "95%%: %lld–%lld, %lld members examined, %+.1f%% off the exact count", sampled.low,
+                            sampled.high, sampled.sampled ?? 0,
+                            size == 0 ? 0 : Double(sampled.count - size) * 100 / Double(size))
+                    print(
+                        String(
+                            format: "%@: estimate %.0f ms (median of 3; sample target %@): %lld (%@)", name, sampledMs,
+                            sample.map(String.init) ?? "default", sampled.count, how))
+                }
                 let createStart = ContinuousClock.now
                 let segment = try await segments.create(
                     name: name, kind: .dynamic, rule: rule, group: group, brand: brand, at: at)

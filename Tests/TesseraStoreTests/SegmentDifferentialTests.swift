@@ -79,8 +79,9 @@ struct SegmentDifferentialTests {
                     matching: rule, group: group, brand: brand, context: Self.context)
                 #expect(Set(selected.map(\.rawValue)) == expected, "rule \(rule.json.jsonText)")
                 #expect(count == Int64(expected.count))
-                // The estimate's per-member SQL over a sample (half the buckets or all of them).
-                let buckets: Int64 = seed % 2 == 0 ? 5_000 : 10_000
+                // The estimate's per-member SQL over a sample: within the indexed buckets, half the
+                // buckets or all of them.
+                let buckets: Int64 = [1_000, 5_000, 10_000][Int(seed % 3)]
                 try await Self.expectSample(
                     rule, buckets: buckets, store: store, population: population, expected: expected)
                 // The real-time path loads only what the rule needs, from its horizon on: same verdicts.

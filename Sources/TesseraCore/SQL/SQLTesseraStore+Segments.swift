@@ -20,7 +20,8 @@ extension SQLTesseraStore {
 
     public func membersInSample(group: GroupID, buckets: Int64) async throws -> Int64 {
         let statement = SQLStatement(
-            "SELECT COUNT(*) FROM members WHERE group_id = ? AND sample < ?", [.text(group.rawValue), .int(buckets)])
+            "SELECT COUNT(*) FROM members WHERE group_id = ? AND \(SegmentSQL.sampleBuckets("sample", below: buckets))",
+            [.text(group.rawValue), .int(buckets)])
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
     }
 

@@ -71,10 +71,18 @@ public struct SegmentSQL: Sendable {
         let matches = compiler.predicate(rule)
         let sql = """
             SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN \(matches) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-            FROM members m WHERE m.group_id = ? AND m.sample < ? AND m.merged_into IS NULL AND EXISTS \
+            FROM members m WHERE m.group_id = ? AND \(sampleBuckets("m.sample", below: buckets)) \
+            AND m.merged_into IS NULL AND EXISTS \
             (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
             """
         return SQLStatement(sql, compiler.arguments + [compiler.group, .int(buckets), compiler.brand])
+    }
+
+    /// `column < ?`, and when the bound is within the indexed buckets also `column < <their bound>`,
+    /// a literal, so that both databases see they may read the partial index.
+    static func sampleBuckets(_ column: String, below buckets: Int64) -> String {
+        buckets <= SegmentEstimate.indexedBuckets
+            ? "\(column) < \(SegmentEstimate.indexedBuckets) AND \(column) < ?" : "\(column) < ?"
     }
 
     /// `SELECT columns FROM members m WHERE <the brand's live members matching rule>`, unordered:
@@ -109,7 +117,13 @@ public struct SegmentSQL: Sendable {
         switch rule {
         case .and(let rules):
             guard !rules.isEmpty else { return "(1 = 1)" }
-            return "(" + rules.map { predicate($0) }.joined(separator: " AND ") + ")"
+            // Per member the conjuncts are evaluated in order and stop at the first false one: cheap
+            // tests first, so that few members reach the range scans.
+            let ordered =
+                perMember
+                ? rules.enumerated().sorted { (Self.probeCost($0.1), $0.0) < (Self.probeCost($1.1), $1.0) }.map(\.1)
+                : rules
+            return "(" + ordered.map { predicate($0) }.joined(separator: " AND ") + ")"
         case .or(let rules):
             guard !rules.isEmpty else { return "(1 = 0)" }
             return "(" + rules.map { predicate($0) }.joined(separator: " OR ") + ")"
@@ -149,6 +163,31 @@ public struct SegmentSQL: Sendable {
         case .rfm(let group):
             arguments += [self.group, brand, .text(group.rawValue)]
             return among("r.member_id", "FROM rfm_scores r WHERE r.group_id = ? AND r.brand_id = ? AND r.rfm_group = ?")
+        }
+    }
+
+    /// How much testing `rule` costs one member, in classes: 0 the member row, 1 one key lookup,
+    /// 2 the member's open lots, 3 their events in a window, 4 their orders with lines, 5 pairs of events.
+    static func probeCost(_ rule: SegmentRule) -> Int {
+        switch rule {
+        case .and(let rules), .or(let rules): rules.map(probeCost).max() ?? 0
+        case .not(let rule): probeCost(rule)
+        case .compare(let comparison):
+            switch comparison.subject {
+            case .attribute: 0
+            case .field(let field):
+                switch field {
+                case .tier, .points, .growth, .storedValue, .followStatus, .followChangedAt: 1
+                case .cartQuantity, .cartValue, .cartUpdatedAt, .couponsHeld: 2
+                default: 0
+                }
+            }
+        case .birthday: 0
+        case .tag, .segment, .score, .lifecycle, .rfm: 1
+        case .pointsExpiring: 2
+        case .event: 3
+        case .purchase: 4
+        case .sequence: 5
         }
     }
 

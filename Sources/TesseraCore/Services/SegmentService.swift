@@ -66,7 +66,7 @@ public final class SegmentService: Sendable {
             let base = try await store.membersInSample(group: group, buckets: gauge) * (SegmentEstimate.buckets / gauge)
             if base > exactUpTo {
                 let buckets = min(
-                    SegmentEstimate.buckets, max(1, estimateSample * SegmentEstimate.buckets / max(base, 1)))
+                    SegmentEstimate.indexedBuckets, max(1, estimateSample * SegmentEstimate.buckets / max(base, 1)))
                 let sample = try await store.sampleMembers(
                     matching: rule, group: group, brand: brand, context: context, buckets: buckets)
                 return .sampled(matching: sample.matching, of: sample.sampled, buckets: buckets)
