@@ -39,6 +39,13 @@ public final class PostgresDriver: SQLDriver {
         while true {
             attempt += 1
             do {
+                guard writes else {
+                    // At READ COMMITTED every statement reads its own snapshot, inside a transaction or
+                    // not: BEGIN and COMMIT around a read would add two round trips and nothing else.
+                    return try await client.withConnection { connection in
+                        try await self.execute(program, on: connection)
+                    }
+                }
                 return try await client.withTransaction(logger: logger) { connection in
                     try await self.execute(program, on: connection)
                 }
