@@ -122,7 +122,8 @@ struct SegmentContractTests {
     }
 
     /// A member base above `exactUpTo` is estimated from its fixed sample: a few hundred of 3,000
-    /// brand members examined, the interval holding the true count; asked for, the count is exact.
+    /// brand members examined, the interval holding the true count, fewer and a wider interval when
+    /// the time budget is spent; asked for, the count is exact.
     /// Members of another brand are never counted. (Ids, hence buckets, are fixed: deterministic.)
     @Test(arguments: Backend.allCases)
     func largeMemberBasesAreEstimatedFromTheirSample(backend: Backend) async throws {
@@ -144,7 +145,9 @@ struct SegmentContractTests {
             rows: ids.prefix(3_000).map { [g, .text($0.rawValue), b, .int(0)] })
         try await store.driver.run(ExecuteProgram(statements), writes: true)
 
-        let segments = SegmentService(store: store, estimateSample: 600, exactUpTo: 1_000)
+        // A budget no part can overrun: the whole sample, in four parts.
+        let segments = SegmentService(
+            store: store, estimateSample: 600, estimateBudget: .seconds(600), exactUpTo: 1_000)
         let rule = SegmentRule.compare(FieldComparison(.field(.gender), .textIn(["f"])))
         #expect(try await segments.estimate(rule, group: group, brand: brand, exact: true) == .exact(1_000))
         let estimate = try await segments.estimate(rule, group: group, brand: brand)
@@ -152,6 +155,12 @@ struct SegmentContractTests {
         #expect((400...800).contains(estimate.sampled ?? 0), "\(estimate)")
         #expect(estimate.low <= 1_000 && 1_000 <= estimate.high, "\(estimate)")
         #expect((800...1_200).contains(estimate.count), "\(estimate)")
+        // No budget at all: only the first eighth of the sample, and a wider interval for it.
+        let hurried = try await SegmentService(
+            store: store, estimateSample: 600, estimateBudget: .zero, exactUpTo: 1_000
+        ).estimate(rule, group: group, brand: brand)
+        #expect((20...150).contains(hurried.sampled ?? 0), "\(hurried)")
+        #expect(hurried.high - hurried.low > estimate.high - estimate.low, "\(hurried) vs \(estimate)")
         // A small base is always counted exactly.
         let small = SegmentService(store: store, estimateSample: 600, exactUpTo: 5_000)
         #expect(try await small.estimate(rule, group: group, brand: brand) == .exact(1_000))

@@ -174,7 +174,7 @@ struct SegmentDifferentialTests {
         let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
         let inSample = { (id: String) in SegmentEstimate.bucket(of: MemberID(id)) < buckets }
         let sample = try await store.sampleMembers(
-            matching: rule, group: group, brand: brand, context: context, buckets: buckets)
+            matching: rule, group: group, brand: brand, context: context, buckets: 0..<buckets)
         #expect(sample.sampled == Int64(population.eligible.keys.filter(inSample).count), "\(rule.json.jsonText)")
         #expect(sample.matching == Int64(expected.filter(inSample).count), "per member: \(rule.json.jsonText)")
     }

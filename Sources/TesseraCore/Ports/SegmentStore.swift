@@ -7,10 +7,10 @@ public protocol SegmentStore: Sendable {
     /// How many live members of `brand` match `rule`.
     func countMembers(matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext)
         async throws -> Int64
-    /// Of the brand's live members in sample buckets `0..<buckets` (``SegmentEstimate``): how many
-    /// there are, and how many match `rule` — each member's own rows probed, never the whole brand's.
+    /// Of the brand's live members in sample `buckets` (``SegmentEstimate``): how many there are,
+    /// and how many match `rule` — each member's own rows probed, never the whole brand's.
     func sampleMembers(
-        matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Int64
+        matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Range<Int64>
     ) async throws -> (sampled: Int64, matching: Int64)
     /// How many of the group's members (of every brand, merged ones too) are in sample buckets
     /// `0..<buckets`: a cheap gauge of the member base's size.

@@ -10,7 +10,7 @@ extension SQLTesseraStore {
     }
 
     public func sampleMembers(
-        matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Int64
+        matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Range<Int64>
     ) async throws -> (sampled: Int64, matching: Int64) {
         let statement = SegmentSQL.sample(
             rule, group: group, brand: brand, context: context, dialect: driver.dialect, buckets: buckets)
@@ -20,8 +20,8 @@ extension SQLTesseraStore {
 
     public func membersInSample(group: GroupID, buckets: Int64) async throws -> Int64 {
         let statement = SQLStatement(
-            "SELECT COUNT(*) FROM members WHERE group_id = ? AND \(SegmentSQL.sampleBuckets("sample", below: buckets))",
-            [.text(group.rawValue), .int(buckets)])
+            "SELECT COUNT(*) FROM members WHERE group_id = ? AND \(SegmentSQL.sampleBuckets("sample", in: 0..<buckets))",
+            [.text(group.rawValue), .int(0), .int(buckets)])
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
     }
 

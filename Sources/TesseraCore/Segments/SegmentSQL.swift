@@ -61,28 +61,32 @@ public struct SegmentSQL: Sendable {
         return SQLStatement(sql, compiler.arguments)
     }
 
-    /// `SELECT sampled, matching`: how many of the brand's live members in sample buckets
-    /// `0..<buckets` there are, and how many of them match `rule` (see ``SegmentEstimate``).
+    /// `SELECT sampled, matching`: how many of the brand's live members in sample `buckets` there
+    /// are, and how many of them match `rule` (see ``SegmentEstimate``).
     public static func sample(
         _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect,
-        buckets: Int64
+        buckets: Range<Int64>
     ) -> SQLStatement {
         var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand, perMember: true)
         let matches = compiler.predicate(rule)
         let sql = """
             SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN \(matches) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-            FROM members m WHERE m.group_id = ? AND \(sampleBuckets("m.sample", below: buckets)) \
+            FROM members m WHERE m.group_id = ? AND \(sampleBuckets("m.sample", in: buckets)) \
             AND m.merged_into IS NULL AND EXISTS \
             (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
             """
-        return SQLStatement(sql, compiler.arguments + [compiler.group, .int(buckets), compiler.brand])
+        return SQLStatement(
+            sql,
+            compiler.arguments + [compiler.group, .int(buckets.lowerBound), .int(buckets.upperBound), compiler.brand])
     }
 
-    /// `column < ?`, and when the bound is within the indexed buckets also `column < <their bound>`,
-    /// a literal, so that both databases see they may read the partial index.
-    static func sampleBuckets(_ column: String, below buckets: Int64) -> String {
-        buckets <= SegmentEstimate.indexedBuckets
-            ? "\(column) < \(SegmentEstimate.indexedBuckets) AND \(column) < ?" : "\(column) < ?"
+    /// `column >= ? AND column < ?` (binding the range's bounds), and when the range is within the
+    /// indexed buckets also `column < <their bound>`, a literal, so that both databases see they may
+    /// read the partial index.
+    static func sampleBuckets(_ column: String, in buckets: Range<Int64>) -> String {
+        let range = "\(column) >= ? AND \(column) < ?"
+        return buckets.upperBound <= SegmentEstimate.indexedBuckets
+            ? "\(column) < \(SegmentEstimate.indexedBuckets) AND " + range : range
     }
 
     /// `SELECT columns FROM members m WHERE <the brand's live members matching rule>`, unordered:

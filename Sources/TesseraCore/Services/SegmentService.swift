@@ -18,25 +18,29 @@ public final class SegmentService: Sendable {
     /// Brands' time zones, re-read after `cacheLifetime`.
     private let zones = Mutex<[BrandID: (zone: TimeZone, loaded: Date)]>([:])
     private let cacheLifetime: TimeInterval
-    /// About how many members a sampled estimate examines; member bases up to `exactUpTo` are
-    /// counted exactly instead.
+    /// The most members a sampled estimate examines; member bases up to `exactUpTo` are counted
+    /// exactly instead.
     private let estimateSample: Int64
     private let exactUpTo: Int64
+    /// How long a sampled estimate may take: it stops growing its sample when the next part would
+    /// not fit.
+    private let estimateBudget: Duration
 
-    /// `estimateSample` and `exactUpTo` trade an estimate's speed for its precision: with the
-    /// defaults a sampled estimate of a 1M-member base takes ~100 ms and is within a few percent
-    /// for segments of more than a few thousand members (see docs/segments.md).
+    /// `estimateSample`, `estimateBudget` and `exactUpTo` trade an estimate's speed for its
+    /// precision (see docs/segments.md, *Size estimates*).
     public init(
         store: any SegmentStore & SegmentDefinitionStore & PointsStore & MemberStore,
         ids: any IDGenerator = UUIDv7Generator(),
         cacheLifetime: TimeInterval = 10,
-        estimateSample: Int64 = 10_000,
+        estimateSample: Int64 = 20_000,
+        estimateBudget: Duration = .milliseconds(150),
         exactUpTo: Int64 = 50_000
     ) {
         self.store = store
         self.ids = ids
         self.cacheLifetime = cacheLifetime
         self.estimateSample = max(1, estimateSample)
+        self.estimateBudget = estimateBudget
         self.exactUpTo = exactUpTo
     }
 
@@ -54,8 +58,13 @@ public final class SegmentService: Sendable {
     }
 
     /// How many of the brand's members match `rule` now: counted exactly when asked to or when the
-    /// group has at most `exactUpTo` members, otherwise over a fixed sample of about
+    /// group has at most `exactUpTo` members, otherwise over a fixed sample of at most about
     /// `estimateSample` of them, with a 95% interval (``SegmentEstimate``).
+    ///
+    /// The sample grows in parts — an eighth of it, another eighth, a quarter, a half — each the
+    /// next buckets up, while the next part's expected time (from the time per bucket so far) still
+    /// fits `estimateBudget`: an expensive rule on a slow database gets a smaller sample and says so
+    /// in its interval, a cheap one the full sample.
     public func estimate(
         _ rule: SegmentRule, group: GroupID, brand: BrandID, at: Date = Date(), exact: Bool = false
     ) async throws -> SegmentEstimate {
@@ -67,12 +76,30 @@ public final class SegmentService: Sendable {
             if base > exactUpTo {
                 let buckets = min(
                     SegmentEstimate.indexedBuckets, max(1, estimateSample * SegmentEstimate.buckets / max(base, 1)))
-                let sample = try await store.sampleMembers(
-                    matching: rule, group: group, brand: brand, context: context, buckets: buckets)
-                return .sampled(matching: sample.matching, of: sample.sampled, buckets: buckets)
+                return try await sampled(rule, group: group, brand: brand, context: context, buckets: buckets)
             }
         }
         return .exact(try await store.countMembers(matching: rule, group: group, brand: brand, context: context))
+    }
+
+    /// The estimate over buckets `0..<buckets` at most, taken in growing parts within the budget.
+    private func sampled(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, buckets: Int64
+    ) async throws -> SegmentEstimate {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var (taken, sampled, matching): (Int64, Int64, Int64) = (0, 0, 0)
+        var part = max(1, buckets / 8)
+        while taken < buckets {
+            let upper = min(buckets, taken + part)
+            let found = try await store.sampleMembers(
+                matching: rule, group: group, brand: brand, context: context, buckets: taken..<upper)
+            (taken, sampled, matching) = (upper, sampled + found.sampled, matching + found.matching)
+            part = min(taken, buckets - taken)
+            let elapsed = clock.now - started
+            if elapsed + elapsed * (Double(part) / Double(taken)) > estimateBudget { break }
+        }
+        return .sampled(matching: matching, of: sampled, buckets: taken)
     }
 
     /// A page of the members matching `rule` now (no stored segment needed).
