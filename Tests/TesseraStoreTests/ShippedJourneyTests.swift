@@ -164,14 +164,16 @@ struct ShippedJourneyTests {
         .timeZone
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let birthday = calendar.dateComponents([.month, .day], from: world.at(days: 7))
+        // The birthday is the local date the runs below look at (a week after the first run, the
+        // day of the second): computed from `start` itself, it missed when a minute crossed midnight.
+        let birthday = calendar.dateComponents([.month, .day], from: world.at(days: 7, minutes: 1))
         var member = try world.event("i", "external:celebrant", "Viewed", at: world.start)
         member.profile = ProfilePatch(
             birthday: String(format: "1991-%02d-%02d", birthday.month ?? 1, birthday.day ?? 1))
         try await world.tenant.send([member, try world.event("j", "external:other", "Viewed", at: world.start)])
         let journey = try await world.install("birthday-care")
         try await world.run(at: world.at(minutes: 1))
-        try await world.run(at: world.at(days: 7, minutes: 2))
+        try await world.run(at: world.at(days: 7, minutes: 1))
         #expect(try await world.delivered(journey) == ["soon": 1, "today": 1])
         let grants = try await world.tenant.store.journeyGrants(group: world.group, journeyID: journey)
         #expect(grants["gift"] == ["granted": 1])
