@@ -17,7 +17,7 @@ public struct SegmentEstimate: Sendable, Hashable, Codable {
     public var high: Int64
     /// Whether every member was examined.
     public var exact: Bool
-    /// Members of the brand examined: all of them when exact, the sample's otherwise.
+    /// Members of the brand the sample held (nil for an exact count, which examined them all).
     public var sampled: Int64?
 
     /// How many buckets members are spread over.
