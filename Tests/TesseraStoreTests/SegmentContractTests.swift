@@ -166,6 +166,23 @@ struct SegmentContractTests {
         #expect(try await small.estimate(rule, group: group, brand: brand) == .exact(1_000))
     }
 
+    /// The sample queries name the partial index's own bound, so the index serves them: the
+    /// migration's predicate on both databases is `sample < indexedBuckets`, and SQLite's plan for the
+    /// gauge reads `members_sample`.
+    @Test func sampleQueriesReadThePartialIndex() async throws {
+        let migration = try #require(Migrations.all.first { $0.id == "0021_member_sample" })
+        let bound = "WHERE sample < \(SegmentEstimate.indexedBuckets)"
+        #expect(migration.sqlite.contains { $0.contains("members_sample") && $0.hasSuffix(bound) })
+        #expect(migration.postgres.contains { $0.contains("members_sample") && $0.hasSuffix(bound) })
+        let store = try await Backend.sqlite.makeStore()
+        let gauge = "SELECT COUNT(*) FROM members m WHERE m.group_id = ? AND \(SegmentSQL.sampleBuckets(0..<100))"
+        let plan = try await store.driver.run(
+            QueryProgram(SQLStatement("EXPLAIN QUERY PLAN " + gauge, [.text("g"), .int(0), .int(100)])) {
+                $0.compactMap { $0.text(3) }
+            }, writes: false)
+        #expect(plan.contains { $0.contains("members_sample") }, "\(plan)")
+    }
+
     /// Two concurrent creations of one name: exactly one stores a segment, the other is a conflict.
     @Test(arguments: Backend.allCases)
     func aSegmentNameIsClaimedOnce(backend: Backend) async throws {

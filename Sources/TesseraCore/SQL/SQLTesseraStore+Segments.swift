@@ -20,7 +20,7 @@ extension SQLTesseraStore {
 
     public func membersInSample(group: GroupID, buckets: Int64) async throws -> Int64 {
         let statement = SQLStatement(
-            "SELECT COUNT(*) FROM members WHERE group_id = ? AND \(SegmentSQL.sampleBuckets("sample", in: 0..<buckets))",
+            "SELECT COUNT(*) FROM members m WHERE m.group_id = ? AND \(SegmentSQL.sampleBuckets(0..<buckets))",
             [.text(group.rawValue), .int(0), .int(buckets)])
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
     }

@@ -71,23 +71,28 @@ public struct SegmentSQL: Sendable {
         let matches = compiler.predicate(rule)
         let sql = """
             SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN \(matches) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-            FROM members m WHERE m.group_id = ? AND \(sampleBuckets("m.sample", in: buckets)) \
-            AND m.merged_into IS NULL AND EXISTS \
-            (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
+            FROM members m WHERE m.group_id = ? AND \(sampleBuckets(buckets)) AND m.merged_into IS NULL \
+            AND \(inBrand)
             """
         return SQLStatement(
             sql,
             compiler.arguments + [compiler.group, .int(buckets.lowerBound), .int(buckets.upperBound), compiler.brand])
     }
 
-    /// `column >= ? AND column < ?` (binding the range's bounds), and when the range is within the
-    /// indexed buckets also `column < <their bound>`, a literal, so that both databases see they may
-    /// read the partial index.
-    static func sampleBuckets(_ column: String, in buckets: Range<Int64>) -> String {
-        let range = "\(column) >= ? AND \(column) < ?"
+    /// `m.sample >= ? AND m.sample < ?` (binding the range's bounds), and when the range is within
+    /// the indexed buckets also `m.sample < <their bound>`, a literal, so that both databases see they
+    /// may read the partial index.
+    public static func sampleBuckets(_ buckets: Range<Int64>) -> String {
+        let range = "m.sample >= ? AND m.sample < ?"
         return buckets.upperBound <= SegmentEstimate.indexedBuckets
-            ? "\(column) < \(SegmentEstimate.indexedBuckets) AND " + range : range
+            ? "m.sample < \(SegmentEstimate.indexedBuckets) AND " + range : range
     }
+
+    /// The member `m` belongs to the brand bound to its one `?`.
+    private static let inBrand = """
+        EXISTS (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id \
+        AND mb.brand_id = ?)
+        """
 
     /// `SELECT columns FROM members m WHERE <the brand's live members matching rule>`, unordered:
     /// the source of an `INSERT … SELECT` or a `NOT IN`. `columns` may bind `columnArguments`.
@@ -109,10 +114,8 @@ public struct SegmentSQL: Sendable {
         arguments.append(brand)
         // The rule first: its cheap row tests and set lookups discard most members before the
         // per-member brand lookup runs.
-        return """
-            SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND \(rule) AND EXISTS \
-            (SELECT 1 FROM member_brands mb WHERE mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?)
-            """
+        return
+            "SELECT \(select) FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND \(rule) AND \(Self.inBrand)"
     }
 
     // MARK: Rules
@@ -211,7 +214,8 @@ public struct SegmentSQL: Sendable {
     ///
     /// When every row adds at least 1 (`positiveRows`: a count, or a sum of positive amounts) and the
     /// test only asks "any?" (`>= 1`, `> 0`, `!= 0`) or "none?" (`= 0`, `< 1`, `<= 0`), no grouping is
-    /// needed: `m.id IN (select)` / `m.id NOT IN (select)`, a plain index range.
+    /// needed: `m.id IN (select)` / `m.id NOT IN (select)`, a plain index range (per member
+    /// `EXISTS` / `NOT EXISTS`).
     private mutating func grouped(
         _ from: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false
     ) -> String {

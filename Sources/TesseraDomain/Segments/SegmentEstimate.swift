@@ -24,6 +24,8 @@ public struct SegmentEstimate: Sendable, Hashable, Codable {
     public static let buckets: Int64 = 10_000
     /// The lowest buckets, those the database indexes (a fifth of the members): the most an
     /// estimate samples. Indexing only these keeps the index small and out of every other query's way.
+    /// It is the bound of the partial index `members_sample` (migration 0021): another bound needs a
+    /// new migration, or the queries that name this one can no longer use the index.
     public static let indexedBuckets: Int64 = 2_000
 
     /// The bucket of a member id: stable across processes and runs (FNV-1a and SplitMix64's
