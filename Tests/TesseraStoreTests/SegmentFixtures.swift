@@ -24,7 +24,8 @@ struct SegmentFixtures {
     mutating func maybe<T>(_ value: T, _ percent: Int = 50) -> T? { chance(percent) ? value : nil }
 
     static let texts: [MemberField: [String]] = [
-        .gender: ["f", "m"], .city: ["Shanghai", "Beijing", "Hangzhou"], .region: ["east", "north"],
+        .gender: ["f", "m"], .city: ["Shanghai", "Beijing", "Hangzhou", "Zhōngshān \"中山\"\\ 😀\n"],
+        .region: ["east", "north"],
         .sourceChannel: ["wechat", "web", "pos"], .homeStore: ["S1", "S2"], .guide: ["G1", "G2"],
         .kind: CustomerKind.allCases.map(\.rawValue), .tier: ["silver", "gold"],
         .followStatus: FollowStatus.allCases.map(\.rawValue),
@@ -93,7 +94,7 @@ struct SegmentFixtures {
         facts.rfmGroup = maybe(pick([RFMGroup.champions, .atRisk, .hibernating]), 50)
         facts.events = (0..<int(0...8)).map { _ in
             var properties: [String: JSONValue] = [:]
-            if chance(60) { properties["page"] = pick([.string("a"), .string("b"), .number(1)]) }
+            if chance(60) { properties["page"] = pick([.string("a"), .string("b \"β\"\t"), .number(1)]) }
             return EventFact(
                 name: pick(Self.eventNames), channel: pick(Self.channels), occurredAt: time(), properties: properties)
         }
@@ -171,7 +172,7 @@ struct SegmentFixtures {
 
     mutating func matcher() -> EventMatcher {
         EventMatcher(
-            name: pick(Self.eventNames), properties: chance(30) ? ["page": pick(["a", "b", "1"])] : [:],
+            name: pick(Self.eventNames), properties: chance(30) ? ["page": pick(["a", "b \"β\"\t", "1"])] : [:],
             channel: maybe(pick(Self.channels), 30))
     }
 

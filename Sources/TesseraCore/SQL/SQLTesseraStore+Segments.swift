@@ -42,7 +42,9 @@ extension SQLTesseraStore {
         var facts: [MemberID: MemberFacts] = [:]
         for chunk in SQLBuilder.chunks(Array(Set(members)), largest: MemberFactsSQL.largestBatch) {
             let read = try await driver.run(
-                MemberFactsSQL.program(group: group, brand: brand, members: Array(chunk), needs: needs), writes: false)
+                MemberFactsSQL.program(
+                    group: group, brand: brand, members: Array(chunk), needs: needs, dialect: driver.dialect),
+                writes: false)
             facts.merge(read) { first, _ in first }
         }
         return facts

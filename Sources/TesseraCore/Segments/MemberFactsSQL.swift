@@ -1,103 +1,113 @@
 public import Foundation
 public import TesseraDomain
 
-/// Loads the ``MemberFacts`` of many members of a brand at once — one query per table for all of
-/// them, in one transaction — for the in-memory evaluator. Only the tables a rule looks at are read
-/// (``SegmentRule/needs``).
+/// Loads the ``MemberFacts`` of many members of a brand at once — one read per table for all of
+/// them, in one transaction, and all the reads in one round trip on PostgreSQL
+/// (``BundledReadsProgram``) — for the in-memory evaluator. Only the tables a rule looks at are
+/// read (``SegmentRule/needs``).
 enum MemberFactsSQL {
     /// Most members one program reads (each list is bound as parameters).
     static let largestBatch = 200
 
-    static func program(group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs)
-        -> QueriesProgram<[MemberID: MemberFacts]>
-    {
+    static func program(
+        group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs, dialect: SQLDialect
+    ) -> BundledReadsProgram<[MemberID: MemberFacts]> {
         let (g, b) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue))
         let ids = members.map { SQLValue.text($0.rawValue) }
         let list = "(" + SQLBuilder.markers(ids.count) + ")"
         let owned = "x.group_id = m.group_id AND x.brand_id = ? AND x.member_id = m.id"
         let ofBrand = "x.group_id = ? AND x.brand_id = ? AND x.member_id IN \(list)"
-        var statements = [
-            SQLStatement(
-                """
-                SELECT m.id, m.gender, m.city, m.region, m.source_channel, m.home_store, m.guide, m.kind, m.registered, \
-                m.joined_at, m.order_count, m.total_spend_minor, m.first_order_at, m.last_order_at, m.event_count, \
-                m.first_seen_at, m.last_seen_at, m.birthday, CAST(m.attributes AS TEXT), \
-                (SELECT x.tier FROM loyalty_members x WHERE \(owned)), \
-                COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0), \
-                COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0), \
-                COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0), \
-                EXISTS (SELECT 1 FROM member_brands x WHERE \(owned)), \
-                (SELECT x.rfm_group FROM rfm_scores x WHERE \(owned)), \
-                (SELECT x.status FROM member_follows x WHERE \(owned)), \
-                (SELECT x.changed_at FROM member_follows x WHERE \(owned)), CAST(m.consent AS TEXT), m.name \
-                FROM members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL
-                """, [b, b, b, b, b, b, b, b, g] + ids)
+        var reads = [
+            BundledReadsProgram<[MemberID: MemberFacts]>.Read(
+                columns: [
+                    "m.id", "m.gender", "m.city", "m.region", "m.source_channel", "m.home_store", "m.guide", "m.kind",
+                    "m.registered", "m.joined_at", "m.order_count", "m.total_spend_minor", "m.first_order_at",
+                    "m.last_order_at", "m.event_count", "m.first_seen_at", "m.last_seen_at", "m.birthday",
+                    "CAST(m.attributes AS TEXT)", "(SELECT x.tier FROM loyalty_members x WHERE \(owned))",
+                    "COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0)",
+                    "COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0)",
+                    "COALESCE((SELECT x.principal + x.bonus FROM stored_value_accounts x WHERE \(owned)), 0)",
+                    "EXISTS (SELECT 1 FROM member_brands x WHERE \(owned))",
+                    "(SELECT x.rfm_group FROM rfm_scores x WHERE \(owned))",
+                    "(SELECT x.status FROM member_follows x WHERE \(owned))",
+                    "(SELECT x.changed_at FROM member_follows x WHERE \(owned))", "CAST(m.consent AS TEXT)", "m.name",
+                ],
+                source: "members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL",
+                arguments: [b, b, b, b, b, b, b, b, g] + ids)
         ]
-        let kinds: [(Bool, SQLStatement)] = [
+        let kinds: [(Bool, BundledReadsProgram<[MemberID: MemberFacts]>.Read)] = [
             (
                 needs.tags,
-                SQLStatement(
-                    "SELECT x.member_id, x.tag, x.source, x.actor FROM member_tags x WHERE \(ofBrand)", [g, b] + ids)
+                .init(
+                    columns: ["x.member_id", "x.tag", "x.source", "x.actor"], source: "member_tags x WHERE \(ofBrand)",
+                    arguments: [g, b] + ids)
             ),
             (
                 needs.segments,
-                SQLStatement(
-                    "SELECT member_id, segment_id FROM segment_members WHERE group_id = ? AND member_id IN \(list)",
-                    [g] + ids)
+                .init(
+                    columns: ["member_id", "segment_id"],
+                    source: "segment_members WHERE group_id = ? AND member_id IN \(list)", arguments: [g] + ids)
             ),
             (
                 needs.events,
-                SQLStatement(
-                    """
-                    SELECT member_id, name, channel, occurred_at, CAST(properties AS TEXT) FROM events \
-                    WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL \
-                    AND occurred_at >= ?
-                    """, [g] + ids + [b, .int(needs.eventsSince ?? Int64.min)])
+                .init(
+                    columns: ["member_id", "name", "channel", "occurred_at", "CAST(properties AS TEXT)"],
+                    source: """
+                        events WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL \
+                        AND occurred_at >= ?
+                        """, arguments: [g] + ids + [b, .int(needs.eventsSince ?? Int64.min)])
             ),
             (
                 needs.orders,
-                SQLStatement(
-                    """
-                    SELECT o.member_id, o.id, o.status, o.channel, o.store_code, o.paid_minor, o.refunded_minor, \
-                    o.placed_at, o.paid_at, i.sku, i.product_id, i.category, i.brand, i.quantity, i.unit_price_minor \
-                    FROM orders o LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
-                    WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? \
-                    AND COALESCE(o.paid_at, o.placed_at) >= ? ORDER BY o.member_id, o.id, i.line
-                    """, [g] + ids + [b, .int(needs.ordersSince ?? Int64.min)])
+                .init(
+                    columns: [
+                        "o.member_id", "o.id", "o.status", "o.channel", "o.store_code", "o.paid_minor",
+                        "o.refunded_minor", "o.placed_at", "o.paid_at", "i.sku", "i.product_id", "i.category",
+                        "i.brand", "i.quantity", "i.unit_price_minor",
+                    ],
+                    source: """
+                        orders o LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
+                        WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? \
+                        AND COALESCE(o.paid_at, o.placed_at) >= ?
+                        """, order: "o.member_id, o.id, i.line",
+                    arguments: [g] + ids + [b, .int(needs.ordersSince ?? Int64.min)])
             ),
             (
                 needs.lots,
-                SQLStatement(
-                    "SELECT x.member_id, x.expires_at, x.remaining FROM points_lots x WHERE \(ofBrand) AND x.remaining > 0",
-                    [g, b] + ids)
+                .init(
+                    columns: ["x.member_id", "x.expires_at", "x.remaining"],
+                    source: "points_lots x WHERE \(ofBrand) AND x.remaining > 0", arguments: [g, b] + ids)
             ),
             (
                 needs.coupons,
-                SQLStatement(
-                    "SELECT x.member_id, x.status, x.valid_from, x.valid_until FROM coupons x WHERE \(ofBrand)",
-                    [g, b] + ids)
+                .init(
+                    columns: ["x.member_id", "x.status", "x.valid_from", "x.valid_until"],
+                    source: "coupons x WHERE \(ofBrand)", arguments: [g, b] + ids)
             ),
             (
                 needs.cart,
-                SQLStatement(
-                    """
-                    SELECT x.member_id, x.sku, x.quantity, x.unit_price_minor, x.updated_at, x.product_id, x.name, \
-                    x.category, x.currency, x.added_at FROM cart_items x WHERE \(ofBrand) ORDER BY x.member_id, x.sku
-                    """, [g, b] + ids)
+                .init(
+                    columns: [
+                        "x.member_id", "x.sku", "x.quantity", "x.unit_price_minor", "x.updated_at", "x.product_id",
+                        "x.name", "x.category", "x.currency", "x.added_at",
+                    ],
+                    source: "cart_items x WHERE \(ofBrand)", order: "x.member_id, x.sku", arguments: [g, b] + ids)
             ),
             (
                 needs.scores,
-                SQLStatement(
-                    "SELECT x.member_id, x.score, x.value FROM member_scores x WHERE \(ofBrand)", [g, b] + ids)
+                .init(
+                    columns: ["x.member_id", "x.score", "x.value"], source: "member_scores x WHERE \(ofBrand)",
+                    arguments: [g, b] + ids)
             ),
             (
                 needs.stages,
-                SQLStatement(
-                    "SELECT x.member_id, x.model, x.stage FROM member_stages x WHERE \(ofBrand)", [g, b] + ids)
+                .init(
+                    columns: ["x.member_id", "x.model", "x.stage"], source: "member_stages x WHERE \(ofBrand)",
+                    arguments: [g, b] + ids)
             ),
         ]
-        statements += kinds.filter(\.0).map(\.1)
-        return QueriesProgram(statements) { results in
+        reads += kinds.filter(\.0).map(\.1)
+        return BundledReadsProgram(reads, dialect: dialect) { results in
             var facts: [MemberID: MemberFacts] = [:]
             for row in results[0] { if let member = Self.member(row) { facts[MemberID(member.id)] = member } }
             var next = 1
