@@ -69,11 +69,16 @@ struct IngestProgram: SQLProgram {
         if dialect == .postgres {
             // Every statement here is a key lookup or a keyed write. On a young table (no statistics
             // yet) the planner picks sequential scans and hash joins that grow with the table; forbid
-            // them for this transaction only, leaving index nested loops.
+            // them for this transaction only, leaving index nested loops — in one statement, one
+            // round trip (`set_config(…, true)` is `SET LOCAL`).
             phase = .setup
-            var statements = ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"].map {
-                SQLStatement("SET LOCAL \($0) = off", [])
-            }
+            var statements = [
+                SQLStatement(
+                    """
+                    SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
+                    set_config('enable_mergejoin', 'off', true)
+                    """, [])
+            ]
             if !identifiers.isEmpty {
                 // Batches that name the same identifier take turns (transaction advisory locks, taken
                 // in one sorted order so they cannot deadlock); unrelated batches run in parallel.
