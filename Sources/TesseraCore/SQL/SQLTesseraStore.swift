@@ -231,9 +231,7 @@ public struct SQLTesseraStore: TesseraStore {
     }
 
     public func member(group: GroupID, id: MemberID) async throws -> MemberView? {
-        let (g, m) = (SQLValue.text(group.rawValue), SQLValue.text(id.rawValue))
-        let program = MemberViewProgram(group: g, member: m)
-        return try await driver.run(program, writes: false)
+        try await driver.run(MemberViewSQL.program(group: group, member: id, dialect: driver.dialect), writes: false)
     }
 
     public func memberIDs(group: GroupID, identifiers: [Identifier]) async throws -> [Identifier: MemberID] {

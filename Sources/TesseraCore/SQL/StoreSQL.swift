@@ -155,14 +155,6 @@ public enum StoreSQL {
 }
 
 extension StoreSQL {
-    /// Member columns read for the 360 view, in the order ``memberView(columns:identifiers:brands:channels:)`` expects.
-    public static let selectMember = """
-        SELECT id, kind, status, merged_into, name, gender, birthday, region, city, source_channel, home_store, guide, \
-        joined_at, CAST(consent AS TEXT), CAST(attributes AS TEXT), CAST(traits AS TEXT), event_count, first_seen_at, \
-        last_seen_at, order_count, first_order_at, last_order_at, total_spend_minor, created_at, updated_at \
-        FROM members WHERE group_id = ? AND id = ?
-        """
-
     /// Timeline rows (events and orders) older than a cursor: `source, id, occurred_at, type, name, channel, details`.
     public static func selectTimeline(_ dialect: SQLDialect) -> String {
         let fields =
