@@ -101,10 +101,12 @@ public final class PostgresDriver: SQLDriver {
         }
     }
 
-    /// Runs one statement: prepared under its name when ``PreparedStatements`` gives it one.
+    /// Runs one statement: prepared under its name when ``PreparedStatements`` gives it one; a
+    /// multi-row insert as an `unnest` of column arrays (``BulkInsert``).
     private func run(_ statement: SQLStatement, on connection: PostgresConnection) async throws
         -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
     {
+        let statement = statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement
         let (name, sql) = PreparedStatements.shared.lookup(statement)
         let bindings = Self.bindings(statement)
         guard let name else {

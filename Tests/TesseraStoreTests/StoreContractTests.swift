@@ -33,6 +33,25 @@ struct StoreContractTests {
         #expect(member.channels.map(\.channel) == ["web"])
     }
 
+    /// Multi-row writes travel as array literals on PostgreSQL (``BulkInsert``): quotes, backslashes,
+    /// control characters and non-ASCII text come back exactly as sent.
+    @Test(arguments: Backend.allCases)
+    func textSurvivesMultiRowWritesExactly(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let awkward = "q\"uote \\ back\\\\slash\ttab\nline {a,b} NULL 中文 😀"
+        var event = try message("t1", ["external:a\"b\\c,{NULL}"], name: "Viewed \"x\"")
+        event.properties = .object(["note": .string(awkward), "nested": .object(["k": .string("v\\")])])
+        event.brandID = tenant.principal.brandID
+        try await tenant.send([event, try message("t2", ["external:plain"])])
+        let member = try #require(try await tenant.member("external:a\"b\\c,{NULL}"))
+        #expect(member.identifiers == ["external:a\"b\\c,{NULL}"])
+        let facts = try #require(
+            try await tenant.store.memberFacts(
+                group: tenant.principal.groupID, brand: tenant.principal.brandID, member: member.id, needs: .all))
+        #expect(facts.events.map(\.name) == ["Viewed \"x\""])
+        #expect(facts.events.first?.properties == ["note": .string(awkward), "nested": .object(["k": .string("v\\")])])
+    }
+
     @Test(arguments: Backend.allCases)
     func replayedMessagesHaveNoSecondEffect(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

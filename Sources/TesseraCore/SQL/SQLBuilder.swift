@@ -6,13 +6,17 @@ public enum SQLBuilder {
     public static func insert(
         into table: String, columns: [String], markers: [String]? = nil, rows: [[SQLValue]], suffix: String = ""
     ) -> [SQLStatement] {
-        let tuple = "(" + (markers ?? columns.map { _ in "?" }).joined(separator: ", ") + ")"
+        let markers = markers ?? columns.map { _ in "?" }
+        let tuple = "(" + markers.joined(separator: ", ") + ")"
+        let bulk = BulkInsert(table: table, columns: columns, markers: markers, suffix: suffix)
         return chunks(rows).map { chunk in
             let sql =
                 "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
                 + (suffix.isEmpty ? "" : " " + suffix)
-            return SQLStatement(sql, chunk.flatMap { $0 })
+            var statement = SQLStatement(sql, chunk.flatMap { $0 })
+            statement.bulk = bulk
+            return statement
         }
     }
 

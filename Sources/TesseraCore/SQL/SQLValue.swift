@@ -16,6 +16,8 @@ public enum SQLValue: Sendable, Hashable {
 public struct SQLStatement: Sendable, Hashable {
     public var sql: String
     public var arguments: [SQLValue]
+    /// Set for a multi-row `INSERT … VALUES`: its shape, so PostgreSQL can run it as an `unnest`.
+    public var bulk: BulkInsert?
 
     public init(_ sql: String, _ arguments: [SQLValue]) {
         self.sql = sql
