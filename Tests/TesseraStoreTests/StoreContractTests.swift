@@ -42,9 +42,15 @@ struct StoreContractTests {
         var event = try message("t1", ["external:a\"b\\c,{NULL}"], name: "Viewed \"x\"")
         event.properties = .object(["note": .string(awkward), "nested": .object(["k": .string("v\\")])])
         event.brandID = tenant.principal.brandID
-        try await tenant.send([event, try message("t2", ["external:plain"])])
+        let profile = ProfilePatch(name: awkward, traits: ["note": .string(awkward)])
+        try await tenant.send([
+            event, try message("t2", ["external:plain"]),
+            try message("t3", ["external:a\"b\\c,{NULL}"], kind: .identify, name: nil, profile: profile),
+        ])
         let member = try #require(try await tenant.member("external:a\"b\\c,{NULL}"))
         #expect(member.identifiers == ["external:a\"b\\c,{NULL}"])
+        #expect(member.profile.name == awkward)
+        #expect(member.profile.traits["note"] == .string(awkward))
         let facts = try #require(
             try await tenant.store.memberFacts(
                 group: tenant.principal.groupID, brand: tenant.principal.brandID, member: member.id, needs: .all))

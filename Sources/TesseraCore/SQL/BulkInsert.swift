@@ -88,6 +88,11 @@ public struct BulkInsert: Sendable, Hashable {
         return SQLStatement(sql, literals)
     }
 
+    /// `values` as a PostgreSQL array literal (`{1,NULL}`, `{"a\"b",NULL}`), for a `CAST(? AS T[])`.
+    static func arrayLiteral(_ values: [SQLValue]) -> String {
+        "{" + values.map { element($0).0 }.joined(separator: ",") + "}"
+    }
+
     /// One array element in PostgreSQL's array literal syntax, and the kind of value it is.
     private static func element(_ value: SQLValue) -> (String, Kind?) {
         switch value {

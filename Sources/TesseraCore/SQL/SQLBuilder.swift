@@ -62,19 +62,21 @@ public enum SQLBuilder {
 
     /// A derived table of typed rows usable in `UPDATE … FROM (…) AS u` on both databases.
     ///
-    /// PostgreSQL gets `VALUES (…), (…) AS u(columns)` (cheap to plan; a long `UNION ALL` took 30 ms to
-    /// plan per batch); SQLite, which cannot name the columns of a `VALUES` list, gets
-    /// `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …`.
+    /// PostgreSQL gets `SELECT * FROM unnest(CAST(? AS T[]), …) AS u(columns)`: one array literal per
+    /// column (``BulkInsert``), so the statement's text and parameters do not grow with the rows and
+    /// it is prepared once (a `VALUES` list of 128 rows × 20 columns was parsed and planned per
+    /// batch; a long `UNION ALL` took 30 ms to plan). SQLite, which cannot name the columns of a
+    /// `VALUES` list, gets `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …`.
     static func derivedTable(columns: [(name: String, type: String)], rows: [[SQLValue]], dialect: SQLDialect)
         -> SQLStatement
     {
         switch dialect {
         case .postgres:
-            let typed = "(" + columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ") + ")"
-            let plain = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-            let sql =
-                "VALUES " + ([typed] + Array(repeating: plain, count: max(0, rows.count - 1))).joined(separator: ", ")
-            return SQLStatement(sql, rows.flatMap { $0 })
+            let arrays = columns.indices.map { column in
+                SQLValue.text(BulkInsert.arrayLiteral(rows.map { $0[column] }))
+            }
+            let sql = "SELECT * FROM unnest(" + columns.map { "CAST(? AS \($0.type)[])" }.joined(separator: ", ") + ")"
+            return SQLStatement(sql, arrays)
         case .sqlite:
             let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
             let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
