@@ -58,8 +58,13 @@ struct BundledReadsProgram<Output: Sendable>: SQLProgram {
         case .postgres:
             let bundle = SQLStatement(
                 "SELECT " + reads.map(\.aggregate).joined(separator: ", "), reads.flatMap(\.arguments))
+            let count = reads.count
             queries = QueriesProgram([bundle]) { results in
                 let columns = results.first?.first?.values ?? []
+                // `map` indexes the results by read: a short answer must fail here, not trap there.
+                guard columns.count == count else {
+                    throw TesseraError.unavailable("a bundled read answered \(columns.count) of \(count) reads")
+                }
                 return try map(try columns.map(Self.rows))
             }
         }
@@ -89,9 +94,9 @@ struct BundledReadsProgram<Output: Sendable>: SQLProgram {
         case .bool(let flag): return .bool(flag)
         case .string(let text): return .text(text)
         case .number(let number):
-            // Every numeric column read this way is an integer (micros, minor units, counts).
-            let integer = Int64(truncating: number as NSNumber)
-            return Decimal(integer) == number ? .int(integer) : .text("\(number)")
+            // The columns read this way are integers (micros, minor units, counts); anything else
+            // keeps its digits as text, which `SQLRow.int` still reads when they are whole.
+            return Money.exactInteger(number).map(SQLValue.int) ?? .text("\(number)")
         case .array, .object: return .text(cell.jsonText)
         }
     }
