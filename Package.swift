@@ -128,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "TesseraStoreTests",
             dependencies: [
-                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraPostgres",
+                "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraPostgres", "TesseraWorkers",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

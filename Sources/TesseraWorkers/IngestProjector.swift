@@ -9,7 +9,9 @@ public import TesseraDomain
 ///
 /// Accepting a Segment batch only appends it to the log, so the HTTP path never waits for identity
 /// resolution; this service then projects up to ``batchMessages`` messages of many requests in one
-/// transaction per group, which is where the member store's cost per message is lowest. It is woken
+/// transaction per group, which is where the member store's cost per message is lowest. With
+/// ``partitions`` above one it leases that many transactions' worth at once and writes them side by
+/// side, split by ``IngestPartitioner`` so that no two of them name the same identifier. It is woken
 /// as soon as something is appended (``wake()``) and also looks every ``pollInterval`` for work
 /// appended by other processes or released for a retry.
 ///
@@ -30,23 +32,23 @@ public final class IngestProjector: Service, Sendable {
     let ingest: IngestService
     let decode: Decoder
     let logger: Logger
-    /// About how many messages one projection takes (requests are never split).
+    /// About how many messages one projection transaction takes.
     public let batchMessages: Int
     public let pollInterval: Duration
-    /// Projection loops run side by side. One on SQLite (a single writer); several on PostgreSQL,
-    /// where leases never overlap and identifier advisory locks order conflicting writes.
-    public let concurrency: Int
-    private let doorbells: [Doorbell]
+    /// Transactions written side by side from one lease: one on SQLite (a single writer); several
+    /// on PostgreSQL. Each takes messages of other people than the rest (``IngestPartitioner``), so
+    /// they do not queue behind each other's identifier locks.
+    public let partitions: Int
+    private let doorbell = Doorbell()
     private let projected = Counter(label: "tessera_ingest_projected_messages_total")
     private let dropped = Counter(label: "tessera_ingest_dropped_messages_total")
     private let failures = Counter(label: "tessera_ingest_projection_failures_total")
 
     public init(
         log: IngestLog, ingest: IngestService, decode: @escaping Decoder, logger: Logger, batchMessages: Int = 2_000,
-        concurrency: Int = 1, pollInterval: Duration = .milliseconds(250)
+        partitions: Int = 1, pollInterval: Duration = .milliseconds(250)
     ) {
-        self.concurrency = max(1, concurrency)
-        self.doorbells = (0..<max(1, concurrency)).map { _ in Doorbell() }
+        self.partitions = max(1, partitions)
         self.log = log
         self.ingest = ingest
         self.decode = decode
@@ -56,16 +58,10 @@ public final class IngestProjector: Service, Sendable {
     }
 
     /// Tells the projector there is new work; cheap, callable from any task.
-    @Sendable public func wake() { for doorbell in doorbells { doorbell.ring() } }
+    @Sendable public func wake() { doorbell.ring() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                for doorbell in self.doorbells {
-                    group.addTask { await self.loop(doorbell) }
-                }
-            }
-        }
+        await cancelWhenGracefulShutdown { await self.loop() }
         // The HTTP server has stopped: project what it accepted, so a restart starts current.
         do {
             let remaining = try await drain()
@@ -77,7 +73,7 @@ public final class IngestProjector: Service, Sendable {
         }
     }
 
-    private func loop(_ doorbell: Doorbell) async {
+    private func loop() async {
         while !Task.isCancelled {
             do {
                 if try await projectOnce() != nil { continue }
@@ -100,7 +96,7 @@ public final class IngestProjector: Service, Sendable {
     /// Leases one batch of entries and projects it; returns the valid messages written, or `nil` when
     /// there was nothing to lease.
     func projectOnce() async throws -> Int? {
-        let entries = try await log.lease(maximumMessages: batchMessages, now: Date())
+        let entries = try await log.lease(maximumMessages: batchMessages * partitions, now: Date())
         guard !entries.isEmpty else { return nil }
         do {
             var written = 0
@@ -124,7 +120,15 @@ public final class IngestProjector: Service, Sendable {
             for group in groups {
                 let batch = messages[group] ?? []
                 let receivedAt = entries.first { $0.groupID == group }?.receivedAt ?? Date()
-                try await ingest.write(batch, group: group, receivedAt: receivedAt)
+                // Parts name disjoint identifiers and orders, so their order relative to each other
+                // does not matter; within a part, messages keep their order. If one part fails, the
+                // entries are released and projected again: the parts already written are skipped
+                // then by their idempotency keys.
+                try await withThrowingDiscardingTaskGroup { tasks in
+                    for part in IngestPartitioner.partition(batch, into: partitions) {
+                        tasks.addTask { _ = try await self.ingest.write(part, group: group, receivedAt: receivedAt) }
+                    }
+                }
                 written += batch.count
             }
             try await log.complete(entries.map(\.sequence))

@@ -25,9 +25,9 @@ struct IngestPipeline {
     /// database (`tessera.sqlite` → `tessera-ingest.sqlite`), so that accepting requests has its own
     /// writer; on PostgreSQL the `ingest_log` table in the same database — and builds the rest.
     ///
-    /// Projection: one loop of 2,000 messages on SQLite (one writer; large transactions amortise its
-    /// commits), four loops of 500 on PostgreSQL; `TESSERA_PROJECTORS` and `TESSERA_PROJECTION_BATCH`
-    /// override them.
+    /// Projection: one transaction of 2,000 messages at a time on SQLite (one writer; large
+    /// transactions amortise its commits), four of 500 side by side on PostgreSQL;
+    /// `TESSERA_PROJECTORS` (transactions side by side) and `TESSERA_PROJECTION_BATCH` override them.
     static func open(
         store: SQLTesseraStore, url: String, registry: PrometheusCollectorRegistry, logger: Logger,
         publicURL: String? = nil
@@ -61,7 +61,7 @@ struct IngestPipeline {
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
             batchMessages: environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
                 ?? (sqlitePath != nil ? 2_000 : 500),
-            concurrency: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
+            partitions: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
             derived: derived, journeys: journeys, onAppend: projector.wake)

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import Testing
 import TesseraCore
 import TesseraDomain
+import TesseraWorkers
 
 /// The ingest log on both databases. Serialized: on PostgreSQL every test shares one `ingest_log`.
 @Suite("Ingest log contract", .serialized)
@@ -76,5 +78,97 @@ struct IngestLogContractTests {
         #expect(pending.lastError == "boom \(IngestLog.maximumAttempts)")
         let rest = try await log.lease(maximumMessages: 1_000, now: now)
         #expect(rest.map(\.groupID) == [other], "a dead entry is not leased again")
+    }
+
+    /// Traffic of 40 people, each seen anonymously, by user id and some by e-mail, with orders: the
+    /// same person's messages are spread over every log entry, as in real traffic.
+    static func traffic(entries: Int, perEntry: Int) -> [[IngestMessage]] {
+        (0..<entries).map { entry in
+            (0..<perEntry).map { offset in
+                let index = entry * perEntry + offset
+                let person = (index * 7) % 40
+                let anonymous = try! Identifier.parse("anonymous:a\(person)")
+                let user = try! Identifier.parse("external:u\(person)")
+                var message = IngestMessage(
+                    idempotencyKey: "k\(index)", kind: .track, identifiers: [anonymous], name: "Viewed",
+                    channel: "web", brandID: BrandID("b"),
+                    occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)))
+                switch (index + index / 40) % 4 {
+                case 0:
+                    message.kind = .identify
+                    message.name = nil
+                    message.registers = true
+                    message.identifiers = [user, anonymous]
+                    if person % 5 == 0 {
+                        message.identifiers.append(try! Identifier.parse("email:p\(person)@example.com"))
+                    }
+                case 1:
+                    message.identifiers = [user]
+                    if index % 8 == 1 {
+                        message.name = nil
+                        message.order = OrderInput(
+                            externalID: "o\(person)-\(index % 3)", channel: "web", status: .paid, currency: "CNY",
+                            totalMinor: 1_000, paidMinor: 1_000, occurredAt: message.occurredAt)
+                    }
+                default:
+                    break
+                }
+                return message
+            }
+        }
+    }
+
+    /// Each member as identifiers, stored event count and order count: comparable across groups.
+    static func members(_ store: SQLTesseraStore, _ group: GroupID) async throws -> Set<String> {
+        try await store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT m.id, m.event_count, \
+                    (SELECT count(*) FROM events e WHERE e.group_id = m.group_id AND e.member_id = m.id), \
+                    (SELECT count(*) FROM orders o WHERE o.group_id = m.group_id AND o.member_id = m.id), i.type, i.value \
+                    FROM members m JOIN member_identifiers i ON i.group_id = m.group_id AND i.member_id = m.id \
+                    WHERE m.group_id = ? ORDER BY m.id, i.type, i.value
+                    """, [.text(group.rawValue)]),
+                map: { rows in
+                    var members: [String: String] = [:]
+                    for row in rows {
+                        let id = row.text(0) ?? ""
+                        members[id, default: "\(row.int(1) ?? -1)/\(row.int(2) ?? -1)/\(row.int(3) ?? -1)"] +=
+                            " \(row.text(4) ?? ""):\(row.text(5) ?? "")"
+                    }
+                    return Set(members.values)
+                }), writes: false)
+    }
+
+    /// Writing a lease as parts side by side (``IngestPartitioner``) gives the member store one
+    /// transaction would: the same people, identifiers, events and orders.
+    @Test(arguments: Backend.allCases)
+    func projectingInPartsSideBySideMatchesOneTransaction(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let log = try await backend.makeIngestLog(beside: store)
+        let traffic = Self.traffic(entries: 8, perEntry: 50)
+        let decode: IngestProjector.Decoder = { entry in
+            guard let index = Int(entry.body), traffic.indices.contains(index) else { throw SetupError(entry.body) }
+            return traffic[index].map { .success($0) }
+        }
+        var results: [Set<String>] = []
+        for partitions in [1, 4] {
+            let tenant = try await Tenant.make(store)
+            let group = tenant.principal.groupID
+            for index in traffic.indices {
+                try await log.append(
+                    IngestLogEntry(
+                        groupID: group, brandID: tenant.principal.brandID, source: "segment",
+                        receivedAt: Date(timeIntervalSince1970: 1_800_000_000), body: "\(index)", messageCount: 50))
+            }
+            let projector = IngestProjector(
+                log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
+                batchMessages: 100, partitions: partitions)
+            #expect(try await projector.drain() == 400)
+            results.append(try await Self.members(store, group))
+        }
+        #expect(results[0].count == 40, "one member per person")
+        #expect(results[0] == results[1])
     }
 }
