@@ -12,6 +12,20 @@ struct StoreContractTests {
         #expect(try await store.migrate() == [])
     }
 
+    /// PostgreSQL leaves room on `members` pages for heap-only updates (migration 0022); SQLite has
+    /// no such setting but records the migration like any other.
+    @Test(arguments: Backend.allCases)
+    func membersLeaveRoomForHeapOnlyUpdates(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let sql =
+            backend == .postgres
+            ? "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'members'"
+            : "SELECT 'fillfactor=80' FROM schema_migrations WHERE id = '0022_member_fillfactor'"
+        let options = try await store.driver.run(
+            QueryProgram(SQLStatement(sql, []), map: { $0.first?.text(0) }), writes: false)
+        #expect(options == "fillfactor=80")
+    }
+
     @Test(arguments: Backend.allCases)
     func identifyCreatesAMemberWithNormalisedIdentifiersAndProfile(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -3,6 +3,6 @@ public enum Migrations {
     public static let all: [Migration] = [
         .foundation, .attributeDefinitions, .mergeUndo, .points, .tiers, .coupons, .storedValue, .benefits, .segments,
         .scores, .purchaseFacts, .cartsAndFollows, .journeys, .messaging, .messageTemplates, .channels,
-        .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample,
+        .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample, .memberFillFactor,
     ]
 }
