@@ -93,7 +93,7 @@ public final class PostgresDriver: SQLDriver {
                 for try await row in try await run(statement, on: connection) { rows.append(try Self.sqlRow(row)) }
                 step = try program.resume(rows)
             case .execute(let statements):
-                for statement in statements {
+                for statement in BulkInsert.merged(statements) {
                     for try await _ in try await run(statement, on: connection) {}
                 }
                 step = try program.resume([])

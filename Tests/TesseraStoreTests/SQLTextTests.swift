@@ -40,6 +40,31 @@ struct SQLTextTests {
         #expect(SQLBuilder.insert(into: "t", columns: ["a"], rows: [[.int(1)]], suffix: "WHERE ?")[0].bulk == nil)
     }
 
+    /// The chunks one insert is split into run as one `unnest` on PostgreSQL; a second insert into
+    /// the same table stays a statement of its own (it may upsert rows the first wrote).
+    @Test func chunksOfOneInsertAreMergedButSeparateInsertsAreNot() throws {
+        let rows = (0..<300).map { [SQLValue.int(Int64($0)), .text("r\($0)")] }
+        let chunks = SQLBuilder.insert(into: "t", columns: ["a", "b"], rows: rows)
+        #expect(chunks.map { $0.arguments.count / 2 } == [256, 32, 8, 4])
+        let again = SQLBuilder.insert(into: "t", columns: ["a", "b"], rows: [[.int(1), .text("again")]])
+        let plain = SQLStatement("DELETE FROM t WHERE a = ?", [.int(1)])
+        let merged = BulkInsert.merged(chunks + again + [plain])
+        #expect(merged.count == 3)
+        #expect(
+            merged.first?.sql
+                == "INSERT INTO t (a, b) SELECT u.a0, u.a1 FROM unnest(?::bigint[], ?::text[]) AS u(a0, a1)")
+        #expect(
+            merged.first?.arguments == [
+                .text("{" + (0..<300).map(String.init).joined(separator: ",") + "}"),
+                .text("{" + (0..<300).map { "\"r\($0)\"" }.joined(separator: ",") + "}"),
+            ])
+        #expect(merged.dropFirst().map(\.sql) == [again[0].sql, plain.sql])
+        // Rows that cannot be one unnest (a column of mixed kinds) stay as their chunks.
+        let mixed = SQLBuilder.insert(
+            into: "t", columns: ["a"], rows: (0..<3).map { [$0 == 2 ? .text("x") : .int(Int64($0))] })
+        #expect(BulkInsert.merged(mixed) == mixed)
+    }
+
     @Test func postgresParametersAreNumberedInOrder() {
         #expect(SQLStatement.numberedParameters("SELECT ? , ?, '中' || ?") == "SELECT $1 , $2, '中' || $3")
     }

@@ -17,6 +17,10 @@ public struct BulkInsert: Sendable, Hashable {
     let casts: [String?]
     /// `ON CONFLICT …` / `RETURNING …`, as after the `VALUES` list.
     let suffix: String
+    /// This chunk carries more rows of the statement just before it — the same
+    /// ``SQLBuilder/insert(into:columns:markers:rows:suffix:)`` call, split for SQLite's sake —
+    /// so PostgreSQL may run both as one statement (``merged(_:)``).
+    var continuesPrevious = false
 
     /// `nil` unless every marker is `?` or `?::type`.
     init?(table: String, columns: [String], markers: [String], suffix: String) {
@@ -85,6 +89,33 @@ public struct BulkInsert: Sendable, Hashable {
             + "FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(aliases.joined(separator: ", ")))"
             + (suffix.isEmpty ? "" : " " + suffix)
         return SQLStatement(sql, literals)
+    }
+
+    /// `statements` with every run of chunks of one insert (a bulk statement and the chunks that
+    /// continue it) as one `unnest` statement; everything else as it was. A run whose rows cannot
+    /// be one `unnest` (a column of mixed kinds) stays as its chunks.
+    ///
+    /// Why: the chunks exist because SQLite and PostgreSQL's `VALUES` form want bounded statements;
+    /// the `unnest` form takes any number of rows in one prepared statement, so on PostgreSQL a
+    /// 500-message ingest batch's events are one round trip and one execution, not six.
+    public static func merged(_ statements: [SQLStatement]) -> [SQLStatement] {
+        guard statements.contains(where: { $0.bulk?.continuesPrevious == true }) else { return statements }
+        var result: [SQLStatement] = []
+        var run: [SQLStatement] = []
+        func flush() {
+            if run.count > 1, let bulk = run.first?.bulk, let one = bulk.unnest(run.flatMap(\.arguments)) {
+                result.append(one)
+            } else {
+                result += run
+            }
+            run = []
+        }
+        for statement in statements {
+            if statement.bulk?.continuesPrevious != true { flush() }
+            run.append(statement)
+        }
+        flush()
+        return result
     }
 
     /// `values` as a PostgreSQL array literal (`{1,NULL}`, `{"a\"b",NULL}`), for a `CAST(? AS T[])`.

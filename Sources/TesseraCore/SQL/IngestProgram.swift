@@ -301,7 +301,8 @@ struct IngestProgram: SQLProgram {
         var statements: [SQLStatement] = []
         var channelRows: [[SQLValue]] = []
         var brandRows: [[SQLValue]] = []
-        for chunk in SQLBuilder.chunks(deltas, largest: 128) {
+        // PostgreSQL takes the whole batch as one `unnest`; SQLite's compound SELECT stays bounded.
+        for chunk in dialect == .postgres ? [deltas[...]] : SQLBuilder.chunks(deltas, largest: 128) {
             let rows: [[SQLValue]] = chunk.map { member, delta in
                 let profile = delta.profile
                 return [

@@ -9,13 +9,14 @@ public enum SQLBuilder {
         let markers = markers ?? columns.map { _ in "?" }
         let tuple = "(" + markers.joined(separator: ", ") + ")"
         let bulk = BulkInsert(table: table, columns: columns, markers: markers, suffix: suffix)
-        return chunks(rows).map { chunk in
+        return chunks(rows).enumerated().map { index, chunk in
             let sql =
                 "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
                 + (suffix.isEmpty ? "" : " " + suffix)
             var statement = SQLStatement(sql, chunk.flatMap { $0 })
             statement.bulk = bulk
+            statement.bulk?.continuesPrevious = index > 0
             return statement
         }
     }
