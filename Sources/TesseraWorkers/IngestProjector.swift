@@ -61,10 +61,18 @@ public final class IngestProjector: Service, Sendable {
     @Sendable public func wake() { doorbell.ring() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.loop() }
+        let leftover = await cancelWhenGracefulShutdown { await self.loop() }
+        guard !Task.isCancelled else {
+            // Cancelled outright, not shut down gracefully: stop now; leases run out and the next
+            // start projects what is left.
+            logger.info("ingest projector cancelled; what is left in the log is projected on the next start")
+            return
+        }
         // The HTTP server has stopped: project what it accepted, so a restart starts current.
         do {
-            let remaining = try await drain()
+            var remaining = 0
+            if let leftover { remaining += try await project(leftover) }
+            remaining += try await drain()
             logger.info("ingest projector stopped", metadata: ["projected at shutdown": "\(remaining)"])
         } catch {
             logger.error(
@@ -73,37 +81,66 @@ public final class IngestProjector: Service, Sendable {
         }
     }
 
-    private func loop() async {
+    /// Writes one lease while leasing and decoding the next, so the database is not idle while
+    /// this process reads the log and parses requests. Leases are still written one after
+    /// another: a person's messages in two leases keep their order. Returns a lease taken but not
+    /// written when cancelled (``run()`` writes it before draining the rest).
+    private func loop() async -> Lease? {
+        var next: Task<Lease?, any Error>?
         while !Task.isCancelled {
+            var current: Lease?
             do {
-                if try await projectOnce() != nil { continue }
+                if let pending = next {
+                    next = nil
+                    current = try await pending.value
+                } else {
+                    current = try await lease()
+                }
             } catch {
-                // The entries were released with a back-off; wait for them or for new work.
+                // Undecodable entries were released with a back-off (or the log is unreachable):
+                // wait for them or for new work.
+                logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
+                await doorbell.wait(atMost: pollInterval)
+                continue
+            }
+            guard let current else {
+                await doorbell.wait(atMost: pollInterval)
+                continue
+            }
+            next = Task { try await self.lease() }
+            do {
+                _ = try await project(current)
+            } catch {
+                // The entries were released with a back-off; the next lease goes ahead.
                 logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
             }
-            await doorbell.wait(atMost: pollInterval)
         }
+        return try? await next?.value
     }
 
     /// Projects until nothing is left that may be leased now; returns the messages projected.
     /// Tests and the benchmark use it to wait for the member store to catch up.
     @discardableResult public func drain() async throws -> Int {
         var total = 0
-        while let count = try await projectOnce() { total += count }
+        while let lease = try await lease() { total += try await project(lease) }
         return total
     }
 
-    /// Leases one batch of entries and projects it; returns the valid messages written, or `nil` when
-    /// there was nothing to lease.
-    func projectOnce() async throws -> Int? {
+    /// Entries taken from the log, decoded and validated, with their valid messages per group.
+    struct Lease: Sendable {
+        var entries: [IngestLogEntry]
+        /// Groups in log order of their first entry: a transaction never spans groups, and within a
+        /// group the messages keep the order they were accepted in.
+        var groups: [(group: GroupID, messages: [IngestMessage], receivedAt: Date)]
+    }
+
+    /// Leases up to ``partitions`` transactions' worth of entries and decodes them; `nil` when there
+    /// was nothing to lease. Entries that cannot be decoded are released, with the error, for a retry.
+    func lease() async throws -> Lease? {
         let entries = try await log.lease(maximumMessages: batchMessages * partitions, now: Date())
         guard !entries.isEmpty else { return nil }
         do {
-            var written = 0
-            // One write per group, in log order of each group's first entry: a transaction never
-            // spans groups, and within a group the messages keep the order they were accepted in.
-            var groups: [GroupID] = []
-            var messages: [GroupID: [IngestMessage]] = [:]
+            var groups: [(group: GroupID, messages: [IngestMessage], receivedAt: Date)] = []
             for entry in entries {
                 let items = try await ingest.validate(try decode(entry), group: entry.groupID, brand: entry.brandID)
                 let valid = items.compactMap { try? $0.get() }
@@ -114,12 +151,24 @@ public final class IngestProjector: Service, Sendable {
                         "messages no longer valid when projected were dropped",
                         metadata: ["sequence": "\(entry.sequence)", "dropped": "\(items.count - valid.count)"])
                 }
-                if messages[entry.groupID] == nil { groups.append(entry.groupID) }
-                messages[entry.groupID, default: []] += valid
+                if let index = groups.firstIndex(where: { $0.group == entry.groupID }) {
+                    groups[index].messages += valid
+                } else {
+                    groups.append((entry.groupID, valid, entry.receivedAt))
+                }
             }
-            for group in groups {
-                let batch = messages[group] ?? []
-                let receivedAt = entries.first { $0.groupID == group }?.receivedAt ?? Date()
+            return Lease(entries: entries, groups: groups)
+        } catch {
+            try await fail(entries, error)
+        }
+    }
+
+    /// Writes a lease's messages and deletes its entries; returns the valid messages written. On
+    /// failure the entries are released with the error, for a retry after a back-off.
+    func project(_ lease: Lease) async throws -> Int {
+        do {
+            var written = 0
+            for (group, batch, receivedAt) in lease.groups {
                 // Parts name disjoint identifiers and orders, so their order relative to each other
                 // does not matter; within a part, messages keep their order. If one part fails, the
                 // entries are released and projected again: the parts already written are skipped
@@ -131,13 +180,17 @@ public final class IngestProjector: Service, Sendable {
                 }
                 written += batch.count
             }
-            try await log.complete(entries.map(\.sequence))
+            try await log.complete(lease.entries.map(\.sequence))
             projected.increment(by: written)
             return written
         } catch {
-            failures.increment()
-            try await log.release(entries, error: "\(error)", now: Date())
-            throw error
+            try await fail(lease.entries, error)
         }
+    }
+
+    private func fail(_ entries: [IngestLogEntry], _ error: any Error) async throws -> Never {
+        failures.increment()
+        try await log.release(entries, error: "\(error)", now: Date())
+        throw error
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 import Prometheus
+import ServiceLifecycle
 import TesseraCore
 import TesseraDomain
 import Synchronization
@@ -63,13 +64,14 @@ struct Bench: AsyncParsableCommand {
             let port = Int.random(in: 20_000..<60_000)
             let app = Application(
                 router: pipeline.server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            // The projector before the server: a service group stops services in reverse order.
+            let services = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: pipeline.projector), .init(service: app)], gracefulShutdownSignals: [],
+                    logger: Logger(label: "bench.ingest")))
             let outcome = try await withThrowingTaskGroup(of: BenchResult?.self) { group in
                 group.addTask {
-                    try await app.runService(gracefulShutdownSignals: [])
-                    return nil
-                }
-                group.addTask {
-                    try await pipeline.projector.run()
+                    try await services.run()
                     return nil
                 }
                 try await Task.sleep(for: .milliseconds(500))
@@ -82,7 +84,8 @@ struct Bench: AsyncParsableCommand {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                 }
-                group.cancelAll()
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
                 return result as BenchResult?
             }
             guard let result = outcome else { return }
