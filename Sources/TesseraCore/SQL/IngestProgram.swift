@@ -84,11 +84,11 @@ struct IngestProgram: SQLProgram {
                 // in one sorted order so they cannot deadlock); unrelated batches run in parallel.
                 // Without this, two batches creating the same new person both insert it and one
                 // must be retried from the start.
+                let names = rowsTable(identifiers.map { [.text(group.rawValue + "\u{1}" + $0.description)] })
                 statements.append(
                     SQLStatement(
                         "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(column1, 0) AS k FROM "
-                            + "(VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 1))) AS w ORDER BY k) AS s",
-                        identifiers.map { .text(group.rawValue + "\u{1}" + $0.description) }))
+                            + "\(names.sql) ORDER BY k) AS s", names.arguments))
             }
             return .execute(statements)
         }
@@ -100,11 +100,11 @@ struct IngestProgram: SQLProgram {
         guard !keys.isEmpty else { return try resume([]) }
         // Lookups join a VALUES list that carries the group in every row: each row becomes one
         // probe of the key index on both databases, whatever the planner believes about the group.
+        let wanted = rowsTable(keys.map { [g, .text($0)] })
         return .query(
             SQLStatement(
-                "SELECT e.idempotency_key FROM (VALUES \(SQLBuilder.tuples(count: keys.count, width: 2))) AS w "
-                    + "JOIN events e ON e.group_id = w.column1 AND e.idempotency_key = w.column2",
-                keys.flatMap { [g, SQLValue.text($0)] }))
+                "SELECT e.idempotency_key FROM \(wanted.sql) "
+                    + "JOIN events e ON e.group_id = w.column1 AND e.idempotency_key = w.column2", wanted.arguments))
     }
 
     mutating func resume(_ rows: [SQLRow]) throws -> SQLStep<IngestPlan> {
@@ -115,13 +115,13 @@ struct IngestProgram: SQLProgram {
             knownKeys = Set(rows.compactMap { $0.text(0) })
             phase = .owners
             guard !identifiers.isEmpty else { return try resume([]) }
+            let wanted = rowsTable(identifiers.map { [g, .text($0.type.rawValue), .text($0.value)] })
             return .query(
                 SQLStatement(
                     // A join, not `(type, value) IN (VALUES …)`: SQLite answers the IN form by
                     // scanning the group's identifiers instead of probing the key.
-                    "SELECT i.type, i.value, i.member_id FROM (VALUES \(SQLBuilder.tuples(count: identifiers.count, width: 3))) "
-                        + "AS w JOIN member_identifiers i ON i.group_id = w.column1 AND i.type = w.column2 AND i.value = w.column3",
-                    identifiers.flatMap { [g, SQLValue.text($0.type.rawValue), .text($0.value)] }))
+                    "SELECT i.type, i.value, i.member_id FROM \(wanted.sql) JOIN member_identifiers i "
+                        + "ON i.group_id = w.column1 AND i.type = w.column2 AND i.value = w.column3", wanted.arguments))
         case .owners:
             for row in rows {
                 guard let type = row.text(0), let value = row.text(1), let member = row.text(2) else { continue }
@@ -131,14 +131,14 @@ struct IngestProgram: SQLProgram {
             phase = .states
             let members = Set(snapshot.owners.values).sorted()
             guard !members.isEmpty else { return try resume([]) }
+            let wanted = rowsTable(members.map { [g, .text($0.rawValue)] })
             return .query(
                 SQLStatement(
                     """
-                    SELECT m.id, m.registered, i.type, count(i.type) FROM (VALUES \
-                    \(SQLBuilder.tuples(count: members.count, width: 2))) AS w JOIN members m ON m.group_id = w.column1 \
-                    AND m.id = w.column2 LEFT JOIN member_identifiers i ON i.group_id = m.group_id AND i.member_id = m.id \
-                    GROUP BY m.id, m.registered, i.type
-                    """, members.flatMap { [g, SQLValue.text($0.rawValue)] }))
+                    SELECT m.id, m.registered, i.type, count(i.type) FROM \(wanted.sql) JOIN members m \
+                    ON m.group_id = w.column1 AND m.id = w.column2 LEFT JOIN member_identifiers i \
+                    ON i.group_id = m.group_id AND i.member_id = m.id GROUP BY m.id, m.registered, i.type
+                    """, wanted.arguments))
         case .states:
             for row in rows {
                 guard let id = row.text(0).map({ MemberID($0) }) else { continue }
@@ -151,12 +151,12 @@ struct IngestProgram: SQLProgram {
             }
             phase = .orders
             guard !orderKeys.isEmpty else { return try resume([]) }
+            let wanted = rowsTable(orderKeys.map { [g, .text($0.brand), .text($0.externalID)] })
             return .query(
                 SQLStatement(
-                    "SELECT o.brand_id, o.external_id, o.id, o.status, o.refunded_minor FROM (VALUES "
-                        + "\(SQLBuilder.tuples(count: orderKeys.count, width: 3))) AS w JOIN orders o ON o.group_id = w.column1 "
-                        + "AND o.brand_id = w.column2 AND o.external_id = w.column3",
-                    orderKeys.flatMap { [g, SQLValue.text($0.brand), .text($0.externalID)] }))
+                    "SELECT o.brand_id, o.external_id, o.id, o.status, o.refunded_minor FROM \(wanted.sql) "
+                        + "JOIN orders o ON o.group_id = w.column1 AND o.brand_id = w.column2 AND o.external_id = w.column3",
+                    wanted.arguments))
         case .orders:
             for row in rows {
                 guard let brand = row.text(0), let external = row.text(1), let id = row.text(2),
@@ -191,6 +191,22 @@ struct IngestProgram: SQLProgram {
             guard let result else { preconditionFailure("ingest program resumed before planning") }
             return .done(result)
         }
+    }
+
+    /// Text rows to join against as `w` (columns `column1`, `column2`…): a `VALUES` list on SQLite;
+    /// on PostgreSQL an `unnest` of one array per column, whose text — and so its prepared
+    /// statement — is the same for every batch, where a `VALUES` list of a thousand rows was parsed
+    /// and planned again for each one.
+    private func rowsTable(_ rows: [[SQLValue]]) -> (sql: String, arguments: [SQLValue]) {
+        let width = rows.first?.count ?? 0
+        guard dialect == .postgres else {
+            return ("(VALUES \(SQLBuilder.tuples(count: rows.count, width: width))) AS w", rows.flatMap { $0 })
+        }
+        let columns = (1...max(1, width)).map { "column\($0)" }
+        return (
+            "unnest(\(columns.map { _ in "CAST(? AS TEXT[])" }.joined(separator: ", "))) AS w(\(columns.joined(separator: ", ")))",
+            (0..<width).map { column in .text(BulkInsert.arrayLiteral(rows.map { $0[column] })) }
+        )
     }
 
     // MARK: - Writes
