@@ -101,6 +101,34 @@ struct JourneyContractTests {
             try await tenant.store.memberTags(group: group, brand: brand, member: c.id).map(\.tag) == ["cart_lapsed"])
     }
 
+    /// Writing a step gives its run back: a run waiting a minute is due again after that minute,
+    /// not only once the lease of the worker that moved it (five minutes here) has run out.
+    @Test(arguments: Backend.allCases)
+    func aWrittenStepReleasesItsRun(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = JourneyService(
+            store: tenant.store, segments: SegmentService(store: tenant.store), leaseSeconds: 300)
+        let start = Date()
+        try await Self.templates(tenant, ["welcome"])
+        let draft = try JSONParser.parse(
+            Array(
+                #"""
+                {"entry": {"event": {"name": "follow"}}, "start": "pause",
+                 "nodes": {"pause": {"wait": {"minutes": 1, "next": "hello"}},
+                           "hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
+                """#.utf8))
+        let saved = try await journeys.save(name: "later", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)  // into the wait
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(30), group: group) == 0)  // still waiting
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(62), group: group) == 1)  // sent, ended
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.messages["hello"] == ["delivered": 1])
+        #expect(statistics.runs == ["exited": 1])
+    }
+
     @Test(arguments: Backend.allCases)
     func aStalledWorkersStepIsTakenOverAndAppliedOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -82,7 +82,8 @@ enum JourneySQL {
 
     /// The statements applying many steps at once: the nodes visited and the messages queued as
     /// multi-row inserts, tag changes, and the runs' new positions (or ends) as a few `UPDATE … FROM`
-    /// over derived tables — a blast writes thousands of steps in a few dozen statements.
+    /// over derived tables — a blast writes thousands of steps in a few dozen statements. The runs'
+    /// updates also clear their leases: every step advances or ends its run, so no run stays leased.
     static func apply(_ steps: [JourneyStep], at: Int64, dialect: SQLDialect) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         var visits: [[SQLValue]] = []
@@ -195,7 +196,8 @@ enum JourneySQL {
         statements += updates(
             waits, columns: waitColumns, dialect: dialect,
             set:
-                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, updated_at = ?",
+                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, "
+                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
             arguments: [now])
         let endColumns: [(name: String, type: String)] = [
             ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("outcome", "TEXT"),
@@ -203,7 +205,8 @@ enum JourneySQL {
         statements += updates(
             ends, columns: endColumns, dialect: dialect,
             set:
-                "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, wake_on = NULL, updated_at = ?",
+                "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, wake_on = NULL, "
+                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
             arguments: [now, now])
         return statements
     }

@@ -263,22 +263,25 @@ extension SQLTesseraStore {
         let micros = Timestamp.micros(at)
         let dialect = driver.dialect
         // Only runs still leased under this token are applied: if this worker stalled past its lease
-        // and another claimed a run, the other's step is the one that counts. Released by primary key
-        // (a scan for the token would read every run).
-        var release: [SQLStatement] = []
+        // and another claimed a run, the other's step is the one that counts. Checked by primary key
+        // (a scan for the token would read every run) and locked until the step is written, which
+        // clears the lease in the same update that advances the run: one new row version per step
+        // instead of two. (SQLite's single writer already excludes everyone else.)
+        let lock = dialect == .postgres ? " FOR UPDATE" : ""
+        var stillHeld: [SQLStatement] = []
         for (group, runs) in Dictionary(grouping: steps.map(\.run), by: \.group) {
             for chunk in SQLBuilder.chunks(runs, largest: 500) {
                 let ids: [SQLValue] = chunk.map { .text($0.id) }
                 let arguments: [SQLValue] = [.text(group.rawValue)] + ids + [.text(token)]
-                release.append(
+                stillHeld.append(
                     SQLStatement(
                         """
-                        UPDATE journey_runs SET lease_token = NULL, lease_until = NULL WHERE group_id = ? \
-                        AND id IN (\(SQLBuilder.markers(ids.count))) AND lease_token = ? RETURNING group_id, id
+                        SELECT group_id, id FROM journey_runs WHERE group_id = ? \
+                        AND id IN (\(SQLBuilder.markers(ids.count))) AND lease_token = ?\(lock)
                         """, arguments))
             }
         }
-        let program = ChainedProgram(QueriesProgram(release, map: { $0.flatMap { $0 } })) { rows in
+        let program = ChainedProgram(QueriesProgram(stillHeld, map: { $0.flatMap { $0 } })) { rows in
             let held = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
             let applied = steps.filter { held.contains("\($0.run.group.rawValue)/\($0.run.id)") }
             return WriteProgram(
