@@ -98,8 +98,9 @@ struct IngestProgram: SQLProgram {
     private mutating func keysQuery() throws -> SQLStep<IngestPlan> {
         phase = .keys
         guard !keys.isEmpty else { return try resume([]) }
-        // Lookups join a VALUES list that carries the group in every row: each row becomes one
-        // probe of the key index on both databases, whatever the planner believes about the group.
+        // Lookups join a list of rows (``rowsTable(_:)``) that carries the group in every row: each
+        // row becomes one probe of the key index on both databases, whatever the planner believes
+        // about the group.
         let wanted = rowsTable(keys.map { [g, .text($0)] })
         return .query(
             SQLStatement(
