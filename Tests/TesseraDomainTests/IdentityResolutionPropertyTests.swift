@@ -12,7 +12,8 @@ struct IdentityResolutionPropertyTests {
         var registered: Set<MemberID> = []
         let planner = IngestPlanner(resolver: IdentityResolver(), ids: SequentialIDGenerator(prefix: "m"))
 
-        mutating func ingest(_ messages: [IngestMessage]) {
+        /// What a store loads for `messages`: every owner's state.
+        func snapshot(_ messages: [IngestMessage]) -> IdentitySnapshot {
             var snapshot = IdentitySnapshot()
             for identifier in Set(messages.flatMap(\.identifiers)) { snapshot.owners[identifier] = owners[identifier] }
             for member in Set(snapshot.owners.values) {
@@ -21,7 +22,11 @@ struct IdentityResolutionPropertyTests {
                 snapshot.members[member] = MemberIdentityState(
                     id: member, registered: registered.contains(member), identifierCounts: counts)
             }
-            let plan = planner.plan(messages, snapshot: snapshot, knownKeys: [])
+            return snapshot
+        }
+
+        mutating func ingest(_ messages: [IngestMessage]) {
+            let plan = planner.plan(messages, snapshot: snapshot(messages), knownKeys: [])
             for merge in plan.merges {
                 for (identifier, owner) in owners where owner == merge.merged { owners[identifier] = merge.survivor }
             }
@@ -95,6 +100,59 @@ struct IdentityResolutionPropertyTests {
                 }
             }
             #expect(perMember.values.map(\.count).reduce(0, +) == graph.owners.count)
+        }
+    }
+
+    /// Loading only the owners whose state resolution can read (placeholders for the rest, as the
+    /// stores do) plans exactly what loading every owner plans — but for the contact flag of a
+    /// placeholder, which the stores OR into the stored one.
+    @Test func planningNeedsOnlyTheStatesOfOwnersThatGainOrShareIdentifiers() async {
+        let batch = Gen.int(in: 0...10_000).array(of: 1...12)
+        await propertyCheck(input: batch.array(of: 1...4), batch) { history, picks in
+            var graph = Graph()
+            let messages = { (picks: [Int], round: Int) in
+                picks.enumerated().map { offset, pick in
+                    let identifiers = [
+                        try! Identifier.parse("external:u\(pick % 7)"), try! Identifier.parse("anonymous:a\(pick % 5)"),
+                        try! Identifier.parse("email:e\(pick % 4)@example.com"),
+                    ].filter { _ in (pick / 7 + offset) % 4 != 0 }
+                    return IngestMessage(
+                        idempotencyKey: "k\(round)-\(offset)", kind: .track,
+                        identifiers: identifiers.isEmpty
+                            ? [try! Identifier.parse("external:u\(pick % 7)")] : identifiers,
+                        registers: pick % 3 == 0, channel: "web", occurredAt: .init(timeIntervalSince1970: 0))
+                }
+            }
+            for (round, picks) in history.enumerated() { graph.ingest(messages(picks, round)) }
+            let next = messages(picks, history.count)
+            let full = graph.snapshot(next)
+            var pruned = IdentitySnapshot(owners: full.owners)
+            let needed = IdentitySnapshot.ownersNeedingState(owners: full.owners, messages: next.map(\.identifiers))
+            for owner in Set(full.owners.values) {
+                pruned.members[owner] =
+                    needed.contains(owner) ? full.members[owner] : IdentitySnapshot.placeholder(for: owner)
+            }
+            let plan = { (snapshot: IdentitySnapshot) in
+                IngestPlanner(resolver: IdentityResolver(), ids: SequentialIDGenerator(prefix: "n"))
+                    .plan(next, snapshot: snapshot, knownKeys: [])
+            }
+            let (expected, actual) = (plan(full), plan(pruned))
+            #expect(actual.newMembers == expected.newMembers)
+            #expect(
+                actual.identifiers.map { "\($0.identifier)=\($0.member)" }
+                    == expected.identifiers.map { "\($0.identifier)=\($0.member)" })
+            #expect(
+                actual.merges.map { "\($0.survivor)<\($0.merged)" }
+                    == expected.merges.map { "\($0.survivor)<\($0.merged)" })
+            #expect(actual.candidates == expected.candidates)
+            #expect(actual.events == expected.events)
+            #expect(actual.outcomes == expected.outcomes)
+            #expect(Set(actual.memberDeltas.keys) == Set(expected.memberDeltas.keys))
+            for (member, delta) in expected.memberDeltas {
+                var stored = actual.memberDeltas[member]
+                if !needed.contains(member) { stored?.hasContact = delta.hasContact }
+                #expect(stored == delta, "delta of \(member)")
+            }
         }
     }
 

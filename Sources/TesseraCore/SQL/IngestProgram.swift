@@ -10,6 +10,8 @@ struct IngestProgram: SQLProgram {
     let dialect: SQLDialect
     let group: GroupID
     let identifiers: [Identifier]
+    /// Each message's identifiers: which owners' states the planner can need (``IdentitySnapshot``).
+    let identifiersByMessage: [[Identifier]]
     let keys: [String]
     let orderKeys: [OrderKey]
     let receivedAt: Date
@@ -48,14 +50,16 @@ struct IngestProgram: SQLProgram {
     private enum Phase { case setup, keys, owners, states, orders, earning, journeys, written }
 
     init(
-        dialect: SQLDialect, group: GroupID, identifiers: Set<Identifier>, keys: [String], orderKeys: [OrderKey],
+        dialect: SQLDialect, group: GroupID, identifiersByMessage: [[Identifier]], keys: [String],
+        orderKeys: [OrderKey],
         receivedAt: Date, ids: any IDGenerator, eventNames: Set<String> = [],
         plan: @escaping @Sendable (IdentitySnapshot, Set<String>) throws -> IngestPlan
     ) {
         self.eventNames = eventNames.sorted()
         self.dialect = dialect
         self.group = group
-        self.identifiers = identifiers.sorted()
+        self.identifiers = Set(identifiersByMessage.joined()).sorted()
+        self.identifiersByMessage = identifiersByMessage
         self.keys = keys
         self.orderKeys = Array(Set(orderKeys))
         self.receivedAt = receivedAt
@@ -130,7 +134,12 @@ struct IngestProgram: SQLProgram {
                     member)
             }
             phase = .states
-            let members = Set(snapshot.owners.values).sorted()
+            // Only owners whose state resolution can read are loaded; the rest get a placeholder.
+            let needed = IdentitySnapshot.ownersNeedingState(owners: snapshot.owners, messages: identifiersByMessage)
+            for owner in Set(snapshot.owners.values) where !needed.contains(owner) {
+                snapshot.members[owner] = IdentitySnapshot.placeholder(for: owner)
+            }
+            let members = needed.sorted()
             guard !members.isEmpty else { return try resume([]) }
             let wanted = rowsTable(members.map { [g, .text($0.rawValue)] })
             return .query(

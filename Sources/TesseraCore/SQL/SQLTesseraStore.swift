@@ -217,7 +217,7 @@ public struct SQLTesseraStore: TesseraStore {
             }
         }
         let program = IngestProgram(
-            dialect: driver.dialect, group: group, identifiers: Set(messages.flatMap(\.identifiers)),
+            dialect: driver.dialect, group: group, identifiersByMessage: messages.map(\.identifiers),
             keys: messages.map(\.idempotencyKey), orderKeys: orderKeys, receivedAt: receivedAt, ids: ids,
             eventNames: Set(messages.compactMap(\.eventName)), plan: plan)
         return try await driver.run(program, writes: true)
