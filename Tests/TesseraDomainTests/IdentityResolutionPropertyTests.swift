@@ -103,9 +103,9 @@ struct IdentityResolutionPropertyTests {
         }
     }
 
-    /// Loading only the owners whose state resolution can read (placeholders for the rest, as the
+    /// Loading only the owners whose state resolution can read (an unread state for the rest, as the
     /// stores do) plans exactly what loading every owner plans — but for the contact flag of a
-    /// placeholder, which the stores OR into the stored one.
+    /// member whose state was not read, which the stores OR into the stored one.
     @Test func planningNeedsOnlyTheStatesOfOwnersThatGainOrShareIdentifiers() async {
         let batch = Gen.int(in: 0...10_000).array(of: 1...12)
         await propertyCheck(input: batch.array(of: 1...4), batch) { history, picks in
@@ -130,7 +130,7 @@ struct IdentityResolutionPropertyTests {
             let needed = IdentitySnapshot.ownersNeedingState(owners: full.owners, messages: next.map(\.identifiers))
             for owner in Set(full.owners.values) {
                 pruned.members[owner] =
-                    needed.contains(owner) ? full.members[owner] : IdentitySnapshot.placeholder(for: owner)
+                    needed.contains(owner) ? full.members[owner] : IdentitySnapshot.unreadState(for: owner)
             }
             let plan = { (snapshot: IdentitySnapshot) in
                 IngestPlanner(resolver: IdentityResolver(), ids: SequentialIDGenerator(prefix: "n"))

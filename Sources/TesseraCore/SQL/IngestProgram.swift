@@ -134,10 +134,10 @@ struct IngestProgram: SQLProgram {
                     member)
             }
             phase = .states
-            // Only owners whose state resolution can read are loaded; the rest get a placeholder.
+            // Only owners whose state resolution can read are loaded; the rest get an unread state.
             let needed = IdentitySnapshot.ownersNeedingState(owners: snapshot.owners, messages: identifiersByMessage)
             for owner in Set(snapshot.owners.values) where !needed.contains(owner) {
-                snapshot.members[owner] = IdentitySnapshot.placeholder(for: owner)
+                snapshot.members[owner] = IdentitySnapshot.unreadState(for: owner)
             }
             let members = needed.sorted()
             guard !members.isEmpty else { return try resume([]) }
@@ -212,11 +212,9 @@ struct IngestProgram: SQLProgram {
         guard dialect == .postgres else {
             return ("(VALUES \(SQLBuilder.tuples(count: rows.count, width: width))) AS w", rows.flatMap { $0 })
         }
-        let columns = (1...max(1, width)).map { "column\($0)" }
-        return (
-            "unnest(\(columns.map { _ in "CAST(? AS TEXT[])" }.joined(separator: ", "))) AS w(\(columns.joined(separator: ", ")))",
-            (0..<width).map { column in .text(BulkInsert.arrayLiteral(rows.map { $0[column] })) }
-        )
+        let table = SQLBuilder.unnest(types: Array(repeating: "TEXT", count: width), rows: rows)
+        let names = (1...max(1, width)).map { "column\($0)" }.joined(separator: ", ")
+        return (table.sql + " AS w(\(names))", table.arguments)
     }
 
     // MARK: - Writes

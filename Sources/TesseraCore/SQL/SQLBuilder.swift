@@ -73,11 +73,8 @@ public enum SQLBuilder {
     {
         switch dialect {
         case .postgres:
-            let arrays = columns.indices.map { column in
-                SQLValue.text(BulkInsert.arrayLiteral(rows.map { $0[column] }))
-            }
-            let sql = "SELECT * FROM unnest(" + columns.map { "CAST(? AS \($0.type)[])" }.joined(separator: ", ") + ")"
-            return SQLStatement(sql, arrays)
+            let table = unnest(types: columns.map(\.type), rows: rows)
+            return SQLStatement("SELECT * FROM " + table.sql, table.arguments)
         case .sqlite:
             let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
             let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
@@ -85,6 +82,14 @@ public enum SQLBuilder {
                 .joined(separator: " UNION ALL ")
             return SQLStatement(sql, rows.flatMap { $0 })
         }
+    }
+
+    /// `unnest(CAST(? AS T[]), …)` over `rows`, one array literal per column of the given types
+    /// (``BulkInsert``): PostgreSQL's table of rows whose text does not grow with the rows.
+    static func unnest(types: [String], rows: [[SQLValue]]) -> SQLStatement {
+        SQLStatement(
+            "unnest(" + types.map { "CAST(? AS \($0)[])" }.joined(separator: ", ") + ")",
+            types.indices.map { column in .text(BulkInsert.arrayLiteral(rows.map { $0[column] })) })
     }
 
     /// The alias list that names a ``derivedTable(columns:rows:dialect:)`` on PostgreSQL.

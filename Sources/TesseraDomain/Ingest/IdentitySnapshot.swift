@@ -15,8 +15,8 @@ extension IdentitySnapshot {
     /// of a message that names an identifier nobody owns yet, or identifiers of two or more
     /// members. A message whose identifiers all belong to one member resolves to that member
     /// whatever its state, so its owner needs no state unless another message needs it —
-    /// ``placeholder(for:)`` stands in. The common case, a returning person, then skips loading the
-    /// member's identifiers altogether.
+    /// ``unreadState(for:)`` stands in for it. The common case, a returning person, then skips
+    /// loading the member's identifiers altogether.
     ///
     /// ```swift
     /// let needed = IdentitySnapshot.ownersNeedingState(owners: owners, messages: [[phone, openid]])
@@ -34,10 +34,10 @@ extension IdentitySnapshot {
         return needed
     }
 
-    /// The state given to an owner that ``ownersNeedingState(owners:messages:)`` left out. Its
-    /// `hasContact` reads false; the store keeps a member's stored contact flag (it only ever ORs
-    /// the batch's flag into it).
-    public static func placeholder(for member: MemberID) -> MemberIdentityState {
+    /// The state given to an owner that ``ownersNeedingState(owners:messages:)`` left out, so the
+    /// planner still knows who owns its identifiers. Its `hasContact` reads false; the store keeps
+    /// a member's stored contact flag (it only ever ORs the batch's flag into it).
+    public static func unreadState(for member: MemberID) -> MemberIdentityState {
         MemberIdentityState(id: member, registered: false, identifierCounts: [:])
     }
 }
