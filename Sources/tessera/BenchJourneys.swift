@@ -52,9 +52,13 @@ extension Bench {
                             ], rows: rows)), writes: true)
             }
             let baselineSeconds = BenchTraffic.seconds(since: baseline)
-            try await store.driver.run(
-                ExecuteProgram([SQLStatement("DELETE FROM journey_messages WHERE journey_id = 'baseline'", [])]),
-                writes: true)
+            // The baseline's rows stay, as the history of an outbox in use (created long ago: outside the
+            // caps' window), and the tables get statistics, as a database in use has them. Planned as the
+            // empty tables the migrations analysed, PostgreSQL read the members and the caps' deliveries
+            // by scanning (31 ms instead of 4.7 ms per 200 members for the facts) until autovacuum
+            // caught up, a minute into the blast.
+            let analyze = store.driver.dialect == .sqlite ? ["PRAGMA analysis_limit = 1000", "ANALYZE"] : ["ANALYZE"]
+            try await store.driver.run(ExecuteProgram(analyze.map { SQLStatement($0, []) }), writes: true)
 
             let segments = SegmentService(store: store)
             let journeys = JourneyService(store: store, segments: segments)

@@ -129,6 +129,41 @@ struct JourneyContractTests {
         #expect(statistics.runs == ["exited": 1])
     }
 
+    /// A paused plan's runs wait where they are while other plans' runs go on, and go on when it is
+    /// resumed: the leases take only the runs of published plans.
+    @Test(arguments: Backend.allCases)
+    func aPausedPlansRunsWaitWhileOtherPlansRun(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        try await Self.templates(tenant, ["welcome"])
+        let draft = try JSONParser.parse(
+            Array(
+                #"""
+                {"entry": {"event": {"name": "follow"}}, "start": "pause",
+                 "nodes": {"pause": {"wait": {"minutes": 1, "next": "hello"}},
+                           "hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
+                """#.utf8))
+        var plans: [String] = []
+        for name in ["first", "second"] {
+            let saved = try await journeys.save(name: name, draft: draft, group: group, brand: brand, at: start)
+            _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+            plans.append(saved.record.id)
+        }
+        try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 2)  // both into the wait
+        _ = try await journeys.setStatus(.paused, id: plans[0], group: group, brand: brand, at: start)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(62), group: group) == 1)  // the second only
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(63), group: group) == 0)
+        _ = try await journeys.setStatus(.published, id: plans[0], group: group, brand: brand, at: start)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(64), group: group) == 1)  // resumed
+        for plan in plans {
+            let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
+            #expect(statistics.messages["hello"] == ["delivered": 1])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aStalledWorkersStepIsTakenOverAndAppliedOnce(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -26,6 +26,28 @@ struct StoreContractTests {
         #expect(options == "fillfactor=80")
     }
 
+    /// The workers' queues index only the rows they look for (migration 0023): ended runs and
+    /// settled messages and grants add no entry to them.
+    @Test(arguments: Backend.allCases)
+    func queueIndexesHoldOnlyWaitingRows(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let sql =
+            backend == .postgres
+            ? "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'journey_%_due' OR indexname LIKE 'journey_%_queue'"
+            : "SELECT name, sql FROM sqlite_master WHERE name LIKE 'journey_%_due' OR name LIKE 'journey_%_queue'"
+        let definitions = try await store.driver.run(
+            QueryProgram(SQLStatement(sql, []), map: { rows in rows.map { ($0.text(0) ?? "", $0.text(1) ?? "") } }),
+            writes: false)
+        #expect(
+            definitions.map(\.0).sorted() == ["journey_grants_queue", "journey_messages_queue", "journey_runs_due"])
+        for (name, definition) in definitions {
+            let status = name == "journey_runs_due" ? "'active'" : "'queued'"
+            #expect(
+                definition.hasSuffix("WHERE (status = \(status)::text)")
+                    || definition.hasSuffix("WHERE status = \(status)"))
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func identifyCreatesAMemberWithNormalisedIdentifiersAndProfile(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

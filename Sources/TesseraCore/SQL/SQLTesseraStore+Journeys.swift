@@ -241,21 +241,32 @@ extension SQLTesseraStore {
     {
         let micros = Timestamp.micros(now)
         let lock = driver.dialect == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
+        let scope = group.map { (" AND group_id = ?", [SQLValue.text($0.rawValue)]) } ?? ("", [])
+        // The published plans are read first and named as constants. Joined to `journeys` instead,
+        // PostgreSQL estimated the join on (group, journey) at 0.1% of the due runs, so it sorted all
+        // of them rather than walk the due index until the limit: 80–120 ms per lease of 500 in a
+        // 100k-member blast, against 1 ms. (Journey ids are generated, unique across groups.)
+        let published = QueryProgram(
+            SQLStatement("SELECT id FROM journeys WHERE status = 'published'\(scope.0)", scope.1),
+            map: { $0.compactMap { $0.text(0) } })
         return try await driver.run(
-            QueryProgram(
-                SQLStatement(
-                    """
-                    UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
-                    (SELECT r.group_id, r.id FROM journey_runs r JOIN journeys j ON j.group_id = r.group_id \
-                    AND j.id = r.journey_id WHERE r.status = 'active' AND r.due_at <= ? \
-                    AND (r.lease_until IS NULL OR r.lease_until < ?) AND j.status = 'published'\
-                    \(group == nil ? "" : " AND r.group_id = ?") ORDER BY r.due_at LIMIT ?\(lock)) \
-                    RETURNING \(JourneySQL.runColumns)
-                    """,
-                    [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
-                        + (group.map { [SQLValue.text($0.rawValue)] } ?? []) + [.int(Int64(limit))]),
-                map: { $0.compactMap(JourneySQL.run) }),
-            writes: true)
+            ChainedProgram(published) { journeys in
+                OptionalProgram(
+                    program: journeys.isEmpty
+                        ? nil
+                        : QueryProgram(
+                            SQLStatement(
+                                """
+                                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
+                                (SELECT r.group_id, r.id FROM journey_runs r WHERE r.status = 'active' \
+                                AND r.due_at <= ? AND (r.lease_until IS NULL OR r.lease_until < ?) \
+                                AND r.journey_id IN (\(SQLBuilder.markers(journeys.count)))\(scope.0) \
+                                ORDER BY r.due_at LIMIT ?\(lock)) RETURNING \(JourneySQL.runColumns)
+                                """,
+                                [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
+                                    + journeys.map { .text($0) } + scope.1 + [.int(Int64(limit))]),
+                            map: { $0.compactMap(JourneySQL.run) }))
+            }, writes: true) ?? []
     }
 
     public func completeJourneySteps(_ steps: [JourneyStep], token: String, at: Date) async throws -> [JourneyRun] {
