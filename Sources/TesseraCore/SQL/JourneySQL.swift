@@ -80,16 +80,55 @@ enum JourneySQL {
             ])
     }
 
-    /// The statements applying many steps at once: the nodes visited and the messages queued as
-    /// multi-row inserts, tag changes, and the runs' new positions (or ends) as a few `UPDATE … FROM`
-    /// over derived tables — a blast writes thousands of steps in a few dozen statements. The runs'
-    /// updates also clear their leases: every step advances or ends its run, so no run stays leased.
-    static func apply(_ steps: [JourneyStep], at: Int64, dialect: SQLDialect) -> [SQLStatement] {
+    /// The statements moving many runs at once to their steps' new positions (or ends), each only
+    /// while the run is still leased under `token`, answering `group_id, id` of each run moved: a few
+    /// `UPDATE … FROM` over derived tables. The updates also clear the leases: every step advances or
+    /// ends its run, so no run stays leased.
+    static func moves(_ steps: [JourneyStep], token: String, at: Int64, dialect: SQLDialect) -> [SQLStatement] {
+        var waits: [[SQLValue]] = []
+        var ends: [[SQLValue]] = []
+        for step in steps {
+            let (g, r) = (SQLValue.text(step.run.group.rawValue), SQLValue.text(step.run.id))
+            switch step.advance.next {
+            case .wait(let state, let due):
+                waits.append([
+                    g, r, .text(state.node), .int(state.since), .bool(state.entering), .int(due),
+                    .optional(step.wakeOn),
+                ])
+            case .finished(let node, let outcome):
+                ends.append([g, r, .text(node), .text(outcome.rawValue)])
+            }
+        }
+        let now = SQLValue.int(at)
+        let waitColumns: [(name: String, type: String)] = [
+            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),
+            ("due", "BIGINT"), ("wake", "TEXT"),
+        ]
+        let endColumns: [(name: String, type: String)] = [
+            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("outcome", "TEXT"),
+        ]
+        return updates(
+            waits, columns: waitColumns, dialect: dialect, token: token,
+            set:
+                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, "
+                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
+            arguments: [now])
+            + updates(
+                ends, columns: endColumns, dialect: dialect, token: token,
+                set:
+                    "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, wake_on = NULL, "
+                    + "lease_token = NULL, lease_until = NULL, updated_at = ?",
+                arguments: [now, now])
+    }
+
+    /// The statements writing many steps' effects at once: the nodes visited and the messages queued
+    /// as multi-row inserts, grants, guide tasks, tracked links and tag changes — a blast writes
+    /// thousands of steps in a few dozen statements. Only for steps whose runs ``moves(_:token:at:dialect:)``
+    /// moved, in the same transaction.
+    static func effects(_ steps: [JourneyStep], at: Int64, dialect: SQLDialect) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         var visits: [[SQLValue]] = []
         var messages: [[SQLValue]] = []
-        var waits: [[SQLValue]] = []
-        var ends: [[SQLValue]] = []
         var links: [[SQLValue]] = []
         var grants: [[SQLValue]] = []
         var tasks: [[SQLValue]] = []
@@ -142,15 +181,6 @@ enum JourneySQL {
                     .text(link.token), g, .text(link.messageKey), .int(Int64(link.position)), .text(link.url),
                 ])
             }
-            switch advance.next {
-            case .wait(let state, let due):
-                waits.append([
-                    g, r, .text(state.node), .int(state.since), .bool(state.entering), .int(due),
-                    .optional(step.wakeOn),
-                ])
-            case .finished(let node, let outcome):
-                ends.append([g, r, .text(node), .text(outcome.rawValue)])
-            }
         }
         statements += SQLBuilder.insert(
             into: "journey_visits",
@@ -188,36 +218,17 @@ enum JourneySQL {
         statements += SQLBuilder.insert(
             into: "journey_links", columns: ["token", "group_id", "message_id", "position", "url"], rows: links,
             suffix: "ON CONFLICT (token) DO NOTHING")
-        let now = SQLValue.int(at)
-        let waitColumns: [(name: String, type: String)] = [
-            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),
-            ("due", "BIGINT"), ("wake", "TEXT"),
-        ]
-        statements += updates(
-            waits, columns: waitColumns, dialect: dialect,
-            set:
-                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, "
-                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
-            arguments: [now])
-        let endColumns: [(name: String, type: String)] = [
-            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("outcome", "TEXT"),
-        ]
-        statements += updates(
-            ends, columns: endColumns, dialect: dialect,
-            set:
-                "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, wake_on = NULL, "
-                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
-            arguments: [now, now])
         return statements
     }
 
-    /// Sets `set` (over columns `u.<name>` after the group and id) on the runs `rows` name. Runs that
-    /// share every value — a blast's members all reach the same node at the same journey time — are
-    /// updated by one `WHERE id IN (…)` per distinct tuple; otherwise by `UPDATE … FROM` a derived table
-    /// of 128 rows at a time.
+    /// Sets `set` (over columns `u.<name>` after the group and id) on the runs `rows` name that are
+    /// still leased under `token`, answering `group_id, id` of each. Runs that share every value — a
+    /// blast's members all reach the same node at the same journey time — are updated by one
+    /// `WHERE id IN (…)` per distinct tuple; otherwise by `UPDATE … FROM` a derived table of 128 rows
+    /// at a time.
     private static func updates(
-        _ rows: [[SQLValue]], columns: [(name: String, type: String)], dialect: SQLDialect, set: String,
-        arguments: [SQLValue]
+        _ rows: [[SQLValue]], columns: [(name: String, type: String)], dialect: SQLDialect, token: String,
+        set: String, arguments: [SQLValue]
     ) -> [SQLStatement] {
         guard !rows.isEmpty else { return [] }
         let shared = Dictionary(grouping: rows) { row in [row[0]] + row.dropFirst(2) }
@@ -234,8 +245,9 @@ enum JourneySQL {
                         SQLStatement(
                             """
                             UPDATE journey_runs SET \(set) FROM (SELECT \(single.joined(separator: ", "))) AS u \
-                            WHERE journey_runs.group_id = ? AND journey_runs.id IN (\(SQLBuilder.markers(ids.count)))
-                            """, arguments + values + [key[0]] + ids))
+                            WHERE journey_runs.group_id = ? AND journey_runs.id IN (\(SQLBuilder.markers(ids.count))) \
+                            AND journey_runs.lease_token = ? RETURNING journey_runs.group_id, journey_runs.id
+                            """, arguments + values + [key[0]] + ids + [.text(token)]))
                 }
             }
             return statements
@@ -245,8 +257,9 @@ enum JourneySQL {
             return SQLStatement(
                 """
                 UPDATE journey_runs SET \(set) FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
-                WHERE journey_runs.group_id = u.g AND journey_runs.id = u.id
-                """, arguments + table.arguments)
+                WHERE journey_runs.group_id = u.g AND journey_runs.id = u.id AND journey_runs.lease_token = ? \
+                RETURNING journey_runs.group_id, journey_runs.id
+                """, arguments + table.arguments + [.text(token)])
         }
     }
 

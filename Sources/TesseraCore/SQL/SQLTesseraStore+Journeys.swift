@@ -274,29 +274,18 @@ extension SQLTesseraStore {
         let micros = Timestamp.micros(at)
         let dialect = driver.dialect
         // Only runs still leased under this token are applied: if this worker stalled past its lease
-        // and another claimed a run, the other's step is the one that counts. Checked by primary key
-        // (a scan for the token would read every run) and locked until the step is written, which
-        // clears the lease in the same update that advances the run: one new row version per step
-        // instead of two. (SQLite's single writer already excludes everyone else.)
-        let lock = dialect == .postgres ? " FOR UPDATE" : ""
-        var stillHeld: [SQLStatement] = []
-        for (group, runs) in Dictionary(grouping: steps.map(\.run), by: \.group) {
-            for chunk in SQLBuilder.chunks(runs, largest: 500) {
-                let ids: [SQLValue] = chunk.map { .text($0.id) }
-                let arguments: [SQLValue] = [.text(group.rawValue)] + ids + [.text(token)]
-                stillHeld.append(
-                    SQLStatement(
-                        """
-                        SELECT group_id, id FROM journey_runs WHERE group_id = ? \
-                        AND id IN (\(SQLBuilder.markers(ids.count))) AND lease_token = ?\(lock)
-                        """, arguments))
-            }
-        }
-        let program = ChainedProgram(QueriesProgram(stillHeld, map: { $0.flatMap { $0 } })) { rows in
-            let held = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
-            let applied = steps.filter { held.contains("\($0.run.group.rawValue)/\($0.run.id)") }
+        // and another claimed a run, the other's step is the one that counts. The update moving each
+        // run checks the token (on PostgreSQL again after waiting for a concurrent writer of the row,
+        // which locks it until the commit) and answers the runs it moved; only their effects are
+        // written, in the same transaction. It also clears the lease: one new row version per step.
+        let program = ChainedProgram(
+            QueriesProgram(
+                JourneySQL.moves(steps, token: token, at: micros, dialect: dialect), map: { $0.flatMap { $0 } })
+        ) { rows in
+            let moved = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
+            let applied = steps.filter { moved.contains("\($0.run.group.rawValue)/\($0.run.id)") }
             return WriteProgram(
-                statements: JourneySQL.apply(applied, at: micros, dialect: dialect), output: applied.map(\.run))
+                statements: JourneySQL.effects(applied, at: micros, dialect: dialect), output: applied.map(\.run))
         }
         return try await driver.run(program, writes: true)
     }
