@@ -191,11 +191,15 @@ struct JourneyContractTests {
         let late = JourneyStep(
             run: stalled[0],
             advance: JourneyAdvance(
-                actions: [.send(node: "hello", channel: "log", template: "welcome")],
+                actions: [
+                    .visit(node: "hello", branch: nil), .send(node: "hello", channel: "log", template: "welcome"),
+                    .visit(node: "end", branch: nil),
+                ],
                 next: .finished(node: "end", .exited)), wakeOn: nil)
         #expect(try await tenant.store.completeJourneySteps([late], token: "stalled", at: start).isEmpty)
         let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
         #expect(statistics.messages["hello"] == ["delivered": 1])
+        #expect(statistics.visits == ["hello": ["": 1], "end": ["": 1]])
         #expect(statistics.runs == ["exited": 1])
 
         // Paused journeys hold their runs and enter nobody; stopped ones end what is in flight.

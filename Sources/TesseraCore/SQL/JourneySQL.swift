@@ -185,7 +185,7 @@ enum JourneySQL {
         statements += SQLBuilder.insert(
             into: "journey_visits",
             columns: ["group_id", "run_id", "node_id", "at", "journey_id", "version", "member_id", "branch"],
-            rows: visits, suffix: "ON CONFLICT (group_id, run_id, node_id, at) DO NOTHING")
+            rows: visits)
         statements += SQLBuilder.insert(
             into: "journey_messages",
             columns: [
