@@ -193,7 +193,7 @@ enum JourneySQL {
                 "brand_id", "channel", "template", "status", "reason", "created_at", "delivered_at", "subject", "body",
                 "next_attempt_at", "fields",
             ], markers: Array(repeating: "?", count: 18) + ["?::jsonb"], rows: messages,
-            suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+            suffix: "ON CONFLICT (group_id, id) DO NOTHING")
         statements += SQLBuilder.insert(
             into: "journey_grants", columns: grantColumns,
             markers: Array(repeating: "?", count: 9) + ["?::jsonb"] + Array(repeating: "?", count: 3), rows: grants,
