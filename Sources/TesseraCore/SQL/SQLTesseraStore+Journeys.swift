@@ -278,6 +278,10 @@ extension SQLTesseraStore {
         // run checks the token (on PostgreSQL again after waiting for a concurrent writer of the row,
         // which locks it until the commit) and answers the runs it moved; only their effects are
         // written, in the same transaction. It also clears the lease: one new row version per step.
+        // The effects of every step are assembled before the transaction, so SQLite's single writer
+        // is not held while thousands of rows are built; only a step lost to another lease makes
+        // them again, for the steps that remain.
+        let effects = JourneySQL.effects(steps, at: micros, dialect: dialect)
         let program = ChainedProgram(
             QueriesProgram(
                 JourneySQL.moves(steps, token: token, at: micros, dialect: dialect), map: { $0.flatMap { $0 } })
@@ -285,7 +289,9 @@ extension SQLTesseraStore {
             let moved = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
             let applied = steps.filter { moved.contains("\($0.run.group.rawValue)/\($0.run.id)") }
             return WriteProgram(
-                statements: JourneySQL.effects(applied, at: micros, dialect: dialect), output: applied.map(\.run))
+                statements: applied.count == steps.count
+                    ? effects : JourneySQL.effects(applied, at: micros, dialect: dialect),
+                output: applied.map(\.run))
         }
         return try await driver.run(program, writes: true)
     }
