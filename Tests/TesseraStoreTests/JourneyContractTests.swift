@@ -129,6 +129,36 @@ struct JourneyContractTests {
         #expect(statistics.runs == ["exited": 1])
     }
 
+    /// Visits are counted per node and branch, adding up across the batches that wrote them; a row
+    /// per visit stays only for visits that took a branch.
+    @Test(arguments: Backend.allCases)
+    func visitCountsAddUpAcrossBatches(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        try await Self.templates(tenant, ["welcome"])
+        let draft = try JSONParser.parse(
+            Array(
+                #"""
+                {"entry": {"event": {"name": "follow"}}, "start": "hello",
+                 "nodes": {"hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
+                """#.utf8))
+        let saved = try await journeys.save(name: "welcome", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        for (index, who) in ["external:a", "external:b", "external:c"].enumerated() {
+            try await tenant.send([try Self.event("f\(index)", who, "follow", at: start, brand: brand)])
+            #expect(try await journeys.runDue(at: start.addingTimeInterval(Double(index + 1)), group: group) == 1)
+        }
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.visits == ["hello": ["": 3], "end": ["": 3]])
+        let rows = try await tenant.store.driver.run(
+            QueryProgram(
+                SQLStatement("SELECT COUNT(*) FROM journey_visits WHERE journey_id = ?", [.text(saved.record.id)]),
+                map: { $0.first?.int(0) }), writes: false)
+        #expect(rows == 0)
+    }
+
     /// A paused plan's runs wait where they are while other plans' runs go on, and go on when it is
     /// resumed: the leases take only the runs of published plans.
     @Test(arguments: Backend.allCases)

@@ -127,9 +127,15 @@ enum JourneySQL {
     /// as multi-row inserts, grants, guide tasks, tracked links and tag changes — a blast writes
     /// thousands of steps in a few dozen statements. Only for steps whose runs ``moves(_:token:at:dialect:)``
     /// moved, in the same transaction.
+    ///
+    /// Visits are counted per node and branch (`journey_node_counts`, one upsert per node a batch
+    /// passed); a row per visit is kept only for a visit that took a branch, which the split analysis
+    /// reads per member. A blast's send and exit visits were two rows per member, a sixth of its
+    /// writes (`BENCHMARKS.md`, session 19).
     static func effects(_ steps: [JourneyStep], at: Int64, dialect: SQLDialect) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         var visits: [[SQLValue]] = []
+        var counts: [[String]: Int64] = [:]
         var messages: [[SQLValue]] = []
         var links: [[SQLValue]] = []
         var grants: [[SQLValue]] = []
@@ -141,10 +147,12 @@ enum JourneySQL {
             for (index, action) in advance.actions.enumerated() {
                 switch action {
                 case .visit(let node, let branch):
+                    counts[[run.group.rawValue, run.journeyID, node, branch ?? ""], default: 0] += 1
+                    guard let branch else { break }
                     // Visits in one step share its time; the index keeps a loop's passes apart.
                     visits.append([
                         g, r, .text(node), .int(at + Int64(index)), .text(run.journeyID), .int(run.version), m,
-                        .optional(branch),
+                        .text(branch),
                     ])
                 case .tag(let node, let name, let add):
                     statements += tag(run, node: node, name: name, add: add, at: at)
@@ -188,6 +196,16 @@ enum JourneySQL {
             into: "journey_visits",
             columns: ["group_id", "run_id", "node_id", "at", "journey_id", "version", "member_id", "branch"],
             rows: visits)
+        // In key order, so concurrent batches (PostgreSQL) lock the counters they share in one order.
+        statements += SQLBuilder.insert(
+            into: "journey_node_counts", columns: ["group_id", "journey_id", "node_id", "branch", "visits"],
+            rows: counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { key, count in
+                key.map(SQLValue.text) + [.int(count)]
+            },
+            suffix: """
+                ON CONFLICT (group_id, journey_id, node_id, branch) DO UPDATE \
+                SET visits = journey_node_counts.visits + excluded.visits
+                """)
         statements += SQLBuilder.insert(
             into: "journey_messages",
             columns: [

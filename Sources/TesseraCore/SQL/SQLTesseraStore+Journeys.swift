@@ -459,8 +459,7 @@ extension SQLTesseraStore {
                         """, key),
                     SQLStatement(
                         """
-                        SELECT node_id, COALESCE(branch, ''), COUNT(*) FROM journey_visits WHERE group_id = ? \
-                        AND journey_id = ? GROUP BY node_id, COALESCE(branch, '')
+                        SELECT node_id, branch, visits FROM journey_node_counts WHERE group_id = ? AND journey_id = ?
                         """, key),
                     SQLStatement(
                         """
