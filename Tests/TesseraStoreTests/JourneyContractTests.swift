@@ -32,6 +32,28 @@ struct JourneyContractTests {
         JourneyService(store: tenant.store, segments: SegmentService(store: tenant.store), publicURL: publicURL)
     }
 
+    /// The welcome plan several tests here run, saved and published as `name` with its template:
+    /// a follow enters the member, who gets one log message and leaves — after a minute's wait
+    /// when `waitingFirst`. Answers the plan's id.
+    private static func publishWelcome(
+        _ tenant: Tenant, _ journeys: JourneyService, name: String = "welcome", waitingFirst: Bool = false,
+        at start: Date
+    ) async throws -> String {
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        try await templates(tenant, ["welcome"])
+        let wait = #""pause": {"wait": {"minutes": 1, "next": "hello"}}, "#
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"event": {"name": "follow"}}, "start": "\(waitingFirst ? "pause" : "hello")",
+                 "nodes": {\(waitingFirst ? wait : "")"hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}},
+                           "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: name, draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        return saved.record.id
+    }
+
     /// Message templates the journeys below send.
     private static func templates(_ tenant: Tenant, _ names: [String]) async throws {
         for name in names {
@@ -110,21 +132,12 @@ struct JourneyContractTests {
         let journeys = JourneyService(
             store: tenant.store, segments: SegmentService(store: tenant.store), leaseSeconds: 300)
         let start = Date()
-        try await Self.templates(tenant, ["welcome"])
-        let draft = try JSONParser.parse(
-            Array(
-                #"""
-                {"entry": {"event": {"name": "follow"}}, "start": "pause",
-                 "nodes": {"pause": {"wait": {"minutes": 1, "next": "hello"}},
-                           "hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
-                """#.utf8))
-        let saved = try await journeys.save(name: "later", draft: draft, group: group, brand: brand, at: start)
-        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let plan = try await Self.publishWelcome(tenant, journeys, waitingFirst: true, at: start)
         try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
         #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)  // into the wait
         #expect(try await journeys.runDue(at: start.addingTimeInterval(30), group: group) == 0)  // still waiting
         #expect(try await journeys.runDue(at: start.addingTimeInterval(62), group: group) == 1)  // sent, ended
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
         #expect(statistics.messages["hello"] == ["delivered": 1])
         #expect(statistics.runs == ["exited": 1])
     }
@@ -137,24 +150,16 @@ struct JourneyContractTests {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
         let journeys = Self.services(tenant)
         let start = Date()
-        try await Self.templates(tenant, ["welcome"])
-        let draft = try JSONParser.parse(
-            Array(
-                #"""
-                {"entry": {"event": {"name": "follow"}}, "start": "hello",
-                 "nodes": {"hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
-                """#.utf8))
-        let saved = try await journeys.save(name: "welcome", draft: draft, group: group, brand: brand, at: start)
-        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let plan = try await Self.publishWelcome(tenant, journeys, at: start)
         for (index, who) in ["external:a", "external:b", "external:c"].enumerated() {
             try await tenant.send([try Self.event("f\(index)", who, "follow", at: start, brand: brand)])
             #expect(try await journeys.runDue(at: start.addingTimeInterval(Double(index + 1)), group: group) == 1)
         }
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
         #expect(statistics.visits == ["hello": ["": 3], "end": ["": 3]])
         let rows = try await tenant.store.driver.run(
             QueryProgram(
-                SQLStatement("SELECT COUNT(*) FROM journey_visits WHERE journey_id = ?", [.text(saved.record.id)]),
+                SQLStatement("SELECT COUNT(*) FROM journey_visits WHERE journey_id = ?", [.text(plan)]),
                 map: { $0.first?.int(0) }), writes: false)
         #expect(rows == 0)
     }
@@ -167,19 +172,9 @@ struct JourneyContractTests {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
         let journeys = Self.services(tenant)
         let start = Date()
-        try await Self.templates(tenant, ["welcome"])
-        let draft = try JSONParser.parse(
-            Array(
-                #"""
-                {"entry": {"event": {"name": "follow"}}, "start": "pause",
-                 "nodes": {"pause": {"wait": {"minutes": 1, "next": "hello"}},
-                           "hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
-                """#.utf8))
         var plans: [String] = []
         for name in ["first", "second"] {
-            let saved = try await journeys.save(name: name, draft: draft, group: group, brand: brand, at: start)
-            _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
-            plans.append(saved.record.id)
+            plans.append(try await Self.publishWelcome(tenant, journeys, name: name, waitingFirst: true, at: start))
         }
         try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
         #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 2)  // both into the wait
@@ -200,15 +195,7 @@ struct JourneyContractTests {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
         let journeys = Self.services(tenant)
         let start = Date()
-        try await Self.templates(tenant, ["welcome"])
-        let draft = try JSONParser.parse(
-            Array(
-                #"""
-                {"entry": {"event": {"name": "follow"}}, "start": "hello",
-                 "nodes": {"hello": {"send": {"channel": "log", "template": "welcome", "next": "end"}}, "end": {"exit": {}}}}
-                """#.utf8))
-        let saved = try await journeys.save(name: "welcome", draft: draft, group: group, brand: brand, at: start)
-        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let plan = try await Self.publishWelcome(tenant, journeys, at: start)
         try await tenant.send([try Self.event("f1", "external:f", "follow", at: start, brand: brand)])
 
         // A worker claims the step and stalls (killed, or paused past its lease).
@@ -227,21 +214,21 @@ struct JourneyContractTests {
                 ],
                 next: .finished(node: "end", .exited)), wakeOn: nil)
         #expect(try await tenant.store.completeJourneySteps([late], token: "stalled", at: start).isEmpty)
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
         #expect(statistics.messages["hello"] == ["delivered": 1])
         #expect(statistics.visits == ["hello": ["": 1], "end": ["": 1]])
         #expect(statistics.runs == ["exited": 1])
 
         // Paused journeys hold their runs and enter nobody; stopped ones end what is in flight.
-        _ = try await journeys.setStatus(.paused, id: saved.record.id, group: group, brand: brand, at: start)
+        _ = try await journeys.setStatus(.paused, id: plan, group: group, brand: brand, at: start)
         try await tenant.send([try Self.event("f2", "external:g", "follow", at: start, brand: brand)])
         #expect(try await journeys.runDue(at: start.addingTimeInterval(120), group: group) == 0)
         await #expect(throws: TesseraError.self) {
-            _ = try await journeys.setStatus(.paused, id: saved.record.id, group: group, brand: brand, at: start)
+            _ = try await journeys.setStatus(.paused, id: plan, group: group, brand: brand, at: start)
         }
-        _ = try await journeys.setStatus(.stopped, id: saved.record.id, group: group, brand: brand, at: start)
+        _ = try await journeys.setStatus(.stopped, id: plan, group: group, brand: brand, at: start)
         await #expect(throws: TesseraError.self) {
-            _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+            _ = try await journeys.publish(id: plan, group: group, brand: brand, at: start)
         }
     }
 

@@ -12,32 +12,34 @@ struct StoreContractTests {
         #expect(try await store.migrate() == [])
     }
 
+    /// The rows of a schema question asked of a freshly migrated store, in each database's catalogue.
+    private static func catalogue(_ backend: Backend, postgres: String, sqlite: String) async throws -> [SQLRow] {
+        let store = try await backend.makeStore()
+        return try await store.driver.run(
+            QueryProgram(SQLStatement(backend == .postgres ? postgres : sqlite, []), map: { $0 }), writes: false)
+    }
+
     /// PostgreSQL leaves room on `members` pages for heap-only updates (migration 0022); SQLite has
     /// no such setting but records the migration like any other.
     @Test(arguments: Backend.allCases)
     func membersLeaveRoomForHeapOnlyUpdates(backend: Backend) async throws {
-        let store = try await backend.makeStore()
-        let sql =
-            backend == .postgres
-            ? "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'members'"
-            : "SELECT 'fillfactor=80' FROM schema_migrations WHERE id = '0022_member_fillfactor'"
-        let options = try await store.driver.run(
-            QueryProgram(SQLStatement(sql, []), map: { $0.first?.text(0) }), writes: false)
-        #expect(options == "fillfactor=80")
+        let options = try await Self.catalogue(
+            backend,
+            postgres: "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'members'",
+            sqlite: "SELECT 'fillfactor=80' FROM schema_migrations WHERE id = '0022_member_fillfactor'")
+        #expect(options.first?.text(0) == "fillfactor=80")
     }
 
     /// The workers' queues index only the rows they look for (migration 0023): ended runs and
     /// settled messages and grants add no entry to them.
     @Test(arguments: Backend.allCases)
     func queueIndexesHoldOnlyWaitingRows(backend: Backend) async throws {
-        let store = try await backend.makeStore()
-        let sql =
-            backend == .postgres
-            ? "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'journey_%_due' OR indexname LIKE 'journey_%_queue'"
-            : "SELECT name, sql FROM sqlite_master WHERE name LIKE 'journey_%_due' OR name LIKE 'journey_%_queue'"
-        let definitions = try await store.driver.run(
-            QueryProgram(SQLStatement(sql, []), map: { rows in rows.map { ($0.text(0) ?? "", $0.text(1) ?? "") } }),
-            writes: false)
+        let definitions = try await Self.catalogue(
+            backend,
+            postgres:
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'journey_%_due' OR indexname LIKE 'journey_%_queue'",
+            sqlite: "SELECT name, sql FROM sqlite_master WHERE name LIKE 'journey_%_due' OR name LIKE 'journey_%_queue'"
+        ).map { ($0.text(0) ?? "", $0.text(1) ?? "") }
         #expect(
             definitions.map(\.0).sorted() == ["journey_grants_queue", "journey_messages_queue", "journey_runs_due"])
         for (name, definition) in definitions {
