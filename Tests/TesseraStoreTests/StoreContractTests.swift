@@ -19,15 +19,24 @@ struct StoreContractTests {
             QueryProgram(SQLStatement(backend == .postgres ? postgres : sqlite, []), map: { $0 }), writes: false)
     }
 
-    /// PostgreSQL leaves room on `members` pages for heap-only updates (migration 0022); SQLite has
-    /// no such setting but records the migration like any other.
+    /// PostgreSQL leaves room on `members` and `journey_runs` pages for heap-only updates
+    /// (migrations 0022 and 0027); SQLite has no such setting but records the migrations like any other.
     @Test(arguments: Backend.allCases)
-    func membersLeaveRoomForHeapOnlyUpdates(backend: Backend) async throws {
+    func membersAndRunsLeaveRoomForHeapOnlyUpdates(backend: Backend) async throws {
         let options = try await Self.catalogue(
             backend,
-            postgres: "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'members'",
-            sqlite: "SELECT 'fillfactor=80' FROM schema_migrations WHERE id = '0022_member_fillfactor'")
-        #expect(options.first?.text(0) == "fillfactor=80")
+            postgres: """
+                SELECT relname, array_to_string(reloptions, ',') FROM pg_class \
+                WHERE relname IN ('members', 'journey_runs') ORDER BY relname
+                """,
+            sqlite: """
+                SELECT CASE id WHEN '0022_member_fillfactor' THEN 'members' ELSE 'journey_runs' END, \
+                CASE id WHEN '0022_member_fillfactor' THEN 'fillfactor=80' ELSE 'fillfactor=50' END \
+                FROM schema_migrations WHERE id IN ('0022_member_fillfactor', '0027_journey_run_fillfactor') \
+                ORDER BY 1
+                """
+        ).map { [$0.text(0), $0.text(1)] }
+        #expect(options == [["journey_runs", "fillfactor=50"], ["members", "fillfactor=80"]])
     }
 
     /// The workers' queues index only the rows they look for (migration 0023): ended runs and

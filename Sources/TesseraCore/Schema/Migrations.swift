@@ -4,6 +4,6 @@ public enum Migrations {
         .foundation, .attributeDefinitions, .mergeUndo, .points, .tiers, .coupons, .storedValue, .benefits, .segments,
         .scores, .purchaseFacts, .cartsAndFollows, .journeys, .messaging, .messageTemplates, .channels,
         .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample, .memberFillFactor,
-        .partialQueueIndexes, .unkeyedJourneyVisits, .messageKeyOnce, .journeyNodeCounts,
+        .partialQueueIndexes, .unkeyedJourneyVisits, .messageKeyOnce, .journeyNodeCounts, .journeyRunFillFactor,
     ]
 }
