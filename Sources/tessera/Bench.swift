@@ -129,6 +129,14 @@ struct BenchResult: Sendable {
 
 /// Deterministic Segment traffic and the drivers that send it.
 enum BenchTraffic {
+    /// Gives every table statistics, as a database in use has them: data loaded in bulk right after
+    /// the migrations analysed the empty tables would otherwise be planned as near-empty (SQLite
+    /// samples 1,000 rows per index, so this stays quick at millions of rows).
+    static func refreshStatistics(_ store: SQLTesseraStore) async throws {
+        let analyze = store.driver.dialect == .sqlite ? ["PRAGMA analysis_limit = 1000", "ANALYZE"] : ["ANALYZE"]
+        try await store.driver.run(ExecuteProgram(analyze.map { SQLStatement($0, []) }), writes: true)
+    }
+
     /// An HTTP client that opens up to `connections` connections to the server: the default
     /// (8 per host) would queue the bench's clients inside the client and cap the concurrency the
     /// server sees, whatever `--clients` says.

@@ -57,8 +57,7 @@ extension Bench {
             // empty tables the migrations analysed, PostgreSQL read the members and the caps' deliveries
             // by scanning (31 ms instead of 4.7 ms per 200 members for the facts) until autovacuum
             // caught up, a minute into the blast.
-            let analyze = store.driver.dialect == .sqlite ? ["PRAGMA analysis_limit = 1000", "ANALYZE"] : ["ANALYZE"]
-            try await store.driver.run(ExecuteProgram(analyze.map { SQLStatement($0, []) }), writes: true)
+            try await BenchTraffic.refreshStatistics(store)
 
             let segments = SegmentService(store: store)
             let journeys = JourneyService(store: store, segments: segments)

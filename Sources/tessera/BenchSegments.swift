@@ -139,8 +139,7 @@ extension Bench {
             }
             try await store.driver.run(ExecuteProgram(PurchaseFactsSQL.rebuild(group: group)), writes: true)
             print(String(format: "purchase projection built in %.0f s", BenchTraffic.seconds(since: start)))
-            let analyze = store.driver.dialect == .sqlite ? ["PRAGMA analysis_limit = 1000", "ANALYZE"] : ["ANALYZE"]
-            try await store.driver.run(ExecuteProgram(analyze.map { SQLStatement($0, []) }), writes: true)
+            try await BenchTraffic.refreshStatistics(store)
             print(String(format: "statistics refreshed, %.0f s in all", BenchTraffic.seconds(since: start)))
         }
 

@@ -83,9 +83,10 @@ enum JourneySQL {
     /// The statements moving many runs at once to their steps' new positions (or ends), each only
     /// while the run is still leased under `token`, answering `group_id, id` of each run moved: a few
     /// `UPDATE … FROM` over derived tables. The updates also clear the leases: every step advances or
-    /// ends its run, so no run stays leased. An ended run keeps its last `wake_on` (only active runs
-    /// are woken): setting it made SQLite rewrite the run's entry in the member index (by group,
-    /// member, wake_on) for every run a blast ended, a third of the update.
+    /// ends its run, so no run stays leased. An ended run — here or when its plan is stopped — keeps
+    /// its last `wake_on`, which only active runs are woken by (``JourneyTrigger``): clearing it made
+    /// SQLite rewrite the run's entry in the member index (by group, member, wake_on) for every run a
+    /// blast ended, a third of the update.
     static func moves(_ steps: [JourneyStep], token: String, at: Int64, dialect: SQLDialect) -> [SQLStatement] {
         var waits: [[SQLValue]] = []
         var ends: [[SQLValue]] = []

@@ -148,8 +148,8 @@ extension SQLTesseraStore {
                 statements += [
                     SQLStatement(
                         """
-                        UPDATE journey_runs SET status = 'done', outcome = 'stopped', finished_at = ?, wake_on = NULL, \
-                        updated_at = ? WHERE group_id = ? AND journey_id = ? AND status = 'active'
+                        UPDATE journey_runs SET status = 'done', outcome = 'stopped', finished_at = ?, updated_at = ? \
+                        WHERE group_id = ? AND journey_id = ? AND status = 'active'
                         """, [now, now, g, j]),
                     SQLStatement("DELETE FROM journey_triggers WHERE group_id = ? AND journey_id = ?", [g, j]),
                     SQLStatement(
