@@ -51,7 +51,10 @@ let package = Package(
         ),
         .target(
             name: "TesseraSQLite",
-            dependencies: ["TesseraCore", "TesseraDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TesseraCore", "TesseraDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,0 +1,63 @@
+import Testing
+import TesseraCore
+
+/// What every driver must do with a statement's arguments and its result rows, on both databases.
+@Suite("Drivers: arguments and rows", .serialized)
+struct DriverContractTests {
+    /// Text of every shape a member's data can hold — empty (which must not turn into NULL),
+    /// multi-byte, long — and integers at their limits come back exactly as they were bound, in
+    /// queries and through a write and a read of a table.
+    @Test(arguments: Backend.allCases)
+    func boundValuesComeBackUnchanged(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let texts = ["", "plain", "café 中文 😀", String(repeating: "長い", count: 1_000), "quote ' and \" and \\"]
+        let numbers: [Int64] = [0, -1, .max, .min]
+        let echo = try await store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT "
+                        + (texts.map { _ in "CAST(? AS TEXT)" } + numbers.map { _ in "CAST(? AS BIGINT)" }
+                        + ["CAST(? AS TEXT)"]).joined(separator: ", "),
+                    texts.map(SQLValue.text) + numbers.map(SQLValue.int) + [.null])
+            ) { $0 }, writes: false)
+        #expect(echo == [SQLRow(texts.map(SQLValue.text) + numbers.map(SQLValue.int) + [.null])])
+
+        let table = "driver_values_\(backend)"
+        try await store.driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL, t TEXT, n BIGINT)", []),
+            ]), writes: true)
+        let rows = texts.enumerated().map { [SQLValue.int(Int64($0.offset)), .text($0.element), .int(-7)] }
+        try await store.driver.run(
+            ExecuteProgram(
+                SQLBuilder.insert(into: table, columns: ["k", "t", "n"], rows: rows)
+                    + [SQLStatement("INSERT INTO \(table) (k, t, n) VALUES (?, ?, ?)", [.int(99), .null, .null])]),
+            writes: true)
+        let stored = try await store.driver.run(
+            QueryProgram(SQLStatement("SELECT k, t, n FROM \(table) ORDER BY k", [])) { $0 }, writes: false)
+        #expect(stored == rows.map(SQLRow.init) + [SQLRow([.int(99), .null, .null])])
+        let empty = try await store.driver.run(
+            QueryProgram(SQLStatement("SELECT count(*) FROM \(table) WHERE t = ?", [.text("")])) { $0.first?.int(0) },
+            writes: false)
+        #expect(empty == 1)
+        try await store.driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+    }
+
+    /// A statement given fewer arguments than it has markers is refused with an error — it never
+    /// runs with a stale or missing value — and the statement works again afterwards.
+    @Test(arguments: Backend.allCases)
+    func missingArgumentsAreAnErrorNotAStaleValue(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let sql = "SELECT CAST(? AS TEXT), CAST(? AS TEXT)"
+        let first = try await store.driver.run(
+            QueryProgram(SQLStatement(sql, [.text("a"), .text("b")])) { $0 }, writes: false)
+        #expect(first == [SQLRow([.text("a"), .text("b")])])
+        await #expect(throws: (any Error).self) {
+            try await store.driver.run(QueryProgram(SQLStatement(sql, [.text("only one")])) { $0 }, writes: false)
+        }
+        let again = try await store.driver.run(
+            QueryProgram(SQLStatement(sql, [.text("c"), .null])) { $0 }, writes: false)
+        #expect(again == [SQLRow([.text("c"), .null])])
+    }
+}
