@@ -19,9 +19,10 @@ public final class JourneyWorker: Service, Sendable {
     /// Step loops side by side. The first runs on every wake-up; the others join only when a pass
     /// leased a full batch (a blast, a backlog), each leasing its own runs, so one decides and renders
     /// while another writes (on SQLite, through the single writer): two loops blasted a plan ~45%
-    /// faster than one on 2 cores. Kept out of the trickle of single triggered runs, where a second
-    /// loop only doubled the lease queries and lengthened PostgreSQL's latency tail (BENCHMARKS.md,
-    /// session 15).
+    /// faster than one on 2 cores, and three loops of 1,000 runs ~15% faster than two of 500 on
+    /// both databases (one loop's database work then always overlaps another's deciding). Kept out
+    /// of the trickle of single triggered runs, where a second loop only doubled the lease queries
+    /// and lengthened PostgreSQL's latency tail (BENCHMARKS.md, sessions 15 and 20).
     public var stepLoops: Int { doorbells.count }
     private let doorbells: [Doorbell]
     /// Runs leased per pass; a full one brings in the other step loops.
@@ -32,8 +33,8 @@ public final class JourneyWorker: Service, Sendable {
     private let failures = Counter(label: "tessera_journey_failures_total")
 
     public init(
-        journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250), stepLoops: Int = 2,
-        batch: Int = 500, afterSteps: @escaping @Sendable () -> Void = {}
+        journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250), stepLoops: Int = 3,
+        batch: Int = 1_000, afterSteps: @escaping @Sendable () -> Void = {}
     ) {
         self.batch = max(1, batch)
         self.doorbells = (0..<max(1, stepLoops)).map { _ in Doorbell() }

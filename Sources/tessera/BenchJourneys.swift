@@ -16,8 +16,8 @@ extension Bench {
         @Option(help: "An EMPTY database: sqlite:///path or postgres://… (default: a new SQLite file in /tmp).")
         var database: String?
         @Option(help: "Members in the segment.") var members = 100_000
-        @Option(help: "Runs leased per step batch.") var batch = 500
-        @Option(help: "The journey worker's step loops.") var workers = 2
+        @Option(help: "Runs leased per step batch (the server's default).") var batch = 1_000
+        @Option(help: "The journey worker's step loops (the server's default).") var workers = 3
 
         func run() async throws {
             let (_, store, credentials) = try await BenchTraffic.emptyStore(database)
