@@ -304,4 +304,17 @@ struct JourneyTests {
             )?
             .path == "$.entry.recurring.time")
     }
+
+    /// A template needs the cart or the brand account exactly when one of its texts names them.
+    @Test func templatesNeedWhatTheyName() {
+        let plain = MessageTemplate(name: "p", subject: "Hi {{member.name}}", body: "{{member.city}} {{brand}}")
+        #expect(!plain.needs.cart && !plain.needs.account)
+        for name in ["tier", "points", "growth", "storedValue"] {
+            #expect(MessageTemplate(name: "t", body: "{{member.\(name)}}").needs.account, "\(name)")
+            #expect(MessageTemplate(name: "t", subject: "{{member.\(name)}}", body: "").needs.account)
+            #expect(MessageTemplate(name: "t", body: "", fields: ["a": "{{member.\(name)}}"]).needs.account)
+        }
+        let cart = MessageTemplate(name: "c", body: "{{#member.cart.items}}{{name}}{{/member.cart.items}}")
+        #expect(cart.needs.cart && !cart.needs.account)
+    }
 }

@@ -66,6 +66,21 @@ struct SegmentRuleTests {
         #expect(!evaluator.matches(rule, member), "ordered 23 hours after the cart")
     }
 
+    /// The brand account (tier, balances, RFM group, follow status) is loaded only for rules that read
+    /// it, and needs combined from several rules keep every collection any of them reads.
+    @Test func rulesNeedTheBrandAccountOnlyWhenTheyReadIt() throws {
+        for field in MemberField.allCases {
+            let rule = try Self.parse(#"{"compare": {"field": "\#(field.rawValue)", "op": "missing"}}"#)
+            #expect(rule.needs.account == MemberField.accountFields.contains(field), "\(field)")
+        }
+        #expect(try Self.parse(#"{"rfm": {"group": "champions"}}"#).needs.account)
+        let cart = try Self.parse(#"{"compare": {"field": "cartQuantity", "op": ">=", "value": 1}}"#)
+        let tier = try Self.parse(#"{"compare": {"field": "tier", "op": "=", "value": "gold"}}"#)
+        let combined = SegmentRule.Needs.union([cart.needs, tier.needs])
+        #expect(combined.cart && combined.account, "a union keeps the cart and the account")
+        #expect(!SegmentRule.Needs.union([cart.needs]).account)
+    }
+
     @Test func missingValuesAreFalseAndNotNegatesThem() throws {
         let evaluator = SegmentEvaluator(context: Self.shanghai)
         let member = MemberFacts(id: "m")

@@ -34,6 +34,7 @@ struct CartsAndFollowsContractTests {
         let id = try #require(try await tenant.member(identifier)?.id)
         var needs = SegmentRule.Needs()
         needs.cart = true
+        needs.account = true
         let facts = try #require(
             try await tenant.store.memberFacts(
                 group: tenant.principal.groupID, brand: tenant.principal.brandID, member: id, needs: needs))

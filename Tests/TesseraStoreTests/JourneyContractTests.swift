@@ -67,6 +67,53 @@ struct JourneyContractTests {
         }
     }
 
+    /// A message shows what its template names — the brand account (points, tier) and the cart —
+    /// although no rule of the plan reads them: the step loads the facts its templates render too.
+    @Test(arguments: Backend.allCases)
+    func messagesRenderTheAccountAndCartTheirTemplatesName(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
+        try await tenant.store.saveMessageTemplate(
+            MessageTemplate(
+                name: "balance",
+                body: "{{member.points}} points, {{member.tier}}, {{member.cart.quantity}} in the cart"),
+            group: group, brand: brand, at: start)
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"event": {"name": "follow"}}, "start": "hello",
+                 "nodes": {"hello": {"send": {"channel": "log", "template": "balance", "next": "end"}},
+                           "end": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "balance", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        try await tenant.send([try Self.event("f1", "external:x", "follow", at: start, brand: brand)])
+        let member = try #require(try await tenant.member("external:x")).id.rawValue
+        let (g, b, m) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.text(member))
+        try await tenant.store.driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    "INSERT INTO points_accounts (group_id, brand_id, member_id, balance, debt, updated_at) VALUES (?, ?, ?, 120, 0, 0)",
+                    [g, b, m]),
+                SQLStatement(
+                    """
+                    INSERT INTO loyalty_members (group_id, brand_id, member_id, tier, growth, anchor, updated_at) \
+                    VALUES (?, ?, ?, 'gold', 0, 0, 0)
+                    """, [g, b, m]),
+                SQLStatement(
+                    """
+                    INSERT INTO cart_items (group_id, member_id, brand_id, sku, quantity, unit_price_minor, currency, \
+                    added_at, updated_at) VALUES (?, ?, ?, 'SKU-1', 2, 990, 'CNY', 0, 0)
+                    """, [g, m, b]),
+            ]), writes: true)
+        #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)
+        let sent = try await tenant.store.journeyMessages(
+            group: group, journeyID: saved.record.id, status: "delivered", reason: nil, limit: 10)
+        #expect(sent.map(\.body) == ["120 points, gold, 2 in the cart"])
+    }
+
     @Test(arguments: Backend.allCases)
     func eventJourneysWaitExcludeConvertAndNeverRepeat(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -289,16 +289,23 @@ public final class JourneyService: Sendable {
                 machines[Self.versionKey(run)] = JourneyMachine(
                     definition: try await definition(of: run), context: context, policy: policy, consents: consents)
             }
-            let templates = Dictionary(
-                try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0.compiled()) },
+            let sources = Dictionary(
+                try await store.messageTemplates(group: group, brand: brand).map { ($0.name, $0) },
                 uniquingKeysWith: { first, _ in first })
+            let templates = sources.mapValues { $0.compiled() }
             let sent =
                 policy.caps.isEmpty
                 ? [:]
                 : try await store.recentDeliveries(
                     group: group, members: batch.map(\.member), since: micros - 7 * 86_400_000_000)
+            // What the plans' rules read, and what their messages' templates render.
             var needs = SegmentRule.Needs()
-            for machine in machines.values { needs.formUnion(machine.needs) }
+            for machine in machines.values {
+                needs.formUnion(machine.needs)
+                for name in machine.definition.templateNames {
+                    if let source = sources[name] { needs.formUnion(source.needs) }
+                }
+            }
             let facts = try await store.memberFacts(
                 group: group, brand: brand, members: batch.map(\.member), needs: needs)
             let messages =

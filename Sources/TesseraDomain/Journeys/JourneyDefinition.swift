@@ -40,6 +40,11 @@ public struct JourneyDefinition: Sendable, Hashable {
         return ids
     }
 
+    /// The message templates its send nodes name.
+    public var templateNames: Set<String> {
+        Set(nodes.values.compactMap { if case .send(_, let template, _, _) = $0 { template } else { nil } })
+    }
+
     /// The first fault of the graph, at its JSON path: a successor that does not exist, a node no
     /// path from `start` reaches, or a cycle without a wait (it would run forever in one step).
     public func graphFault() -> FieldError? {

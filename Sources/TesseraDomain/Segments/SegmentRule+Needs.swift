@@ -13,6 +13,9 @@ extension SegmentRule {
         public var scores = false
         /// Stored lifecycle stages.
         public var stages = false
+        /// The brand account beside the member row — tier, growth, points and stored-value balances,
+        /// RFM group, follow status — one lookup per member in each of five tables.
+        public var account = false
         /// Events before this instant (microseconds) cannot change the answer and need not be loaded;
         /// nil loads them all. See ``SegmentRule/horizon(in:)``.
         public var eventsSince: Int64?
@@ -43,6 +46,7 @@ extension SegmentRule {
             cart = cart || other.cart
             scores = scores || other.scores
             stages = stages || other.stages
+            account = account || other.account
         }
 
         /// Everything: for a member 360 view or a rule not known in advance.
@@ -57,6 +61,7 @@ extension SegmentRule {
             needs.cart = true
             needs.scores = true
             needs.stages = true
+            needs.account = true
             return needs
         }
     }
@@ -75,13 +80,15 @@ extension SegmentRule {
             switch comparison.subject {
             case .field(.couponsHeld): needs.coupons = true
             case .field(.cartQuantity), .field(.cartValue), .field(.cartUpdatedAt): needs.cart = true
+            case .field(let field) where MemberField.accountFields.contains(field): needs.account = true
             default: break
             }
         case .event, .sequence: needs.events = true
         case .purchase: needs.orders = true
         case .tag: needs.tags = true
         case .segment: needs.segments = true
-        case .birthday, .rfm: break
+        case .rfm: needs.account = true
+        case .birthday: break
         case .pointsExpiring: needs.lots = true
         case .score: needs.scores = true
         case .lifecycle: needs.stages = true
@@ -130,19 +137,17 @@ extension SegmentRule {
 }
 
 extension SegmentRule.Needs {
-    /// What any of `needs` reads.
+    /// What any of `needs` reads (``formUnion(_:)`` of them all).
     public static func union(_ needs: [Self]) -> Self {
         var all = Self()
-        for more in needs {
-            all.tags = all.tags || more.tags
-            all.segments = all.segments || more.segments
-            all.events = all.events || more.events
-            all.orders = all.orders || more.orders
-            all.lots = all.lots || more.lots
-            all.coupons = all.coupons || more.coupons
-            all.scores = all.scores || more.scores
-            all.stages = all.stages || more.stages
-        }
+        for more in needs { all.formUnion(more) }
         return all
     }
+}
+
+extension MemberField {
+    /// The fields read from the brand account rather than the member row (``SegmentRule/Needs/account``).
+    public static let accountFields: Set<MemberField> = [
+        .tier, .growth, .points, .storedValue, .followStatus, .followChangedAt,
+    ]
 }

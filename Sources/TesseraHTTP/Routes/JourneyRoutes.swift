@@ -373,8 +373,7 @@ struct JourneyRoutes: Sendable {
         var sent: [Sent] = []
         let recipients = try await journeys.store.messageRecipients(
             group: group, members: members.compactMap(\.stringValue).map { MemberID($0) })
-        var needs = SegmentRule.Needs()
-        needs.cart = true
+        let needs = template.needs
         for (index, value) in members.enumerated() {
             guard let id = value.stringValue else {
                 throw FieldError(path: "$.memberIds[\(index)]", reason: "expected a member id")

@@ -77,8 +77,7 @@ struct MessageTemplateRoutes: Sendable {
         guard let template = templates.first(where: { $0.name == name }) else {
             throw TesseraError.notFound("no message template \(name) in this brand")
         }
-        var needs = SegmentRule.Needs()
-        needs.cart = true
+        let needs = template.needs
         guard
             let facts = try await journeys.store.memberFacts(
                 group: principal.groupID, brand: principal.brandID, member: MemberID(member), needs: needs)

@@ -137,6 +137,7 @@ struct ScoreRoutes: Sendable {
         var needs = SegmentRule.Needs()
         needs.scores = true
         needs.stages = true
+        needs.account = true
         guard
             let facts = try await derived.store.memberFacts(
                 group: principal.groupID, brand: principal.brandID, member: member, needs: needs)
@@ -157,6 +158,7 @@ struct ScoreRoutes: Sendable {
         let member = MemberID(try context.parameters.require("id"))
         var needs = SegmentRule.Needs()
         needs.cart = true
+        needs.account = true
         guard
             let facts = try await derived.store.memberFacts(
                 group: principal.groupID, brand: principal.brandID, member: member, needs: needs)
