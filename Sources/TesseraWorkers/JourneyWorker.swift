@@ -24,6 +24,9 @@ public final class JourneyWorker: Service, Sendable {
     /// of the trickle of single triggered runs, where a second loop only doubled the lease queries
     /// and lengthened PostgreSQL's latency tail (BENCHMARKS.md, sessions 15 and 20).
     public var stepLoops: Int { doorbells.count }
+    /// The server's step loops and runs per pass (what `tessera serve` and the benchmarks run).
+    public static let defaultStepLoops = 3
+    public static let defaultBatch = 1_000
     private let doorbells: [Doorbell]
     /// Runs leased per pass; a full one brings in the other step loops.
     public let batch: Int
@@ -33,8 +36,8 @@ public final class JourneyWorker: Service, Sendable {
     private let failures = Counter(label: "tessera_journey_failures_total")
 
     public init(
-        journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250), stepLoops: Int = 3,
-        batch: Int = 1_000, afterSteps: @escaping @Sendable () -> Void = {}
+        journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250),
+        stepLoops: Int = defaultStepLoops, batch: Int = defaultBatch, afterSteps: @escaping @Sendable () -> Void = {}
     ) {
         self.batch = max(1, batch)
         self.doorbells = (0..<max(1, stepLoops)).map { _ in Doorbell() }

@@ -16,8 +16,9 @@ extension Bench {
         @Option(help: "An EMPTY database: sqlite:///path or postgres://… (default: a new SQLite file in /tmp).")
         var database: String?
         @Option(help: "Members in the segment.") var members = 100_000
-        @Option(help: "Runs leased per step batch (the server's default).") var batch = 1_000
-        @Option(help: "The journey worker's step loops (the server's default).") var workers = 3
+        @Option(help: "Runs leased per step batch (the server's default).") var batch = JourneyWorker.defaultBatch
+        @Option(help: "The journey worker's step loops (the server's default).")
+        var workers = JourneyWorker.defaultStepLoops
 
         func run() async throws {
             let (_, store, credentials) = try await BenchTraffic.emptyStore(database)

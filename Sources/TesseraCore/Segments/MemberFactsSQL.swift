@@ -17,9 +17,10 @@ enum MemberFactsSQL {
         let list = "(" + SQLBuilder.markers(ids.count) + ")"
         let owned = "x.group_id = m.group_id AND x.brand_id = ? AND x.member_id = m.id"
         let ofBrand = "x.group_id = ? AND x.brand_id = ? AND x.member_id IN \(list)"
-        // The brand account's columns are lookups in five tables per member — two thirds of this
-        // read on PostgreSQL — so they are constants (nil, 0) unless something reads them.
-        let account = [
+        // The brand account's columns are lookups in five tables per member (about a fifth of this
+        // read on PostgreSQL), so unless something reads them they are stand-ins (nil, 0) that bind
+        // nothing; brand membership has no stand-in, every caller needs it.
+        let account: [(column: String, bindsBrand: Bool)] = [
             ("(SELECT x.tier FROM loyalty_members x WHERE \(owned))", "NULL"),
             ("COALESCE((SELECT x.growth FROM loyalty_members x WHERE \(owned)), 0)", "0"),
             ("COALESCE((SELECT x.balance FROM points_accounts x WHERE \(owned)), 0)", "0"),
@@ -28,7 +29,9 @@ enum MemberFactsSQL {
             ("(SELECT x.rfm_group FROM rfm_scores x WHERE \(owned))", "NULL"),
             ("(SELECT x.status FROM member_follows x WHERE \(owned))", "NULL"),
             ("(SELECT x.changed_at FROM member_follows x WHERE \(owned))", "NULL"),
-        ].map { lookup, constant in needs.account ? lookup : constant ?? lookup }
+        ].map { lookup, standIn in
+            if let standIn, !needs.account { (standIn, false) } else { (lookup, true) }
+        }
         var reads = [
             BundledReadsProgram<[MemberID: MemberFacts]>.Read(
                 columns: [
@@ -36,9 +39,9 @@ enum MemberFactsSQL {
                     "m.registered", "m.joined_at", "m.order_count", "m.total_spend_minor", "m.first_order_at",
                     "m.last_order_at", "m.event_count", "m.first_seen_at", "m.last_seen_at", "m.birthday",
                     "CAST(m.attributes AS TEXT)",
-                ] + account + ["CAST(m.consent AS TEXT)", "m.name"],
+                ] + account.map(\.column) + ["CAST(m.consent AS TEXT)", "m.name"],
                 source: "members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL",
-                arguments: Array(repeating: b, count: account.count { $0.contains(owned) }) + [g] + ids)
+                arguments: Array(repeating: b, count: account.count(where: \.bindsBrand)) + [g] + ids)
         ]
         let kinds: [(Bool, BundledReadsProgram<[MemberID: MemberFacts]>.Read)] = [
             (

@@ -46,14 +46,15 @@ public struct MessageTemplate: Sendable, Hashable {
     }
 
     /// What rendering reads beyond the member row: the cart when a text names `cart`, the brand
-    /// account when one names `tier`, `points`, `growth` or `storedValue`. A name anywhere counts —
-    /// Mustache has no other way to reach a value — so at worst a read is made that was not needed.
+    /// account when one names an account field (``MemberField/accountFields``: `tier`, `points`,
+    /// `growth`, `storedValue`…). A name anywhere counts — Mustache has no other way to reach a value
+    /// — so at worst a read is made that was not needed.
     public var needs: SegmentRule.Needs {
         let texts = [subject ?? "", body] + fields.values
         var needs = SegmentRule.Needs()
         needs.cart = texts.contains { $0.contains("cart") }
         needs.account = texts.contains { text in
-            ["tier", "points", "growth", "storedValue"].contains { text.contains($0) }
+            MemberField.accountFields.contains { text.contains($0.rawValue) }
         }
         return needs
     }

@@ -17,6 +17,12 @@ public enum MemberField: String, Sendable, Hashable, CaseIterable {
         case text, number, bool, time
     }
 
+    /// The fields read from the brand account beside the member row — tier, balances, follow status —
+    /// loaded only for what reads them (``SegmentRule/Needs/account``).
+    public static let accountFields: Set<MemberField> = [
+        .tier, .growth, .points, .storedValue, .followStatus, .followChangedAt,
+    ]
+
     public var valueType: ValueType {
         switch self {
         case .gender, .city, .region, .sourceChannel, .homeStore, .guide, .kind, .tier, .followStatus: .text

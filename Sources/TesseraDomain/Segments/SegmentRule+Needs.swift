@@ -144,10 +144,3 @@ extension SegmentRule.Needs {
         return all
     }
 }
-
-extension MemberField {
-    /// The fields read from the brand account rather than the member row (``SegmentRule/Needs/account``).
-    public static let accountFields: Set<MemberField> = [
-        .tier, .growth, .points, .storedValue, .followStatus, .followChangedAt,
-    ]
-}
