@@ -54,15 +54,19 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="tessera-e2e-")
         self.database = database or f"sqlite://{self.tmp}/e2e.sqlite"
-        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        # The server appends (O_APPEND) and this process reads through a handle of its own: seeking
+        # a handle shared with the child moved the child's write offset too, so a line written just
+        # after a seek overwrote the start of the log (the admin key) and startup was missed.
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--port", str(self.port), "--database", self.database, *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.admin_key = self.write_key = None
         deadline = time.time() + 60
         while time.time() < deadline:
-            self.log.seek(0)
-            text = self.log.read()
+            with open(self.log_path) as log:
+                text = log.read()
             admin = re.search(r"admin API key:\s+(\S+)", text)
             write = re.search(r"Segment write key:\s+(\S+)", text)
             if admin and write and "listening" in text:
