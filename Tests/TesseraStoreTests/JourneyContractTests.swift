@@ -279,6 +279,67 @@ struct JourneyContractTests {
         }
     }
 
+    /// A step goes to its run's row where the lease found it; a run whose row is no longer there
+    /// (rewritten since on PostgreSQL; here also two runs' addresses swapped, so each names the other,
+    /// leased under the same token) is found by id, and no step is applied to another run's row.
+    @Test(arguments: Backend.allCases)
+    func stepsFindTheirRunsWhenTheLeasedRowsMoved(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let journeys = Self.services(tenant)
+        let start = Date()
+        let plan = try await Self.publishWelcome(tenant, journeys, at: start)
+        for (index, who) in ["external:a", "external:b", "external:c"].enumerated() {
+            try await tenant.send([try Self.event("f\(index)", who, "follow", at: start, brand: brand)])
+        }
+        let leased = try await tenant.store.claimJourneyRuns(
+            now: start.addingTimeInterval(1), limit: 10, leaseSeconds: 60, token: "lease", group: group)
+        #expect(leased.count == 3)
+        #expect(leased.allSatisfy { $0.leasedRow != nil })
+        // The third run's row is rewritten while leased (a new row version on PostgreSQL).
+        try await tenant.store.driver.run(
+            ExecuteProgram([
+                SQLStatement("UPDATE journey_runs SET updated_at = updated_at + 1 WHERE id = ?", [.text(leased[2].id)])
+            ]), writes: true)
+        var (first, second) = (leased[0], leased[1])
+        (first.leasedRow, second.leasedRow) = (second.leasedRow, first.leasedRow)
+        let sent = JourneyAdvance(
+            actions: [.send(node: "hello", channel: "log", template: "welcome")],
+            next: .finished(node: "end", .exited))
+        let waiting = JourneyAdvance(
+            actions: [],
+            next: .wait(JourneyRunState(node: "hello", since: 7, enteredAt: 0, entering: false), due: 99))
+        let applied = try await tenant.store.completeJourneySteps(
+            [
+                JourneyStep(run: first, advance: sent, wakeOn: nil),
+                JourneyStep(run: second, advance: waiting, wakeOn: nil),
+                JourneyStep(run: leased[2], advance: sent, wakeOn: nil),
+            ], token: "lease", at: start)
+        #expect(Set(applied.map(\.id)) == Set(leased.map(\.id)))
+        let runs = try await tenant.store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT id, node_id, status, since, lease_token FROM journey_runs WHERE journey_id = ?",
+                    [.text(plan)]),
+                map: { rows in
+                    Dictionary(
+                        uniqueKeysWithValues: rows.map { row in
+                            (
+                                row.text(0) ?? "",
+                                "\(row.text(1) ?? "") \(row.text(2) ?? "") \(row.int(3) ?? 0) \(row.text(4) ?? "-")"
+                            )
+                        })
+                }), writes: false)
+        let entered = leased[0].state.since
+        #expect(
+            runs == [
+                leased[0].id: "end done \(entered) -", leased[1].id: "hello active 7 -",
+                leased[2].id: "end done \(entered) -",
+            ])
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
+        #expect(statistics.messages["hello"] == ["delivered": 2])
+    }
+
     @Test(arguments: Backend.allCases)
     func frequencyCapsCountEveryJourneysDeliveries(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

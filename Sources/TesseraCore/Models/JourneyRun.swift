@@ -11,10 +11,15 @@ public struct JourneyRun: Sendable, Hashable {
     /// What entered the member (an event id, a schedule): unique per journey and member.
     public var entryKey: String
     public var state: JourneyRunState
+    /// Where the lease found the run's row (PostgreSQL's `ctid`, SQLite's `rowid`, as text), so the
+    /// step's write goes straight to it instead of searching the primary key of long text ids — a
+    /// lookup that cost as much as the rest of a blast's lease (`BENCHMARKS.md`, session 21). Only a
+    /// hint: the write still checks the run's id and lease, and finds by id a run whose row moved.
+    public var leasedRow: String?
 
     public init(
         group: GroupID, id: String, journeyID: String, version: Int64, brandID: BrandID, member: MemberID,
-        entryKey: String, state: JourneyRunState
+        entryKey: String, state: JourneyRunState, leasedRow: String? = nil
     ) {
         self.group = group
         self.id = id
@@ -24,6 +29,7 @@ public struct JourneyRun: Sendable, Hashable {
         self.member = member
         self.entryKey = entryKey
         self.state = state
+        self.leasedRow = leasedRow
     }
 
     /// The idempotency key of a side effect at `node` in this step: `(journey version, member, node,

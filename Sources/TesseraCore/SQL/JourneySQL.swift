@@ -16,7 +16,13 @@ enum JourneySQL {
             group: GroupID(group), id: id, journeyID: journey, version: row.int(3) ?? 0, brandID: BrandID(brand),
             member: MemberID(member), entryKey: entry,
             state: JourneyRunState(
-                node: node, since: row.int(8) ?? 0, enteredAt: row.int(9) ?? 0, entering: row.bool(10)))
+                node: node, since: row.int(8) ?? 0, enteredAt: row.int(9) ?? 0, entering: row.bool(10)),
+            leasedRow: row.values.count > 11 ? row.text(11) : nil)
+    }
+
+    /// The physical address of a run's row version, as ``run(_:)`` reads it after ``runColumns``.
+    static func rowAddress(_ dialect: SQLDialect) -> (column: String, type: String) {
+        dialect == .postgres ? ("ctid", "TID") : ("rowid", "INTEGER")
     }
 
     /// Enters one member on an event (`event` is the entry key; `at` the event's time).
@@ -87,41 +93,51 @@ enum JourneySQL {
     /// its last `wake_on`, which only active runs are woken by (``JourneyTrigger``): clearing it made
     /// SQLite rewrite the run's entry in the member index (by group, member, wake_on) for every run a
     /// blast ended, a third of the update.
+    ///
+    /// A run whose lease told where its row was (``JourneyRun/leasedRow``) is found there, its id and
+    /// lease checked; one whose row has moved since (a wake-up rewrote it) is not moved by these
+    /// statements, and is moved by id in a second round (``completeJourneySteps``).
     static func moves(_ steps: [JourneyStep], token: String, at: Int64, dialect: SQLDialect) -> [SQLStatement] {
-        var waits: [[SQLValue]] = []
-        var ends: [[SQLValue]] = []
+        let address = rowAddress(dialect)
+        var waits: [Bool: [[SQLValue]]] = [:]
+        var ends: [Bool: [[SQLValue]]] = [:]
         for step in steps {
-            let (g, r) = (SQLValue.text(step.run.group.rawValue), SQLValue.text(step.run.id))
+            var key = [SQLValue.text(step.run.group.rawValue), .text(step.run.id)]
+            let row = step.run.leasedRow.flatMap { dialect == .postgres ? .text($0) : Int64($0).map(SQLValue.int) }
+            if let row { key.append(row) }
             switch step.advance.next {
             case .wait(let state, let due):
-                waits.append([
-                    g, r, .text(state.node), .int(state.since), .bool(state.entering), .int(due),
-                    .optional(step.wakeOn),
-                ])
+                waits[row != nil, default: []].append(
+                    key + [
+                        .text(state.node), .int(state.since), .bool(state.entering), .int(due),
+                        .optional(step.wakeOn),
+                    ])
             case .finished(let node, let outcome):
-                ends.append([g, r, .text(node), .text(outcome.rawValue)])
+                ends[row != nil, default: []].append(key + [.text(node), .text(outcome.rawValue)])
             }
         }
         let now = SQLValue.int(at)
         let waitColumns: [(name: String, type: String)] = [
-            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"),
-            ("due", "BIGINT"), ("wake", "TEXT"),
+            ("node", "TEXT"), ("since", "BIGINT"), ("entering", "BOOLEAN"), ("due", "BIGINT"), ("wake", "TEXT"),
         ]
-        let endColumns: [(name: String, type: String)] = [
-            ("g", "TEXT"), ("id", "TEXT"), ("node", "TEXT"), ("outcome", "TEXT"),
-        ]
-        return updates(
-            waits, columns: waitColumns, dialect: dialect, token: token,
-            set:
-                "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, "
-                + "lease_token = NULL, lease_until = NULL, updated_at = ?",
-            arguments: [now])
-            + updates(
-                ends, columns: endColumns, dialect: dialect, token: token,
+        let endColumns: [(name: String, type: String)] = [("node", "TEXT"), ("outcome", "TEXT")]
+        return [false, true].flatMap { located in
+            let keys: [(name: String, type: String)] =
+                [("g", "TEXT"), ("id", "TEXT")] + (located ? [("address", address.type)] : [])
+            return updates(
+                waits[located] ?? [], columns: keys + waitColumns, located: located, dialect: dialect, token: token,
                 set:
-                    "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, "
+                    "node_id = u.node, since = u.since, entering = u.entering, due_at = u.due, wake_on = u.wake, "
                     + "lease_token = NULL, lease_until = NULL, updated_at = ?",
-                arguments: [now, now])
+                arguments: [now])
+                + updates(
+                    ends[located] ?? [], columns: keys + endColumns, located: located, dialect: dialect,
+                    token: token,
+                    set:
+                        "node_id = u.node, status = 'done', outcome = u.outcome, finished_at = ?, "
+                        + "lease_token = NULL, lease_until = NULL, updated_at = ?",
+                    arguments: [now, now])
+        }
     }
 
     /// The statements writing many steps' effects at once: the nodes visited and the messages queued
@@ -242,44 +258,50 @@ enum JourneySQL {
         return statements
     }
 
-    /// Sets `set` (over columns `u.<name>` after the group and id) on the runs `rows` name that are
-    /// still leased under `token`, answering `group_id, id` of each. Runs that share every value — a
-    /// blast's members all reach the same node at the same journey time — are updated by one
-    /// `WHERE id IN (…)` per distinct tuple; otherwise by `UPDATE … FROM` a derived table of 128 rows
-    /// at a time.
+    /// Sets `set` (over columns `u.<name>` after the group, id and, when `located`, row address) on
+    /// the runs `rows` name that are still leased under `token`, answering `group_id, id` of each.
+    /// Runs that share every value — a blast's members all reach the same node at the same journey
+    /// time — are updated by one `WHERE id IN (…)` per distinct tuple (on SQLite also `rowid IN (…)`);
+    /// otherwise, and always for located runs on PostgreSQL, by `UPDATE … FROM` a derived table (128
+    /// rows on SQLite, 1,000 in PostgreSQL's arrays), which PostgreSQL joins by `ctid` when located.
     private static func updates(
-        _ rows: [[SQLValue]], columns: [(name: String, type: String)], dialect: SQLDialect, token: String,
-        set: String, arguments: [SQLValue]
+        _ rows: [[SQLValue]], columns: [(name: String, type: String)], located: Bool, dialect: SQLDialect,
+        token: String, set: String, arguments: [SQLValue]
     ) -> [SQLStatement] {
         guard !rows.isEmpty else { return [] }
-        let shared = Dictionary(grouping: rows) { row in [row[0]] + row.dropFirst(2) }
-        if shared.count * 64 <= rows.count {
+        let keyCount = located ? 3 : 2
+        let shared = Dictionary(grouping: rows) { row in [row[0]] + row.dropFirst(keyCount) }
+        if shared.count * 64 <= rows.count, !(located && dialect == .postgres) {
             var statements: [SQLStatement] = []
             for (key, group) in shared.sorted(by: { "\($0.key)" < "\($1.key)" }) {
                 let values = Array(key.dropFirst())
                 // Inline the shared values as a one-row table so `set` reads them as `u.<name>` as well.
-                let names = columns.dropFirst(2)
+                let names = columns.dropFirst(keyCount)
                 let single = zip(names, values).map { column, _ in "CAST(? AS \(column.type)) AS \(column.name)" }
                 for chunk in SQLBuilder.chunks(group, largest: 500) {
                     let ids = chunk.map { $0[1] }
+                    let rowIDs = located ? chunk.map { $0[2] } : []
+                    let where_ =
+                        located ? "journey_runs.rowid IN (\(SQLBuilder.markers(rowIDs.count))) AND " : ""
                     statements.append(
                         SQLStatement(
                             """
                             UPDATE journey_runs SET \(set) FROM (SELECT \(single.joined(separator: ", "))) AS u \
-                            WHERE journey_runs.group_id = ? AND journey_runs.id IN (\(SQLBuilder.markers(ids.count))) \
+                            WHERE \(where_)journey_runs.group_id = ? AND journey_runs.id IN (\(SQLBuilder.markers(ids.count))) \
                             AND journey_runs.lease_token = ? RETURNING journey_runs.group_id, journey_runs.id
-                            """, arguments + values + [key[0]] + ids + [.text(token)]))
+                            """, arguments + values + rowIDs + [key[0]] + ids + [.text(token)]))
                 }
             }
             return statements
         }
-        return SQLBuilder.chunks(rows, largest: 128).map { chunk in
+        let address = located ? "journey_runs.\(rowAddress(dialect).column) = u.address AND " : ""
+        return SQLBuilder.chunks(rows, largest: dialect == .postgres && located ? 1_000 : 128).map { chunk in
             let table = SQLBuilder.derivedTable(columns: columns, rows: Array(chunk), dialect: dialect)
             return SQLStatement(
                 """
                 UPDATE journey_runs SET \(set) FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
-                WHERE journey_runs.group_id = u.g AND journey_runs.id = u.id AND journey_runs.lease_token = ? \
-                RETURNING journey_runs.group_id, journey_runs.id
+                WHERE \(address)journey_runs.group_id = u.g AND journey_runs.id = u.id \
+                AND journey_runs.lease_token = ? RETURNING journey_runs.group_id, journey_runs.id
                 """, arguments + table.arguments + [.text(token)])
         }
     }

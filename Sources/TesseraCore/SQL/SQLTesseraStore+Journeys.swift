@@ -245,7 +245,13 @@ extension SQLTesseraStore {
         // The published plans are read first and named as constants. Joined to `journeys` instead,
         // PostgreSQL estimated the join on (group, journey) at 0.1% of the due runs, so it sorted all
         // of them rather than walk the due index until the limit: 80–120 ms per lease of 500 in a
-        // 100k-member blast, against 1 ms. (Journey ids are generated, unique across groups.)
+        // 100k-member blast, against 1 ms. (Journey ids are generated, unique across groups.) The runs
+        // chosen are updated where the choice found them, by physical address: joined back through the
+        // primary key of long text ids instead, the lease cost twice as much (`BENCHMARKS.md`, session
+        // 21). A row locked by the choice stays where it is until the update, in the same statement.
+        let address = JourneySQL.rowAddress(driver.dialect).column
+        let chosen =
+            driver.dialect == .postgres ? "ctid = ANY(ARRAY(SELECT r.ctid" : "rowid IN (SELECT r.rowid"
         let published = QueryProgram(
             SQLStatement("SELECT id FROM journeys WHERE status = 'published'\(scope.0)", scope.1),
             map: { $0.compactMap { $0.text(0) } })
@@ -257,11 +263,12 @@ extension SQLTesseraStore {
                         : QueryProgram(
                             SQLStatement(
                                 """
-                                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE (group_id, id) IN \
-                                (SELECT r.group_id, r.id FROM journey_runs r WHERE r.status = 'active' \
+                                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE \(chosen) \
+                                FROM journey_runs r WHERE r.status = 'active' \
                                 AND r.due_at <= ? AND (r.lease_until IS NULL OR r.lease_until < ?) \
                                 AND r.journey_id IN (\(SQLBuilder.markers(journeys.count)))\(scope.0) \
-                                ORDER BY r.due_at LIMIT ?\(lock)) RETURNING \(JourneySQL.runColumns)
+                                ORDER BY r.due_at LIMIT ?\(lock))\(driver.dialect == .postgres ? ")" : "") \
+                                RETURNING \(JourneySQL.runColumns), CAST(\(address) AS TEXT)
                                 """,
                                 [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]
                                     + journeys.map { .text($0) } + scope.1 + [.int(Int64(limit))]),
@@ -281,17 +288,32 @@ extension SQLTesseraStore {
         // The effects of every step are assembled before the transaction, so SQLite's single writer
         // is not held while thousands of rows are built; only a step lost to another lease makes
         // them again, for the steps that remain.
+        //
+        // Runs are found where their lease left them (``JourneyRun/leasedRow``); one whose row moved
+        // since — rewritten by a wake-up, or leased again by another worker after this one stalled —
+        // is looked for by id in a second round, where its lease decides as before.
         let effects = JourneySQL.effects(steps, at: micros, dialect: dialect)
+        @Sendable func moved(_ rows: [[SQLRow]]) -> Set<String> {
+            Set(rows.joined().map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
+        }
+        let key: @Sendable (JourneyStep) -> String = { "\($0.run.group.rawValue)/\($0.run.id)" }
         let program = ChainedProgram(
-            QueriesProgram(
-                JourneySQL.moves(steps, token: token, at: micros, dialect: dialect), map: { $0.flatMap { $0 } })
-        ) { rows in
-            let moved = Set(rows.map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })
-            let applied = steps.filter { moved.contains("\($0.run.group.rawValue)/\($0.run.id)") }
-            return WriteProgram(
-                statements: applied.count == steps.count
-                    ? effects : JourneySQL.effects(applied, at: micros, dialect: dialect),
-                output: applied.map(\.run))
+            QueriesProgram(JourneySQL.moves(steps, token: token, at: micros, dialect: dialect), map: moved)
+        ) { found in
+            let elsewhere = steps.filter { $0.run.leasedRow != nil && !found.contains(key($0)) }.map { step in
+                var step = step
+                step.run.leasedRow = nil
+                return step
+            }
+            return ChainedProgram(
+                QueriesProgram(JourneySQL.moves(elsewhere, token: token, at: micros, dialect: dialect), map: moved)
+            ) { foundByID in
+                let applied = steps.filter { found.contains(key($0)) || foundByID.contains(key($0)) }
+                return WriteProgram(
+                    statements: applied.count == steps.count
+                        ? effects : JourneySQL.effects(applied, at: micros, dialect: dialect),
+                    output: applied.map(\.run))
+            }
         }
         return try await driver.run(program, writes: true)
     }
