@@ -30,8 +30,9 @@ public final class JourneyWorker: Service, Sendable {
     private let doorbells: [Doorbell]
     /// Runs leased per pass; a full one brings in the other step loops.
     public let batch: Int
-    /// When domain events were last scanned for entries, and marketing events last emitted.
-    private let schedule = Mutex<(scanned: Date, emitted: Date)>((.distantPast, .distantPast))
+    /// When domain events were last scanned for entries, and marketing events last emitted; whether a
+    /// schedule's segment is part-entered.
+    private let schedule = Mutex<(scanned: Date, emitted: Date, entering: Bool)>((.distantPast, .distantPast, false))
     private let stepCount = Counter(label: "tessera_journey_steps_total")
     private let failures = Counter(label: "tessera_journey_failures_total")
 
@@ -107,17 +108,23 @@ public final class JourneyWorker: Service, Sendable {
         await guarded {
             // Marketing events every ten minutes (idempotent); schedules and domain-event entries at most
             // each second, so the steps an ingested event wakes are not held up by them.
-            let (scan, emit) = schedule.withLock { last -> (Bool, Bool) in
+            let (scan, emit, entering) = schedule.withLock { last -> (Bool, Bool, Bool) in
                 let due = (now.timeIntervalSince(last.scanned) >= 1, now.timeIntervalSince(last.emitted) >= 600)
                 if due.0 { last.scanned = now }
                 if due.1 { last.emitted = now }
-                return due
+                return (due.0, due.1, last.entering)
             }
             if emit { try await journeys.emitMarketingEvents(at: now) }
-            if scan {
-                try await journeys.enterScheduled(at: now)
-                try await journeys.enterOnDomainEvents(at: now)
+            if scan || entering {
+                // A segment is entered a chunk per pass, each pass also stepping a batch; the other
+                // loops step the runs entered so far meanwhile.
+                let unfinished = try await journeys.enterScheduled(at: now) > 0
+                schedule.withLock { $0.entering = unfinished }
+                if unfinished {
+                    for doorbell in doorbells { doorbell.ring() }
+                }
             }
+            if scan { try await journeys.enterOnDomainEvents(at: now) }
             let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
             // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
             while try await journeys.grantDue(at: now) > 0 {}

@@ -81,23 +81,32 @@ extension Bench {
             let saved = try await journeys.save(name: "blast", draft: draft, group: group, brand: brand, at: start)
             _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
 
+            // The server's own worker enters the segment a chunk at a time and steps the runs entered so
+            // far meanwhile: its first step loop is woken, the others join when it leases a full batch or
+            // enters a chunk; done when the schedule is and no run of the plan is active any more.
             let blast = ContinuousClock.now
-            let entered = ContinuousClock.now
-            _ = try await store.enterScheduledJourneys(now: start, group: group)
-            let enterSeconds = BenchTraffic.seconds(since: entered)
-            // The server's own worker: its first step loop is woken, the others join when it leases a
-            // full batch; done when no run of the plan is active any more.
             let worker = JourneyWorker(
                 journeys: journeys, logger: Logger(label: "bench.journeys"), stepLoops: workers, batch: batch)
             let running = Task { try await worker.run() }
             worker.wake()
-            // Any active run left (the plan's are the only ones)? The first entry of the due index, asked
-            // every 100 ms: a count over the plan's runs, asked every 20 ms, had PostgreSQL scanning while
-            // the worker wrote, and a probe naming the plan walked its ended runs on SQLite (21 ms a probe).
-            let active = QueryProgram(
-                SQLStatement("SELECT 1 FROM journey_runs WHERE status = 'active' ORDER BY due_at LIMIT 1", [])
-            ) { !$0.isEmpty }
-            while try await store.driver.run(active, writes: false) { try await Task.sleep(for: .milliseconds(100)) }
+            // Any schedule left to enter, any active run (the plan's are the only ones)? The first entry of
+            // the due index, asked every 100 ms: a count over the plan's runs, asked every 20 ms, had
+            // PostgreSQL scanning while the worker wrote, and a probe naming the plan walked its ended
+            // runs on SQLite (21 ms a probe).
+            let progress = QueryProgram(
+                SQLStatement(
+                    """
+                    SELECT (SELECT COUNT(*) FROM journey_schedules WHERE done = ?), \
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM journey_runs WHERE status = 'active' ORDER BY due_at LIMIT 1) a)
+                    """, [.bool(false)])
+            ) { rows in (entering: (rows.first?.int(0) ?? 0) > 0, active: (rows.first?.int(1) ?? 0) > 0) }
+            var enterSeconds: Double?
+            while true {
+                let now = try await store.driver.run(progress, writes: false)
+                if !now.entering, enterSeconds == nil { enterSeconds = BenchTraffic.seconds(since: blast) }
+                if !now.entering, !now.active { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             running.cancel()
             let blastSeconds = BenchTraffic.seconds(since: blast)
             let statistics = try await store.journeyStatistics(group: group, journeyID: saved.record.id)
@@ -108,10 +117,10 @@ extension Bench {
                 String(
                     format: """
                         outbox baseline: %d rows in %.2f s = %.0f rows/s
-                        blast: %d members entered in %.2f s; %d steps in %.2f s = %.0f messages/s \
+                        blast: %d members entered within %.2f s; %d steps in %.2f s = %.0f messages/s \
                         (%d delivered, %d refused without consent), %d workers, batches of %d
                         peak RSS: %d MiB
-                        """, members, baselineSeconds, Double(members) / baselineSeconds, members, enterSeconds,
+                        """, members, baselineSeconds, Double(members) / baselineSeconds, members, enterSeconds ?? 0,
                     applied, blastSeconds, Double(applied) / blastSeconds, delivered, refused, workers, batch,
                     BenchTraffic.peakRSSMegabytes()))
         }

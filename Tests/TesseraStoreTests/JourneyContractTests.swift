@@ -569,6 +569,54 @@ struct JourneyContractTests {
         #expect(sent == [5, 10, 10])
     }
 
+    /// A segment is entered a chunk of members per call, in member order: the schedule stays due
+    /// until its last chunk, then moves to its next occurrence, and no member enters twice.
+    @Test(arguments: Backend.allCases)
+    func schedulesEnterTheirSegmentAChunkAtATime(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
+        let start = Date()
+        try await tenant.send(
+            (0..<5).map { try Self.event("c\($0)", "external:c\($0)", "Viewed", at: start, brand: brand) })
+        let segment = try await SegmentService(store: tenant.store).create(
+            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
+            brand: brand, at: start)
+        let journeys = Self.services(tenant)
+        try await Self.templates(tenant, ["daily"])
+        let draft = try JSONParser.parse(
+            Array(
+                """
+                {"entry": {"recurring": {"segment": "\(segment.id)", "every": "day", "time": "10:00"}}, "start": "s",
+                 "maximumEntries": 5, "quietHours": "ignore",
+                 "nodes": {"s": {"send": {"channel": "log", "template": "daily", "next": "e"}}, "e": {"exit": {}}}}
+                """.utf8))
+        let saved = try await journeys.save(name: "daily", draft: draft, group: group, brand: brand, at: start)
+        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
+        let timeZone = try await SegmentService(store: tenant.store).context(group: group, brand: brand, at: start)
+            .timeZone
+        let first = JourneySchedule(every: .day, minute: 600).next(after: Timestamp.micros(start), in: timeZone)
+        let entries = QueryProgram(
+            SQLStatement(
+                "SELECT entry_key, COUNT(*) FROM journey_runs WHERE journey_id = ? GROUP BY entry_key ORDER BY entry_key",
+                [.text(saved.record.id)]), map: { $0.map { "\($0.text(0) ?? "") \($0.int(1) ?? 0)" } })
+        for day in 0..<2 {
+            let at = Timestamp.date(first + Int64(day) * 86_400_000_000).addingTimeInterval(1)
+            var calls: [String] = []
+            for _ in 0..<4 {
+                let left = try await tenant.store.enterScheduledJourneys(now: at, group: group, chunk: 2)
+                let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+                calls.append("\(left) left, \(statistics.runs["active"] ?? 0) active")
+            }
+            // Two chunks of two leave the schedule due; the fifth member ends it; then it waits a day.
+            #expect(calls == ["1 left, 2 active", "1 left, 4 active", "0 left, 5 active", "0 left, 5 active"])
+            #expect(try await journeys.runDue(at: at, group: group) == 5)
+            let keys = try await tenant.store.driver.run(entries, writes: false)
+            #expect(keys == (0...day).map { "schedule:1:\(first + Int64($0) * 86_400_000_000) 5" })
+        }
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        #expect(statistics.messages["s"] == ["delivered": 10])
+    }
+
     @Test(arguments: Backend.allCases)
     func aDryRunCountsEachNodesAudience(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -22,7 +22,9 @@ public protocol JourneyStore: Sendable {
         async throws -> JourneyRecord
     /// The definition of a published version, as JSON.
     func journeyVersion(group: GroupID, journeyID: String, version: Int64) async throws -> JSONValue?
-    /// Enters the members of due schedules (of one group, or of all); answers the schedules run.
+    /// Enters the members of due schedules (of one group, or of all), a chunk of each schedule's
+    /// segment per call and transaction; answers how many schedules have members left to enter, for
+    /// which it is to be called again.
     func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int
     /// Leases up to `limit` due runs of published journeys (of one group, or of all) until
     /// `now + leaseSeconds` under `token`.

@@ -180,60 +180,130 @@ extension SQLTesseraStore {
     }
 
     public func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int {
+        try await enterScheduledJourneys(now: now, group: group, chunk: JourneySQL.entryChunk)
+    }
+
+    /// ``enterScheduledJourneys(now:group:)`` entering at most `chunk` members of each schedule's
+    /// segment per call (tests name a small one).
+    ///
+    /// Each due schedule is locked (skipped by other workers while locked), its next chunk of
+    /// members after `entered_through` (in member id order) is entered, and the cursor moves on — or,
+    /// after the last chunk, the schedule is done (once) or moves to its next occurrence (recurring).
+    /// Members who join the segment behind the cursor while an occurrence is being entered are not
+    /// entered by it; the chunk's participation guardrails and `ON CONFLICT` make a repeated chunk
+    /// enter nobody twice.
+    public func enterScheduledJourneys(now: Date, group: GroupID?, chunk: Int) async throws -> Int {
         let micros = Timestamp.micros(now)
         let lock = driver.dialect == .postgres ? " FOR UPDATE OF s SKIP LOCKED" : ""
         let select = SQLStatement(
             """
-            SELECT s.group_id, s.journey_id, s.version, j.brand_id, CAST(v.definition AS TEXT), s.due_at, s.time_zone \
-            FROM journey_schedules s \
+            SELECT s.group_id, s.journey_id, s.version, j.brand_id, CAST(v.definition AS TEXT), s.due_at, s.time_zone, \
+            s.entered_through FROM journey_schedules s \
             JOIN journeys j ON j.group_id = s.group_id AND j.id = s.journey_id AND j.status = 'published' \
             JOIN journey_versions v ON v.group_id = s.group_id AND v.journey_id = s.journey_id AND v.version = s.version \
             WHERE s.done = ? AND s.due_at <= ?\(group == nil ? "" : " AND s.group_id = ?")\(lock)
             """, [.bool(false), .int(micros)] + (group.map { [SQLValue.text($0.rawValue)] } ?? []))
-        let program = ChainedProgram(QueryProgram(select, map: { $0 })) { rows in
-            var statements: [SQLStatement] = []
-            for row in rows {
-                guard let group = row.text(0), let journey = row.text(1), let version = row.int(2),
-                    let brand = row.text(3), let text = row.text(4), let due = row.int(5),
-                    let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8)))
-                else { continue }
-                let key: [SQLValue] = [.text(group), .text(journey), .int(version)]
-                switch definition.entry {
-                case .scheduledOnce(let segment, let at):
-                    statements.append(
-                        JourneySQL.enterSegment(
-                            group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
-                            definition: definition, segment: segment, at: at, now: micros))
-                    statements.append(
-                        SQLStatement(
-                            "UPDATE journey_schedules SET done = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
-                            [.bool(true)] + key))
-                case .recurring(let segment, let schedule):
-                    // The occurrence enters with its own time; a worker that was down enters the latest
-                    // missed occurrence once and goes on from now.
-                    let timeZone = row.text(6).flatMap(TimeZone.init(identifier:)) ?? .gmt
-                    statements.append(
-                        JourneySQL.enterSegment(
-                            group: GroupID(group), brand: BrandID(brand), journey: journey, version: version,
-                            definition: definition, segment: segment, at: due, now: micros))
-                    statements.append(
-                        SQLStatement(
-                            "UPDATE journey_schedules SET due_at = ? WHERE group_id = ? AND journey_id = ? AND version = ?",
-                            [.int(schedule.next(after: max(due, micros), in: timeZone))] + key))
-                case .event: continue
+        /// A due schedule read, with the segment it enters.
+        struct Due {
+            var group: String, journey: String, version: Int64, brand: String, due: Int64, timeZone: String?
+            var after: String?, definition: JourneyDefinition, segment: String, recurrence: JourneySchedule?
+        }
+        let program = ChainedProgram(
+            QueryProgram(select) { rows in
+                rows.compactMap { row -> Due? in
+                    guard let group = row.text(0), let journey = row.text(1), let version = row.int(2),
+                        let brand = row.text(3), let text = row.text(4), let due = row.int(5),
+                        let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8)))
+                    else { return nil }
+                    switch definition.entry {
+                    case .scheduledOnce(let segment, _):
+                        return Due(
+                            group: group, journey: journey, version: version, brand: brand, due: due,
+                            timeZone: row.text(6), after: row.text(7), definition: definition, segment: segment,
+                            recurrence: nil)
+                    case .recurring(let segment, let schedule):
+                        return Due(
+                            group: group, journey: journey, version: version, brand: brand, due: due,
+                            timeZone: row.text(6), after: row.text(7), definition: definition, segment: segment,
+                            recurrence: schedule)
+                    case .event: return nil
+                    }
                 }
             }
-            return WriteProgram(statements: statements, output: rows.count)
+        ) { schedules in
+            // Where each schedule's chunk ends: its last member, or none when the rest fits in it.
+            ChainedProgram(
+                QueriesProgram(
+                    schedules.map { schedule in
+                        SQLStatement(
+                            """
+                            SELECT member_id FROM segment_members WHERE group_id = ? AND segment_id = ? \
+                            AND member_id > ? ORDER BY member_id LIMIT 1 OFFSET ?
+                            """,
+                            [
+                                .text(schedule.group), .text(schedule.segment), .text(schedule.after ?? ""),
+                                .int(Int64(chunk - 1)),
+                            ])
+                    }, map: { $0.map { $0.first?.text(0) } })
+            ) { ends in
+                var statements: [SQLStatement] = []
+                for (schedule, end) in zip(schedules, ends) {
+                    let key: [SQLValue] = [.text(schedule.group), .text(schedule.journey), .int(schedule.version)]
+                    // The occurrence enters with its own time; a worker that was down enters the latest
+                    // missed occurrence once and goes on from now.
+                    let at: Int64
+                    if case .scheduledOnce(_, let once) = schedule.definition.entry {
+                        at = once
+                    } else {
+                        at = schedule.due
+                    }
+                    statements.append(
+                        JourneySQL.enterSegment(
+                            group: GroupID(schedule.group), brand: BrandID(schedule.brand), journey: schedule.journey,
+                            version: schedule.version, definition: schedule.definition, segment: schedule.segment,
+                            members: (after: schedule.after, through: end), at: at, now: micros))
+                    if let end {
+                        statements.append(
+                            SQLStatement(
+                                """
+                                UPDATE journey_schedules SET entered_through = ? \
+                                WHERE group_id = ? AND journey_id = ? AND version = ?
+                                """, [.text(end)] + key))
+                    } else if let recurrence = schedule.recurrence {
+                        let timeZone = schedule.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt
+                        statements.append(
+                            SQLStatement(
+                                """
+                                UPDATE journey_schedules SET due_at = ?, entered_through = NULL \
+                                WHERE group_id = ? AND journey_id = ? AND version = ?
+                                """,
+                                [.int(recurrence.next(after: max(schedule.due, micros), in: timeZone))] + key))
+                    } else {
+                        statements.append(
+                            SQLStatement(
+                                """
+                                UPDATE journey_schedules SET done = ?, entered_through = NULL \
+                                WHERE group_id = ? AND journey_id = ? AND version = ?
+                                """, [.bool(true)] + key))
+                    }
+                }
+                return WriteProgram(
+                    statements: statements,
+                    output: (
+                        started: schedules.contains { $0.after == nil },
+                        unfinished: ends.count(where: { $0 != nil })
+                    ))
+            }
         }
-        let fired = try await driver.run(program, writes: true)
-        if fired > 0, driver.dialect == .postgres {
-            // A schedule may just have added a whole segment's runs. Until autovacuum analyses the
-            // table, PostgreSQL plans the blast's leases and step writes for the table as it was: at
-            // 100k members they took 120–160 ms each and the blast ran at ~2,000 instead of ~5,000
+        let entered = try await driver.run(program, writes: true)
+        if entered.started, driver.dialect == .postgres {
+            // A schedule may just have begun adding a whole segment's runs. Until autovacuum analyses
+            // the table, PostgreSQL plans the blast's leases and step writes for the table as it was:
+            // at 100k members they took 120–160 ms each and the blast ran at ~2,000 instead of ~5,000
             // messages/s, in most runs (BENCHMARKS.md, session 15).
             try await driver.run(ExecuteProgram([SQLStatement("ANALYZE journey_runs", [])]), writes: true)
         }
-        return fired
+        return entered.unfinished
     }
 
     public func claimJourneyRuns(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)
