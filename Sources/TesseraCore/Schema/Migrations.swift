@@ -5,6 +5,6 @@ public enum Migrations {
         .scores, .purchaseFacts, .cartsAndFollows, .journeys, .messaging, .messageTemplates, .channels,
         .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample, .memberFillFactor,
         .partialQueueIndexes, .unkeyedJourneyVisits, .messageKeyOnce, .journeyNodeCounts, .journeyRunFillFactor,
-        .scheduleEntryCursor, .activeRunMemberIndex,
+        .scheduleEntryCursor, .activeRunMemberIndex, .journeyKeyOrder,
     ]
 }
