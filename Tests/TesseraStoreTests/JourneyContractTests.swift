@@ -531,36 +531,49 @@ struct JourneyContractTests {
         #expect(wide.orders == report.orders + (messaged.contains(ids[1] ?? MemberID("")) ? 1 : 0))
     }
 
-    @Test(arguments: Backend.allCases)
-    func recurringJourneysEnterTheSegmentAtEachOccurrenceWithinTheLimit(backend: Backend) async throws {
-        let tenant = try await Tenant.make(try await backend.makeStore())
+    /// Five members in a snapshot segment and a plan sending to it every day at 10:00 (local time),
+    /// each member at most `maximumEntries` times; answers the plan and its first occurrence.
+    private static func publishDaily(_ tenant: Tenant, _ journeys: JourneyService, maximumEntries: Int, at start: Date)
+        async throws -> (journey: String, firstOccurrence: Int64)
+    {
         let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
-        let start = Date()
         try await tenant.send(
             (0..<5).map { try Self.event("r\($0)", "external:r\($0)", "Viewed", at: start, brand: brand) })
         let segment = try await SegmentService(store: tenant.store).create(
             name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
             brand: brand, at: start)
-        let journeys = Self.services(tenant)
         try await Self.templates(tenant, ["daily"])
         let draft = try JSONParser.parse(
             Array(
                 """
                 {"entry": {"recurring": {"segment": "\(segment.id)", "every": "day", "time": "10:00"}}, "start": "s",
-                 "maximumEntries": 2, "quietHours": "ignore",
+                 "maximumEntries": \(maximumEntries), "quietHours": "ignore",
                  "nodes": {"s": {"send": {"channel": "log", "template": "daily", "next": "e"}}, "e": {"exit": {}}}}
                 """.utf8))
         let saved = try await journeys.save(name: "daily", draft: draft, group: group, brand: brand, at: start)
         _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
         let timeZone = try await SegmentService(store: tenant.store).context(group: group, brand: brand, at: start)
             .timeZone
-        var occurrence = JourneySchedule(every: .day, minute: 600).next(after: Timestamp.micros(start), in: timeZone)
+        return (
+            saved.record.id,
+            JourneySchedule(every: .day, minute: 600).next(after: Timestamp.micros(start), in: timeZone)
+        )
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recurringJourneysEnterTheSegmentAtEachOccurrenceWithinTheLimit(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let group = tenant.principal.groupID
+        let start = Date()
+        let journeys = Self.services(tenant)
+        let plan = try await Self.publishDaily(tenant, journeys, maximumEntries: 2, at: start)
+        var occurrence = plan.firstOccurrence
         #expect(try await journeys.runDue(at: start, group: group) == 0)
         var sent: [Int64] = []
         for _ in 0..<3 {
             let at = Timestamp.date(occurrence).addingTimeInterval(1)
             let applied = try await journeys.runDue(at: at, group: group)
-            let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+            let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan.journey)
             sent.append(statistics.messages["s"]?["delivered"] ?? 0)
             #expect(applied == (sent.count <= 2 ? 5 : 0))
             occurrence += 86_400_000_000
@@ -574,37 +587,19 @@ struct JourneyContractTests {
     @Test(arguments: Backend.allCases)
     func schedulesEnterTheirSegmentAChunkAtATime(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        let (group, brand) = (tenant.principal.groupID, tenant.principal.brandID)
-        let start = Date()
-        try await tenant.send(
-            (0..<5).map { try Self.event("c\($0)", "external:c\($0)", "Viewed", at: start, brand: brand) })
-        let segment = try await SegmentService(store: tenant.store).create(
-            name: "Viewers", kind: .snapshot, rule: .event(EventCondition(EventMatcher(name: "Viewed"))), group: group,
-            brand: brand, at: start)
+        let group = tenant.principal.groupID
         let journeys = Self.services(tenant)
-        try await Self.templates(tenant, ["daily"])
-        let draft = try JSONParser.parse(
-            Array(
-                """
-                {"entry": {"recurring": {"segment": "\(segment.id)", "every": "day", "time": "10:00"}}, "start": "s",
-                 "maximumEntries": 5, "quietHours": "ignore",
-                 "nodes": {"s": {"send": {"channel": "log", "template": "daily", "next": "e"}}, "e": {"exit": {}}}}
-                """.utf8))
-        let saved = try await journeys.save(name: "daily", draft: draft, group: group, brand: brand, at: start)
-        _ = try await journeys.publish(id: saved.record.id, group: group, brand: brand, at: start)
-        let timeZone = try await SegmentService(store: tenant.store).context(group: group, brand: brand, at: start)
-            .timeZone
-        let first = JourneySchedule(every: .day, minute: 600).next(after: Timestamp.micros(start), in: timeZone)
+        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
         let entries = QueryProgram(
             SQLStatement(
                 "SELECT entry_key, COUNT(*) FROM journey_runs WHERE journey_id = ? GROUP BY entry_key ORDER BY entry_key",
-                [.text(saved.record.id)]), map: { $0.map { "\($0.text(0) ?? "") \($0.int(1) ?? 0)" } })
+                [.text(journey)]), map: { $0.map { "\($0.text(0) ?? "") \($0.int(1) ?? 0)" } })
         for day in 0..<2 {
             let at = Timestamp.date(first + Int64(day) * 86_400_000_000).addingTimeInterval(1)
             var calls: [String] = []
             for _ in 0..<4 {
                 let left = try await tenant.store.enterScheduledJourneys(now: at, group: group, chunk: 2)
-                let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+                let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
                 calls.append("\(left) left, \(statistics.runs["active"] ?? 0) active")
             }
             // Two chunks of two leave the schedule due; the fifth member ends it; then it waits a day.
@@ -613,7 +608,7 @@ struct JourneyContractTests {
             let keys = try await tenant.store.driver.run(entries, writes: false)
             #expect(keys == (0...day).map { "schedule:1:\(first + Int64($0) * 86_400_000_000) 5" })
         }
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: saved.record.id)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
         #expect(statistics.messages["s"] == ["delivered": 10])
     }
 
