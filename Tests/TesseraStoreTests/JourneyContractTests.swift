@@ -289,9 +289,8 @@ struct JourneyContractTests {
         let journeys = Self.services(tenant)
         let start = Date()
         let plan = try await Self.publishWelcome(tenant, journeys, at: start)
-        for (index, who) in ["external:a", "external:b", "external:c"].enumerated() {
-            try await tenant.send([try Self.event("f\(index)", who, "follow", at: start, brand: brand)])
-        }
+        try await tenant.send(
+            try ["a", "b", "c"].map { try Self.event("f\($0)", "external:\($0)", "follow", at: start, brand: brand) })
         let leased = try await tenant.store.claimJourneyRuns(
             now: start.addingTimeInterval(1), limit: 10, leaseSeconds: 60, token: "lease", group: group)
         #expect(leased.count == 3)

@@ -203,10 +203,13 @@ extension SQLTesseraStore {
             JOIN journey_versions v ON v.group_id = s.group_id AND v.journey_id = s.journey_id AND v.version = s.version \
             WHERE s.done = ? AND s.due_at <= ?\(group == nil ? "" : " AND s.group_id = ?")\(lock)
             """, [.bool(false), .int(micros)] + (group.map { [SQLValue.text($0.rawValue)] } ?? []))
-        /// A due schedule read, with the segment it enters.
+        /// A due schedule read: the segment it enters, and the occurrence's time — a one-off plan's own
+        /// time; a recurring plan's due time (a worker that was down enters the latest missed occurrence
+        /// once and goes on from now).
         struct Due {
             var group: String, journey: String, version: Int64, brand: String, due: Int64, timeZone: String?
-            var after: String?, definition: JourneyDefinition, segment: String, recurrence: JourneySchedule?
+            var after: String?, definition: JourneyDefinition, segment: String, occurrence: Int64
+            var recurrence: JourneySchedule?
         }
         let program = ChainedProgram(
             QueryProgram(select) { rows in
@@ -215,19 +218,16 @@ extension SQLTesseraStore {
                         let brand = row.text(3), let text = row.text(4), let due = row.int(5),
                         let definition = try? JourneyParser.parse(try JSONParser.parse(Array(text.utf8)))
                     else { return nil }
+                    let (segment, occurrence, recurrence): (String, Int64, JourneySchedule?)
                     switch definition.entry {
-                    case .scheduledOnce(let segment, _):
-                        return Due(
-                            group: group, journey: journey, version: version, brand: brand, due: due,
-                            timeZone: row.text(6), after: row.text(7), definition: definition, segment: segment,
-                            recurrence: nil)
-                    case .recurring(let segment, let schedule):
-                        return Due(
-                            group: group, journey: journey, version: version, brand: brand, due: due,
-                            timeZone: row.text(6), after: row.text(7), definition: definition, segment: segment,
-                            recurrence: schedule)
+                    case .scheduledOnce(let once, let at): (segment, occurrence, recurrence) = (once, at, nil)
+                    case .recurring(let every, let schedule): (segment, occurrence, recurrence) = (every, due, schedule)
                     case .event: return nil
                     }
+                    return Due(
+                        group: group, journey: journey, version: version, brand: brand, due: due,
+                        timeZone: row.text(6), after: row.text(7), definition: definition, segment: segment,
+                        occurrence: occurrence, recurrence: recurrence)
                 }
             }
         ) { schedules in
@@ -249,19 +249,11 @@ extension SQLTesseraStore {
                 var statements: [SQLStatement] = []
                 for (schedule, end) in zip(schedules, ends) {
                     let key: [SQLValue] = [.text(schedule.group), .text(schedule.journey), .int(schedule.version)]
-                    // The occurrence enters with its own time; a worker that was down enters the latest
-                    // missed occurrence once and goes on from now.
-                    let at: Int64
-                    if case .scheduledOnce(_, let once) = schedule.definition.entry {
-                        at = once
-                    } else {
-                        at = schedule.due
-                    }
                     statements.append(
                         JourneySQL.enterSegment(
                             group: GroupID(schedule.group), brand: BrandID(schedule.brand), journey: schedule.journey,
                             version: schedule.version, definition: schedule.definition, segment: schedule.segment,
-                            members: (after: schedule.after, through: end), at: at, now: micros))
+                            members: (after: schedule.after, through: end), at: schedule.occurrence, now: micros))
                     if let end {
                         statements.append(
                             SQLStatement(
@@ -320,8 +312,7 @@ extension SQLTesseraStore {
         // primary key of long text ids instead, the lease cost twice as much (`BENCHMARKS.md`, session
         // 21). A row locked by the choice stays where it is until the update, in the same statement.
         let address = JourneySQL.rowAddress(driver.dialect).column
-        let chosen =
-            driver.dialect == .postgres ? "ctid = ANY(ARRAY(SELECT r.ctid" : "rowid IN (SELECT r.rowid"
+        let (choose, chosen) = driver.dialect == .postgres ? ("= ANY(ARRAY(", "))") : ("IN (", ")")
         let published = QueryProgram(
             SQLStatement("SELECT id FROM journeys WHERE status = 'published'\(scope.0)", scope.1),
             map: { $0.compactMap { $0.text(0) } })
@@ -333,11 +324,11 @@ extension SQLTesseraStore {
                         : QueryProgram(
                             SQLStatement(
                                 """
-                                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE \(chosen) \
-                                FROM journey_runs r WHERE r.status = 'active' \
+                                UPDATE journey_runs SET lease_until = ?, lease_token = ? WHERE \(address) \(choose)\
+                                SELECT r.\(address) FROM journey_runs r WHERE r.status = 'active' \
                                 AND r.due_at <= ? AND (r.lease_until IS NULL OR r.lease_until < ?) \
                                 AND r.journey_id IN (\(SQLBuilder.markers(journeys.count)))\(scope.0) \
-                                ORDER BY r.due_at LIMIT ?\(lock))\(driver.dialect == .postgres ? ")" : "") \
+                                ORDER BY r.due_at LIMIT ?\(lock)\(chosen) \
                                 RETURNING \(JourneySQL.runColumns), CAST(\(address) AS TEXT)
                                 """,
                                 [.int(micros + leaseSeconds * 1_000_000), .text(token), .int(micros), .int(micros)]

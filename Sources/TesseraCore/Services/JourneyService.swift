@@ -262,8 +262,8 @@ public final class JourneyService: Sendable {
 
     // MARK: Running
 
-    /// Enters due schedules' members (unless `enteringSchedules` is false: the worker checks schedules
-    /// on its own clock, off the path of event-triggered steps) and runs up to `limit` due steps (of
+    /// Enters a chunk of each due schedule's members (unless `enteringSchedules` is false: the worker
+    /// enters schedules on its own clock, off the path of event-triggered steps) and runs up to `limit` due steps (of
     /// one group, or of every group: what workers do); answers the steps applied.
     @discardableResult
     public func runDue(at now: Date, limit: Int = 500, group only: GroupID? = nil, enteringSchedules: Bool = true)
