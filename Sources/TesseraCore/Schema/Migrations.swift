@@ -5,6 +5,7 @@ public enum Migrations {
         .scores, .purchaseFacts, .cartsAndFollows, .journeys, .messaging, .messageTemplates, .channels,
         .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample, .memberFillFactor,
         .partialQueueIndexes, .unkeyedJourneyVisits, .messageKeyOnce, .journeyNodeCounts, .journeyRunFillFactor,
-        .scheduleEntryCursor, .activeRunMemberIndex, .journeyKeyOrder,
+        .scheduleEntryCursor, .activeRunMemberIndex, .journeyKeyOrder, .waitingRunIndex,
+        .journeyRunEntryKey,
     ]
 }
