@@ -92,6 +92,19 @@ public enum SQLBuilder {
             types.indices.map { column in .text(BulkInsert.arrayLiteral(rows.map { $0[column] })) })
     }
 
+    /// A membership test against `values` (texts) to follow a column: `IN (?, …)` on SQLite, and on
+    /// PostgreSQL `= ANY(CAST(? AS TEXT[]))` with one array literal, so the statement keeps a few
+    /// parameters and is prepared once (``BulkInsert``) — a list of 200 markers was parsed and
+    /// planned for every call, ~1 ms a call, as long as the read it planned (`BENCHMARKS.md`, session 22).
+    ///
+    /// `"m.id " + oneOf(ids, dialect: .postgres).sql` → `m.id = ANY(CAST(? AS TEXT[]))`
+    static func oneOf(_ values: [SQLValue], dialect: SQLDialect) -> SQLStatement {
+        switch dialect {
+        case .postgres: SQLStatement("= ANY(CAST(? AS TEXT[]))", [.text(BulkInsert.arrayLiteral(values))])
+        case .sqlite: SQLStatement("IN (" + markers(values.count) + ")", values)
+        }
+    }
+
     /// The alias list that names a ``derivedTable(columns:rows:dialect:)`` on PostgreSQL.
     static func derivedAlias(_ columns: [(name: String, type: String)], dialect: SQLDialect) -> String {
         dialect == .postgres ? "u(" + columns.map(\.name).joined(separator: ", ") + ")" : "u"

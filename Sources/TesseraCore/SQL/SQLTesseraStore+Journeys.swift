@@ -602,14 +602,15 @@ extension SQLTesseraStore {
         -> [MemberID: [String: [Int64]]]
     {
         var result: [MemberID: [String: [Int64]]] = [:]
-        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: 500) {
+        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: driver.dialect == .postgres ? 5_000 : 500) {
+            let members = SQLBuilder.oneOf(chunk.map { .text($0.rawValue) }, dialect: driver.dialect)
             let rows = try await driver.run(
                 QueryProgram(
                     SQLStatement(
                         """
                         SELECT member_id, channel, delivered_at FROM journey_messages WHERE group_id = ? \
-                        AND member_id IN (\(SQLBuilder.markers(chunk.count))) AND created_at >= ? AND status = 'delivered'
-                        """, [.text(group.rawValue)] + chunk.map { .text($0.rawValue) } + [.int(since)]),
+                        AND member_id \(members.sql) AND created_at >= ? AND status = 'delivered'
+                        """, [.text(group.rawValue)] + members.arguments + [.int(since)]),
                     map: { $0 }), writes: false)
             for row in rows {
                 guard let member = row.text(0), let channel = row.text(1), let at = row.int(2) else { continue }

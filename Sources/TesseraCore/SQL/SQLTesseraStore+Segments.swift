@@ -40,7 +40,7 @@ extension SQLTesseraStore {
         async throws -> [MemberID: MemberFacts]
     {
         var facts: [MemberID: MemberFacts] = [:]
-        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: MemberFactsSQL.largestBatch) {
+        for chunk in SQLBuilder.chunks(Array(Set(members)), largest: MemberFactsSQL.largestBatch(driver.dialect)) {
             let read = try await driver.run(
                 MemberFactsSQL.program(
                     group: group, brand: brand, members: Array(chunk), needs: needs, dialect: driver.dialect),

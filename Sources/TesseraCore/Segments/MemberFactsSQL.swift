@@ -6,17 +6,18 @@ public import TesseraDomain
 /// (``BundledReadsProgram``) — for the in-memory evaluator. Only the tables a rule looks at are
 /// read (``SegmentRule/needs``).
 enum MemberFactsSQL {
-    /// Most members one program reads (each list is bound as parameters).
-    static let largestBatch = 200
+    /// Most members one program reads: SQLite binds each id as a parameter, PostgreSQL one array of
+    /// them (``SQLBuilder/oneOf(_:dialect:)``), so a journey pass of 1,000 runs reads its facts at once.
+    static func largestBatch(_ dialect: SQLDialect) -> Int { dialect == .postgres ? 1_000 : 200 }
 
     static func program(
         group: GroupID, brand: BrandID, members: [MemberID], needs: SegmentRule.Needs, dialect: SQLDialect
     ) -> BundledReadsProgram<[MemberID: MemberFacts]> {
         let (g, b) = (SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue))
-        let ids = members.map { SQLValue.text($0.rawValue) }
-        let list = "(" + SQLBuilder.markers(ids.count) + ")"
+        let oneOf = SQLBuilder.oneOf(members.map { .text($0.rawValue) }, dialect: dialect)
+        let (list, ids) = (oneOf.sql, oneOf.arguments)
         let owned = "x.group_id = m.group_id AND x.brand_id = ? AND x.member_id = m.id"
-        let ofBrand = "x.group_id = ? AND x.brand_id = ? AND x.member_id IN \(list)"
+        let ofBrand = "x.group_id = ? AND x.brand_id = ? AND x.member_id \(list)"
         // The brand account's columns are lookups in five tables per member (about a fifth of this
         // read on PostgreSQL), so unless something reads them they are stand-ins (nil, 0) that bind
         // nothing; brand membership has no stand-in, every caller needs it.
@@ -40,7 +41,7 @@ enum MemberFactsSQL {
                     "m.last_order_at", "m.event_count", "m.first_seen_at", "m.last_seen_at", "m.birthday",
                     "CAST(m.attributes AS TEXT)",
                 ] + account.map(\.column) + ["CAST(m.consent AS TEXT)", "m.name"],
-                source: "members m WHERE m.group_id = ? AND m.id IN \(list) AND m.merged_into IS NULL",
+                source: "members m WHERE m.group_id = ? AND m.id \(list) AND m.merged_into IS NULL",
                 arguments: Array(repeating: b, count: account.count(where: \.bindsBrand)) + [g] + ids)
         ]
         let kinds: [(Bool, BundledReadsProgram<[MemberID: MemberFacts]>.Read)] = [
@@ -54,7 +55,7 @@ enum MemberFactsSQL {
                 needs.segments,
                 .init(
                     columns: ["member_id", "segment_id"],
-                    source: "segment_members WHERE group_id = ? AND member_id IN \(list)", arguments: [g] + ids)
+                    source: "segment_members WHERE group_id = ? AND member_id \(list)", arguments: [g] + ids)
             ),
             (
                 needs.events,
@@ -66,7 +67,7 @@ enum MemberFactsSQL {
                 .init(
                     columns: ["member_id", "name", "channel", "occurred_at", "CAST(properties AS TEXT)"],
                     source: """
-                        events WHERE group_id = ? AND member_id IN \(list) AND brand_id = ? AND name IS NOT NULL \
+                        events WHERE group_id = ? AND member_id \(list) AND brand_id = ? AND name IS NOT NULL \
                         AND occurred_at >= ? AND occurred_at <= ?
                         """, arguments: [g] + ids + [b, .int(needs.eventsSince ?? Int64.min), .int(Int64.max)])
             ),
@@ -80,7 +81,7 @@ enum MemberFactsSQL {
                     ],
                     source: """
                         orders o LEFT JOIN order_items i ON i.group_id = o.group_id AND i.order_id = o.id \
-                        WHERE o.group_id = ? AND o.member_id IN \(list) AND o.brand_id = ? \
+                        WHERE o.group_id = ? AND o.member_id \(list) AND o.brand_id = ? \
                         AND COALESCE(o.paid_at, o.placed_at) >= ?
                         """, order: "o.member_id, o.id, i.line",
                     arguments: [g] + ids + [b, .int(needs.ordersSince ?? Int64.min)])
