@@ -4,6 +4,7 @@ import Metrics
 import Synchronization
 public import ServiceLifecycle
 public import TesseraCore
+public import TesseraDomain
 
 /// Runs due journey steps (``JourneyService/runDue(at:limit:group:)``) and the grants they queue
 /// (``JourneyService/grantDue(at:limit:group:)``) for every group: woken by
@@ -30,17 +31,25 @@ public final class JourneyWorker: Service, Sendable {
     private let doorbells: [Doorbell]
     /// Runs leased per pass; a full one brings in the other step loops.
     public let batch: Int
+    /// The one group whose journeys this worker runs, or every group (nil: what servers run).
+    public let group: GroupID?
     /// When domain events were last scanned for entries, and marketing events last emitted; whether a
     /// schedule's segment is part-entered.
     private let schedule = Mutex<(scanned: Date, emitted: Date, entering: Bool)>((.distantPast, .distantPast, false))
+    /// Runs this worker entered already leased (``JourneyService/enterScheduledLeased(at:)``), in
+    /// batches for the step loops to take before they lease any; lost with the process, they are
+    /// leased again by any worker when their lease runs out.
+    private let entered = Mutex<[(token: String, runs: [JourneyRun])]>([])
     private let stepCount = Counter(label: "tessera_journey_steps_total")
     private let failures = Counter(label: "tessera_journey_failures_total")
 
     public init(
         journeys: JourneyService, logger: Logger, pollInterval: Duration = .milliseconds(250),
-        stepLoops: Int = defaultStepLoops, batch: Int = defaultBatch, afterSteps: @escaping @Sendable () -> Void = {}
+        stepLoops: Int = defaultStepLoops, batch: Int = defaultBatch, group: GroupID? = nil,
+        afterSteps: @escaping @Sendable () -> Void = {}
     ) {
         self.batch = max(1, batch)
+        self.group = group
         self.doorbells = (0..<max(1, stepLoops)).map { _ in Doorbell() }
         self.journeys = journeys
         self.logger = logger
@@ -72,10 +81,18 @@ public final class JourneyWorker: Service, Sendable {
     /// One batch of due steps and nothing else — what the additional step loops run.
     private func steps(at now: Date) async -> Int {
         await guarded {
-            let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
+            let applied = try await stepBatch(at: now)
             record(applied)
             return applied
         }
+    }
+
+    /// Steps a batch this worker entered, or else a batch it leases.
+    private func stepBatch(at now: Date) async throws -> Int {
+        if let batch = entered.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            return try await journeys.step(batch.runs, token: batch.token, at: now)
+        }
+        return try await journeys.runDue(at: now, limit: batch, group: group, enteringSchedules: false)
     }
 
     /// Runs `work`; a failure is counted, logged and answered as 0 steps — the steps' leases run out
@@ -91,7 +108,7 @@ public final class JourneyWorker: Service, Sendable {
     }
 
     private func record(_ applied: Int) {
-        if applied >= batch {
+        if applied >= batch || !entered.withLock(\.isEmpty) {
             // More may be due: bring in the other loops until they find nothing.
             for doorbell in doorbells.dropFirst() { doorbell.ring() }
         }
@@ -114,20 +131,25 @@ public final class JourneyWorker: Service, Sendable {
                 if due.1 { last.emitted = now }
                 return (due.0, due.1, last.entering)
             }
-            if emit { try await journeys.emitMarketingEvents(at: now) }
-            if scan || entering {
-                // A segment is entered a chunk per pass, each pass also stepping a batch; the other
-                // loops step the runs entered so far meanwhile.
-                let unfinished = try await journeys.enterScheduled(at: now) > 0
-                schedule.withLock { $0.entering = unfinished }
-                if unfinished {
+            if emit { try await journeys.emitMarketingEvents(at: now, group: group) }
+            // A segment is entered a chunk per pass, leased to this worker, once the loops have
+            // nearly stepped the chunk before; each pass also steps a batch, and the other loops
+            // step the rest meanwhile.
+            if scan || entering, entered.withLock({ $0.reduce(0) { $0 + $1.runs.count } }) <= batch * stepLoops {
+                let entry = try await journeys.enterScheduledLeased(at: now, group: group)
+                let batches = stride(from: 0, to: entry.runs.count, by: batch).map {
+                    (token: entry.token, runs: Array(entry.runs[$0..<min($0 + batch, entry.runs.count)]))
+                }
+                entered.withLock { $0 += batches }
+                schedule.withLock { $0.entering = entry.unfinished > 0 }
+                if entry.unfinished > 0 || !batches.isEmpty {
                     for doorbell in doorbells { doorbell.ring() }
                 }
             }
-            if scan { try await journeys.enterOnDomainEvents(at: now) }
-            let applied = try await journeys.runDue(at: now, limit: batch, enteringSchedules: false)
+            if scan { try await journeys.enterOnDomainEvents(at: now, group: group) }
+            let applied = try await stepBatch(at: now)
             // Grants the steps queued go to the loyalty services now (and any left from earlier passes).
-            while try await journeys.grantDue(at: now) > 0 {}
+            while try await journeys.grantDue(at: now, group: group) > 0 {}
             record(applied)
             return applied
         }

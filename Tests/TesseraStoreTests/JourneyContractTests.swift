@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import Testing
 import TesseraCore
 import TesseraDomain
+import TesseraWorkers
 
 /// Journeys run on both stores: members enter on events in the ingest transaction, steps run once
 /// under leases, waits end on time or on the awaited event, and a stalled worker's step is taken
@@ -609,6 +611,51 @@ struct JourneyContractTests {
         }
         let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
         #expect(statistics.messages["s"] == ["delivered": 10])
+    }
+
+    /// Runs entered under the entering worker's lease come back ready to step: nobody else leases
+    /// them while the lease lasts, the worker's steps apply, and runs it never stepped are leased and
+    /// stepped by anyone once the lease has run out — after which the first lease applies nothing.
+    @Test(arguments: Backend.allCases)
+    func runsEnteredLeasedAreSteppedOnce(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let group = tenant.principal.groupID
+        let journeys = Self.services(tenant)
+        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
+        let at = Timestamp.date(first).addingTimeInterval(1)
+        let entry = try await journeys.enterScheduledLeased(at: at, group: group)
+        #expect(entry.unfinished == 0)
+        #expect(entry.runs.count == 5)
+        #expect(entry.runs.allSatisfy { $0.leasedRow != nil && $0.state.node == "s" })
+        let others = try await tenant.store.claimJourneyRuns(
+            now: at, limit: 10, leaseSeconds: 60, token: "other", group: group)
+        #expect(others.isEmpty)
+        #expect(try await journeys.step(Array(entry.runs.prefix(3)), token: entry.token, at: at) == 3)
+        let expired = at.addingTimeInterval(TimeInterval(journeys.leaseSeconds) + 1)
+        #expect(try await journeys.runDue(at: expired, group: group, enteringSchedules: false) == 2)
+        #expect(try await journeys.step(Array(entry.runs.suffix(2)), token: entry.token, at: expired) == 0)
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
+        #expect(statistics.messages["s"] == ["delivered": 5])
+        #expect(statistics.runs == ["exited": 5])
+    }
+
+    /// The worker enters a schedule's members leased to itself and steps them a batch per pass
+    /// before it leases anything; every member gets the message once.
+    @Test(arguments: Backend.allCases)
+    func theWorkerStepsTheRunsItEntered(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let group = tenant.principal.groupID
+        let journeys = Self.services(tenant)
+        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
+        let worker = JourneyWorker(
+            journeys: journeys, logger: Logger(label: "test"), stepLoops: 1, batch: 2, group: group)
+        let at = Timestamp.date(first).addingTimeInterval(1)
+        var applied: [Int] = []
+        for _ in 0..<4 { applied.append(await worker.pass(at: at)) }
+        #expect(applied == [2, 2, 1, 0])
+        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
+        #expect(statistics.messages["s"] == ["delivered": 5])
+        #expect(statistics.runs == ["exited": 5])
     }
 
     @Test(arguments: Backend.allCases)

@@ -26,6 +26,10 @@ public protocol JourneyStore: Sendable {
     /// segment per call and transaction; answers how many schedules have members left to enter, for
     /// which it is to be called again.
     func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int
+    /// ``enterScheduledJourneys(now:group:)`` with the runs entered leased until
+    /// `now + leaseSeconds` under `token` and answered, for the caller to step.
+    func enterScheduledJourneys(now: Date, group: GroupID?, leaseSeconds: Int64, token: String) async throws
+        -> ScheduledEntry
     /// Leases up to `limit` due runs of published journeys (of one group, or of all) until
     /// `now + leaseSeconds` under `token`.
     func claimJourneyRuns(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?) async throws

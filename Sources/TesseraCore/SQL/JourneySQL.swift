@@ -48,7 +48,7 @@ enum JourneySQL {
     /// after `members.after` and up to `members.through` (each unbounded when nil), in one statement.
     static func enterSegment(
         group: GroupID, brand: BrandID, journey: String, version: Int64, definition: JourneyDefinition,
-        segment: String, members: (after: String?, through: String?), at: Int64, now: Int64
+        segment: String, members: (after: String?, through: String?), at: Int64, now: Int64, lease: EntryLease? = nil
     ) -> SQLStatement {
         let key = "schedule:\(version):\(at)"
         // The chunk's bounds, on the segment's members and (`x.`) on the earlier runs the guardrails read.
@@ -69,7 +69,15 @@ enum JourneySQL {
                 "SELECT member_id FROM segment_members WHERE group_id = ? AND segment_id = ?\(range.0)",
                 [.text(group.rawValue), .text(segment)] + range.2
             ), earlier: (range.1, range.2), id: ("? || s.member_id", [.text("\(journey):\(key):")]), entryKey: key,
-            since: at, enteredAt: at, entering: false, due: at, wakeOn: nil, now: now)
+            since: at, enteredAt: at, entering: false, due: at, wakeOn: nil, now: now, lease: lease)
+    }
+
+    /// The lease runs are entered under, to be stepped by the worker entering them without leasing
+    /// them again; the insert then answers each run as a lease does (``run(_:)``, with its row's address).
+    struct EntryLease {
+        var token: String
+        var until: Int64
+        var dialect: SQLDialect
     }
 
     /// Inserts a run for each member `members` yields (a query with a `member_id` column) that the
@@ -85,25 +93,28 @@ enum JourneySQL {
         group: GroupID, brand: BrandID, journey: String, version: Int64, definition: JourneyDefinition,
         members: (sql: String, arguments: [SQLValue]), earlier: (sql: String, arguments: [SQLValue]) = ("", []),
         id: (sql: String, arguments: [SQLValue]), entryKey: String,
-        since: Int64, enteredAt: Int64, entering: Bool, due: Int64, wakeOn: String?, now: Int64
+        since: Int64, enteredAt: Int64, entering: Bool, due: Int64, wakeOn: String?, now: Int64,
+        lease: EntryLease? = nil
     ) -> SQLStatement {
         let (g, j) = (SQLValue.text(group.rawValue), SQLValue.text(journey))
         let cooldown = definition.reentryCooldownSeconds * 1_000_000
         let latestAllowed = cooldown > 0 ? enteredAt - cooldown : Int64.max
+        let returning = lease.map { " RETURNING \(runColumns), CAST(\(rowAddress($0.dialect).column) AS TEXT)" } ?? ""
         return SQLStatement(
             """
             INSERT INTO journey_runs (group_id, id, journey_id, version, brand_id, member_id, entry_key, node_id, since, \
-            entered_at, entering, status, due_at, wake_on, updated_at) SELECT ?, \(id.sql), ?, ?, ?, s.member_id, ?, \
-            ?, ?, ?, ?, 'active', ?, ?, ? FROM (\(members.sql)) s LEFT JOIN \
-            (SELECT x.member_id, COUNT(*) AS entries, MAX(x.entered_at) AS latest FROM journey_runs x \
+            entered_at, entering, status, due_at, wake_on, updated_at, lease_until, lease_token) \
+            SELECT ?, \(id.sql), ?, ?, ?, s.member_id, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ? FROM (\(members.sql)) s \
+            LEFT JOIN (SELECT x.member_id, COUNT(*) AS entries, MAX(x.entered_at) AS latest FROM journey_runs x \
             WHERE x.group_id = ? AND x.journey_id = ?\(earlier.sql) AND x.member_id IN (\(members.sql)) \
             GROUP BY x.member_id) p \
             ON p.member_id = s.member_id WHERE COALESCE(p.entries, 0) < ? AND (p.latest IS NULL OR p.latest <= ?) \
-            ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING
+            ON CONFLICT (group_id, journey_id, member_id, entry_key) DO NOTHING\(returning)
             """,
             [g] + id.arguments + [
                 j, .int(version), .text(brand.rawValue), .text(entryKey), .text(definition.start), .int(since),
                 .int(enteredAt), .bool(entering), .int(due), .optional(wakeOn), .int(now),
+                .optional(lease?.until), .optional(lease?.token),
             ] + members.arguments + [g, j] + earlier.arguments + members.arguments + [
                 .int(Int64(definition.maximumEntries)), .int(latestAllowed),
             ])

@@ -180,11 +180,24 @@ extension SQLTesseraStore {
     }
 
     public func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int {
-        try await enterScheduledJourneys(now: now, group: group, chunk: JourneySQL.entryChunk)
+        try await enterScheduledJourneys(now: now, group: group, chunk: JourneySQL.entryChunk, lease: nil).unfinished
+    }
+
+    public func enterScheduledJourneys(now: Date, group: GroupID?, leaseSeconds: Int64, token: String)
+        async throws -> ScheduledEntry
+    {
+        try await enterScheduledJourneys(
+            now: now, group: group, chunk: JourneySQL.entryChunk, lease: (token, leaseSeconds))
     }
 
     /// ``enterScheduledJourneys(now:group:)`` entering at most `chunk` members of each schedule's
     /// segment per call (tests name a small one).
+    public func enterScheduledJourneys(now: Date, group: GroupID?, chunk: Int) async throws -> Int {
+        try await enterScheduledJourneys(now: now, group: group, chunk: chunk, lease: nil).unfinished
+    }
+
+    /// Enters at most `chunk` members of each due schedule's segment, under `lease` (token, seconds)
+    /// when one is given.
     ///
     /// Each due schedule is locked (skipped by other workers while locked), its next chunk of
     /// members after `entered_through` (in member id order) is entered, and the cursor moves on — or,
@@ -192,8 +205,17 @@ extension SQLTesseraStore {
     /// Members who join the segment behind the cursor while an occurrence is being entered are not
     /// entered by it; the chunk's participation guardrails and `ON CONFLICT` make a repeated chunk
     /// enter nobody twice.
-    public func enterScheduledJourneys(now: Date, group: GroupID?, chunk: Int) async throws -> Int {
+    /// A leased chunk's runs come back as a lease answers them, so the worker entering them steps
+    /// them without leasing them again: the lease's update was a tenth of a blast's statement time
+    /// on PostgreSQL (`BENCHMARKS.md`, session 22).
+    public func enterScheduledJourneys(
+        now: Date, group: GroupID?, chunk: Int, lease: (token: String, seconds: Int64)?
+    ) async throws -> ScheduledEntry {
         let micros = Timestamp.micros(now)
+        let dialect = driver.dialect
+        let entryLease = lease.map {
+            JourneySQL.EntryLease(token: $0.token, until: micros + $0.seconds * 1_000_000, dialect: dialect)
+        }
         let lock = driver.dialect == .postgres ? " FOR UPDATE OF s SKIP LOCKED" : ""
         let select = SQLStatement(
             """
@@ -246,14 +268,16 @@ extension SQLTesseraStore {
                             ])
                     }, map: { $0.map { $0.first?.text(0) } })
             ) { ends in
+                var entries: [SQLStatement] = []
                 var statements: [SQLStatement] = []
                 for (schedule, end) in zip(schedules, ends) {
                     let key: [SQLValue] = [.text(schedule.group), .text(schedule.journey), .int(schedule.version)]
-                    statements.append(
+                    entries.append(
                         JourneySQL.enterSegment(
                             group: GroupID(schedule.group), brand: BrandID(schedule.brand), journey: schedule.journey,
                             version: schedule.version, definition: schedule.definition, segment: schedule.segment,
-                            members: (after: schedule.after, through: end), at: schedule.occurrence, now: micros))
+                            members: (after: schedule.after, through: end), at: schedule.occurrence, now: micros,
+                            lease: entryLease))
                     if let end {
                         statements.append(
                             SQLStatement(
@@ -279,23 +303,26 @@ extension SQLTesseraStore {
                                 """, [.bool(true)] + key))
                     }
                 }
-                return WriteProgram(
-                    statements: statements,
-                    output: (
-                        started: schedules.contains { $0.after == nil },
-                        unfinished: ends.count(where: { $0 != nil })
-                    ))
+                let started = schedules.contains { $0.after == nil }
+                let unfinished = ends.count(where: { $0 != nil })
+                let cursors = statements
+                return ChainedProgram(
+                    QueriesProgram(entries) { $0.joined().compactMap(JourneySQL.run) }
+                ) { runs in
+                    WriteProgram(
+                        statements: cursors, output: (started, ScheduledEntry(unfinished: unfinished, runs: runs)))
+                }
             }
         }
-        let entered = try await driver.run(program, writes: true)
-        if entered.started, driver.dialect == .postgres {
+        let (started, entered) = try await driver.run(program, writes: true)
+        if started, driver.dialect == .postgres {
             // A schedule may just have begun adding a whole segment's runs. Until autovacuum analyses
             // the table, PostgreSQL plans the blast's leases and step writes for the table as it was:
             // at 100k members they took 120–160 ms each and the blast ran at ~2,000 instead of ~5,000
             // messages/s, in most runs (BENCHMARKS.md, session 15).
             try await driver.run(ExecuteProgram([SQLStatement("ANALYZE journey_runs", [])]), writes: true)
         }
-        return entered.unfinished
+        return entered
     }
 
     public func claimJourneyRuns(now: Date, limit: Int, leaseSeconds: Int64, token: String, group: GroupID?)

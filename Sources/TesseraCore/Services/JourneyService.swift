@@ -273,6 +273,24 @@ public final class JourneyService: Sendable {
         let token = ids.next()
         let runs = try await store.claimJourneyRuns(
             now: now, limit: limit, leaseSeconds: leaseSeconds, token: token, group: only)
+        return try await step(runs, token: token, at: now)
+    }
+
+    /// Enters a chunk of each due schedule's members (of one group, or of all) with the runs leased to the
+    /// caller under a new token, which it steps with ``step(_:token:at:)`` before the lease
+    /// (``leaseSeconds``) runs out; runs it does not step are leased again by any worker afterwards.
+    public func enterScheduledLeased(at now: Date, group: GroupID? = nil) async throws
+        -> (unfinished: Int, runs: [JourneyRun], token: String)
+    {
+        let token = ids.next()
+        let entry = try await store.enterScheduledJourneys(
+            now: now, group: group, leaseSeconds: leaseSeconds, token: token)
+        return (entry.unfinished, entry.runs, token)
+    }
+
+    /// Decides, renders and writes the next step of `runs`, leased under `token`; answers the
+    /// steps applied (a run whose lease was lost meanwhile is not applied).
+    public func step(_ runs: [JourneyRun], token: String, at now: Date) async throws -> Int {
         guard !runs.isEmpty else { return 0 }
         var steps: [JourneyStep] = []
         let micros = Timestamp.micros(now)
