@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Crypto
 public import Foundation
 public import NIOCore
 public import TesseraCore
@@ -7,7 +8,8 @@ import TesseraDomain
 /// Sends through WeChat's message APIs (``WeChatSettings/Kind``), with the documented request shapes
 /// against the configured base URL and an access token fetched and refreshed by Tessera:
 ///
-/// - `wechat-template`: `POST /cgi-bin/message/template/send` `{"touser", "template_id", "url", "data"}`
+/// - `wechat-template`: `POST /cgi-bin/message/template/send`
+///   `{"touser", "template_id", "url", "data", "client_msg_id"}` (``clientMessageID(_:)``)
 /// - `wechat-subscription`: `POST /cgi-bin/message/subscribe/send` `{"touser", "template_id", "page", "data"}`
 /// - `wechat-service`: `POST /cgi-bin/message/custom/send` `{"touser", "msgtype": "text", "text": {"content"}}`
 /// - `wecom-group`: `POST /cgi-bin/externalcontact/add_msg_template`
@@ -97,6 +99,14 @@ public struct WeChatChannel: MessageChannel {
     }
 
     /// The API path and JSON body for `message`, or why it cannot be sent to this member.
+    /// The template message's `client_msg_id`: WeChat sends one message per openid and id within
+    /// ten minutes, so a request repeated after a lost reply or a worker's crash is not delivered
+    /// twice. The message's idempotency key, hashed to 32 hex digits (the keys are longer than an id
+    /// needs to be). The other WeChat APIs take no such id: a repeat there can be delivered twice.
+    static func clientMessageID(_ key: String) -> String {
+        SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     static func request(_ message: OutboundMessage, _ settings: WeChatSettings) -> Result<
         (path: String, body: JSONValue), Unsendable
     > {
@@ -130,6 +140,7 @@ public struct WeChatChannel: MessageChannel {
                 "touser": .string(openid), "template_id": .string(settings.templateID ?? ""), "data": data,
             ]
             if let link = settings.link { body["url"] = .string(link) }
+            body["client_msg_id"] = .string(clientMessageID(message.key))
             return .success(("/cgi-bin/message/template/send", .object(body)))
         case .subscription:
             var body: [String: JSONValue] = [

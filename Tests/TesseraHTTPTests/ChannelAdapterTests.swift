@@ -191,6 +191,15 @@ struct ChannelAdapterTests {
             #expect(template["url"] == .string("https://shop.example/offers"))
             #expect(template["data"]?["thing1"]?["value"] == .string("Ann"))
             #expect(template["data"]?["amount2"]?["value"] == .string("20%"))
+            // Sent again after the token expired, the message kept its id: WeChat delivers it once.
+            let ids = Set(
+                requests.filter { $0.path == "cgi-bin/message/template/send" }.map { $0.body["client_msg_id"] })
+            #expect(ids.count == 1)
+            if case .string(let id)?? = ids.first {
+                #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+            } else {
+                Issue.record("the template message carries no client_msg_id")
+            }
             let subscription = try #require(requests.last { $0.path == "cgi-bin/message/subscribe/send" }?.body)
             #expect(subscription["touser"] == .string("mAnn") && subscription["page"] == .string("pages/index"))
             let service = try #require(requests.last { $0.path == "cgi-bin/message/custom/send" }?.body)
