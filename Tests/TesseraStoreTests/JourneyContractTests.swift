@@ -186,9 +186,7 @@ struct JourneyContractTests {
         #expect(try await journeys.runDue(at: start.addingTimeInterval(1), group: group) == 1)  // into the wait
         #expect(try await journeys.runDue(at: start.addingTimeInterval(30), group: group) == 0)  // still waiting
         #expect(try await journeys.runDue(at: start.addingTimeInterval(62), group: group) == 1)  // sent, ended
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: plan)
-        #expect(statistics.messages["hello"] == ["delivered": 1])
-        #expect(statistics.runs == ["exited": 1])
+        try await Self.expectEveryoneSent(tenant, journey: plan, node: "hello", members: 1)
     }
 
     /// Visits are counted per node and branch, adding up across the batches that wrote them; a row
@@ -534,6 +532,16 @@ struct JourneyContractTests {
 
     /// Five members in a snapshot segment and a plan sending to it every day at 10:00 (local time),
     /// each member at most `maximumEntries` times; answers the plan and its first occurrence.
+    /// Expects the journey's `members` runs all exited, each having been sent `node`'s message.
+    private static func expectEveryoneSent(_ tenant: Tenant, journey: String, node: String, members: Int64)
+        async throws
+    {
+        let statistics = try await tenant.store.journeyStatistics(
+            group: tenant.principal.groupID, journeyID: journey)
+        #expect(statistics.messages[node] == ["delivered": members])
+        #expect(statistics.runs == ["exited": members])
+    }
+
     private static func publishDaily(_ tenant: Tenant, _ journeys: JourneyService, maximumEntries: Int, at start: Date)
         async throws -> (journey: String, firstOccurrence: Int64)
     {
@@ -634,9 +642,7 @@ struct JourneyContractTests {
         let expired = at.addingTimeInterval(TimeInterval(journeys.leaseSeconds) + 1)
         #expect(try await journeys.runDue(at: expired, group: group, enteringSchedules: false) == 2)
         #expect(try await journeys.step(Array(entry.runs.suffix(2)), token: entry.token, at: expired) == 0)
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
-        #expect(statistics.messages["s"] == ["delivered": 5])
-        #expect(statistics.runs == ["exited": 5])
+        try await Self.expectEveryoneSent(tenant, journey: journey, node: "s", members: 5)
     }
 
     /// The worker enters a schedule's members leased to itself and steps them a batch per pass
@@ -653,9 +659,7 @@ struct JourneyContractTests {
         var applied: [Int] = []
         for _ in 0..<4 { applied.append(await worker.pass(at: at)) }
         #expect(applied == [2, 2, 1, 0])
-        let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
-        #expect(statistics.messages["s"] == ["delivered": 5])
-        #expect(statistics.runs == ["exited": 5])
+        try await Self.expectEveryoneSent(tenant, journey: journey, node: "s", members: 5)
     }
 
     @Test(arguments: Backend.allCases)
