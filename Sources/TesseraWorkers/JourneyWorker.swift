@@ -7,7 +7,7 @@ public import TesseraCore
 public import TesseraDomain
 
 /// Runs due journey steps (``JourneyService/runDue(at:limit:group:)``) and the grants they queue
-/// (``JourneyService/grantDue(at:limit:group:)``) for every group: woken by
+/// (``JourneyService/grantDue(at:limit:group:)``) for every group (or one, ``group``): woken by
 /// ingest when events may have entered members or ended waits (``wake()``), else looking every
 /// `pollInterval` for steps whose time has come. Any number of workers — in `tessera serve`
 /// processes or `tessera work` ones — may share one PostgreSQL database: each step is leased to one.
@@ -36,7 +36,7 @@ public final class JourneyWorker: Service, Sendable {
     /// When domain events were last scanned for entries, and marketing events last emitted; whether a
     /// schedule's segment is part-entered.
     private let schedule = Mutex<(scanned: Date, emitted: Date, entering: Bool)>((.distantPast, .distantPast, false))
-    /// Runs this worker entered already leased (``JourneyService/enterScheduledLeased(at:)``), in
+    /// Runs this worker entered already leased (``JourneyService/enterScheduledLeased(at:group:)``), in
     /// batches for the step loops to take before they lease any; lost with the process, they are
     /// leased again by any worker when their lease runs out.
     private let entered = Mutex<[(token: String, runs: [JourneyRun])]>([])

@@ -11,10 +11,11 @@ public struct JourneyRun: Sendable, Hashable {
     /// What entered the member (an event id, a schedule): unique per journey and member.
     public var entryKey: String
     public var state: JourneyRunState
-    /// Where the lease found the run's row (PostgreSQL's `ctid`, SQLite's `rowid`, as text), so the
-    /// step's write goes straight to it instead of searching the primary key of long text ids — a
-    /// lookup that cost as much as the rest of a blast's lease (`BENCHMARKS.md`, session 21). Only a
-    /// hint: the write still checks the run's id and lease, and finds by id a run whose row moved.
+    /// Where the lease (or a leased entry) left the run's row (PostgreSQL's `ctid`, SQLite's `rowid`,
+    /// as text), so the step's write goes straight to it instead of searching an index of long text
+    /// keys — a lookup that cost as much as the rest of a blast's lease (`BENCHMARKS.md`, session 21).
+    /// Only a hint: the write still checks the run's id and lease, and finds a run whose row moved by
+    /// its entry (journey, member, entry key).
     public var leasedRow: String?
 
     public init(

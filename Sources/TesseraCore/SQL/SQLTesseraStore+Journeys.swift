@@ -379,7 +379,7 @@ extension SQLTesseraStore {
         //
         // Runs are found where their lease left them (``JourneyRun/leasedRow``); one whose row moved
         // since — rewritten by a wake-up, or leased again by another worker after this one stalled —
-        // is looked for by id in a second round, where its lease decides as before.
+        // is looked for by its entry in a second round, where its lease decides as before.
         let effects = JourneySQL.effects(steps, at: micros, dialect: dialect)
         @Sendable func moved(_ rows: [[SQLRow]]) -> Set<String> {
             Set(rows.joined().map { "\($0.text(0) ?? "")/\($0.text(1) ?? "")" })

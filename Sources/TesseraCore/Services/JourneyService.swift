@@ -464,13 +464,6 @@ public final class JourneyService: Sendable {
         return emitted
     }
 
-    /// Enters the members of scheduled and recurring journeys whose time has come, a chunk of each
-    /// segment per call; answers how many schedules have members left to enter (call again).
-    @discardableResult
-    public func enterScheduled(at now: Date, group: GroupID? = nil) async throws -> Int {
-        try await store.enterScheduledJourneys(now: now, group: group)
-    }
-
     /// Enters members into journeys started by domain events (``MarketingEvent``, tier and points
     /// changes…) written since the last scan; answers the entries.
     @discardableResult
