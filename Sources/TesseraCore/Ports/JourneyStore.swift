@@ -83,8 +83,9 @@ public protocol JourneyStore: Sendable {
     /// Enters members into the published journeys that domain events written since the last scan
     /// (at first, `lookbackSeconds` back) trigger, and wakes runs waiting for them; answers the entries.
     func enterOnDomainEvents(now: Date, lookbackSeconds: Int64, group: GroupID?) async throws -> Int
-    /// Where each run's messages stand, by run and send node (for filters on what happened since).
-    func journeyMessageStates(group: GroupID, runs: [String]) async throws -> [String: [String: JourneyMessageState]]
+    /// Where each run's messages stand, by run id and send node (for filters on what happened since).
+    func journeyMessageStates(group: GroupID, runs: [JourneyRun]) async throws
+        -> [String: [String: JourneyMessageState]]
     /// Records a click on the tracked link `token` (and the message's first click); answers where it
     /// leads, or `nil` for an unknown token.
     func followLink(token: String, at: Date) async throws -> String?

@@ -510,19 +510,25 @@ extension SQLTesseraStore {
                 map: { !$0.isEmpty }), writes: true)
     }
 
-    public func journeyMessageStates(group: GroupID, runs: [String]) async throws
+    /// Found through the runs' members (the member index), their run ids filtering: no index covers
+    /// `run_id`, and reading by it alone scanned the group's messages for every batch.
+    public func journeyMessageStates(group: GroupID, runs: [JourneyRun]) async throws
         -> [String: [String: JourneyMessageState]]
     {
         guard !runs.isEmpty else { return [:] }
         var states: [String: [String: JourneyMessageState]] = [:]
-        for chunk in SQLBuilder.chunks(runs, largest: 500) {
+        for chunk in SQLBuilder.chunks(runs, largest: driver.dialect == .postgres ? 1_000 : 250) {
+            let members = SQLBuilder.oneOf(
+                Array(Set(chunk.map(\.member.rawValue))).sorted().map(SQLValue.text), dialect: driver.dialect)
+            let ids = SQLBuilder.oneOf(chunk.map { .text($0.id) }, dialect: driver.dialect)
             let rows = try await driver.run(
                 QueryProgram(
                     SQLStatement(
                         """
                         SELECT run_id, node_id, status, clicked_at FROM journey_messages WHERE group_id = ? \
-                        AND run_id IN (\(SQLBuilder.markers(chunk.count))) ORDER BY created_at
-                        """, [.text(group.rawValue)] + chunk.map(SQLValue.text)), map: { $0 }), writes: false)
+                        AND member_id \(members.sql) AND run_id \(ids.sql) ORDER BY created_at
+                        """, [.text(group.rawValue)] + members.arguments + ids.arguments), map: { $0 }),
+                writes: false)
             // A node sent again (a loop) is judged by its latest message.
             for row in rows {
                 let status = row.text(2)

@@ -328,7 +328,7 @@ public final class JourneyService: Sendable {
                 group: group, brand: brand, members: batch.map(\.member), needs: needs)
             let messages =
                 machines.values.contains(where: \.readsMessages)
-                ? try await store.journeyMessageStates(group: group, runs: batch.map(\.id)) : [:]
+                ? try await store.journeyMessageStates(group: group, runs: batch) : [:]
             for run in batch {
                 guard let machine = machines[Self.versionKey(run)] else { continue }
                 // A member merged away or deleted since entering leaves with nothing done.
