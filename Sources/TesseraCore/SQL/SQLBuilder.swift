@@ -92,17 +92,20 @@ public enum SQLBuilder {
             types.indices.map { column in .text(BulkInsert.arrayLiteral(rows.map { $0[column] })) })
     }
 
-    /// A membership test against `values` (texts) to follow a column: `IN (?, …)` on SQLite, and on
-    /// PostgreSQL `= ANY(CAST(? AS TEXT[]))` with one array literal, so the statement keeps a few
-    /// parameters and is prepared once (``BulkInsert``) — a list of 200 markers was parsed and
-    /// planned for every call, ~1 ms a call, as long as the read it planned (`BENCHMARKS.md`, session 22).
+    /// A membership test against `values` (texts) to follow a column: `IN (?, …)`, except for more
+    /// than a few values on PostgreSQL, which get `= ANY(CAST(? AS TEXT[]))` with one array literal so
+    /// that the statement keeps a few parameters and is prepared once (``PreparedStatements``) — a
+    /// list of 200 markers was parsed and planned for every call, ~1 ms a call, as long as the read
+    /// it planned. A few values stay markers: PostgreSQL plans a one-member read better for its
+    /// values than an array's generic plan does (the real-time segment update's p50 went from 0.53
+    /// to 0.94–1.09 ms with arrays; `BENCHMARKS.md`, session 22).
     ///
-    /// `"m.id " + oneOf(ids, dialect: .postgres).sql` → `m.id = ANY(CAST(? AS TEXT[]))`
+    /// `"m.id " + oneOf(ids, dialect: .postgres).sql` → `m.id = ANY(CAST(? AS TEXT[]))` (for 9+ ids)
     static func oneOf(_ values: [SQLValue], dialect: SQLDialect) -> SQLStatement {
-        switch dialect {
-        case .postgres: SQLStatement("= ANY(CAST(? AS TEXT[]))", [.text(BulkInsert.arrayLiteral(values))])
-        case .sqlite: SQLStatement("IN (" + markers(values.count) + ")", values)
+        guard dialect == .postgres, values.count > 8 else {
+            return SQLStatement("IN (" + markers(values.count) + ")", values)
         }
+        return SQLStatement("= ANY(CAST(? AS TEXT[]))", [.text(BulkInsert.arrayLiteral(values))])
     }
 
     /// The alias list that names a ``derivedTable(columns:rows:dialect:)`` on PostgreSQL.
