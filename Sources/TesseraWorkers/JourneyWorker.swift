@@ -81,21 +81,17 @@ public final class JourneyWorker: Service, Sendable {
     /// One batch of due steps and nothing else — what the additional step loops run.
     private func steps(at now: Date) async -> Int {
         await guarded {
-            let applied = try await stepBatch(at: now, leasing: !schedule.withLock(\.entering))
+            let applied = try await stepBatch(at: now)
             record(applied)
             return applied
         }
     }
 
-    /// Steps a batch this worker entered, or else (when `leasing`) a batch it leases. While a
-    /// segment is being entered, the additional loops only step what was entered: the due runs are
-    /// then mostly this worker's entered ones, which a lease would walk past in vain (57 ms a lease
-    /// with 9,000 queued on PostgreSQL), and the first loop's passes still lease.
-    private func stepBatch(at now: Date, leasing: Bool = true) async throws -> Int {
+    /// Steps a batch this worker entered, or else a batch it leases.
+    private func stepBatch(at now: Date) async throws -> Int {
         if let batch = entered.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
             return try await journeys.step(batch.runs, token: batch.token, at: now)
         }
-        guard leasing else { return 0 }
         return try await journeys.runDue(at: now, limit: batch, group: group, enteringSchedules: false)
     }
 
@@ -139,8 +135,7 @@ public final class JourneyWorker: Service, Sendable {
             // A segment is entered a chunk per pass, leased to this worker, once the loops have
             // nearly stepped the chunk before: with three batches per loop still queued, which keep
             // the other loops stepping while this one enters (a third of a second for 25,000 runs on
-            // PostgreSQL) — a loop finding none leases instead, walking past the queued runs in vain.
-            // Each pass also steps a batch.
+            // PostgreSQL). Each pass also steps a batch.
             if scan || entering, entered.withLock({ $0.reduce(0) { $0 + $1.runs.count } }) <= 3 * batch * stepLoops {
                 let entry = try await journeys.enterScheduledLeased(at: now, group: group)
                 let batches = stride(from: 0, to: entry.runs.count, by: batch).map {
