@@ -542,6 +542,16 @@ struct JourneyContractTests {
         #expect(statistics.runs == ["exited": members])
     }
 
+    /// A new tenant with the daily plan published to its five members, entering each at most five times.
+    private static func dailyToFive(_ backend: Backend) async throws
+        -> (tenant: Tenant, journeys: JourneyService, journey: String, firstOccurrence: Int64)
+    {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let journeys = Self.services(tenant)
+        let (journey, first) = try await publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
+        return (tenant, journeys, journey, first)
+    }
+
     private static func publishDaily(_ tenant: Tenant, _ journeys: JourneyService, maximumEntries: Int, at start: Date)
         async throws -> (journey: String, firstOccurrence: Int64)
     {
@@ -595,10 +605,8 @@ struct JourneyContractTests {
     /// until its last chunk, then moves to its next occurrence, and no member enters twice.
     @Test(arguments: Backend.allCases)
     func schedulesEnterTheirSegmentAChunkAtATime(backend: Backend) async throws {
-        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (tenant, journeys, journey, first) = try await Self.dailyToFive(backend)
         let group = tenant.principal.groupID
-        let journeys = Self.services(tenant)
-        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
         let entries = QueryProgram(
             SQLStatement(
                 "SELECT entry_key, COUNT(*) FROM journey_runs WHERE journey_id = ? GROUP BY entry_key ORDER BY entry_key",
@@ -607,7 +615,7 @@ struct JourneyContractTests {
             let at = Timestamp.date(first + Int64(day) * 86_400_000_000).addingTimeInterval(1)
             var calls: [String] = []
             for _ in 0..<4 {
-                let left = try await tenant.store.enterScheduledJourneys(now: at, group: group, chunk: 2)
+                let left = try await tenant.store.enterScheduledJourneys(now: at, group: group, chunk: 2).unfinished
                 let statistics = try await tenant.store.journeyStatistics(group: group, journeyID: journey)
                 calls.append("\(left) left, \(statistics.runs["active"] ?? 0) active")
             }
@@ -626,10 +634,8 @@ struct JourneyContractTests {
     /// stepped by anyone once the lease has run out — after which the first lease applies nothing.
     @Test(arguments: Backend.allCases)
     func runsEnteredLeasedAreSteppedOnce(backend: Backend) async throws {
-        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (tenant, journeys, journey, first) = try await Self.dailyToFive(backend)
         let group = tenant.principal.groupID
-        let journeys = Self.services(tenant)
-        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
         let at = Timestamp.date(first).addingTimeInterval(1)
         let entry = try await journeys.enterScheduledLeased(at: at, group: group)
         #expect(entry.unfinished == 0)
@@ -649,10 +655,8 @@ struct JourneyContractTests {
     /// before it leases anything; every member gets the message once.
     @Test(arguments: Backend.allCases)
     func theWorkerStepsTheRunsItEntered(backend: Backend) async throws {
-        let tenant = try await Tenant.make(try await backend.makeStore())
+        let (tenant, journeys, journey, first) = try await Self.dailyToFive(backend)
         let group = tenant.principal.groupID
-        let journeys = Self.services(tenant)
-        let (journey, first) = try await Self.publishDaily(tenant, journeys, maximumEntries: 5, at: Date())
         let worker = JourneyWorker(
             journeys: journeys, logger: Logger(label: "test"), stepLoops: 1, batch: 2, group: group)
         let at = Timestamp.date(first).addingTimeInterval(1)

@@ -1,4 +1,4 @@
-/// What one call entering due schedules did (``JourneyStore/enterScheduledJourneys(now:group:leaseSeconds:token:)``):
+/// What one call entering due schedules did (``JourneyStore/enterScheduledJourneys(now:group:lease:)``):
 /// how many schedules still have members to enter, and the runs entered under the caller's lease,
 /// which it steps itself (``JourneyService/step(_:token:at:)``).
 public struct ScheduledEntry: Sendable {

@@ -24,11 +24,9 @@ public protocol JourneyStore: Sendable {
     func journeyVersion(group: GroupID, journeyID: String, version: Int64) async throws -> JSONValue?
     /// Enters the members of due schedules (of one group, or of all), a chunk of each schedule's
     /// segment per call and transaction; answers how many schedules have members left to enter, for
-    /// which it is to be called again.
-    func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int
-    /// ``enterScheduledJourneys(now:group:)`` with the runs entered leased until
-    /// `now + leaseSeconds` under `token` and answered, for the caller to step.
-    func enterScheduledJourneys(now: Date, group: GroupID?, leaseSeconds: Int64, token: String) async throws
+    /// which it is to be called again. With a `lease`, the runs entered are leased for `seconds`
+    /// under `token` and answered, for the caller to step.
+    func enterScheduledJourneys(now: Date, group: GroupID?, lease: (token: String, seconds: Int64)?) async throws
         -> ScheduledEntry
     /// Leases up to `limit` due runs of published journeys (of one group, or of all) until
     /// `now + leaseSeconds` under `token`.

@@ -179,25 +179,14 @@ extension SQLTesseraStore {
             writes: false)
     }
 
-    public func enterScheduledJourneys(now: Date, group: GroupID?) async throws -> Int {
-        try await enterScheduledJourneys(now: now, group: group, chunk: JourneySQL.entryChunk, lease: nil).unfinished
-    }
-
-    public func enterScheduledJourneys(now: Date, group: GroupID?, leaseSeconds: Int64, token: String)
+    public func enterScheduledJourneys(now: Date, group: GroupID?, lease: (token: String, seconds: Int64)?)
         async throws -> ScheduledEntry
     {
-        try await enterScheduledJourneys(
-            now: now, group: group, chunk: JourneySQL.entryChunk, lease: (token, leaseSeconds))
+        try await enterScheduledJourneys(now: now, group: group, chunk: JourneySQL.entryChunk, lease: lease)
     }
 
-    /// ``enterScheduledJourneys(now:group:)`` entering at most `chunk` members of each schedule's
-    /// segment per call (tests name a small one).
-    public func enterScheduledJourneys(now: Date, group: GroupID?, chunk: Int) async throws -> Int {
-        try await enterScheduledJourneys(now: now, group: group, chunk: chunk, lease: nil).unfinished
-    }
-
-    /// Enters at most `chunk` members of each due schedule's segment, under `lease` (token, seconds)
-    /// when one is given.
+    /// ``enterScheduledJourneys(now:group:lease:)`` entering at most `chunk` members of each
+    /// schedule's segment per call (tests name a small one).
     ///
     /// Each due schedule is locked (skipped by other workers while locked), its next chunk of
     /// members after `entered_through` (in member id order) is entered, and the cursor moves on — or,
@@ -209,7 +198,7 @@ extension SQLTesseraStore {
     /// them without leasing them again: the lease's update was a tenth of a blast's statement time
     /// on PostgreSQL (`BENCHMARKS.md`, session 22).
     public func enterScheduledJourneys(
-        now: Date, group: GroupID?, chunk: Int, lease: (token: String, seconds: Int64)?
+        now: Date, group: GroupID?, chunk: Int, lease: (token: String, seconds: Int64)? = nil
     ) async throws -> ScheduledEntry {
         let micros = Timestamp.micros(now)
         let dialect = driver.dialect

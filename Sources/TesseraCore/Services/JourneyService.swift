@@ -269,7 +269,7 @@ public final class JourneyService: Sendable {
     public func runDue(at now: Date, limit: Int = 500, group only: GroupID? = nil, enteringSchedules: Bool = true)
         async throws -> Int
     {
-        if enteringSchedules { _ = try await store.enterScheduledJourneys(now: now, group: only) }
+        if enteringSchedules { _ = try await store.enterScheduledJourneys(now: now, group: only, lease: nil) }
         let token = ids.next()
         let runs = try await store.claimJourneyRuns(
             now: now, limit: limit, leaseSeconds: leaseSeconds, token: token, group: only)
@@ -284,7 +284,7 @@ public final class JourneyService: Sendable {
     {
         let token = ids.next()
         let entry = try await store.enterScheduledJourneys(
-            now: now, group: group, leaseSeconds: leaseSeconds, token: token)
+            now: now, group: group, lease: (token, leaseSeconds))
         return (entry.unfinished, entry.runs, token)
     }
 
