@@ -104,7 +104,7 @@ public struct WeChatChannel: MessageChannel {
     /// twice. The message's idempotency key, hashed to 32 hex digits (the keys are longer than an id
     /// needs to be). The other WeChat APIs take no such id: a repeat there can be delivered twice.
     static func clientMessageID(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(key.utf8)).prefix(16))
     }
 
     static func request(_ message: OutboundMessage, _ settings: WeChatSettings) -> Result<

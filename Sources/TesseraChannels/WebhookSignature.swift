@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import TesseraCore
 
 /// The `Tessera-Signature` header of webhook requests: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
 /// "<t>.<body>" under the shared secret>`. Receivers recompute it and reject stale timestamps, which
@@ -33,6 +34,6 @@ public enum WebhookSignature {
         var signed = Data("\(timestamp).".utf8)
         signed.append(body)
         let code = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(code)
     }
 }

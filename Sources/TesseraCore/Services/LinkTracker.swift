@@ -42,7 +42,6 @@ public struct LinkTracker: Sendable {
     /// 24 hex characters of SHA-256 over the message key and position: unguessable, and the same
     /// each time the step is decided.
     static func token(messageKey: String, position: Int) -> String {
-        SHA256.hash(data: Data("\(messageKey)#\(position)".utf8)).prefix(12).map { String(format: "%02x", $0) }
-            .joined()
+        Hex.string(SHA256.hash(data: Data("\(messageKey)#\(position)".utf8)).prefix(12))
     }
 }

@@ -1,9 +1,9 @@
 /// Lower-case hexadecimal text of bytes, for key material, hashes and UUIDs.
-enum Hex {
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// `[0x0a, 0xff]` → `"0aff"`.
-    static func string(_ bytes: some Sequence<UInt8>) -> String {
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
