@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 import TesseraCore
 import TesseraDomain
@@ -195,37 +196,114 @@ struct PointsLedgerContractTests {
             ).isEmpty)
     }
 
-    /// A batch (the expiry pass's page) applies every request in one transaction, or none.
+    static let together = zip(Gen.int(in: 0...3), Gen.int(in: 0...3), Gen.int(in: 1...200), Gen.int(in: 0...9))
+        .array(of: 2...30)
+
+    /// Differential: operations applied together (one transaction, as concurrent redemptions are)
+    /// are answered as they would have been one at a time and leave the same ledgers — refusals,
+    /// replays of keys used before or earlier in the list, a key reused by another member, an
+    /// unknown member, expiry before an operation and several operations on one account included.
+    /// Only operations the batch cannot decide itself run again alone: the driver sees one
+    /// transaction plus one per replay or such failure.
     @Test(arguments: Backend.allCases)
-    func batchesApplyAllOrNothing(backend: Backend) async throws {
-        let first = try await Account.make(backend)
-        let second = try await Account(
-            tenant: first.tenant, member: first.tenant.newMember("external:batch-\(UUID().uuidString)"))
+    func operationsAppliedTogetherAreAnsweredAsAlone(backend: Backend) async throws {
+        let base = try await backend.makeStore()
+        let counting = CountingDriver(base.driver)
+        let batched = try await Tenant.make(SQLTesseraStore(driver: counting))
+        let alone = try await Tenant.make(base)
         let start: TimeInterval = 1_800_000_000
-        for account in [first, second] {
-            try await account.apply(
-                .credit(40, kind: .earn, expiresAt: Date(timeIntervalSince1970: start + 10)),
-                key: "e-\(account.member)",
-                at: start)
+        await propertyCheck(count: 20, input: Self.together) { steps in
+            let run = UUID().uuidString
+            func request(
+                _ tenant: Tenant, _ member: MemberID, _ operation: PointsOperation, key: String, at: TimeInterval
+            )
+                -> PointsRequest
+            {
+                PointsRequest(
+                    group: tenant.principal.groupID, brand: tenant.principal.brandID, member: member,
+                    operation: operation, reason: "t", source: PointsSource(type: "system"),
+                    idempotencyKey: "\(run)-\(key)", at: Date(timeIntervalSince1970: at))
+            }
+            // Three members with a history each (the first's lot expires before the list runs),
+            // and one that does not exist.
+            func members(_ tenant: Tenant) async throws -> [MemberID] {
+                var members: [MemberID] = []
+                for index in 0..<3 {
+                    let member = try await tenant.newMember("external:\(run)-\(index)")
+                    _ = try await tenant.store.applyPoints(
+                        request(
+                            tenant, member,
+                            .credit(
+                                100, kind: .earn, expiresAt: index == 0 ? Date(timeIntervalSince1970: start + 1) : nil),
+                            key: "k\(index)", at: start))
+                    members.append(member)
+                }
+                return members + [MemberID("nobody-\(run)")]
+            }
+            let requests = { (tenant: Tenant, members: [MemberID]) in
+                steps.map { member, pick, points, key in
+                    let operation: PointsOperation =
+                        switch pick {
+                        case 0: .credit(Int64(points), kind: .earn, expiresAt: Date(timeIntervalSince1970: start + 99))
+                        case 1: .debit(Int64(points), kind: .redeem)
+                        case 2: .clawBack(Int64(points))
+                        default: .expire
+                        }
+                    return request(tenant, members[member], operation, key: "k\(key)", at: start + 10)
+                }
+            }
+            let batchedMembers = try await members(batched)
+            let aloneMembers = try await members(alone)
+            let runsBefore = counting.runs
+            let results = await batched.store.applyPoints(together: requests(batched, batchedMembers))
+            let runs = counting.runs - runsBefore
+            var expected: [Result<PointsOutcome, any Error>] = []
+            for each in requests(alone, aloneMembers) {
+                do { expected.append(.success(try await alone.store.applyPoints(each))) } catch {
+                    expected.append(.failure(error))
+                }
+            }
+            #expect(results.count == expected.count)
+            var decidedAlone = 0
+            for (result, wanted) in zip(results, expected) {
+                switch (result, wanted) {
+                case (.success(let outcome), .success(let wanted)):
+                    let shape = { (outcome: PointsOutcome) in
+                        outcome.entries.map { [$0.kind.rawValue, "\($0.points)", "\($0.debt)", $0.idempotencyKey] }
+                    }
+                    #expect(shape(outcome) == shape(wanted) && outcome.replayed == wanted.replayed)
+                    // A replay reports the balance when it ran; alone-after-the-batch that is later.
+                    if wanted.replayed {
+                        decidedAlone += 1
+                    } else {
+                        #expect((outcome.balance, outcome.debt) == (wanted.balance, wanted.debt))
+                    }
+                case (.failure(let error), .failure(let wanted)):
+                    #expect(error as? TesseraError == wanted as? TesseraError)
+                    // The ledger's own refusals are decided in the batch; the rest run alone.
+                    if case TesseraError.rejected(let code, _, _) = wanted, code != "idempotency_key_reused" {
+                    } else {
+                        decidedAlone += 1
+                    }
+                default:
+                    Issue.record("together \(result), alone \(wanted)")
+                }
+            }
+            #expect(runs <= 1 + decidedAlone, "the batch fell back to one transaction per operation")
+            for (mine, theirs) in zip(batchedMembers.prefix(3), aloneMembers.prefix(3)) {
+                let account = Account(tenant: batched, member: mine)
+                let stored = try await batched.store.pointsAccount(
+                    group: account.group, brand: account.brand, member: mine)
+                let wanted = try await alone.store.pointsAccount(
+                    group: alone.principal.groupID, brand: alone.principal.brandID, member: theirs)
+                #expect(stored.balance == wanted.balance && stored.debt == wanted.debt)
+                #expect(stored.lots.map(\.remaining).sorted() == wanted.lots.map(\.remaining).sorted())
+                let audit = try await account.audit()
+                #expect(
+                    audit.balance == stored.balance && audit.entries == stored.balance && audit.lots == stored.balance)
+                #expect(audit.debt == stored.debt && audit.entryDebt == stored.debt && audit.badLots == 0)
+            }
         }
-        func request(_ account: Account, _ operation: PointsOperation, _ key: String) -> PointsRequest {
-            PointsRequest(
-                group: account.group, brand: account.brand, member: account.member, operation: operation, reason: "t",
-                source: PointsSource(type: "system"), idempotencyKey: key, at: Date(timeIntervalSince1970: start + 20))
-        }
-        let store = first.tenant.store
-        await #expect(throws: TesseraError.self) {
-            _ = try await store.applyPoints(batch: [
-                request(first, .expire, "x1"), request(second, .debit(1, kind: .redeem), "x2"),
-            ])
-        }
-        #expect(try await first.audit().balance == 40, "a failed batch left a change behind")
-        let outcomes = try await store.applyPoints(batch: [
-            request(first, .expire, "y1"), request(second, .expire, "y2"),
-        ])
-        #expect(outcomes.map { $0.entries.map(\.points) } == [[-40], [-40]])
-        #expect(try await first.audit().balance == 0)
-        #expect(try await second.audit().balance == 0)
     }
 
     @Test(arguments: Backend.allCases)
@@ -251,4 +329,22 @@ extension Tenant {
         guard let id = result.results.first?.memberID else { throw SetupError("no member for \(identifier)") }
         return id
     }
+}
+
+/// A driver that counts the transactions it is asked to run, around a real one.
+final class CountingDriver: SQLDriver {
+    private let base: any SQLDriver
+    private let count = Mutex(0)
+
+    init(_ base: any SQLDriver) { self.base = base }
+
+    var runs: Int { count.withLock { $0 } }
+    var dialect: SQLDialect { base.dialect }
+
+    func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
+        count.withLock { $0 += 1 }
+        return try await base.run(program, writes: writes)
+    }
+
+    func close() async throws { try await base.close() }
 }

@@ -19,9 +19,13 @@ public protocol PointsStore: Sendable {
     /// The member's entries, newest first, strictly before the entry `before` when given.
     func pointsEntries(group: GroupID, brand: BrandID, member: MemberID, before: String?, limit: Int) async throws
         -> [PointsEntry]
-    /// Applies `requests` (each to a different account) in one transaction, in order: how the
-    /// expiry pass shares one commit among a page of members. Any failure rolls back all of them.
-    func applyPoints(batch requests: [PointsRequest]) async throws -> [PointsOutcome]
+    /// Applies `requests` together — in as few transactions and statements as the database allows —
+    /// and answers each in order with what ``applyPoints(_:)`` would have answered for it alone:
+    /// a refusal, an unknown member or a replay is that request's result and does not hold back the
+    /// others. Operations on one account apply in their order. How the expiry pass handles a page of
+    /// members and concurrent redemptions share their commits; a replay's balance may include
+    /// operations later in the list.
+    func applyPoints(together requests: [PointsRequest]) async -> [Result<PointsOutcome, any Error>]
     /// Members (with their brand) holding lots whose expiry is at or before `date`, at most `limit`,
     /// so that the expiry job can page through them without loading all lots.
     func membersWithDuePoints(group: GroupID, at date: Date, limit: Int) async throws -> [(BrandID, MemberID)]

@@ -34,4 +34,33 @@ struct AccountRowSQL: Sendable {
             """,
             [.text(brand.rawValue), .int(Timestamp.micros(at)), .text(group.rawValue), .text(member.rawValue)])
     }
+
+    /// ``lock(group:brand:member:at:)`` for several accounts in one statement, taking the row locks
+    /// in the order given — callers sort, so that two batches never wait on each other in a cycle.
+    /// Returns `group_id, brand_id, member_id` and the two balances for each account whose member
+    /// exists and was not merged away; the others are missing from the rows.
+    func lock(_ accounts: [(group: String, brand: String, member: String, at: Date)], dialect: SQLDialect)
+        -> SQLStatement
+    {
+        let columns = [
+            ("group_id", "TEXT"), ("brand_id", "TEXT"), ("member_id", "TEXT"), ("at", "BIGINT"), ("n", "BIGINT"),
+        ]
+        let derived = SQLBuilder.derivedTable(
+            columns: columns,
+            rows: accounts.enumerated().map { index, account in
+                [
+                    .text(account.group), .text(account.brand), .text(account.member),
+                    .int(Timestamp.micros(account.at)), .int(Int64(index)),
+                ]
+            }, dialect: dialect)
+        return SQLStatement(
+            """
+            INSERT INTO \(table) (group_id, brand_id, member_id, \(balances.0), \(balances.1), updated_at) \
+            SELECT m.group_id, u.brand_id, m.id, 0, 0, u.at \
+            FROM (\(derived.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
+            JOIN members m ON m.group_id = u.group_id AND m.id = u.member_id WHERE m.merged_into IS NULL ORDER BY u.n \
+            ON CONFLICT (group_id, brand_id, member_id) DO UPDATE SET updated_at = \(table).updated_at \
+            RETURNING group_id, brand_id, member_id, \(balances.0), \(balances.1)
+            """, derived.arguments)
+    }
 }

@@ -14,19 +14,29 @@ enum DomainEventSQL {
     static func insert(_ events: [DomainEvent], group: GroupID, idPrefix: String, dialect: SQLDialect)
         -> [SQLStatement]
     {
+        insert(rows: rows(events, group: group, idPrefix: idPrefix), dialect: dialect)
+    }
+
+    /// The rows ``insert(rows:dialect:)`` writes for `events`, so that the events of several owners
+    /// (a batch of ledger operations) can go out as one statement.
+    static func rows(_ events: [DomainEvent], group: GroupID, idPrefix: String) -> [[SQLValue]] {
         let g = SQLValue.text(group.rawValue)
-        return SQLBuilder.insert(
+        return events.enumerated().map { index, event in
+            let at = SQLValue.int(Timestamp.micros(event.at))
+            return [
+                g, .text("\(idPrefix)-e\(index)"), .text(event.idempotencyKey), .text(event.member.rawValue),
+                .text(event.member.rawValue), .text(event.brand.rawValue), .text(DomainEvent.kind),
+                .text(event.name), .text(DomainEvent.channel), at, at,
+                .text(JSONValue.object(event.properties).jsonText),
+            ]
+        }
+    }
+
+    static func insert(rows: [[SQLValue]], dialect: SQLDialect) -> [SQLStatement] {
+        SQLBuilder.insert(
             into: "events", columns: columns,
             markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?"],
-            rows: events.enumerated().map { index, event in
-                let at = SQLValue.int(Timestamp.micros(event.at))
-                return [
-                    g, .text("\(idPrefix)-e\(index)"), .text(event.idempotencyKey), .text(event.member.rawValue),
-                    .text(event.member.rawValue), .text(event.brand.rawValue), .text(DomainEvent.kind),
-                    .text(event.name), .text(DomainEvent.channel), at, at,
-                    .text(JSONValue.object(event.properties).jsonText),
-                ]
-            }, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
+            rows: rows, suffix: "ON CONFLICT (group_id, idempotency_key) DO NOTHING")
     }
 
     /// `INSERT INTO events … SELECT` of domain events named `name` computed in SQL, one per row of

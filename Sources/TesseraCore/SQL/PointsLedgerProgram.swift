@@ -164,7 +164,7 @@ struct PointsLedgerProgram: SQLProgram {
     }
 
     /// `points.earned`, `points.redeemed`, … one per entry, with the balance after the operation.
-    private static func events(
+    static func events(
         _ entries: [PointsEntry], account: PointsAccount, owner: (group: GroupID, brand: BrandID, member: MemberID)
     ) -> [DomainEvent] {
         entries.map { entry in

@@ -28,8 +28,15 @@ public enum SQLBuilder {
     /// Only for statements that are independent: all parts of one PostgreSQL statement see the
     /// same snapshot, so none may read or change a row another one writes (a lot inserted by one
     /// part would be invisible to an `UPDATE` of it in another).
+    ///
+    /// Multi-row inserts (``BulkInsert``) join as their `unnest` form, so the statement's parameters
+    /// stay a few arrays and it is prepared once, however many rows it carries.
     public static func independentWrites(_ statements: [SQLStatement], dialect: SQLDialect) -> [SQLStatement] {
-        guard dialect == .postgres, statements.count > 1, let last = statements.last else { return statements }
+        guard dialect == .postgres, statements.count > 1 else { return statements }
+        let statements = BulkInsert.merged(statements).map { statement in
+            statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement
+        }
+        guard statements.count > 1, let last = statements.last else { return statements }
         let parts = statements.dropLast().enumerated().map { index, statement in "w\(index) AS (\(statement.sql))" }
         return [
             SQLStatement(
@@ -109,7 +116,9 @@ public enum SQLBuilder {
     }
 
     /// The alias list that names a ``derivedTable(columns:rows:dialect:)`` on PostgreSQL.
-    static func derivedAlias(_ columns: [(name: String, type: String)], dialect: SQLDialect) -> String {
-        dialect == .postgres ? "u(" + columns.map(\.name).joined(separator: ", ") + ")" : "u"
+    static func derivedAlias(_ columns: [(name: String, type: String)], dialect: SQLDialect, alias: String = "u")
+        -> String
+    {
+        dialect == .postgres ? alias + "(" + columns.map(\.name).joined(separator: ", ") + ")" : alias
     }
 }

@@ -34,16 +34,54 @@ extension SQLTesseraStore {
             }, writes: true)
     }
 
+    /// Joins the operations arriving at the same time (``RequestBatcher``), so that concurrent
+    /// redemptions share their transactions.
     public func applyPoints(_ request: PointsRequest) async throws -> PointsOutcome {
-        try await driver.run(
-            PointsLedgerProgram(dialect: driver.dialect, request: request, entryID: ids.next()), writes: true)
+        try await pointsBatcher.submit(request)
     }
 
-    public func applyPoints(batch requests: [PointsRequest]) async throws -> [PointsOutcome] {
-        let dialect = driver.dialect
-        return try await driver.run(
-            SequenceProgram(
-                requests.map { PointsLedgerProgram(dialect: dialect, request: $0, entryID: ids.next()) }), writes: true)
+    public func applyPoints(together requests: [PointsRequest]) async -> [Result<PointsOutcome, any Error>] {
+        await Self.applyPoints(together: requests, driver: driver, ids: ids)
+    }
+
+    /// Runs `requests` as one ``PointsBatchProgram`` and what it defers one by one afterwards
+    /// (every request one by one if the batch as a whole fails — it then wrote nothing); a single
+    /// request runs alone.
+    static func applyPoints(together requests: [PointsRequest], driver: any SQLDriver, ids: any IDGenerator) async
+        -> [Result<PointsOutcome, any Error>]
+    {
+        func alone(_ request: PointsRequest) async -> Result<PointsOutcome, any Error> {
+            do {
+                return .success(
+                    try await driver.run(
+                        PointsLedgerProgram(dialect: driver.dialect, request: request, entryID: ids.next()),
+                        writes: true))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard requests.count > 1 else {
+            guard let request = requests.first else { return [] }
+            return [await alone(request)]
+        }
+        let answers: [PointsBatchProgram.Answer]
+        do {
+            answers = try await driver.run(
+                PointsBatchProgram(
+                    dialect: driver.dialect, requests: requests, entryIDs: requests.map { _ in ids.next() }),
+                writes: true)
+        } catch {
+            answers = requests.map { _ in .deferred }
+        }
+        var results: [Result<PointsOutcome, any Error>] = []
+        for (request, answer) in zip(requests, answers) {
+            switch answer {
+            case .done(let outcome): results.append(.success(outcome))
+            case .refused(let error): results.append(.failure(error))
+            case .deferred: results.append(await alone(request))
+            }
+        }
+        return results
     }
 
     public func pointsAccount(group: GroupID, brand: BrandID, member: MemberID) async throws -> PointsAccount {

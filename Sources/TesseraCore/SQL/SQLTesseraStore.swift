@@ -8,10 +8,15 @@ public import TesseraDomain
 public struct SQLTesseraStore: TesseraStore {
     public let driver: any SQLDriver
     let ids: any IDGenerator
+    /// Points operations that arrive together run as one transaction (``PointsBatchProgram``).
+    let pointsBatcher: RequestBatcher<PointsRequest, PointsOutcome>
 
     public init(driver: any SQLDriver, ids: any IDGenerator = UUIDv7Generator()) {
         self.driver = driver
         self.ids = ids
+        self.pointsBatcher = RequestBatcher(maximumBatch: 64, runners: 4) { requests in
+            await Self.applyPoints(together: requests, driver: driver, ids: ids)
+        }
     }
 
     private func query<Output: Sendable>(

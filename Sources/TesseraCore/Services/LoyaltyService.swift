@@ -37,11 +37,10 @@ public struct LoyaltyService: Sendable {
         return PointsSummary(account: account, at: at, expiringUntil: at + window)
     }
 
-    /// Expires every lot due at `at` in every group, `pageSize` members at a time, each page in one
-    /// transaction (memory stays bounded however many lots are due, and commits are shared). A page
-    /// that fails (a member merged meanwhile) is retried member by member, skipping the ones that
-    /// cannot be expired. Idempotent: a second pass finds nothing due. Returns the members touched
-    /// and the points expired.
+    /// Expires every lot due at `at` in every group, `pageSize` members at a time, each page applied
+    /// together (memory stays bounded however many lots are due, and statements and commits are
+    /// shared), skipping members that cannot be expired (merged or deleted meanwhile). Idempotent: a
+    /// second pass finds nothing due. Returns the members touched and the points expired.
     public func expireDue(at: Date, pageSize: Int = 500) async throws -> (members: Int, points: Int64) {
         var members = 0
         var points: Int64 = 0
@@ -56,17 +55,12 @@ public struct LoyaltyService: Sendable {
                         reason: "expired by the expiry job", source: PointsSource(type: "system"),
                         idempotencyKey: "expire:\(member):\(Timestamp.micros(at))", at: at)
                 }
-                var outcomes: [PointsOutcome]
-                do {
-                    outcomes = try await store.applyPoints(batch: requests)
-                } catch {
-                    outcomes = []
-                    for request in requests {
-                        do {
-                            outcomes.append(try await store.applyPoints(request))
-                        } catch TesseraError.conflict, TesseraError.notFound {
-                            continue  // merged away or deleted meanwhile: nothing of theirs to expire here
-                        }
+                var outcomes: [PointsOutcome] = []
+                for result in await store.applyPoints(together: requests) {
+                    do {
+                        outcomes.append(try result.get())
+                    } catch TesseraError.conflict, TesseraError.notFound {
+                        continue  // merged away or deleted meanwhile: nothing of theirs to expire here
                     }
                 }
                 let progressed = outcomes.filter { !$0.replayed && !$0.entries.isEmpty }
