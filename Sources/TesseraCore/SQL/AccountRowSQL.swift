@@ -52,7 +52,7 @@ struct AccountRowSQL: Sendable {
                     .text(account.group), .text(account.brand), .text(account.member),
                     .int(Timestamp.micros(account.at)), .int(Int64(index)),
                 ]
-            }, dialect: dialect)
+            }, dialect: dialect, padded: true)
         return SQLStatement(
             """
             INSERT INTO \(table) (group_id, brand_id, member_id, \(balances.0), \(balances.1), updated_at) \

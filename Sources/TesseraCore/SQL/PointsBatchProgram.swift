@@ -28,6 +28,11 @@ struct PointsBatchProgram: SQLProgram {
         case deferred
     }
 
+    /// Most requests in one batch. Each has two idempotency keys, and SQLite reads the keys from a
+    /// compound `SELECT` (``SQLBuilder/derivedTable(columns:rows:dialect:padded:)``), which may have
+    /// at most 500 terms.
+    static let largestBatch = 128
+
     let dialect: SQLDialect
     let requests: [PointsRequest]
     /// One entry id per request.
@@ -57,6 +62,7 @@ struct PointsBatchProgram: SQLProgram {
 
     init(dialect: SQLDialect, requests: [PointsRequest], entryIDs: [String]) {
         precondition(requests.count == entryIDs.count, "one entry id per request")
+        precondition(requests.count <= Self.largestBatch, "at most \(Self.largestBatch) requests in a batch")
         (self.dialect, self.requests, self.entryIDs) = (dialect, requests, entryIDs)
     }
 
@@ -106,13 +112,13 @@ struct PointsBatchProgram: SQLProgram {
         let accounts = SQLBuilder.derivedTable(
             columns: accountColumns,
             rows: balances.keys.sorted().map { [.text($0.group), .text($0.brand), .text($0.member)] },
-            dialect: dialect)
+            dialect: dialect, padded: true)
         let keyColumns = [("group_id", "TEXT"), ("brand_id", "TEXT"), ("idempotency_key", "TEXT")]
         let keys = SQLBuilder.derivedTable(
             columns: keyColumns,
             rows: Set(requests.filter { balances[Self.account($0)] != nil }.flatMap(Self.keys)).map {
                 [.text($0.group), .text($0.brand), .text($0.key)]
-            }, dialect: dialect)
+            }, dialect: dialect, padded: true)
         return SQLStatement(
             """
             SELECT l.group_id, l.brand_id, l.member_id, \(PointsLedgerProgram.lotColumns("l")), NULL \
@@ -224,20 +230,20 @@ struct PointsBatchProgram: SQLProgram {
         for (account, entry) in entries {
             for part in entry.consumed { lotGroups[part.lotID] = account.group }
         }
-        if !taken.isEmpty {
-            let columns = [("group_id", "TEXT"), ("id", "TEXT"), ("taken", "BIGINT")]
+        // A lot update per consumed lot: on SQLite in compound SELECTs of at most 256 terms (500 is its limit).
+        let takenRows: [[SQLValue]] = taken.sorted { $0.key < $1.key }.map {
+            [.text(lotGroups[$0.key] ?? ""), .text($0.key), .int($0.value)]
+        }
+        let takenColumns = [("group_id", "TEXT"), ("id", "TEXT"), ("taken", "BIGINT")]
+        for chunk in SQLBuilder.chunks(takenRows, largest: dialect == .postgres ? takenRows.count : 256) {
             let table = SQLBuilder.derivedTable(
-                columns: columns,
-                rows: taken.sorted { $0.key < $1.key }.map {
-                    [.text(lotGroups[$0.key] ?? ""), .text($0.key), .int($0.value)]
-                },
-                dialect: dialect)
+                columns: takenColumns, rows: Array(chunk), dialect: dialect, padded: true)
             // The CHECK on `remaining` refuses an over-consumption even if the domain allowed one.
             statements.append(
                 SQLStatement(
                     """
                     UPDATE points_lots SET remaining = points_lots.remaining - u.taken \
-                    FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
+                    FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(takenColumns, dialect: dialect)) \
                     WHERE points_lots.group_id = u.group_id AND points_lots.id = u.id
                     """, table.arguments))
         }
@@ -255,7 +261,7 @@ struct PointsBatchProgram: SQLProgram {
                     .text(key.group), .text(key.brand), .text(key.member), .int(account.balance), .int(account.debt),
                     .int(Timestamp.micros(at)),
                 ]
-            }, dialect: dialect)
+            }, dialect: dialect, padded: true)
         statements.append(
             SQLStatement(
                 """

@@ -75,19 +75,28 @@ public enum SQLBuilder {
     /// it is prepared once (a `VALUES` list of 128 rows × 20 columns was parsed and planned per
     /// batch; a long `UNION ALL` took 30 ms to plan). SQLite, which cannot name the columns of a
     /// `VALUES` list, gets `SELECT CAST(? AS T) AS c, … UNION ALL SELECT …`.
-    static func derivedTable(columns: [(name: String, type: String)], rows: [[SQLValue]], dialect: SQLDialect)
-        -> SQLStatement
-    {
+    ///
+    /// That text grows with the rows, and SQLite compiles each new text afresh (a compound SELECT of
+    /// 500 rows costs more to compile than the expiry pass's writes for them did). With
+    /// `padded`, SQLite's rows are filled up to a power of two with rows of `NULL`s, so a few texts
+    /// repeat and stay compiled, as ``chunks(_:largest:)`` does for inserts — only for callers that
+    /// join the table on its columns, where a `NULL` row matches nothing.
+    static func derivedTable(
+        columns: [(name: String, type: String)], rows: [[SQLValue]], dialect: SQLDialect, padded: Bool = false
+    ) -> SQLStatement {
         switch dialect {
         case .postgres:
             let table = unnest(types: columns.map(\.type), rows: rows)
             return SQLStatement("SELECT * FROM " + table.sql, table.arguments)
         case .sqlite:
+            var count = rows.count
+            if padded { count = 1 << (Int.bitWidth - max(1, count - 1).leadingZeroBitCount) }
             let first = columns.map { "CAST(? AS \($0.type)) AS \($0.name)" }.joined(separator: ", ")
             let rest = columns.map { "CAST(? AS \($0.type))" }.joined(separator: ", ")
-            let sql = (["SELECT " + first] + Array(repeating: "SELECT " + rest, count: max(0, rows.count - 1)))
+            let sql = (["SELECT " + first] + Array(repeating: "SELECT " + rest, count: max(0, count - 1)))
                 .joined(separator: " UNION ALL ")
-            return SQLStatement(sql, rows.flatMap { $0 })
+            let filler = Array(repeating: SQLValue.null, count: (count - rows.count) * columns.count)
+            return SQLStatement(sql, rows.flatMap { $0 } + filler)
         }
     }
 

@@ -41,7 +41,12 @@ extension SQLTesseraStore {
     }
 
     public func applyPoints(together requests: [PointsRequest]) async -> [Result<PointsOutcome, any Error>] {
-        await Self.applyPoints(together: requests, driver: driver, ids: ids)
+        var results: [Result<PointsOutcome, any Error>] = []
+        for start in stride(from: 0, to: requests.count, by: PointsBatchProgram.largestBatch) {
+            let chunk = Array(requests[start..<min(requests.count, start + PointsBatchProgram.largestBatch)])
+            results += await Self.applyPoints(together: chunk, driver: driver, ids: ids)
+        }
+        return results
     }
 
     /// Runs `requests` as one ``PointsBatchProgram`` and what it defers one by one afterwards

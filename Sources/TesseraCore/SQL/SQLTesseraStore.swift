@@ -14,7 +14,7 @@ public struct SQLTesseraStore: TesseraStore {
     public init(driver: any SQLDriver, ids: any IDGenerator = UUIDv7Generator()) {
         self.driver = driver
         self.ids = ids
-        self.pointsBatcher = RequestBatcher(maximumBatch: 64, runners: 4) { requests in
+        self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { requests in
             await Self.applyPoints(together: requests, driver: driver, ids: ids)
         }
     }
