@@ -77,6 +77,68 @@ struct CouponContractTests {
             } == "template_not_found")
     }
 
+    /// Redemptions arriving together share transactions (``CouponBatchProgram``) and are answered
+    /// as alone: of two concurrent redemptions of each of 30 codes exactly one succeeds, a replay
+    /// answers the winner's redemption, a void of a used coupon is refused, one `coupon.redeemed`
+    /// event per code — in fewer transactions than requests.
+    @Test(arguments: Backend.allCases)
+    func concurrentChangesOfManyCouponsShareTransactions(backend: Backend) async throws {
+        let shop = try await EarningContractTests.Shop.open(backend)
+        let loyalty = LoyaltyService(store: shop.store)
+        let template = try await shop.store.createCouponTemplate(
+            CouponTemplate(name: "10 off", benefit: .amountOff(1_000), validity: .daysFromIssue(7)),
+            group: shop.group, brand: shop.brand, at: Date())
+        var codes: [String] = []
+        for index in 0..<30 {
+            let coupon = try await loyalty.issueCoupon(
+                template: template, group: shop.group, brand: shop.brand, member: shop.member,
+                idempotencyKey: "i\(index)", at: Date()
+            ).coupon
+            codes.append(try #require(CouponCode.canonical(coupon.code)))
+        }
+        let counting = CountingDriver(shop.store.driver)
+        let store = SQLTesseraStore(driver: counting)
+        let cart = CouponCart(channel: "pos", items: [OrderItem(sku: "x", quantity: 1, unitPriceMinor: 5_000)])
+        let results = await withTaskGroup(of: (Int, String).self) { group in
+            for (index, code) in codes.enumerated() {
+                for attempt in ["a", "b"] {
+                    group.addTask {
+                        let answer = await Self.refusal {
+                            _ = try await store.changeCoupon(
+                                .redeem(cart, member: shop.member, orderID: "O-\(index)", key: "\(attempt)-\(index)"),
+                                code: code, group: shop.group, brand: shop.brand, at: Date())
+                        }
+                        return (index, answer ?? attempt)
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: [String]]()) { $0[$1.0, default: []].append($1.1) }
+        }
+        #expect(counting.runs < 60, "60 concurrent redemptions ran as \(counting.runs) transactions")
+        for index in codes.indices {
+            let answers = results[index] ?? []
+            #expect(answers.filter { $0 == "coupon_used" }.count == 1 && answers.count == 2, "\(answers)")
+            let winner = try #require(answers.first { $0 != "coupon_used" })
+            let replay = try await store.changeCoupon(
+                .redeem(cart, member: shop.member, orderID: "O-\(index)", key: "\(winner)-\(index)"),
+                code: codes[index],
+                group: shop.group, brand: shop.brand, at: Date())
+            #expect(replay.replayed && replay.coupon.status == .redeemed && replay.quote?.discountMinor == 1_000)
+        }
+        #expect(
+            await Self.refusal {
+                _ = try await store.changeCoupon(
+                    .void(reason: "x"), code: codes[0], group: shop.group, brand: shop.brand, at: Date())
+            } == "coupon_used")
+        let events = try await store.driver.run(
+            QueryProgram(
+                SQLStatement(
+                    "SELECT count(*) FROM events WHERE group_id = ? AND name = 'coupon.redeemed'",
+                    [.text(shop.group.rawValue)])
+            ) { $0.first?.int(0) ?? -1 }, writes: false)
+        #expect(events == 30)
+    }
+
     @Test(arguments: Backend.allCases)
     func aCodeIsRedeemedExactlyOnceAndRefusalsAreExact(backend: Backend) async throws {
         let shop = try await EarningContractTests.Shop.open(backend)

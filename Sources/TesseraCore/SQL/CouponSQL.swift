@@ -23,17 +23,22 @@ enum CouponSQL {
         _ name: String, _ coupon: CouponRecord, group: GroupID, id: String, extra: [String: JSONValue] = [:], at: Date,
         dialect: SQLDialect
     ) -> [SQLStatement] {
+        DomainEventSQL.insert(
+            [domainEvent(name, coupon, id: id, extra: extra, at: at)], group: group, idPrefix: id, dialect: dialect)
+    }
+
+    /// The event ``event(_:_:group:id:extra:at:dialect:)`` writes.
+    static func domainEvent(_ name: String, _ coupon: CouponRecord, id: String, extra: [String: JSONValue], at: Date)
+        -> DomainEvent
+    {
         var properties: [String: JSONValue] = [
             "couponId": .string(coupon.id), "code": .string(coupon.code), "templateId": .string(coupon.templateID),
             "validUntil": .string(coupon.validUntil.formatted(.iso8601)),
         ]
         properties.merge(extra) { _, new in new }
-        return DomainEventSQL.insert(
-            [
-                DomainEvent(
-                    idempotencyKey: "\(name):\(id)", brand: coupon.brand, member: coupon.member, name: name,
-                    properties: properties, at: at)
-            ], group: group, idPrefix: id, dialect: dialect)
+        return DomainEvent(
+            idempotencyKey: "\(name):\(id)", brand: coupon.brand, member: coupon.member, name: name,
+            properties: properties, at: at)
     }
 
     /// A JSON object built in SQL from `key, expression` pairs.

@@ -81,13 +81,40 @@ extension SQLTesseraStore {
                 map: { $0.map(CouponSQL.record) }), writes: false)
     }
 
+    /// Redemptions, voids and restores that arrive together share a transaction (``CouponBatchProgram``
+    /// behind a ``RequestBatcher``); a quote reads alone.
     public func changeCoupon(_ action: CouponAction, code: String, group: GroupID, brand: BrandID, at: Date)
         async throws -> CouponOutcome
     {
-        try await driver.run(
-            CouponChangeProgram(
-                dialect: driver.dialect, action: action, code: code, group: group, brand: brand, at: at, id: ids.next()),
-            writes: action.writes)
+        let change = CouponChange(action: action, code: code, group: group, brand: brand, at: at, id: ids.next())
+        guard action.writes else {
+            return try await driver.run(CouponChangeProgram(dialect: driver.dialect, change: change), writes: false)
+        }
+        return try await couponBatcher.submit(change)
+    }
+
+    /// Runs `changes` as one ``CouponBatchProgram`` (each one alone if the batch as a whole fails — it
+    /// then wrote nothing); a single change runs alone.
+    static func changeCoupons(together changes: [CouponChange], driver: any SQLDriver) async
+        -> [Result<CouponOutcome, any Error>]
+    {
+        func alone(_ change: CouponChange) async -> Result<CouponOutcome, any Error> {
+            do {
+                return .success(
+                    try await driver.run(CouponChangeProgram(dialect: driver.dialect, change: change), writes: true))
+            } catch {
+                return .failure(error)
+            }
+        }
+        if changes.count > 1,
+            let answers = try? await driver.run(
+                CouponBatchProgram(dialect: driver.dialect, changes: changes), writes: true)
+        {
+            return answers
+        }
+        var results: [Result<CouponOutcome, any Error>] = []
+        for change in changes { results.append(await alone(change)) }
+        return results
     }
 
     public func expireCoupons(at date: Date) async throws -> Int {

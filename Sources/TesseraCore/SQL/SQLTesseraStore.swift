@@ -10,12 +10,17 @@ public struct SQLTesseraStore: TesseraStore {
     let ids: any IDGenerator
     /// Points operations that arrive together run as one transaction (``PointsBatchProgram``).
     let pointsBatcher: RequestBatcher<PointsRequest, PointsOutcome>
+    /// Coupon changes that arrive together run as one transaction (``CouponBatchProgram``).
+    let couponBatcher: RequestBatcher<CouponChange, CouponOutcome>
 
     public init(driver: any SQLDriver, ids: any IDGenerator = UUIDv7Generator()) {
         self.driver = driver
         self.ids = ids
         self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { requests in
             await Self.applyPoints(together: requests, driver: driver, ids: ids)
+        }
+        self.couponBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { changes in
+            await Self.changeCoupons(together: changes, driver: driver)
         }
     }
 
