@@ -77,7 +77,7 @@ struct CouponContractTests {
             } == "template_not_found")
     }
 
-    /// Redemptions arriving together share transactions (``CouponBatchProgram``) and are answered
+    /// Redemptions arriving together share transactions (``CouponChangeProgram``) and are answered
     /// as alone: of two concurrent redemptions of each of 30 codes exactly one succeeds, a replay
     /// answers the winner's redemption, a void of a used coupon is refused, one `coupon.redeemed`
     /// event per code — in fewer transactions than requests.

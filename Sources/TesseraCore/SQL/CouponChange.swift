@@ -2,8 +2,7 @@ import Foundation
 import TesseraDomain
 
 /// One action on one coupon as the store received it, and what it does to the coupon's locked
-/// row: decided without I/O, so that one coupon alone (``CouponChangeProgram``) and many together
-/// (``CouponBatchProgram``) judge alike.
+/// row, decided without I/O (``CouponChangeProgram`` reads and writes).
 struct CouponChange: Sendable {
     let action: CouponAction
     /// The code as stored (canonical).

@@ -81,40 +81,42 @@ extension SQLTesseraStore {
                 map: { $0.map(CouponSQL.record) }), writes: false)
     }
 
-    /// Redemptions, voids and restores that arrive together share a transaction (``CouponBatchProgram``
+    /// Redemptions, voids and restores that arrive together share a transaction (``CouponChangeProgram``
     /// behind a ``RequestBatcher``); a quote reads alone.
     public func changeCoupon(_ action: CouponAction, code: String, group: GroupID, brand: BrandID, at: Date)
         async throws -> CouponOutcome
     {
         let change = CouponChange(action: action, code: code, group: group, brand: brand, at: at, id: ids.next())
-        guard action.writes else {
-            return try await driver.run(CouponChangeProgram(dialect: driver.dialect, change: change), writes: false)
-        }
+        guard action.writes else { return try await Self.changeCoupon(change, driver: driver) }
         return try await couponBatcher.submit(change)
     }
 
-    /// Runs `changes` as one ``CouponBatchProgram`` (each one alone if the batch as a whole fails — it
-    /// then wrote nothing); a single change runs alone.
+    /// Runs `changes` as one ``CouponChangeProgram``, or each alone if the batch as a whole fails (it
+    /// then wrote nothing).
     static func changeCoupons(together changes: [CouponChange], driver: any SQLDriver) async
         -> [Result<CouponOutcome, any Error>]
     {
-        func alone(_ change: CouponChange) async -> Result<CouponOutcome, any Error> {
-            do {
-                return .success(
-                    try await driver.run(CouponChangeProgram(dialect: driver.dialect, change: change), writes: true))
-            } catch {
-                return .failure(error)
-            }
-        }
         if changes.count > 1,
             let answers = try? await driver.run(
-                CouponBatchProgram(dialect: driver.dialect, changes: changes), writes: true)
+                CouponChangeProgram(dialect: driver.dialect, changes: changes), writes: true)
         {
             return answers
         }
         var results: [Result<CouponOutcome, any Error>] = []
-        for change in changes { results.append(await alone(change)) }
+        for change in changes {
+            do { results.append(.success(try await changeCoupon(change, driver: driver))) } catch {
+                results.append(.failure(error))
+            }
+        }
         return results
+    }
+
+    /// One change in a transaction of its own.
+    private static func changeCoupon(_ change: CouponChange, driver: any SQLDriver) async throws -> CouponOutcome {
+        let program = CouponChangeProgram(dialect: driver.dialect, changes: [change])
+        let answers = try await driver.run(program, writes: program.writes)
+        guard let answer = answers.first else { throw TesseraError.unavailable("a coupon change went unanswered") }
+        return try answer.get()
     }
 
     public func expireCoupons(at date: Date) async throws -> Int {

@@ -10,7 +10,7 @@ public struct SQLTesseraStore: TesseraStore {
     let ids: any IDGenerator
     /// Points operations that arrive together run as one transaction (``PointsBatchProgram``).
     let pointsBatcher: RequestBatcher<PointsRequest, PointsOutcome>
-    /// Coupon changes that arrive together run as one transaction (``CouponBatchProgram``).
+    /// Coupon changes that arrive together run as one transaction (``CouponChangeProgram``).
     let couponBatcher: RequestBatcher<CouponChange, CouponOutcome>
 
     public init(driver: any SQLDriver, ids: any IDGenerator = UUIDv7Generator()) {
