@@ -146,7 +146,7 @@ struct PointsBatchProgram: SQLProgram {
             }
         }
         var accounts: [AccountKey: PointsAccount] = [:]
-        var written: [(account: AccountKey, entries: [PointsEntry], events: [[SQLValue]])] = []
+        var written: [PointsLedgerProgram.AccountChange] = []
         for (request, entryID) in zip(requests, entryIDs) {
             let key = Self.account(request)
             // Unknown or merged members, replays and keys used twice are answered one by one later.
@@ -173,7 +173,9 @@ struct PointsBatchProgram: SQLProgram {
                 let events = PointsLedgerProgram.events(
                     entries, account: account, owner: (request.group, request.brand, request.member))
                 written.append(
-                    (key, entries, DomainEventSQL.rows(events, group: request.group, idPrefix: entryID)))
+                    PointsLedgerProgram.AccountChange(
+                        group: key.group, brand: key.brand, member: key.member, entries: entries, account: account,
+                        at: request.at, events: DomainEventSQL.rows(events, group: request.group, idPrefix: entryID)))
                 answers.append(
                     .done(
                         PointsOutcome(entries: entries, balance: account.balance, debt: account.debt, replayed: false)))
@@ -181,96 +183,6 @@ struct PointsBatchProgram: SQLProgram {
                 answers.append(.refused(.rejected(code: error.code, field: error.field, reason: error.message)))
             }
         }
-        return writes(written, accounts: accounts)
-    }
-
-    /// Every entry, new lot, consumed lot, balance and event of the batch. Lots created in the batch
-    /// are inserted with what is left of them, so that no statement needs to see another's rows and
-    /// PostgreSQL runs them all as one (``SQLBuilder/independentWrites(_:dialect:)``).
-    private func writes(
-        _ written: [(account: AccountKey, entries: [PointsEntry], events: [[SQLValue]])],
-        accounts: [AccountKey: PointsAccount]
-    ) -> [SQLStatement] {
-        let entries = written.flatMap { item in item.entries.map { (item.account, $0) } }
-        guard !entries.isEmpty else { return [] }
-        var taken: [String: Int64] = [:]
-        for (_, entry) in entries {
-            for part in entry.consumed { taken[part.lotID, default: 0] += part.points }
-        }
-        let json = dialect == .postgres ? "?::jsonb" : "?"
-        var statements = SQLBuilder.insert(
-            into: "points_entries",
-            columns: [
-                "group_id", "id", "brand_id", "member_id", "kind", "points", "debt", "reason", "source_type",
-                "source_id", "idempotency_key", "consumed", "occurred_at",
-            ],
-            markers: Array(repeating: "?", count: 11) + [json, "?"],
-            rows: entries.map { account, entry in
-                [
-                    .text(account.group), .text(entry.id), .text(account.brand), .text(account.member),
-                    .text(entry.kind.rawValue), .int(entry.points), .int(entry.debt), .text(entry.reason),
-                    .text(entry.source.type), .optional(entry.source.id), .text(entry.idempotencyKey),
-                    .text(PointsLedgerProgram.consumedJSON(entry.consumed)), .int(Timestamp.micros(entry.occurredAt)),
-                ]
-            })
-        let created = entries.compactMap { account, entry in entry.createdLot.map { (account, $0) } }
-        statements += SQLBuilder.insert(
-            into: "points_lots",
-            columns: ["group_id", "id", "brand_id", "member_id", "earned_at", "expires_at", "amount", "remaining"],
-            rows: created.map { account, lot in
-                [
-                    .text(account.group), .text(lot.id), .text(account.brand), .text(account.member),
-                    .int(Timestamp.micros(lot.earnedAt)), .optional(lot.expiresAt.map(Timestamp.micros)),
-                    .int(lot.amount), .int(lot.remaining - (taken[lot.id] ?? 0)),
-                ]
-            })
-        for (_, lot) in created { taken[lot.id] = nil }
-        // Each lot id is unique in its group; the group comes from the entry that consumed it.
-        var lotGroups: [String: String] = [:]
-        for (account, entry) in entries {
-            for part in entry.consumed { lotGroups[part.lotID] = account.group }
-        }
-        // A lot update per consumed lot: on SQLite in compound SELECTs of at most 256 terms (500 is its limit).
-        let takenRows: [[SQLValue]] = taken.sorted { $0.key < $1.key }.map {
-            [.text(lotGroups[$0.key] ?? ""), .text($0.key), .int($0.value)]
-        }
-        let takenColumns = [("group_id", "TEXT"), ("id", "TEXT"), ("taken", "BIGINT")]
-        for chunk in SQLBuilder.chunks(takenRows, largest: dialect == .postgres ? takenRows.count : 256) {
-            let table = SQLBuilder.derivedTable(
-                columns: takenColumns, rows: Array(chunk), dialect: dialect, padded: true)
-            // The CHECK on `remaining` refuses an over-consumption even if the domain allowed one.
-            statements.append(
-                SQLStatement(
-                    """
-                    UPDATE points_lots SET remaining = points_lots.remaining - u.taken \
-                    FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(takenColumns, dialect: dialect)) \
-                    WHERE points_lots.group_id = u.group_id AND points_lots.id = u.id
-                    """, table.arguments))
-        }
-        let columns = [
-            ("group_id", "TEXT"), ("brand_id", "TEXT"), ("member_id", "TEXT"), ("balance", "BIGINT"),
-            ("debt", "BIGINT"), ("at", "BIGINT"),
-        ]
-        var last: [AccountKey: Date] = [:]
-        for (account, entry) in entries { last[account] = max(last[account] ?? entry.occurredAt, entry.occurredAt) }
-        let table = SQLBuilder.derivedTable(
-            columns: columns,
-            rows: last.sorted { $0.key < $1.key }.map { key, at in
-                let account = accounts[key] ?? PointsAccount()
-                return [
-                    .text(key.group), .text(key.brand), .text(key.member), .int(account.balance), .int(account.debt),
-                    .int(Timestamp.micros(at)),
-                ]
-            }, dialect: dialect, padded: true)
-        statements.append(
-            SQLStatement(
-                """
-                UPDATE points_accounts SET balance = u.balance, debt = u.debt, updated_at = u.at \
-                FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
-                WHERE points_accounts.group_id = u.group_id AND points_accounts.brand_id = u.brand_id \
-                AND points_accounts.member_id = u.member_id
-                """, table.arguments))
-        statements += DomainEventSQL.insert(rows: written.flatMap(\.events), dialect: dialect)
-        return SQLBuilder.independentWrites(statements, dialect: dialect)
+        return PointsLedgerProgram.writes(written, dialect: dialect)
     }
 }

@@ -111,9 +111,40 @@ struct PointsLedgerProgram: SQLProgram {
         _ entries: [PointsEntry], account: PointsAccount, owner: (group: GroupID, brand: BrandID, member: MemberID),
         at: Date, eventIDs: String, dialect: SQLDialect
     ) -> [SQLStatement] {
+        let events = DomainEventSQL.rows(
+            Self.events(entries, account: account, owner: owner), group: owner.group, idPrefix: eventIDs)
+        return writes(
+            [
+                AccountChange(
+                    group: owner.group.rawValue, brand: owner.brand.rawValue, member: owner.member.rawValue,
+                    entries: entries, account: account, at: at, events: events)
+            ], dialect: dialect)
+    }
+
+    /// What one operation did to one account, for ``writes(_:dialect:)``: its entries and events,
+    /// and the account after it.
+    struct AccountChange {
+        var group: String
+        var brand: String
+        var member: String
+        var entries: [PointsEntry]
+        var account: PointsAccount
+        var at: Date
+        var events: [[SQLValue]]
+    }
+
+    /// Every entry, new lot, consumed lot, balance and event of `changes`, in order (an account
+    /// changed more than once ends as its last change left it). Lots created here are inserted with
+    /// what is left of them, so that no statement needs to see another's rows and PostgreSQL runs
+    /// them all as one (``SQLBuilder/independentWrites(_:dialect:)``).
+    static func writes(_ changes: [AccountChange], dialect: SQLDialect) -> [SQLStatement] {
+        let entries = changes.flatMap { change in change.entries.map { (change, $0) } }
         guard !entries.isEmpty else { return [] }
-        let g = SQLValue.text(owner.group.rawValue)
-        let key: [SQLValue] = [g, .text(owner.brand.rawValue), .text(owner.member.rawValue)]
+        // Points taken from each lot, by group and lot id (a lot id is unique in its group).
+        var taken: [[String]: Int64] = [:]
+        for (change, entry) in entries {
+            for part in entry.consumed { taken[[change.group, part.lotID], default: 0] += part.points }
+        }
         var statements = SQLBuilder.insert(
             into: "points_entries",
             columns: [
@@ -121,45 +152,69 @@ struct PointsLedgerProgram: SQLProgram {
                 "source_id", "idempotency_key", "consumed", "occurred_at",
             ],
             markers: Array(repeating: "?", count: 11) + [dialect == .postgres ? "?::jsonb" : "?", "?"],
-            rows: entries.map { entry in
+            rows: entries.map { change, entry in
                 [
-                    g, .text(entry.id), .text(owner.brand.rawValue), .text(owner.member.rawValue),
+                    .text(change.group), .text(entry.id), .text(change.brand), .text(change.member),
                     .text(entry.kind.rawValue), .int(entry.points), .int(entry.debt), .text(entry.reason),
                     .text(entry.source.type), .optional(entry.source.id), .text(entry.idempotencyKey),
-                    .text(Self.consumedJSON(entry.consumed)), .int(Timestamp.micros(entry.occurredAt)),
+                    .text(consumedJSON(entry.consumed)), .int(Timestamp.micros(entry.occurredAt)),
                 ]
             })
+        let created = entries.compactMap { change, entry in entry.createdLot.map { (change, $0) } }
         statements += SQLBuilder.insert(
             into: "points_lots",
             columns: ["group_id", "id", "brand_id", "member_id", "earned_at", "expires_at", "amount", "remaining"],
-            rows: entries.compactMap(\.createdLot).map { lot in
+            rows: created.map { change, lot in
                 [
-                    g, .text(lot.id), .text(owner.brand.rawValue), .text(owner.member.rawValue),
+                    .text(change.group), .text(lot.id), .text(change.brand), .text(change.member),
                     .int(Timestamp.micros(lot.earnedAt)), .optional(lot.expiresAt.map(Timestamp.micros)),
-                    .int(lot.amount), .int(lot.remaining),
+                    .int(lot.amount), .int(lot.remaining - (taken[[change.group, lot.id]] ?? 0)),
                 ]
             })
-        // Each consumption lowers its lot by exactly what was taken; the CHECK on `remaining`
-        // would refuse an over-consumption even if the domain allowed one.
-        var taken: [String: Int64] = [:]
-        for part in entries.flatMap(\.consumed) { taken[part.lotID, default: 0] += part.points }
-        for (lot, points) in taken.sorted(by: { $0.key < $1.key }) {
+        for (change, lot) in created { taken[[change.group, lot.id]] = nil }
+        // Each consumed lot lowered by exactly what was taken (the CHECK on `remaining` refuses an
+        // over-consumption even if the domain allowed one); on SQLite in compound SELECTs of at most
+        // 256 terms (500 is its limit).
+        let takenRows: [[SQLValue]] = taken.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+            [.text($0.key[0]), .text($0.key[1]), .int($0.value)]
+        }
+        let takenColumns = [("group_id", "TEXT"), ("id", "TEXT"), ("taken", "BIGINT")]
+        for chunk in SQLBuilder.chunks(takenRows, largest: dialect == .postgres ? takenRows.count : 256) {
+            let table = SQLBuilder.derivedTable(
+                columns: takenColumns, rows: Array(chunk), dialect: dialect, padded: true)
             statements.append(
                 SQLStatement(
-                    "UPDATE points_lots SET remaining = remaining - ? WHERE group_id = ? AND id = ?",
-                    [.int(points), g, .text(lot)]))
+                    """
+                    UPDATE points_lots SET remaining = points_lots.remaining - u.taken \
+                    FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(takenColumns, dialect: dialect)) \
+                    WHERE points_lots.group_id = u.group_id AND points_lots.id = u.id
+                    """, table.arguments))
         }
+        var last: [[String]: AccountChange] = [:]
+        for change in changes where !change.entries.isEmpty {
+            last[[change.group, change.brand, change.member]] = change
+        }
+        let columns = [
+            ("group_id", "TEXT"), ("brand_id", "TEXT"), ("member_id", "TEXT"), ("balance", "BIGINT"),
+            ("debt", "BIGINT"), ("at", "BIGINT"),
+        ]
+        let table = SQLBuilder.derivedTable(
+            columns: columns,
+            rows: last.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { _, change in
+                [
+                    .text(change.group), .text(change.brand), .text(change.member), .int(change.account.balance),
+                    .int(change.account.debt), .int(Timestamp.micros(change.at)),
+                ]
+            }, dialect: dialect, padded: true)
         statements.append(
             SQLStatement(
-                "UPDATE points_accounts SET balance = ?, debt = ?, updated_at = ? "
-                    + "WHERE group_id = ? AND brand_id = ? AND member_id = ?",
-                [.int(account.balance), .int(account.debt), .int(Timestamp.micros(at))] + key))
-        statements += DomainEventSQL.insert(
-            events(entries, account: account, owner: owner), group: owner.group, idPrefix: eventIDs, dialect: dialect)
-        // A lot created and consumed by the same operation would need the insert to be visible
-        // to the update: then the statements run one by one.
-        let created = Set(entries.compactMap(\.createdLot?.id))
-        guard taken.keys.allSatisfy({ !created.contains($0) }) else { return statements }
+                """
+                UPDATE points_accounts SET balance = u.balance, debt = u.debt, updated_at = u.at \
+                FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
+                WHERE points_accounts.group_id = u.group_id AND points_accounts.brand_id = u.brand_id \
+                AND points_accounts.member_id = u.member_id
+                """, table.arguments))
+        statements += DomainEventSQL.insert(rows: changes.flatMap(\.events), dialect: dialect)
         return SQLBuilder.independentWrites(statements, dialect: dialect)
     }
 
