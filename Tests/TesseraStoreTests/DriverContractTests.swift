@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import TesseraCore
+import TesseraPostgres
 
 /// What every driver must do with a statement's arguments and its result rows, on both databases.
 @Suite("Drivers: arguments and rows", .serialized)
@@ -59,5 +61,28 @@ struct DriverContractTests {
         let again = try await store.driver.run(
             QueryProgram(SQLStatement(sql, [.text("c"), .null])) { $0 }, writes: false)
         #expect(again == [SQLRow([.text("c"), .null])])
+    }
+
+    /// PostgreSQL connections start with Tessera's settings (`work_mem` for segment computations,
+    /// `jit` off); the URL's query items replace them or add others; an item without a value is
+    /// refused rather than ignored.
+    @Test func postgresSettingsComeFromTheURL() async throws {
+        guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+            throw SetupError("TESSERA_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh")
+        }
+        let show = SQLStatement(
+            "SELECT current_setting('work_mem'), current_setting('jit'), current_setting('statement_timeout')", [])
+        let plain = try PostgresDriver(url: url, maximumConnections: 1)
+        let defaults = try await plain.run(QueryProgram(show) { $0 }, writes: false)
+        #expect(defaults.first?.text(0) == "64MB")
+        #expect(defaults.first?.text(1) == "off")
+        try await plain.close()
+
+        let tuned = try PostgresDriver(url: url + "?work_mem=77MB&statement_timeout=5s", maximumConnections: 1)
+        let chosen = try await tuned.run(QueryProgram(show) { $0 }, writes: false)
+        #expect(chosen == [SQLRow([.text("77MB"), .text("off"), .text("5s")])])
+        try await tuned.close()
+
+        #expect(throws: TesseraError.self) { try PostgresDriver(url: url + "?work_mem", maximumConnections: 1) }
     }
 }

@@ -6,7 +6,10 @@ import TesseraDomain
 /// this is the segment's first computation, whose members were never outside it.
 ///
 /// The rule runs as SQL (``SegmentSQL``) inside the database, so a million members never cross
-/// into the process; only the ids that changed come back.
+/// into the process; only the ids that changed come back. It runs once, into a temporary table
+/// that both the leaving and the entering statement read: a `CREATE TABLE … AS SELECT`, which
+/// PostgreSQL may run in parallel where it would not run the `INSERT … SELECT` (measured on 1M
+/// members: 0.8 s for the table against 1.4 s for each of the two statements it replaces).
 struct SegmentRefreshProgram: SQLProgram {
     let segment: SegmentRecord
     let group: GroupID
@@ -20,7 +23,12 @@ struct SegmentRefreshProgram: SQLProgram {
     private var exited: [MemberID] = []
     private var entered: [MemberID] = []
 
-    private enum Stage { case exiting, entering, recording, counting }
+    private enum Stage { case matching, exiting, entering, recording, counting }
+
+    /// The temporary table of the members matching the rule, for this transaction only: PostgreSQL
+    /// drops it at commit or rollback; SQLite's is dropped by the program, and a rollback undoes
+    /// its creation.
+    private static let matchingTable = "segment_matching"
 
     init(
         segment: SegmentRecord, group: GroupID, context: EvaluationContext, dialect: SQLDialect, at: Date,
@@ -38,28 +46,53 @@ struct SegmentRefreshProgram: SQLProgram {
     private var key: [SQLValue] { [.text(group.rawValue), .text(segment.id)] }
 
     mutating func start() -> SQLStep<SegmentChanges> {
-        (stage, exited, entered) = (.exiting, [], [])
+        (stage, exited, entered) = (.matching, [], [])
         let matching = SegmentSQL.select(
             "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context, dialect: dialect)
-        return .query(
-            SQLStatement(
-                "DELETE FROM segment_members WHERE group_id = ? AND segment_id = ? AND member_id NOT IN ("
-                    + matching.sql + ") RETURNING member_id", key + matching.arguments))
+        let table = Self.matchingTable
+        // The unique index keeps both anti-joins below linear whatever the planner guesses: a new
+        // segment's rows are not in PostgreSQL's statistics yet, and without an index to probe it
+        // chose a nested loop over the table per member — a refresh of 132,000 members took ten
+        // minutes instead of one second.
+        let index = SQLStatement("CREATE UNIQUE INDEX \(table)_id ON \(table) (id)", [])
+        return .execute(
+            dialect == .postgres
+                ? [
+                    SQLStatement(
+                        "CREATE TEMPORARY TABLE \(table) ON COMMIT DROP AS " + matching.sql, matching.arguments),
+                    index,
+                ]
+                : [
+                    SQLStatement("DROP TABLE IF EXISTS temp.\(table)", []),
+                    SQLStatement("CREATE TEMPORARY TABLE \(table) AS " + matching.sql, matching.arguments), index,
+                ])
     }
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {
         switch stage {
+        case .matching:
+            stage = .exiting
+            return .query(
+                SQLStatement(
+                    """
+                    DELETE FROM segment_members WHERE group_id = ? AND segment_id = ? \
+                    AND NOT EXISTS (SELECT 1 FROM \(Self.matchingTable) x WHERE x.id = segment_members.member_id) \
+                    RETURNING member_id
+                    """, key))
         case .exiting:
             exited = rows.compactMap { $0.text(0).map { MemberID($0) } }
             stage = .entering
-            let matching = SegmentSQL.select(
-                "?, ?, m.id, ?", key + [.int(Timestamp.micros(at))], matching: segment.rule, group: group,
-                brand: segment.brandID, context: context, dialect: dialect)
+            // Only those not yet in: an anti-join rather than `ON CONFLICT DO NOTHING`, which probes
+            // the key of every member already in before skipping it (on 1M members, 0.9 s instead of
+            // 1.3 s to enter 132,000). A refresh of the same segment committing meanwhile makes this
+            // a unique violation, and the driver reruns the program.
             return .query(
                 SQLStatement(
-                    "INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) " + matching.sql
-                        + " ON CONFLICT (group_id, segment_id, member_id) DO NOTHING RETURNING member_id",
-                    matching.arguments))
+                    """
+                    INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
+                    SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x WHERE NOT EXISTS (SELECT 1 FROM segment_members s \
+                    WHERE s.group_id = ? AND s.segment_id = ? AND s.member_id = x.id) RETURNING member_id
+                    """, key + [.int(Timestamp.micros(at))] + key))
         case .entering:
             entered = rows.compactMap { $0.text(0).map { MemberID($0) } }
             stage = .recording
@@ -74,6 +107,7 @@ struct SegmentRefreshProgram: SQLProgram {
                     """
                     UPDATE segments SET computed_at = ?, updated_at = ? WHERE group_id = ? AND id = ?
                     """, [.int(Timestamp.micros(at)), .int(Timestamp.micros(at))] + key))
+            if dialect == .sqlite { statements.append(SQLStatement("DROP TABLE temp.\(Self.matchingTable)", [])) }
             return .execute(statements)
         case .recording:
             stage = .counting
