@@ -52,6 +52,7 @@ struct CouponChangeProgram: SQLProgram {
         var states: [Key: CouponChange.State] = [:]
         for row in rows {
             if let state = try CouponChange.State(row) {
+                // Column 1 is the code as stored, which the changes carry; the record holds its display form.
                 states[Key(group: state.group, code: row.text(1) ?? "")] = state
             }
         }

@@ -107,13 +107,11 @@ struct MergeTransferProgram: SQLProgram {
         var into = PointsAccount(lots: lots[s] ?? [], debt: debts[s] ?? 0)
         let entries = into.absorb(
             &from, id: id, reason: reason, source: source, idempotencyKey: "merge:\(item.ref)", at: now)
-        var statements =
-            PointsLedgerProgram.writes(
-                entries.out, account: from, owner: (item.group, brand, merged), at: now, eventIDs: id + "-o",
-                dialect: dialect)
-            + PointsLedgerProgram.writes(
-                entries.in, account: into, owner: (item.group, brand, survivor), at: now, eventIDs: id + "-i",
-                dialect: dialect)
+        var statements = PointsLedgerProgram.writes(
+            [
+                .init(entries.out, account: from, owner: (item.group, brand, merged), at: now, eventIDs: id + "-o"),
+                .init(entries.in, account: into, owner: (item.group, brand, survivor), at: now, eventIDs: id + "-i"),
+            ], dialect: dialect)
         result.points = entries.in.reduce(0) { $0 + $1.points }
 
         if let gone = ledgers[m], var kept = ledgers[s] {

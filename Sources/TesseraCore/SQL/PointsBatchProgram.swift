@@ -170,12 +170,10 @@ struct PointsBatchProgram: SQLProgram {
                 accounts[key] = account
                 used.formUnion(
                     entries.map { ScopedKey(group: key.group, brand: key.brand, key: $0.idempotencyKey) })
-                let events = PointsLedgerProgram.events(
-                    entries, account: account, owner: (request.group, request.brand, request.member))
                 written.append(
                     PointsLedgerProgram.AccountChange(
-                        group: key.group, brand: key.brand, member: key.member, entries: entries, account: account,
-                        at: request.at, events: DomainEventSQL.rows(events, group: request.group, idPrefix: entryID)))
+                        entries, account: account, owner: (request.group, request.brand, request.member),
+                        at: request.at, eventIDs: entryID))
                 answers.append(
                     .done(
                         PointsOutcome(entries: entries, balance: account.balance, debt: account.debt, replayed: false)))

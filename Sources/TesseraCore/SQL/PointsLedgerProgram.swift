@@ -90,8 +90,11 @@ struct PointsLedgerProgram: SQLProgram {
             outcome = PointsOutcome(entries: entries, balance: account.balance, debt: account.debt, replayed: false)
             return .execute(
                 Self.writes(
-                    entries, account: account, owner: (request.group, request.brand, request.member), at: request.at,
-                    eventIDs: entryID, dialect: dialect))
+                    [
+                        AccountChange(
+                            entries, account: account, owner: (request.group, request.brand, request.member),
+                            at: request.at, eventIDs: entryID)
+                    ], dialect: dialect))
         case .replay:
             let stored = try rows.map(Self.entry).sorted { $0.entry.id < $1.entry.id }
             guard stored.allSatisfy({ $0.memberID == request.member.rawValue }) else {
@@ -104,25 +107,8 @@ struct PointsLedgerProgram: SQLProgram {
         }
     }
 
-    /// The statements that store `entries` of the owner's account, leaving it at `account`:
-    /// entries, new lots, consumed lots, the account row and one domain event per entry (ids from
-    /// `eventIDs`). Shared by every program that changes an account.
-    static func writes(
-        _ entries: [PointsEntry], account: PointsAccount, owner: (group: GroupID, brand: BrandID, member: MemberID),
-        at: Date, eventIDs: String, dialect: SQLDialect
-    ) -> [SQLStatement] {
-        let events = DomainEventSQL.rows(
-            Self.events(entries, account: account, owner: owner), group: owner.group, idPrefix: eventIDs)
-        return writes(
-            [
-                AccountChange(
-                    group: owner.group.rawValue, brand: owner.brand.rawValue, member: owner.member.rawValue,
-                    entries: entries, account: account, at: at, events: events)
-            ], dialect: dialect)
-    }
-
-    /// What one operation did to one account, for ``writes(_:dialect:)``: its entries and events,
-    /// and the account after it.
+    /// What one operation did to one account, for ``writes(_:dialect:)``: its entries, the account
+    /// after them, and one domain event per entry.
     struct AccountChange {
         var group: String
         var brand: String
@@ -131,6 +117,19 @@ struct PointsLedgerProgram: SQLProgram {
         var account: PointsAccount
         var at: Date
         var events: [[SQLValue]]
+
+        /// The change of the owner's account to `account` by `entries` at `at`, its events' ids
+        /// derived from `eventIDs`.
+        init(
+            _ entries: [PointsEntry], account: PointsAccount,
+            owner: (group: GroupID, brand: BrandID, member: MemberID), at: Date, eventIDs: String
+        ) {
+            (group, brand, member) = (owner.group.rawValue, owner.brand.rawValue, owner.member.rawValue)
+            (self.entries, self.account, self.at) = (entries, account, at)
+            events = DomainEventSQL.rows(
+                PointsLedgerProgram.events(entries, account: account, owner: owner), group: owner.group,
+                idPrefix: eventIDs)
+        }
     }
 
     /// Every entry, new lot, consumed lot, balance and event of `changes`, in order (an account
