@@ -26,10 +26,11 @@ trap cleanup EXIT
 
 "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U tessera tessera_e2e
 
-# Python clients for the end-to-end tests (the real Segment and RudderStack SDKs).
+# Python clients for the end-to-end tests (the real Segment and RudderStack SDKs, and Schemathesis,
+# which fuzzes the server from its OpenAPI document).
 venv="${TESSERA_VENV:-.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check segment-analytics-python==2.4.0 rudder-sdk-python==2.1.9 lifetimes==0.11.3 aiosmtpd==1.4.6 pytest requests
+"$venv/bin/pip" install -q --disable-pip-version-check segment-analytics-python==2.4.0 rudder-sdk-python==2.1.9 lifetimes==0.11.3 aiosmtpd==1.4.6 schemathesis==4.32.5 pytest requests
 
 export TESSERA_TEST_POSTGRES_URL="postgres://tessera@127.0.0.1:$port/tessera_test"
 export TESSERA_PGBIN="$PGBIN"

@@ -56,20 +56,26 @@ public struct TesseraServer: Sendable {
     var tagRoutes: TagRoutes { TagRoutes(tags: TagService(store: store, derived: derived)) }
 
     public func router() -> Router<TesseraContext> {
-        let router = Router(context: TesseraContext.self)
+        let router = Router(context: TesseraContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: NULCharacterMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: APIRoute.all))
         router.add(middleware: AuthMiddleware(keys: keys))
         for route in APIRoute.all {
-            let path = RouterPath(
-                route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
             let handler = self.handler(for: route)
-            router.on(path, method: HTTPRequest.Method(route.method.uppercased()) ?? .get) { request, context in
+            router.on(Self.routerPath(route.path), method: HTTPRequest.Method(route.method.uppercased()) ?? .get) {
+                request, context in
                 try await handler(request, context)
             }
         }
         return router
+    }
+
+    /// Hummingbird's form of an OpenAPI path: `{id}` becomes `:id`.
+    private static func routerPath(_ path: String) -> RouterPath {
+        RouterPath(path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
     }
 
     typealias Handler = @Sendable (Request, TesseraContext) async throws -> Response
@@ -482,8 +488,9 @@ public struct TesseraServer: Sendable {
 
 extension Request {
     /// The `Idempotency-Key` header, if sent.
+    /// The `Idempotency-Key` header; an empty one counts as none.
     var idempotencyKey: String? {
-        headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+        headers.first { $0.name.canonicalName == "idempotency-key" }.flatMap { $0.value.isEmpty ? nil : $0.value }
     }
 }
 

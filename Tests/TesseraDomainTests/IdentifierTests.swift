@@ -24,6 +24,13 @@ struct IdentifierTests {
         #expect(throws: IdentifierError.self) { try Identifier.parse("email:not-an-address") }
     }
 
+    /// The limit counts characters, as JSON Schema's `maxLength` in the OpenAPI document does.
+    @Test func valuesAreLimitedInCharacters() throws {
+        let longest = String(repeating: "界", count: Identifier.maximumLength)
+        #expect(try Identifier(type: .external, rawValue: longest).value == longest)
+        #expect(throws: IdentifierError.self) { try Identifier(type: .external, rawValue: longest + "x") }
+    }
+
     @Test func scopedTypesNeedAScope() throws {
         #expect(try Identifier.parse("openid:wxapp1:oABC").value == "wxapp1:oABC")
         #expect(throws: IdentifierError.self) { try Identifier.parse("openid:oABC") }

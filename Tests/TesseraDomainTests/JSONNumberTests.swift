@@ -22,3 +22,26 @@ struct JSONNumberTests {
         #expect(JSONValue.number(Decimal(string: "98765432109876543210") ?? 0).jsonText == "98765432109876543210")
     }
 }
+
+@Suite("JSON parser limits")
+struct JSONParserLimitTests {
+    static func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
+
+    /// One stated range for numbers, whatever Decimal happens to read: below 1e127 in magnitude,
+    /// and too small to hold reads as 0, as parsers that read doubles do.
+    @Test func numbersHaveOneStatedRange() throws {
+        #expect(try Self.parse("9.99e126") == .number(Decimal(string: "9.99e126") ?? 0))
+        #expect(try Self.parse("-9.99e126") == .number(Decimal(string: "-9.99e126") ?? 0))
+        for refused in ["1e127", "-1e127", "9e127", "1e128", "1.7976931348623157e308"] {
+            #expect(throws: JSONParser.Error.self, "\(refused)") { try Self.parse(refused) }
+        }
+        #expect(try Self.parse("5e-324") == .number(0))
+        #expect(try Self.parse("[1e-400, 2]") == .array([.number(0), .number(2)]))
+    }
+
+    /// PostgreSQL stores U+0000 in neither text nor JSONB, so no store is given one.
+    @Test func refusesTheNulCharacter() throws {
+        #expect(throws: JSONParser.Error.self) { try Self.parse(#"{"name": "a\u0000b"}"#) }
+        #expect(try Self.parse(#""a\u0001b""#) == .string("a\u{1}b"))
+    }
+}

@@ -139,6 +139,74 @@ struct HTTPTests {
         }
     }
 
+    /// A path answers a method it lacks with 405 and the methods it has (a literal path winning
+    /// over a parameter, as in the router), OPTIONS with 204, HEAD like GET; an unknown path is 404.
+    @Test func methodsAPathLacksAre405WithAllow() async throws {
+        let fixture = try await Self.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/journeys/validate", method: .delete, headers: admin) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.headers[.allow] == "OPTIONS, POST")
+                #expect($0.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/api/v1/journeys/welcome", method: .patch, headers: admin) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.headers[.allow] == "GET, HEAD, OPTIONS, PUT")
+            }
+            try await client.execute(uri: "/api/v1/brands", method: .options) {
+                #expect($0.status == .noContent)
+                #expect($0.headers[.allow] == "GET, HEAD, OPTIONS, POST")
+            }
+            try await client.execute(uri: "/api/v1/brands", method: .head, headers: admin) {
+                #expect($0.status == .ok)
+                #expect($0.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/api/v1/nothing-here", method: .delete, headers: admin) {
+                #expect($0.status == .notFound)
+            }
+            // A route's own 404 is not turned into a 405.
+            try await client.execute(uri: "/api/v1/members/nobody", method: .get, headers: admin) {
+                #expect($0.status == .notFound)
+            }
+        }
+    }
+
+    /// What PostgreSQL cannot store or index is refused up front, with a 400 naming it, on every
+    /// store alike: U+0000 in a body or a URL, ids over 256 characters, event names and keys over 200.
+    @Test func whatAStoreCannotHoldIsRefusedUpFront() async throws {
+        let fixture = try await Self.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            let (nul, nulProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/members", #"{"identifiers": ["external:a"], "name": "A\u0000"}"#, admin)
+            #expect(nul == .badRequest)
+            #expect(nulProblem["detail"]?.stringValue?.contains("u0000") == true)
+            try await client.execute(uri: "/api/v1/journey-reports?names=a%00b", method: .get, headers: admin) {
+                #expect($0.status == .badRequest)
+            }
+            let longOrder = String(repeating: "o", count: 257)
+            let (order, orderProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/orders",
+                #"{"orderId": "\#(longOrder)", "status": "paid", "identifiers": ["external:a"]}"#,
+                admin)
+            #expect(order == .badRequest)
+            #expect(orderProblem["errors"]?.arrayValue?.first?["path"] == .string("$.orderId"))
+            let longName = String(repeating: "e", count: 201)
+            let (event, eventProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/events",
+                #"{"events": [{"identifiers": ["external:a"], "name": "\#(longName)", "idempotencyKey": "k1"}]}"#, admin
+            )
+            #expect(event == .badRequest)
+            #expect(eventProblem["errors"]?.arrayValue?.first?["path"] == .string("$.events[0].name"))
+            // A code naming no brand is a well-formed request the data refuses.
+            let (store, storeProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/stores", #"{"code": "s1", "name": "S", "brand": "nope"}"#, admin)
+            #expect(store == .unprocessableContent)
+            #expect(storeProblem["code"] == .string("brand_not_found"))
+        }
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let document = OpenAPIDocument.document
         for route in APIRoute.all {

@@ -120,6 +120,9 @@ struct JourneyHTTPTests {
                 client, "/api/v1/journey-reports?names=welcome&windowDays=14&model=click", admin)
             #expect(compared["journeys"]?.arrayValue?.first?["report"]?["model"] == .string("click"))
             try await client.execute(uri: "/api/v1/journey-reports?names=welcome,nope", method: .get, headers: admin) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/guide-tasks?limit=1001", method: .get, headers: admin) {
                 #expect($0.status == .badRequest)
             }
             let tasks = try await SegmentHTTPTests.get(client, "/api/v1/guide-tasks?status=open", admin)

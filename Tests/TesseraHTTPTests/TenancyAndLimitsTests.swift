@@ -42,7 +42,8 @@ struct TenancyAndLimitsTests {
                 uri: "/api/v1/staff", method: .post, headers: admin,
                 body: ByteBuffer(string: #"{"code":"G2","name":"Nobody","store":"NOPE"}"#)
             ) { response throws in
-                #expect(response.status == .badRequest)
+                #expect(response.status == .unprocessableContent)
+                #expect(try HTTPTests.json(response)["code"] == .string("store_not_found"))
                 #expect(try HTTPTests.json(response)["errors"]?.arrayValue?.first?["path"] == .string("$.store"))
             }
             var readKey = ""

@@ -11,7 +11,8 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Canonical value; for scoped types `scope:value`.
     public let value: String
 
-    /// Longest value accepted, in bytes, so an index entry stays small.
+    /// Longest value accepted, in characters (Unicode scalars, as JSON Schema's `maxLength` counts),
+    /// so an index entry stays under a kilobyte.
     public static let maximumLength = 256
 
     /// Normalises `rawValue` for `type`, or throws a reason a person can act on.
@@ -36,7 +37,7 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
                 normalised = trimmed
             }
         }
-        guard normalised.utf8.count <= Identifier.maximumLength else { throw .tooLong(type) }
+        guard normalised.unicodeScalars.count <= Identifier.maximumLength else { throw .tooLong(type) }
         self.type = type
         self.value = normalised
     }
@@ -96,7 +97,7 @@ public enum IdentifierError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidPhone(let text):
             "'\(text)' is not a phone number (E.164, or a national number of the default country)"
         case .invalidEmail(let text): "'\(text)' is not an e-mail address"
-        case .tooLong(let type): "\(type) identifier is longer than \(Identifier.maximumLength) bytes"
+        case .tooLong(let type): "\(type) identifier is longer than \(Identifier.maximumLength) characters"
         }
     }
 }

@@ -18,12 +18,16 @@ public enum Money {
         return exactInteger(scaled)
     }
 
-    /// The value as an `Int64` when it is a whole number of safe size, else `nil`.
+    /// The whole numbers amounts and counts may take: a tenth of `Int64`'s range, so sums of a few of
+    /// them cannot overflow.
+    public static let integerRange: ClosedRange<Int64> = -(Int64.max / 10 - 1)...(Int64.max / 10 - 1)
+
+    /// The value as an `Int64` when it is a whole number within ``integerRange``, else `nil`.
     public static func exactInteger(_ value: Decimal) -> Int64? {
         var value = value
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 0, .plain)
-        guard rounded == value, abs(rounded) < Decimal(Int64.max / 10) else { return nil }
+        guard rounded == value, abs(rounded) <= Decimal(integerRange.upperBound) else { return nil }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 

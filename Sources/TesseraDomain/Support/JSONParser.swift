@@ -1,17 +1,20 @@
-import Foundation
+public import Foundation
 
 /// Parses JSON bytes straight into a ``JSONValue``.
 ///
 /// Written by hand because decoding an untyped value through `Codable` probes each type in turn
 /// and builds a `DecodingError` for every miss: measured at about 70% of ingest CPU. This parser is
-/// one pass over the bytes. Numbers keep their exact decimal value. Nesting is limited to
-/// ``maximumDepth`` so hostile input cannot exhaust the stack.
+/// one pass over the bytes. Numbers keep their exact decimal value, below ``largestMagnitude``
+/// (smaller than 1e-128 they read as 0). Strings cannot hold U+0000, which PostgreSQL cannot store.
+/// Nesting is limited to ``maximumDepth`` so hostile input cannot exhaust the stack.
 ///
 /// ```swift
 /// let value = try JSONParser.parse(Array(#"{"total": 19.99}"#.utf8))
 /// ```
 public struct JSONParser {
     public static let maximumDepth = 64
+    /// Numbers must be smaller than this in magnitude: 1e127.
+    public static let largestMagnitude = Decimal(sign: .plus, exponent: 127, significand: 1)
 
     /// Why parsing stopped, with the byte offset.
     public struct Error: Swift.Error, Sendable, Equatable, CustomStringConvertible {
@@ -178,6 +181,8 @@ public struct JSONParser {
                     } else if (0xDC00...0xDFFF).contains(code) {
                         throw error("unpaired surrogate")
                     }
+                    // PostgreSQL can store U+0000 in neither text nor JSONB: refused on both stores alike.
+                    guard code != 0 else { throw error("\\u0000 is not allowed in a string") }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
                     scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default: throw error("invalid escape")
@@ -250,10 +255,12 @@ public struct JSONParser {
             }
         }
         var hasExponent = false
+        var negativeExponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             hasExponent = true
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                negativeExponent = bytes[index] == UInt8(ascii: "-")
                 index += 1
             }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
@@ -261,8 +268,15 @@ public struct JSONParser {
         }
         if overflow || hasExponent {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            // Below Decimal's smallest magnitude (1e-128) a number underflows to zero, as JSON parsers
+            // that read doubles do; from 1e127 up it is refused, one stated limit rather than
+            // Decimal's uneven one (it reads 9e127 but not 1e128).
             guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-                throw error("number out of range")
+                guard negativeExponent else { throw error("number out of range: below 1e127 in magnitude") }
+                return 0
+            }
+            guard value.magnitude < JSONParser.largestMagnitude else {
+                throw error("number out of range: below 1e127 in magnitude")
             }
             return value
         }

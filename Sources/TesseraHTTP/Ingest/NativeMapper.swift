@@ -22,10 +22,10 @@ public struct NativeMapper: Sendable {
                 throw FieldError(
                     path: reader.at("identifiers"), reason: "name at least one identifier, e.g. phone:+8613800000000")
             }
-            let name = try reader.requiredString("name")
+            let name = try reader.requiredKey("name")
             let properties = try reader.object("properties") ?? [:]
             return IngestMessage(
-                idempotencyKey: try reader.requiredString("idempotencyKey"), kind: .track, identifiers: identifiers,
+                idempotencyKey: try reader.requiredKey("idempotencyKey"), kind: .track, identifiers: identifiers,
                 registers: try reader.bool("registered") ?? false, name: name,
                 channel: try reader.string("channel") ?? "api", brandID: brand,
                 occurredAt: try reader.date("occurredAt") ?? receivedAt, properties: .object(properties),
@@ -48,7 +48,8 @@ public struct NativeMapper: Sendable {
             var profile = try MessageMapping.profile(reader, known: known)
             profile.traits = try reader.object("traits") ?? [:]
             return IngestMessage(
-                idempotencyKey: try reader.string("idempotencyKey") ?? idempotencyKey ?? UUIDv7Generator().next(),
+                idempotencyKey: try reader.string("idempotencyKey").flatMap { $0.isEmpty ? nil : $0 } ?? idempotencyKey
+                    ?? UUIDv7Generator().next(),
                 kind: .member, identifiers: identifiers, registers: try reader.bool("registered") ?? true,
                 channel: try reader.string("channel") ?? "api", brandID: brand,
                 occurredAt: try reader.date("occurredAt") ?? receivedAt, profile: profile)

@@ -57,7 +57,9 @@ struct SegmentMapper {
                 try reader.id("previousId")
                 ?? { throw FieldError(path: reader.at("previousId"), reason: "alias needs a previousId") }()
             identifiers.append(try MessageMapping.identifier(.anonymous, previous, path: reader.at("previousId")))
-            guard userID != nil else { throw FieldError(path: reader.at("userId"), reason: "alias needs a userId") }
+            guard let userID, !userID.isEmpty else {
+                throw FieldError(path: reader.at("userId"), reason: "alias needs a userId")
+            }
         }
         guard !identifiers.isEmpty else {
             throw FieldError(path: reader.at("userId"), reason: "a message needs a userId or an anonymousId")
@@ -82,7 +84,7 @@ struct SegmentMapper {
         case .identify:
             profile = try traitsReader.map { try MessageMapping.profile($0, known: MessageMapping.profileKeys) }
         case .track:
-            let event = try reader.requiredString("event")
+            let event = try reader.requiredKey("event")
             name = event
             if event == "Order Completed" || event == "Order Refunded" {
                 let propertiesReader = try FieldReader(.object(properties), path: reader.at("properties"))

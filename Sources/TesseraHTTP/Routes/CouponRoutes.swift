@@ -80,7 +80,7 @@ struct CouponRoutes: Sendable {
         }
         var results: [Result] = []
         for (index, value) in list.enumerated() {
-            guard let member = value.stringValue else {
+            guard case .string(let member) = value else {
                 throw FieldError(path: reader.at("members") + "[\(index)]", reason: "must be a member id")
             }
             do {

@@ -140,7 +140,7 @@ struct JourneyRoutes: Sendable {
         let principal = try context.require(.read)
         let id = try await named(context, principal).id
         let query = request.uri.queryParameters
-        let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1_000)
+        let limit = try LoyaltyRoutes.queryInteger(request, "limit", default: 100, range: 1...1_000)
         struct Answer: Encodable { var messages: [JourneyMessage] }
         let messages = try await journeys.store.journeyMessages(
             group: principal.groupID, journeyID: id, status: query["status"].map(String.init),
@@ -229,7 +229,7 @@ struct JourneyRoutes: Sendable {
         guard status == nil || ["open", "done"].contains(status) else {
             throw FieldError(path: "status", reason: "expected open or done")
         }
-        let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1_000)
+        let limit = try LoyaltyRoutes.queryInteger(request, "limit", default: 100, range: 1...1_000)
         struct Answer: Encodable { var tasks: [GuideTask] }
         let tasks = try await journeys.store.guideTasks(
             group: principal.groupID, brand: principal.brandID, guide: query["guide"].map(String.init),
@@ -307,7 +307,7 @@ struct JourneyRoutes: Sendable {
             guard
                 let journey = try await journeys.store.journey(
                     group: principal.groupID, brand: principal.brandID, named: name)
-            else { throw FieldError(path: "names", reason: "no journey \(name) in this brand") }
+            else { throw TesseraError.notFound("no journey \(name) in this brand") }
             reports.append(
                 Named(
                     name: name,

@@ -41,7 +41,7 @@ struct MessageTemplateRoutes: Sendable {
             throw FieldError(path: "$.\(key)", reason: "unknown key; expected subject, body, html or fields")
         }
         var fields: [String: String] = [:]
-        if let given = reader.object["fields"] {
+        if let given = reader.object["fields"], !given.isNull {
             guard case .object(let object) = given else {
                 throw FieldError(path: "$.fields", reason: "expected an object of field name: Mustache text")
             }

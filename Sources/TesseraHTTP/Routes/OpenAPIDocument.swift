@@ -1,73 +1,102 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import TesseraCore
 public import TesseraDomain
 
 /// The OpenAPI 3.1 description of the native and Segment-compatible APIs, served at
 /// `GET /api/v1/openapi.json`. A test checks that every ``APIRoute`` appears here.
 public enum OpenAPIDocument {
+    /// One operation. `body` names a component schema of a JSON body, `requestBody` is an inline one
+    /// (`bodyType` says its media type); `responses` maps status codes to descriptions: a 2xx answers
+    /// `responseType` (nothing for 204 and redirects), a 4xx is RFC 9457 problem details, as is any
+    /// other status (`default`).
     static func operation(
-        _ summary: String, scope: String?, body: String? = nil, parameters: [JSONValue] = [],
-        responses: [String: String]
+        _ summary: String, scope: String?, body: String? = nil, requestBody: JSONValue? = nil,
+        bodyType: String = "application/json", parameters: [JSONValue] = [], responses: [String: String],
+        responseType: String = "application/json"
     ) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "summary": .string(summary),
-            "responses": .object(
-                responses.mapValues { description in
-                    .object([
-                        "description": .string(description),
-                        "content": .object([
-                            "application/json": .object(["schema": .object(["type": .string("object")])])
-                        ]),
-                    ])
-                }.merging([
-                    "default": .object([
-                        "description": .string("RFC 9457 problem details"),
-                        "content": .object([
-                            "application/problem+json": .object([
-                                "schema": .object(["$ref": .string("#/components/schemas/Problem")])
-                            ])
-                        ]),
-                    ])
-                ]) { $1 }),
-        ]
+        let problem: JSONValue = .object([
+            "application/problem+json": .object(["schema": OpenAPISchema.ref("Problem")])
+        ])
+        var answers: [String: JSONValue] = responses.reduce(into: [:]) { answers, entry in
+            let (status, description) = entry
+            var answer: [String: JSONValue] = ["description": .string(description)]
+            if status.hasPrefix("4") || status.hasPrefix("5") {
+                answer["content"] = problem
+            } else if status != "204", !status.hasPrefix("3") {
+                let schema: JSONValue = .object([
+                    "type": .string(responseType == "application/json" ? "object" : "string")
+                ])
+                answer["content"] = .object([responseType: .object(["schema": schema])])
+            }
+            answers[status] = .object(answer)
+        }
+        answers["default"] = .object(["description": .string("RFC 9457 problem details"), "content": problem])
+        var object: [String: JSONValue] = ["summary": .string(summary), "responses": .object(answers)]
         if let scope {
-            object["security"] = .array([.object(["bearer": .array([]), "basic": .array([])])]);
+            object["security"] = .array([.object(["bearer": .array([]), "basic": .array([])])])
             object["x-scope"] = .string(scope)
         }
-        if let body {
+        if let schema = requestBody ?? body.map(OpenAPISchema.ref) {
             object["requestBody"] = .object([
-                "required": .bool(true),
-                "content": .object([
-                    "application/json": .object(["schema": .object(["$ref": .string("#/components/schemas/\(body)")])])
-                ]),
+                "required": .bool(true), "content": .object([bodyType: .object(["schema": schema])]),
             ])
         }
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         return .object(object)
     }
 
-    static func parameter(_ name: String, in location: String, _ description: String, required: Bool = false)
-        -> JSONValue
-    {
+    /// A parameter; unless `schema` says more, a path segment is any non-empty string and a query
+    /// parameter any string (an empty filter matches nothing).
+    static func parameter(
+        _ name: String, in location: String, _ description: String, required: Bool = false,
+        schema: JSONValue? = nil
+    ) -> JSONValue {
         .object([
             "name": .string(name), "in": .string(location), "required": .bool(location == "path" || required),
-            "description": .string(description), "schema": .object(["type": .string("string")]),
+            "description": .string(description),
+            "schema": schema ?? (location == "path" ? OpenAPISchema.text() : OpenAPISchema.anyText),
         ])
     }
 
+    /// `limit`: a whole number from 1 to `maximum`.
+    static func limit(_ maximum: Int64, _ description: String) -> JSONValue {
+        parameter("limit", in: "query", description, schema: OpenAPISchema.integer(minimum: 1, maximum: maximum))
+    }
+
     static let memberID = parameter("id", in: "path", "Member id")
-    static let journeyName = parameter("name", in: "path", "Journey name")
+    static let journeyName = parameter("name", in: "path", "Journey name", schema: OpenAPISchema.plainName)
+    static let templateName = parameter(
+        "name", in: "path", "Template name", schema: OpenAPISchema.plainName)
+    static let tagName = parameter(
+        "name", in: "path", "Tag name: up to 64 characters, no comma or line break",
+        schema: OpenAPISchema.text(maxLength: 64, pattern: "^[^,\\r\\n]{1,64}$"))
+    /// A CSV member list: a `member_id` header, then ids (unknown ones are counted, not stored); an
+    /// identifier type such as `phone` may head the column instead.
+    static let memberList = OpenAPISchema.text(
+        "CSV: a member_id (or identifier type) header, then one value per line",
+        pattern: "^member_id(\\r?\\n[0-9A-Za-z-]{1,36}){0,50}\\r?\\n?$")
     static let couponCode = parameter("code", in: "path", "Coupon code, any case, hyphens optional")
+    static let expiringWithinDays = parameter(
+        "expiringWithinDays", in: "query", "Window for `expiring`, 1 to 3,660 days (default 30)",
+        schema: OpenAPISchema.integer(minimum: 1, maximum: 3_660))
+    static let windowDays = parameter(
+        "windowDays", in: "query", "attribution window, 1 to 90 days (7)",
+        schema: OpenAPISchema.integer(minimum: 1, maximum: 90))
+    static let attributionModel = parameter(
+        "model", in: "query", "touch (default) or click", schema: OpenAPISchema.oneOf(["touch", "click"]))
+    /// The key that makes a write safe to retry (the server also takes it as `idempotencyKey` in the body).
     static let idempotencyHeader = parameter(
-        "Idempotency-Key", in: "header", "Makes a retry safe (or idempotencyKey in the body); one is required")
+        "Idempotency-Key", in: "header", "1 to 200 characters; a retry with the same key answers the first result",
+        required: true, schema: OpenAPISchema.idempotencyKey)
 
     /// Path → method → operation.
     static var paths: [String: [String: JSONValue]] {
         let segment = { (type: String) in
             operation(
                 "Segment-compatible \(type) (write key as HTTP Basic user name)", scope: "ingest",
-                body: "SegmentMessage", responses: ["200": "Queued in the ingest log"])
+                requestBody: segmentMessage(type: type), responses: ["200": "Queued in the ingest log"])
         }
         return [
             "/api/v1/events": [
@@ -82,7 +111,9 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "Find a member by identifier", scope: "read",
                     parameters: [
-                        parameter("identifier", in: "query", "type:value, e.g. phone:+8613800000000", required: true)
+                        parameter(
+                            "identifier", in: "query", "type:value, e.g. phone:+8613800000000", required: true,
+                            schema: OpenAPISchema.identifier)
                     ], responses: ["200": "Member 360 view"]),
             ],
             "/api/v1/members/{id}": [
@@ -93,8 +124,8 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "Events and orders, newest first", scope: "read",
                     parameters: [
-                        memberID, parameter("cursor", in: "query", "nextCursor of the previous page"),
-                        parameter("limit", in: "query", "1-200, default 50"),
+                        memberID, parameter("cursor", in: "query", "nextCursor of the previous page (opaque)"),
+                        limit(200, "1-200, default 50"),
                     ], responses: ["200": "A timeline page"])
             ],
             "/api/v1/members/{id}/merge": [
@@ -106,8 +137,10 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "Members that share an identifier and await review", scope: "read",
                     parameters: [
-                        parameter("status", in: "query", "open (default), merged or dismissed"),
-                        parameter("limit", in: "query", "1-200"),
+                        parameter(
+                            "status", in: "query", "open (default), merged or dismissed",
+                            schema: OpenAPISchema.oneOf(["open", "merged", "dismissed"])),
+                        limit(200, "1-200, default 50"),
                     ], responses: ["200": "Candidates"])
             ],
             "/api/v1/merges/{id}/undo": [
@@ -165,7 +198,7 @@ public enum OpenAPIDocument {
                     "A member's loyalty in the key's brand: tier, growth, points (lots, expiring, pending), tier history",
                     scope: "read",
                     parameters: [
-                        memberID, parameter("expiringWithinDays", in: "query", "Window for `expiring` (default 30)"),
+                        memberID, expiringWithinDays,
                     ], responses: ["200": "The member's loyalty"])
             ],
             "/api/v1/loyalty/coupon-templates": [
@@ -192,7 +225,8 @@ public enum OpenAPIDocument {
             "/api/v1/loyalty/coupons/issue": [
                 "post": operation(
                     "Issue one coupon of a template to each of up to 1,000 members; Idempotency-Key required",
-                    scope: "write", body: "BulkIssue", responses: ["200": "one result per member"])
+                    scope: "write", body: "BulkIssue", parameters: [idempotencyHeader],
+                    responses: ["200": "one result per member"])
             ],
             "/api/v1/loyalty/coupons/{code}": [
                 "get": operation(
@@ -208,18 +242,20 @@ public enum OpenAPIDocument {
             "/api/v1/loyalty/coupons/{code}/redeem": [
                 "post": operation(
                     "Use the coupon on an order (核销), exactly once; Idempotency-Key required", scope: "write",
-                    body: "CouponRedemption", parameters: [couponCode],
+                    body: "CouponRedemption", parameters: [couponCode, idempotencyHeader],
                     responses: ["200": "coupon and quote", "422": "why it cannot be used (code)"])
             ],
             "/api/v1/loyalty/coupons/{code}/void": [
                 "post": operation(
-                    "Cancel an unused coupon (reason required)", scope: "write", parameters: [couponCode],
+                    "Cancel an unused coupon (reason required)", scope: "write", body: "Reason",
+                    parameters: [couponCode],
                     responses: ["200": "the coupon", "422": "coupon_used"])
             ],
             "/api/v1/loyalty/coupons/{code}/restore": [
                 "post": operation(
                     "Give back a redeemed coupon (its order was returned; reason required)", scope: "write",
-                    parameters: [couponCode], responses: ["200": "the coupon", "422": "coupon_not_redeemed"])
+                    body: "Reason", parameters: [couponCode],
+                    responses: ["200": "the coupon", "422": "coupon_not_redeemed"])
             ],
             "/api/v1/members/{id}/coupons": [
                 "get": operation(
@@ -227,7 +263,7 @@ public enum OpenAPIDocument {
                     responses: ["200": "coupons"]),
                 "post": operation(
                     "Issue a coupon of a template to the member; Idempotency-Key required", scope: "write",
-                    body: "CouponIssue", parameters: [memberID],
+                    body: "CouponIssue", parameters: [memberID, idempotencyHeader],
                     responses: [
                         "201": "the coupon", "422": "template_not_found, out_of_stock, member_limit_reached, …",
                     ]),
@@ -238,13 +274,15 @@ public enum OpenAPIDocument {
                     scope: "read", parameters: [memberID], responses: ["200": "benefits"]),
                 "post": operation(
                     "Grant a benefit (discount_rate, points_multiplier, birthday_gift, free_service) for a validity; "
-                        + "Idempotency-Key required", scope: "admin", body: "BenefitGrant", parameters: [memberID],
+                        + "Idempotency-Key required", scope: "admin", body: "BenefitGrant",
+                    parameters: [memberID, idempotencyHeader],
                     responses: ["201": "the granted benefit", "400": "the faults, each at its path"]),
             ],
             "/api/v1/members/{id}/benefits/{benefit}/use": [
                 "post": operation(
                     "Use one of a benefit with uses (birthday gift, free service); Idempotency-Key required",
-                    scope: "write", parameters: [memberID, parameter("benefit", in: "path", "Benefit id")],
+                    scope: "write", body: "IdempotentWrite",
+                    parameters: [memberID, parameter("benefit", in: "path", "Benefit id"), idempotencyHeader],
                     responses: ["200": "the benefit with uses left", "422": "benefit_used_up, benefit_not_found"])
             ],
             "/api/v1/members/{id}/benefits/{benefit}/revoke": [
@@ -268,14 +306,14 @@ public enum OpenAPIDocument {
                 "delete": operation(
                     "Remove a tag from the catalogue and from every member (for a behaviour definition, every tag it "
                         + "gave); history kept", scope: "admin",
-                    parameters: [parameter("name", in: "path", "Tag name")],
+                    parameters: [tagName],
                     responses: ["204": "deleted", "404": "no such tag"])
             ],
             "/api/v1/tags/{name}/import": [
                 "post": operation(
                     "Tag the members a CSV lists (header member_id or an identifier type such as phone; at most "
                         + "100,000 rows); an invalid value refuses the list naming its line", scope: "write",
-                    parameters: [parameter("name", in: "path", "Tag name")],
+                    requestBody: memberList, bodyType: "text/csv", parameters: [tagName],
                     responses: [
                         "200": "rows, tagged and notFound", "400": "the line at fault",
                         "422": "tag_not_found, tag_is_computed",
@@ -284,13 +322,13 @@ public enum OpenAPIDocument {
             "/api/v1/tags/{name}/members": [
                 "post": operation(
                     "Tag up to 1,000 members; unknown and merged members are skipped", scope: "write",
-                    body: "TagMembers", parameters: [parameter("name", in: "path", "Tag name")],
+                    body: "TagMembers", parameters: [tagName],
                     responses: ["200": "changed and unchanged", "422": "tag_not_found"])
             ],
             "/api/v1/tags/{name}/members/remove": [
                 "post": operation(
                     "Untag up to 1,000 members", scope: "write", body: "TagMembers",
-                    parameters: [parameter("name", in: "path", "Tag name")],
+                    parameters: [tagName],
                     responses: ["200": "changed and unchanged", "422": "tag_not_found"])
             ],
             "/api/v1/members/{id}/tags": [
@@ -312,11 +350,12 @@ public enum OpenAPIDocument {
                 "put": operation(
                     "Define or replace a behaviour score (rules: event → points, caps, windows, decay) or install a "
                         + "preset ({\"preset\": \"engagement\"}); every member is rescored",
-                    scope: "admin", body: "ScoreDefinition", parameters: [parameter("name", in: "path", "Score name")],
+                    scope: "admin", body: "ScoreDefinition",
+                    parameters: [parameter("name", in: "path", "Score name", schema: OpenAPISchema.plainName)],
                     responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
                 "delete": operation(
                     "Delete a score and every member's value of it", scope: "admin",
-                    parameters: [parameter("name", in: "path", "Score name")],
+                    parameters: [parameter("name", in: "path", "Score name", schema: OpenAPISchema.plainName)],
                     responses: ["204": "deleted", "404": "no such score"]),
             ],
             "/api/v1/lifecycles/{name}": [
@@ -324,11 +363,11 @@ public enum OpenAPIDocument {
                     "Define or replace a lifecycle model (ordered stages, each a segment rule; first match wins) or "
                         + "install a preset (aipl, customer); every member is placed, moves emit lifecycle.changed",
                     scope: "admin", body: "LifecycleDefinition",
-                    parameters: [parameter("name", in: "path", "Model name")],
+                    parameters: [parameter("name", in: "path", "Model name", schema: OpenAPISchema.plainName)],
                     responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
                 "delete": operation(
                     "Delete a lifecycle model and every member's stage in it", scope: "admin",
-                    parameters: [parameter("name", in: "path", "Model name")],
+                    parameters: [parameter("name", in: "path", "Model name", schema: OpenAPISchema.plainName)],
                     responses: ["204": "deleted", "404": "no such model"]),
             ],
             "/api/v1/members/{id}/scores": [
@@ -362,7 +401,7 @@ public enum OpenAPIDocument {
                         + "wecom-group (appId = corp id, secret), with optional baseUrl; access tokens are fetched "
                         + "and refreshed by Tessera. Deliveries are retried with backoff; failures carry a reason code",
                     scope: "admin", body: "ChannelConfiguration",
-                    parameters: [parameter("name", in: "path", "Channel name")],
+                    parameters: [parameter("name", in: "path", "Channel name", schema: OpenAPISchema.plainName)],
                     responses: ["200": "saved", "400": "the field at fault"])
             ],
             "/api/v1/message-templates": [
@@ -373,14 +412,13 @@ public enum OpenAPIDocument {
                     "Save a Mustache message template (subject, body, html, and fields: named values for WeChat "
                         + "template data) journeys' send nodes name; member fields under member.*, fallbacks as "
                         + "inverted sections",
-                    scope: "admin", body: "MessageTemplate",
-                    parameters: [parameter("name", in: "path", "Template name")],
+                    scope: "admin", body: "MessageTemplate", parameters: [templateName],
                     responses: ["200": "saved", "400": "the field at fault"])
             ],
             "/api/v1/message-templates/{name}/preview": [
                 "post": operation(
-                    "Render the template for one member (body: memberId)", scope: "read",
-                    parameters: [parameter("name", in: "path", "Template name")],
+                    "Render the template for one member", scope: "read", body: "TemplatePreview",
+                    parameters: [templateName],
                     responses: ["200": "subject and body", "404": "no such template or member"])
             ],
             "/api/v1/messaging/settings": [
@@ -400,8 +438,8 @@ public enum OpenAPIDocument {
             ],
             "/api/v1/journeys/{name}": [
                 "put": operation(
-                    "Save a journey's draft by name (created as a draft when new)", scope: "admin",
-                    body: "JourneyDefinition", parameters: [journeyName],
+                    "Save a journey's draft by name (created as a draft when new; checked when validated or "
+                        + "published)", scope: "admin", body: "JourneyDraft", parameters: [journeyName],
                     responses: ["200": "draft replaced", "201": "journey created"]),
                 "get": operation(
                     "One journey", scope: "read", parameters: [journeyName],
@@ -420,7 +458,7 @@ public enum OpenAPIDocument {
                     parameters: [
                         journeyName, parameter("status", in: "query", "delivered, queued or failed"),
                         parameter("reason", in: "query", "a failure reason code"),
-                        parameter("limit", in: "query", "at most 1,000 (default 100)"),
+                        limit(1_000, "1 to 1,000 (default 100)"),
                     ], responses: ["200": "messages"])
             ],
             "/api/v1/journeys/{name}/report": [
@@ -431,8 +469,7 @@ public enum OpenAPIDocument {
                         + "interval; ties go to the later message",
                     scope: "read",
                     parameters: [
-                        journeyName, parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)"),
-                        parameter("model", in: "query", "touch (default) or click"),
+                        journeyName, windowDays, attributionModel,
                     ],
                     responses: ["200": "the report"])
             ],
@@ -441,7 +478,8 @@ public enum OpenAPIDocument {
                     "New catalogue prices ({\"prices\": [{\"sku\", \"priceMinor\"}]}, 1 to 1000): members whose cart "
                         + "holds the SKU at a higher price get a cart.price_dropped event (once per member, SKU and "
                         + "price), which priceDrop journeys start on",
-                    scope: "write", responses: ["200": "how many events", "400": "the field at fault"])
+                    scope: "write", body: "PriceList",
+                    responses: ["200": "how many events", "400": "the field at fault"])
             ],
             "/api/v1/journey-blueprints": [
                 "get": operation(
@@ -453,7 +491,7 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Install a blueprint as a journey draft (name, parameters, publish): creates the message "
                         + "templates, segments and coupon templates it needs unless the brand has them",
-                    scope: "admin", parameters: [parameter("id", in: "path", "Blueprint id")],
+                    scope: "admin", body: "BlueprintInstall", parameters: [parameter("id", in: "path", "Blueprint id")],
                     responses: ["201": "the journey and what was created", "400": "the parameter at fault"])
             ],
             "/api/v1/guide-tasks": [
@@ -463,8 +501,9 @@ public enum OpenAPIDocument {
                     scope: "read",
                     parameters: [
                         parameter("guide", in: "query", "a guide's staff code"),
-                        parameter("status", in: "query", "open or done"),
-                        parameter("limit", in: "query", "1 to 1000 (100)"),
+                        parameter(
+                            "status", in: "query", "open or done", schema: OpenAPISchema.oneOf(["open", "done"])),
+                        limit(1_000, "1 to 1,000 (default 100)"),
                     ],
                     responses: ["200": "tasks"])
             ],
@@ -480,11 +519,12 @@ public enum OpenAPIDocument {
                         + "for one report",
                     scope: "read",
                     parameters: [
-                        parameter("names", in: "query", "journey names, comma-separated"),
-                        parameter("windowDays", in: "query", "attribution window, 1 to 90 (7)"),
-                        parameter("model", in: "query", "touch (default) or click"),
+                        parameter(
+                            "names", in: "query", "1 to 10 journey names, comma-separated", required: true,
+                            schema: OpenAPISchema.text(pattern: "^[^,]+(,[^,]+){0,9}$")),
+                        windowDays, attributionModel,
                     ],
-                    responses: ["200": "the reports", "400": "an unknown journey"])
+                    responses: ["200": "the reports", "404": "an unknown journey"])
             ],
             "/api/v1/journeys/{name}/estimate": [
                 "post": operation(
@@ -496,7 +536,7 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Test send: render the draft's send node for 1 to 20 named members and hand it to its channel now "
                         + "(webhook keys start test:), entering nobody and counting nothing",
-                    scope: "admin", parameters: [journeyName],
+                    scope: "admin", body: "JourneyTest", parameters: [journeyName],
                     responses: ["200": "what each member got", "400": "the field at fault"])
             ],
             "/api/v1/journeys/{name}/publish": [
@@ -540,7 +580,7 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "Stored RFM scores in member id order", scope: "read",
                     parameters: [
-                        parameter("limit", in: "query", "1–200, default 50"),
+                        limit(200, "1–200, default 50"),
                         parameter("cursor", in: "query", "nextCursor of the previous page"),
                         parameter("identifierType", in: "query", "include each member's identifier of this type"),
                     ], responses: ["200": "scores and nextCursor"])
@@ -590,7 +630,12 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Import a member list as a snapshot: a CSV body whose first column is member_id or an identifier "
                         + "type (phone, email, …); unknown members are counted, not stored",
-                    scope: "write", parameters: [parameter("name", in: "query", "Segment name", required: true)],
+                    scope: "write", requestBody: memberList, bodyType: "text/csv",
+                    parameters: [
+                        parameter(
+                            "name", in: "query", "Segment name", required: true,
+                            schema: OpenAPISchema.text(maxLength: 200))
+                    ],
                     responses: ["201": "the snapshot, rows and notFound", "400": "a value that is not an identifier"])
             ],
             "/api/v1/segments/{id}/export": [
@@ -599,7 +644,7 @@ public enum OpenAPIDocument {
                     parameters: [
                         parameter("id", in: "path", "Segment id"),
                         parameter("identifierType", in: "query", "e.g. phone, external, openid"),
-                    ], responses: ["200": "text/csv"])
+                    ], responses: ["200": "member_id (and the identifier) per line"], responseType: "text/csv")
             ],
             "/api/v1/segments/{id}/refresh": [
                 "post": operation(
@@ -611,7 +656,7 @@ public enum OpenAPIDocument {
                 "get": operation(
                     "The segment's members in id order", scope: "read",
                     parameters: [
-                        parameter("id", in: "path", "Segment id"), parameter("limit", in: "query", "1–200, default 50"),
+                        parameter("id", in: "path", "Segment id"), limit(200, "1–200, default 50"),
                         parameter("cursor", in: "query", "nextCursor of the previous page"),
                     ], responses: ["200": "members and nextCursor"])
             ],
@@ -634,41 +679,44 @@ public enum OpenAPIDocument {
                     "A member's stored-value ledger, newest first", scope: "read",
                     parameters: [
                         memberID, parameter("before", in: "query", "Entry id to page from"),
-                        parameter("limit", in: "query", "At most this many (default 50)"),
+                        limit(500, "1–500, default 50"),
                     ],
                     responses: ["200": "entries and next"])
             ],
             "/api/v1/members/{id}/stored-value/top-up": [
                 "post": operation(
                     "Pay in principalMinor, with an optional bonusMinor; Idempotency-Key required", scope: "write",
-                    body: "StoredValueTopUp", parameters: [memberID], responses: ["200": "entry and balances"])
+                    body: "StoredValueTopUp", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entry and balances"])
             ],
             "/api/v1/members/{id}/stored-value/spend": [
                 "post": operation(
                     "Spend amountMinor (principal and bonus in proportion); Idempotency-Key required", scope: "write",
-                    body: "StoredValueSpend", parameters: [memberID],
+                    body: "StoredValueSpend", parameters: [memberID, idempotencyHeader],
                     responses: ["200": "entry and balances", "422": "insufficient_balance"])
             ],
             "/api/v1/members/{id}/stored-value/refund": [
                 "post": operation(
                     "Give back amountMinor of the spend spendId; Idempotency-Key required", scope: "write",
-                    body: "StoredValueRefund", parameters: [memberID],
+                    body: "StoredValueRefund", parameters: [memberID, idempotencyHeader],
                     responses: ["200": "entry and balances", "422": "refund_exceeds_spend, spend_not_found"])
             ],
             "/api/v1/members/{id}/stored-value/cash-out": [
                 "post": operation(
                     "Pay out the remaining principal, forfeiting the bonus (reason required)", scope: "admin",
-                    parameters: [memberID], responses: ["200": "entry and balances"])
+                    body: "ReasonedWrite", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entry and balances"])
             ],
             "/api/v1/members/{id}/stored-value/adjust": [
                 "post": operation(
                     "An operator's correction of the principal (reason required)", scope: "admin",
-                    parameters: [memberID], responses: ["200": "entry and balances"])
+                    body: "StoredValueCorrection", parameters: [memberID, idempotencyHeader],
+                    responses: ["200": "entry and balances"])
             ],
             "/api/v1/members/{id}/tier-history": [
                 "get": operation(
                     "A member's tier changes in the key's brand, newest first", scope: "read",
-                    parameters: [memberID, parameter("limit", in: "query", "At most this many (default 50)")],
+                    parameters: [memberID, limit(500, "1–500, default 50")],
                     responses: ["200": "changes"])
             ],
             "/api/v1/loyalty/points/expire": [
@@ -681,7 +729,7 @@ public enum OpenAPIDocument {
                     "A member's points in the key's brand: balance, available, debt, expiring, open lots",
                     scope: "read",
                     parameters: [
-                        memberID, parameter("expiringWithinDays", in: "query", "Window for `expiring` (default 30)"),
+                        memberID, expiringWithinDays,
                     ], responses: ["200": "The points summary"])
             ],
             "/api/v1/members/{id}/points/entries": [
@@ -689,7 +737,7 @@ public enum OpenAPIDocument {
                     "A member's points ledger, newest first", scope: "read",
                     parameters: [
                         memberID, parameter("before", in: "query", "Entry id to continue after (`next`)"),
-                        parameter("limit", in: "query", "At most this many (1–500, default 50)"),
+                        limit(500, "1–500, default 50"),
                     ], responses: ["200": "entries and next"])
             ],
             "/api/v1/members/{id}/points/earn": [
@@ -707,7 +755,7 @@ public enum OpenAPIDocument {
             "/api/v1/members/{id}/points/adjust": [
                 "post": operation(
                     "An operator's correction, positive or negative, with a required reason", scope: "admin",
-                    body: "PointsChange", parameters: [memberID, idempotencyHeader],
+                    body: "PointsAdjust", parameters: [memberID, idempotencyHeader],
                     responses: ["200": "entries written (or replayed), balance and debt"])
             ],
             "/api/v1/brands": [
@@ -751,25 +799,12 @@ public enum OpenAPIDocument {
                     responses: ["302": "to the original URL", "404": "unknown link"])
             ],
             "/healthz": ["get": operation("Liveness and database check", scope: nil, responses: ["200": "Healthy"])],
-            "/metrics": ["get": operation("Prometheus metrics", scope: nil, responses: ["200": "Metrics text"])],
+            "/metrics": [
+                "get": operation(
+                    "Prometheus metrics", scope: nil, responses: ["200": "Metrics text"],
+                    responseType: "text/plain")
+            ],
         ]
-    }
-
-    static func schema(_ required: [String], _ properties: [String: String]) -> JSONValue {
-        .object([
-            "type": .string("object"),
-            "required": .array(required.map(JSONValue.string)),
-            "properties": .object(
-                properties.mapValues { type in
-                    type.hasPrefix("#")
-                        ? .object(["$ref": .string(type)])
-                        : type.hasSuffix("[]")
-                            ? .object([
-                                "type": .string("array"), "items": .object(["type": .string(String(type.dropLast(2)))]),
-                            ])
-                            : .object(["type": .string(type)])
-                }),
-        ])
     }
 
     static var components: JSONValue {
@@ -781,105 +816,338 @@ public enum OpenAPIDocument {
                     "description": .string("Segment write key as the user name, empty password"),
                 ]),
             ]),
-            "schemas": .object([
-                "Problem": schema(
-                    ["title", "status"],
-                    [
-                        "type": "string", "title": "string", "status": "integer", "detail": "string",
-                        "instance": "string", "errors": "object[]", "results": "object",
-                    ]),
-                "EventBatch": schema(["events"], ["events": "object[]"]),
-                "MemberUpsert": schema(
-                    ["identifiers"],
-                    [
-                        "identifiers": "string[]", "idempotencyKey": "string", "registered": "boolean",
-                        "name": "string", "gender": "string", "birthday": "string", "region": "string",
-                        "city": "string", "sourceChannel": "string", "homeStore": "string", "guide": "string",
-                        "joinedAt": "string", "consent": "object", "attributes": "object", "traits": "object",
-                        "channel": "string",
-                    ]),
-                "Order": schema(
-                    ["orderId", "status"],
-                    [
-                        "orderId": "string", "identifiers": "string[]", "status": "string", "currency": "string",
-                        "totalMinor": "integer", "discountMinor": "integer", "paidMinor": "integer",
-                        "refundedMinor": "integer", "couponCode": "string", "channel": "string", "store": "string",
-                        "guide": "string", "occurredAt": "string", "items": "object[]",
-                    ]),
-                "Brand": schema(["code", "name"], ["code": "string", "name": "string"]),
-                "LoyaltyProgram": schema(["timeZone"], ["timeZone": "string", "pointsExpiry": "object"]),
-                "PointsEarn": schema(
-                    ["points"],
-                    [
-                        "points": "integer", "reason": "string", "source": "object", "expiresAt": "string",
-                        "idempotencyKey": "string",
-                    ]),
-                "PointsChange": schema(
-                    ["points"],
-                    ["points": "integer", "reason": "string", "source": "object", "idempotencyKey": "string"]),
-                "Store": schema(
-                    ["code", "name"], ["code": "string", "name": "string", "city": "string", "brand": "string"]),
-                "Staff": schema(
-                    ["code", "name"], ["code": "string", "name": "string", "role": "string", "store": "string"]),
-                "KeyRequest": schema(["scopes"], ["scopes": "string[]", "name": "string", "brand": "string"]),
-                "AttributeDefinition": schema(
-                    ["name", "type"], ["name": "string", "type": "string", "brand": "string"]),
-                "IdentityPolicy": schema(
-                    ["priority"],
-                    ["priority": "string[]", "limits": "object", "blocklist": "string[]", "defaultLimit": "integer"]),
-                "MergeRequest": schema(["mergedMemberId"], ["mergedMemberId": "string", "reason": "string"]),
-                "SegmentMessage": schema(
-                    [],
-                    [
-                        "type": "string", "messageId": "string", "userId": "string", "anonymousId": "string",
-                        "timestamp": "string", "event": "string", "name": "string", "properties": "object",
-                        "traits": "object", "context": "object", "previousId": "string", "groupId": "string",
-                    ]),
-                "SegmentBatch": schema(["batch"], ["batch": "object[]", "sentAt": "string", "writeKey": "string"]),
-                "SegmentDeduplicate": schema(["segments"], ["segments": "string[]", "suffix": "string"]),
-                "SegmentRuleRequest": schema([], ["rule": "object", "template": "string", "parameters": "object"]),
-                "SegmentEstimateRequest": schema(
-                    [], ["rule": "object", "template": "string", "parameters": "object", "exact": "boolean"]),
-                "TagDefinition": schema(
-                    ["name"],
-                    [
-                        "name": "string", "category": "string", "kind": "string", "description": "string",
-                        "rule": "object", "behaviour": "object",
-                    ]),
-                "TagMembers": schema(["members"], ["members": "string[]"]),
-                "RFMCompute": schema([], ["endDate": "string", "startDate": "string"]),
-                "RFMSettings": schema([], ["windowDays": "integer", "scheduled": "boolean"]),
-                "ScoreDefinition": schema(
-                    [],
-                    [
-                        "preset": "string", "description": "string", "rules": "object[]", "minimum": "integer",
-                        "maximum": "integer",
-                    ]),
-                "LifecycleDefinition": schema([], ["preset": "string", "description": "string", "stages": "object[]"]),
-                "DeliveryPolicy": schema([], ["caps": "object", "quietHours": "object"]),
-                "ChannelConfiguration": schema(
-                    ["kind"],
-                    [
-                        "kind": "string", "url": "string", "secret": "string", "token": "string", "host": "string",
-                        "port": "integer", "from": "string", "username": "string", "password": "string",
-                        "baseUrl": "string", "appId": "string", "templateId": "string", "link": "string",
-                    ]),
-                "MessageTemplate": schema(
-                    ["body"], ["subject": "string", "body": "string", "html": "boolean", "fields": "object"]),
-                "JourneyDefinition": schema(
-                    ["entry", "start", "nodes"],
-                    [
-                        "entry": "object", "start": "string", "nodes": "object", "maximumEntries": "integer",
-                        "reentryCooldownDays": "integer",
-                    ]),
-                "SegmentCreate": schema(
-                    ["name"],
-                    [
-                        "name": "string", "kind": "string", "rule": "object", "template": "string",
-                        "parameters": "object", "sample": "object",
-                    ]),
-            ]),
+            "schemas": .object(schemas),
         ])
+    }
+
+    /// Profile fields, of a native member or in Segment traits. `attributes` must be declared for
+    /// the brand first (`POST /api/v1/attributes`).
+    static var profile: [String: JSONValue] {
+        typealias S = OpenAPISchema
+        return [
+            "name": S.anyText, "firstName": S.anyText, "lastName": S.anyText,
+            "gender": S.oneOf(
+                ["male", "m", "man", "男", "female", "f", "woman", "女", "other", "unknown", "u", ""],
+                "any case"),
+            "birthday": S.text(
+                "YYYY-MM-DD, 1900 to 2100", pattern: "^(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"),
+            "region": S.anyText, "city": S.anyText, "address": S.object(["state": S.anyText, "city": S.anyText]),
+            "sourceChannel": S.anyText, "homeStore": S.anyText, "guide": S.anyText, "joinedAt": S.instant,
+            "consent": .object([
+                "type": .string("object"), "additionalProperties": .object(["type": .string("boolean")]),
+                "description": .string("channel: consented"),
+            ]),
+            "attributes": .object([
+                "type": .string("object"), "additionalProperties": S.anyValue,
+                "description": .string("the brand's declared custom attributes, each of its declared type"),
+            ]),
+        ]
+    }
+
+    /// A Segment message; `type` is implied by a single-message endpoint (`/v1/track`) and required
+    /// in a batch. Every message needs a `userId` or an `anonymousId`; a track names its `event`, a
+    /// group its `groupId`, an alias its `userId` and `previousId`. `traits.phone` and `traits.email`
+    /// become identifiers; the other traits of an identify update the profile.
+    ///
+    /// Written as alternatives of plain objects (one per type and per id given) rather than nested
+    /// conditions, so that a generator — a client's or the contract test's — can produce valid
+    /// messages directly.
+    static func segmentMessage(type: String?) -> JSONValue {
+        typealias S = OpenAPISchema
+        let types = type.map { [$0] } ?? ["identify", "track", "page", "screen", "group", "alias"]
+        let contact: [String: JSONValue] = [
+            "phone": S.text(minLength: 0, pattern: "^((\\+86)?1[3-9][0-9]{9})?$"),
+            "email": S.text(minLength: 0, pattern: "^([a-z0-9._-]{1,30}@[a-z0-9-]{1,30}\\.[a-z]{2,8})?$"),
+        ]
+        let variants: [JSONValue] = types.flatMap { kind -> [JSONValue] in
+            // An identify's traits also update the profile; other messages read only phone and email.
+            let traits = S.object(kind == "identify" ? profile.merging(contact) { $1 } : contact)
+            var properties: [String: JSONValue] = [
+                "messageId": S.id, "userId": S.optionalID, "anonymousId": S.optionalID, "timestamp": S.instant,
+                "originalTimestamp": S.instant, "channel": S.anyText, "traits": traits,
+                "context": S.object(["traits": traits, "channel": S.anyText]), "properties": S.anyObject,
+                "name": S.anyText, "category": S.anyText, "event": S.text(maxLength: 200), "groupId": S.id,
+                "previousId": S.id,
+            ]
+            var required: [String] = []
+            if type == nil {
+                properties["type"] = .object(["const": .string(kind)])
+                required.append("type")
+            }
+            switch kind {
+            case "track": required.append("event")
+            case "group": required.append("groupId")
+            case "alias": return [S.object(properties, required: required + ["userId", "previousId"])]
+            default: break
+            }
+            return ["userId", "anonymousId"].map { id in
+                var given = properties
+                given[id] = S.id
+                return S.object(given, required: required + [id])
+            }
+        }
+        return .object(["anyOf": .array(variants)])
+    }
+
+    /// Request bodies by name. Rules the server checks across fields (a coupon benefit's amounts by
+    /// its type, a journey's graph, a segment rule) are in the descriptions and docs/, each refused
+    /// as a problem naming its JSON path.
+    static var schemas: [String: JSONValue] {
+        typealias S = OpenAPISchema
+        let text = S.text()
+        let typeName = S.text(maxLength: 32, pattern: "^[a-z0-9_]{1,32}$")
+        let identifiers = S.array(S.identifier, minItems: 1)
+        let points = S.integer(minimum: -1_000_000_000_000, maximum: 1_000_000_000_000)
+        let amount = S.integer(minimum: 0)
+        let item = S.object(
+            [
+                "sku": text, "productId": S.anyText, "name": S.anyText, "category": S.anyText, "brand": S.anyText,
+                "quantity": S.integer(minimum: 1, maximum: 1_000_000), "unitPriceMinor": amount,
+            ], required: ["sku", "quantity", "unitPriceMinor"])
+        let cart = S.object(
+            [
+                "channel": text, "store": S.anyText, "items": S.array(item),
+                "shippingMinor": amount,
+            ], required: ["channel", "items"])
+        let source = S.object(
+            ["type": S.oneOf(PointsSource.types.sorted()), "id": S.anyText], required: ["type"],
+            "where the points came from (default: the operator)")
+        return [
+            "JSONValue": S.anyValueDefinition,
+            "Problem": S.object(
+                [
+                    "type": S.anyText, "title": S.anyText, "status": S.integer(minimum: 100, maximum: 599),
+                    "detail": S.anyText, "instance": S.anyText, "code": S.anyText,
+                    "errors": S.array(S.object(["path": S.anyText, "reason": S.anyText])),
+                    "results": S.anyObject,
+                ], required: ["title", "status"]),
+            "EventBatch": S.object(
+                [
+                    "events": S.array(
+                        S.object(
+                            [
+                                "identifiers": identifiers, "name": S.text(maxLength: 200),
+                                "idempotencyKey": S.idempotencyKey,
+                                "registered": S.boolean, "channel": text, "occurredAt": S.instant,
+                                "properties": S.anyObject,
+                            ], required: ["identifiers", "name", "idempotencyKey"]), minItems: 1, maxItems: 1_000)
+                ], required: ["events"]),
+            "MemberUpsert": S.object(
+                profile.merging([
+                    "identifiers": identifiers, "idempotencyKey": S.text("empty: none", minLength: 0),
+                    "registered": S.boolean, "traits": S.anyObject, "channel": S.anyText, "occurredAt": S.instant,
+                ]) { $1 }, required: ["identifiers"]),
+            "Order": S.object(
+                [
+                    "orderId": S.id, "identifiers": S.array(S.identifier),
+                    "status": S.oneOf(OrderStatus.allCases.map(\.rawValue)),
+                    "currency": S.text(pattern: "^[A-Za-z]{3}$"), "totalMinor": amount, "discountMinor": amount,
+                    "paidMinor": amount, "refundedMinor": amount, "couponCode": S.anyText, "channel": text,
+                    "store": S.anyText, "guide": S.anyText, "occurredAt": S.instant, "items": S.array(item),
+                ], required: ["orderId", "status"]),
+            "Brand": S.object(["code": S.code, "name": text], required: ["code", "name"]),
+            "Store": S.object(
+                [
+                    "code": S.code, "name": text, "city": S.anyText,
+                    "brand": S.text("a brand code (default: the key's)"),
+                ],
+                required: ["code", "name"]),
+            "Staff": S.object(
+                [
+                    "code": S.code, "name": text,
+                    "role": S.oneOf(["guide", "manager", "marketer", "analyst", "admin"], "default guide"),
+                    "store": S.text("a store code"),
+                ], required: ["code", "name"]),
+            "KeyRequest": S.object(
+                [
+                    "scopes": S.array(S.oneOf(Scope.allCases.map(\.rawValue)), minItems: 1), "name": S.anyText,
+                    "brand": S.text("a brand code (default: the key's)"),
+                ], required: ["scopes"]),
+            "AttributeDefinition": S.object(
+                [
+                    "name": S.text(maxLength: 64, pattern: "^[a-z0-9_]{1,64}$"),
+                    "type": S.oneOf(AttributeDefinition.ValueType.allCases.map(\.rawValue)),
+                    "brand": S.text("a brand code (default: the key's)"),
+                ], required: ["name", "type"]),
+            "IdentityPolicy": S.object(
+                [
+                    "priority": .object([
+                        "type": .string("array"), "items": typeName, "uniqueItems": .bool(true),
+                    ]),
+                    "limits": .object([
+                        "type": .string("object"), "propertyNames": typeName,
+                        "additionalProperties": S.integer(minimum: 1),
+                    ]),
+                    "blocklist": S.array(S.identifier), "defaultLimit": S.integer(minimum: 1),
+                ], required: ["priority"], "priority names identifier types, each once; limits map a type to a count"),
+            "MergeRequest": S.object(
+                ["mergedMemberId": text, "reason": S.anyText], required: ["mergedMemberId"]),
+            "LoyaltyProgram": S.object(
+                [
+                    "timeZone": S.text("an IANA time zone, e.g. Asia/Shanghai"),
+                    "pointsExpiry": S.object(
+                        ["type": S.oneOf(["never", "days", "end_of_month", "end_of_year"]), "count": S.integer()],
+                        required: ["type"]),
+                    "earn": S.anyObject, "growth": S.anyObject, "tiers": S.anyObject,
+                ], "see docs/loyalty.md; the time zone defaults to Asia/Shanghai"),
+            "PointsEarn": S.object(
+                [
+                    "points": S.integer(minimum: 1, maximum: 1_000_000_000_000), "reason": S.anyText,
+                    "source": source, "expiresAt": S.instant,
+                ], required: ["points"]),
+            "PointsChange": S.object(
+                ["points": S.integer(minimum: 1, maximum: 1_000_000_000_000), "reason": S.anyText, "source": source],
+                required: ["points"]),
+            "PointsAdjust": S.object(
+                ["points": points, "reason": text, "source": source], required: ["points", "reason"],
+                "points: any non-zero amount, negative to take away"),
+            "CouponTemplate": S.object(
+                [
+                    "name": text,
+                    "benefit": S.object(
+                        [
+                            "type": S.oneOf(["amount_off", "percent_off", "threshold", "gift_item", "free_shipping"]),
+                            "amountMinor": amount, "percent": S.integer(minimum: 1, maximum: 100),
+                            "capMinor": amount, "spendMinor": amount, "offMinor": amount, "sku": text,
+                        ], required: ["type"],
+                        "amount_off: amountMinor; percent_off: percent, capMinor; threshold: spendMinor, offMinor; "
+                            + "gift_item: sku"),
+                    "validity": .object([
+                        "description": .string("days from issue, or a window from … until"),
+                        "anyOf": .array([
+                            S.object(["days": S.integer(minimum: 1, maximum: 3_660)], required: ["days"]),
+                            S.object(["from": S.instant, "until": S.instant], required: ["from", "until"]),
+                        ]),
+                    ]),
+                    "stock": S.integer(minimum: 1), "perMemberLimit": S.integer(minimum: 1),
+                    "minimumSpendMinor": amount, "channels": S.array(text), "stores": S.array(text),
+                    "categories": S.array(text), "restoreOnRefund": S.boolean,
+                ], required: ["name", "benefit", "validity"]),
+            "CouponIssue": S.object(
+                ["template": S.text("template id")], required: ["template"]),
+            "BulkIssue": S.object(
+                [
+                    "template": S.text("template id"), "members": S.array(text, minItems: 1, maxItems: 1_000),
+
+                ], required: ["template", "members"]),
+            "CouponCart": S.object(["cart": cart, "memberId": text], required: ["cart"]),
+            "CouponRedemption": S.object(
+                ["cart": cart, "memberId": text, "orderId": text],
+                required: ["cart", "orderId"]),
+            "Reason": S.object(["reason": text], required: ["reason"]),
+            "ReasonedWrite": S.object(["reason": text], required: ["reason"]),
+            "IdempotentWrite": S.object([:]),
+            "BenefitGrant": S.object(
+                [
+                    "benefit": S.object(
+                        [
+                            "kind": S.oneOf(Benefit.Kind.allCases.map(\.rawValue)), "name": text,
+                            "percent": S.integer(minimum: 1, maximum: 10_000),
+                            "uses": S.integer(minimum: 1, maximum: 10_000),
+                        ], required: ["kind", "name"],
+                        "discount_rate: percent off, 1–99; points_multiplier: percent, 100–10000; birthday_gift "
+                            + "and free_service: uses, 1–10000"),
+                    "validFrom": S.instant, "validUntil": S.instant,
+                ], required: ["benefit"]),
+            "StoredValueTopUp": S.object(
+                [
+                    "principalMinor": S.integer(minimum: 1, maximum: 1_000_000_000_000), "bonusMinor": amount,
+                    "reason": S.anyText, "orderId": text,
+                ], required: ["principalMinor"]),
+            "StoredValueSpend": S.object(
+                [
+                    "amountMinor": S.integer(minimum: 1, maximum: 1_000_000_000_000), "reason": S.anyText,
+                    "orderId": text,
+                ], required: ["amountMinor"]),
+            "StoredValueRefund": S.object(
+                [
+                    "spendId": text, "amountMinor": S.integer(minimum: 1, maximum: 1_000_000_000_000),
+                    "reason": S.anyText, "orderId": text,
+                ], required: ["spendId", "amountMinor"]),
+            "StoredValueCorrection": S.object(
+                [
+                    "amountMinor": S.integer(minimum: -1_000_000_000_000, maximum: 1_000_000_000_000),
+                    "reason": text,
+                ], required: ["amountMinor", "reason"]),
+            "SegmentMessage": segmentMessage(type: nil),
+            "SegmentBatch": S.object(
+                [
+                    "batch": S.array(S.ref("SegmentMessage"), minItems: 1), "sentAt": S.instant,
+                ], required: ["batch"]),
+            "SegmentDeduplicate": S.object(
+                ["segments": S.array(text, minItems: 2, maxItems: 50), "suffix": S.anyText], required: ["segments"]),
+            "SegmentRuleRequest": S.object(
+                ["rule": S.anyObject, "template": text, "parameters": S.anyObject],
+                "a rule (docs/segments.md) or a template id with its parameters"),
+            "SegmentEstimateRequest": S.object(
+                ["rule": S.anyObject, "template": text, "parameters": S.anyObject, "exact": S.boolean],
+                "a rule or a template, as for validate"),
+            "SegmentCreate": S.object(
+                [
+                    "name": S.text(maxLength: 200), "kind": S.oneOf(["dynamic", "snapshot"]), "rule": S.anyObject,
+                    "template": text, "parameters": S.anyObject, "sample": S.anyObject,
+                ], required: ["name"], "with a rule or a template"),
+            "TagDefinition": S.object(
+                [
+                    "name": S.text(maxLength: 64, pattern: "^[^,\\r\\n]{1,64}$"),
+                    "category": S.oneOf(TagDefinition.Category.allCases.map(\.rawValue)),
+                    "kind": S.oneOf(TagDefinition.Kind.allCases.map(\.rawValue)),
+                    "description": S.anyText, "rule": S.anyObject, "behaviour": S.anyObject,
+                ], required: ["name"]),
+            "TagMembers": S.object(["members": S.array(text, minItems: 1, maxItems: 1_000)], required: ["members"]),
+            "RFMCompute": S.object(["endDate": S.day, "startDate": S.day]),
+            "RFMSettings": S.object(
+                ["windowDays": S.integer(minimum: 1, maximum: 3_660), "scheduled": S.boolean], closed: true),
+            "ScoreDefinition": S.object(
+                [
+                    "preset": text, "description": S.anyText, "rules": S.array(S.anyObject),
+                    "minimum": S.integer(), "maximum": S.integer(),
+                ], "rules, or a preset"),
+            "LifecycleDefinition": S.object(
+                ["preset": text, "description": S.anyText, "stages": S.array(S.anyObject)], "stages, or a preset"),
+            "DeliveryPolicy": S.object(["caps": S.anyObject, "quietHours": S.anyObject], closed: true),
+            "ChannelConfiguration": S.object(
+                [
+                    "kind": S.oneOf(
+                        [
+                            "webhook", "smtp", "sms", "wechat-template", "wechat-subscription", "wechat-service",
+                            "wecom-group",
+                        ]),
+                    "url": text, "secret": text, "token": text, "host": text,
+                    "port": S.integer(minimum: 1, maximum: 65_535), "from": text, "username": text,
+                    "password": text, "baseUrl": text, "appId": text, "templateId": text, "link": text,
+                ], required: ["kind"], "the fields its kind needs"),
+            "MessageTemplate": S.object(
+                [
+                    "subject": S.anyText, "body": S.text("Mustache text"), "html": S.boolean,
+                    "fields": .object([
+                        "type": .string("object"), "propertyNames": S.plainName,
+                        "additionalProperties": .object(["type": .string("string")]),
+                    ]),
+                ], required: ["body"], closed: true),
+            "TemplatePreview": S.object(["memberId": text], required: ["memberId"]),
+            "PriceList": S.object(
+                [
+                    "prices": S.array(
+                        S.object(["sku": text, "priceMinor": amount], required: ["sku", "priceMinor"]), minItems: 1,
+                        maxItems: 1_000)
+                ], required: ["prices"]),
+            "JourneyDraft": .object([
+                "type": .string("object"), "additionalProperties": S.anyValue,
+                "description": .string(
+                    "any part of a journey definition (JourneyDefinition), stored as given; checked in full when "
+                        + "validated or published"),
+            ]),
+            "JourneyDefinition": S.object(
+                [
+                    "entry": S.anyObject, "start": text, "nodes": S.anyObject,
+                    "maximumEntries": S.integer(minimum: 0), "reentryCooldownDays": S.integer(minimum: 0),
+                ], required: ["entry", "start", "nodes"], "see docs/journeys.md"),
+            "JourneyTest": S.object(
+                ["node": text, "memberIds": S.array(text, minItems: 1, maxItems: 20)], required: ["node", "memberIds"]),
+            "BlueprintInstall": S.object(
+                ["name": S.plainName, "parameters": S.anyObject, "publish": S.boolean], closed: true),
+        ]
     }
 
     /// The whole document.
@@ -889,7 +1157,10 @@ public enum OpenAPIDocument {
             "info": .object([
                 "title": .string("Tessera API"), "version": .string("1"),
                 "description": .string(
-                    "Members, OneID, events and orders. Amounts are integer minor units; times are ISO-8601 UTC."),
+                    "Members, OneID, events and orders, loyalty, tags, segments and journeys. Amounts are integer "
+                        + "minor units; times are ISO-8601 with an offset. Errors are RFC 9457 problem details naming "
+                        + "the field at fault. Strings cannot hold U+0000 (PostgreSQL cannot store it): a body or "
+                        + "URL that does is refused with 400, as is a number of 1e127 or more in magnitude."),
             ]),
             "paths": .object(paths.mapValues { .object($0) }),
             "components": components,

@@ -70,7 +70,7 @@ struct RFMRoutes: Sendable {
         default: throw FieldError(path: "$.windowDays", reason: "expected a whole number of days, 1 to 3,660")
         }
         switch object["scheduled"] {
-        case nil: break
+        case nil, .null?: break
         case .bool(let flag)?: settings.scheduled = flag
         default: throw FieldError(path: "$.scheduled", reason: "expected true or false")
         }

@@ -4,7 +4,8 @@ import TesseraCore
 import TesseraDomain
 
 /// Brands, stores, staff and API keys of the caller's group (SPEC §1). Reads need `read`,
-/// changes need `admin`. Codes are unique per group; a duplicate is a 409.
+/// changes need `admin`. Codes are unique per group; a duplicate is a 409, a code naming no brand
+/// or store a 422 (`brand_not_found`, `store_not_found`).
 struct TenancyRoutes: Sendable {
     let store: any TesseraStore
     let keys: KeyService
@@ -34,7 +35,7 @@ struct TenancyRoutes: Sendable {
         let blocklist = Set(try MessageMapping.identifiers(reader.array("blocklist") ?? [], path: "$.blocklist"))
         let policy = IdentityPolicy(
             priority: try priority.enumerated().map { index, value in
-                guard let name = value.stringValue else {
+                guard case .string(let name) = value else {
                     throw FieldError(path: "$.priority[\(index)]", reason: "must be a string")
                 }
                 return IdentifierType(rawValue: name)
@@ -94,7 +95,8 @@ struct TenancyRoutes: Sendable {
         var storeID: StoreID?
         if let storeCode = try reader.string("store") {
             guard let found = try await store.store(group: principal.groupID, code: storeCode) else {
-                throw Problem.invalid(path: "$.store", reason: "no store with code '\(storeCode)'")
+                throw TesseraError.rejected(
+                    code: "store_not_found", field: "store", reason: "no store with code '\(storeCode)' in this group")
             }
             storeID = found.id
         }
@@ -165,7 +167,8 @@ struct TenancyRoutes: Sendable {
     private func brandID(_ reader: FieldReader, principal: Principal) async throws -> BrandID {
         guard let code = try reader.string("brand") else { return principal.brandID }
         guard let brand = try await store.brand(group: principal.groupID, code: code) else {
-            throw Problem.invalid(path: "$.brand", reason: "no brand with code '\(code)'")
+            throw TesseraError.rejected(
+                code: "brand_not_found", field: "brand", reason: "no brand with code '\(code)' in this group")
         }
         return brand.id
     }

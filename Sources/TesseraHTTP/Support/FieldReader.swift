@@ -22,11 +22,25 @@ struct FieldReader {
         return text
     }
 
-    /// An id: a string, or a number written as text (user and order ids often arrive as numbers).
+    /// An id: a string, or a number written as text (user and order ids often arrive as numbers),
+    /// of at most ``Identifier/maximumLength`` characters — it is a key in an index.
     func id(_ key: String) throws -> String? {
         guard let value = object[key], !value.isNull else { return nil }
         guard let text = value.stringValue else {
             throw FieldError(path: at(key), reason: "must be a string or a number")
+        }
+        guard text.unicodeScalars.count <= Identifier.maximumLength else {
+            throw FieldError(path: at(key), reason: "is longer than \(Identifier.maximumLength) characters")
+        }
+        return text
+    }
+
+    /// A required name or key of at most `maximumLength` characters: event names and idempotency
+    /// keys are keys in an index, which refuses long entries (PostgreSQL's B-tree at about 2.7 kB).
+    func requiredKey(_ key: String, maximumLength: Int = 200) throws -> String {
+        let text = try requiredString(key)
+        guard text.unicodeScalars.count <= maximumLength else {
+            throw FieldError(path: at(key), reason: "is longer than \(maximumLength) characters")
         }
         return text
     }
@@ -48,11 +62,13 @@ struct FieldReader {
         return number
     }
 
-    /// An integer in minor units (or a count); rejects fractions.
+    /// An integer in minor units (or a count) within ``Money/integerRange``; rejects fractions.
     func integer(_ key: String) throws -> Int64? {
         guard let number = try decimal(key) else { return nil }
         guard let whole = Money.exactInteger(number) else {
-            throw FieldError(path: at(key), reason: "must be a whole number")
+            throw FieldError(
+                path: at(key), reason: "must be a whole number of at most \(Money.integerRange.upperBound) in magnitude"
+            )
         }
         return whole
     }

@@ -21,8 +21,11 @@ enum JSONCoding {
 
 extension JSONCoding {
     /// Decodes a whole typed document (configuration such as the loyalty programme), turning the
-    /// decoder's complaint into a field error at the JSON path it concerns.
+    /// decoder's complaint into a field error at the JSON path it concerns. The body is first read
+    /// by ``JSONParser``, so it meets the same rules as every other body (nesting, number range),
+    /// unknown keys included, which `JSONDecoder` would skip unread.
     static func decode<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
+        _ = try RequestBody.parse(buffer)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

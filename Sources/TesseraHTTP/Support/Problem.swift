@@ -21,6 +21,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var results: IngestResult?
     /// A reason code more precise than the status's (`insufficient_points`).
     public var reasonCode: String?
+    /// The methods the path has, sent as `Allow` with a 405.
+    public var allowedMethods: [String]?
 
     public init(
         _ status: HTTPResponse.Status, title: String, detail: String, errors: [FieldProblem] = [],
@@ -31,6 +33,15 @@ public struct Problem: HTTPResponseError, Sendable {
         self.detail = detail
         self.errors = errors
         self.results = results
+    }
+
+    /// A method the path does not have (RFC 9110 §15.5.6): the answer names those it has.
+    static func methodNotAllowed(_ method: String, allowed: [String]) -> Problem {
+        var problem = Problem(
+            .methodNotAllowed, title: "Method not allowed",
+            detail: "\(method) is not a method of this path; it has \(allowed.joined(separator: ", "))")
+        problem.allowedMethods = allowed
+        return problem
     }
 
     static func memberNotFound(_ id: MemberID) -> Problem {
@@ -77,6 +88,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case 401: "unauthorized"
         case 403: "forbidden"
         case 404: "not_found"
+        case 405: "method_not_allowed"
         case 409: "conflict"
         case 413: "too_large"
         case 422: "refused"
@@ -93,6 +105,7 @@ public struct Problem: HTTPResponseError, Sendable {
             errors: errors.isEmpty ? nil : errors, results: results)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", Basic realm=\"tessera\"" }
+        if let allowedMethods { headers[.allow] = allowedMethods.joined(separator: ", ") }
         return Response(
             status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(body))))
