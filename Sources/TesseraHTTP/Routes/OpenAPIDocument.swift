@@ -67,6 +67,8 @@ public enum OpenAPIDocument {
 
     static let memberID = parameter("id", in: "path", "Member id")
     static let journeyName = parameter("name", in: "path", "Journey name", schema: OpenAPISchema.plainName)
+    static let scoreName = parameter("name", in: "path", "Score name", schema: OpenAPISchema.plainName)
+    static let modelName = parameter("name", in: "path", "Lifecycle model name", schema: OpenAPISchema.plainName)
     static let templateName = parameter(
         "name", in: "path", "Template name", schema: OpenAPISchema.plainName)
     static let tagName = parameter(
@@ -351,11 +353,11 @@ public enum OpenAPIDocument {
                     "Define or replace a behaviour score (rules: event → points, caps, windows, decay) or install a "
                         + "preset ({\"preset\": \"engagement\"}); every member is rescored",
                     scope: "admin", body: "ScoreDefinition",
-                    parameters: [parameter("name", in: "path", "Score name", schema: OpenAPISchema.plainName)],
+                    parameters: [scoreName],
                     responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
                 "delete": operation(
                     "Delete a score and every member's value of it", scope: "admin",
-                    parameters: [parameter("name", in: "path", "Score name", schema: OpenAPISchema.plainName)],
+                    parameters: [scoreName],
                     responses: ["204": "deleted", "404": "no such score"]),
             ],
             "/api/v1/lifecycles/{name}": [
@@ -363,11 +365,11 @@ public enum OpenAPIDocument {
                     "Define or replace a lifecycle model (ordered stages, each a segment rule; first match wins) or "
                         + "install a preset (aipl, customer); every member is placed, moves emit lifecycle.changed",
                     scope: "admin", body: "LifecycleDefinition",
-                    parameters: [parameter("name", in: "path", "Model name", schema: OpenAPISchema.plainName)],
+                    parameters: [modelName],
                     responses: ["200": "replaced", "201": "created", "400": "the field at fault"]),
                 "delete": operation(
                     "Delete a lifecycle model and every member's stage in it", scope: "admin",
-                    parameters: [parameter("name", in: "path", "Model name", schema: OpenAPISchema.plainName)],
+                    parameters: [modelName],
                     responses: ["204": "deleted", "404": "no such model"]),
             ],
             "/api/v1/members/{id}/scores": [
