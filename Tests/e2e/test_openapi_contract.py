@@ -6,8 +6,8 @@ nothing may answer 5xx, every answer must have a documented status and content t
 operations must refuse a request without a key, and a method a path lacks must get 405 with the
 methods it has. Tests/e2e/schemathesis.toml lists the few operations whose bodies follow rules
 JSON Schema cannot state (segment rules, journey graphs), for which only the "valid is accepted"
-check is off. Member routes run against a member created first, with points and stored value, so
-they reach the ledgers. The seed is fixed, so a run is reproducible: `st run … --seed 20261125`.
+check is off. The routes of one member, coupon, coupon template or segment run against ones created
+first, so they reach the ledgers. The seed is fixed, so a run is reproducible: `st run … --seed 20261125`.
 """
 import os
 import subprocess
@@ -29,22 +29,30 @@ def server(request):
     server.stop()
 
 
-def fuzz_member(server):
-    """A member with points and stored value, whose routes the fuzzer then calls (see schemathesis.toml)."""
+def fuzz_data(server):
+    """What the fuzzer's path parameters name (see schemathesis.toml): a member with points and stored
+    value, a coupon template, a coupon of the member's and a segment."""
     headers = {"Authorization": f"Bearer {server.admin_key}"}
-    answer = requests.post(server.base + "/api/v1/members", headers=headers, timeout=10,
-                           json={"identifiers": ["external:fuzz-member", "phone:13800138000"], "name": "Fuzz"})
-    assert answer.status_code == 200, answer.text
-    member = answer.json()["member"]["id"]
-    for path, body in [("points/earn", {"points": 100000}), ("stored-value/top-up", {"principalMinor": 100000})]:
-        answer = requests.post(f"{server.base}/api/v1/members/{member}/{path}", json=body, timeout=10,
-                               headers={**headers, "Idempotency-Key": "seed-" + path})
-        assert answer.status_code == 200, answer.text
-    return member
+
+    def post(path, body, key=None):
+        extra = {"Idempotency-Key": key} if key else {}
+        answer = requests.post(server.base + path, json=body, headers={**headers, **extra}, timeout=10)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+    member = post("/api/v1/members", {"identifiers": ["external:fuzz-member", "phone:13800138000"]})["member"]["id"]
+    post(f"/api/v1/members/{member}/points/earn", {"points": 100000}, key="seed-points")
+    post(f"/api/v1/members/{member}/stored-value/top-up", {"principalMinor": 100000}, key="seed-stored-value")
+    template = post("/api/v1/loyalty/coupon-templates", {
+        "name": "Ten off", "benefit": {"type": "amount_off", "amountMinor": 1000}, "validity": {"days": 30}})["id"]
+    coupon = post(f"/api/v1/members/{member}/coupons", {"template": template}, key="seed-coupon")["coupon"]["code"]
+    segment = post("/api/v1/segments", {"name": "fuzz", "template": "dormant", "parameters": {}})
+    return {"TESSERA_FUZZ_MEMBER": member, "TESSERA_FUZZ_TEMPLATE": template, "TESSERA_FUZZ_COUPON": coupon,
+            "TESSERA_FUZZ_SEGMENT": segment["id"]}
 
 
 def test_the_server_keeps_to_its_openapi_document(server, tmp_path):
-    environment = {**os.environ, "TESSERA_FUZZ_MEMBER": fuzz_member(server)}
+    environment = {**os.environ, **fuzz_data(server)}
     result = subprocess.run(
         [SCHEMATHESIS, "--config-file", os.path.join(HERE, "schemathesis.toml"), "run",
          server.base + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {server.admin_key}",

@@ -988,7 +988,10 @@ public enum OpenAPIDocument {
                 [
                     "timeZone": S.text("an IANA time zone, e.g. Asia/Shanghai"),
                     "pointsExpiry": S.object(
-                        ["type": S.oneOf(["never", "days", "end_of_month", "end_of_year"]), "count": S.integer()],
+                        [
+                            "type": S.oneOf(["never", "days", "end_of_month", "end_of_year"]),
+                            "count": S.integer(minimum: Int64.min, maximum: Int64.max),
+                        ],
                         required: ["type"]),
                     "earn": S.anyObject, "growth": S.anyObject, "tiers": S.anyObject,
                 ], "see docs/loyalty.md; the time zone defaults to Asia/Shanghai"),
