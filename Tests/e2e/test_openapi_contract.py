@@ -56,7 +56,10 @@ def test_the_server_keeps_to_its_openapi_document(server, tmp_path):
     result = subprocess.run(
         [SCHEMATHESIS, "--config-file", os.path.join(HERE, "schemathesis.toml"), "run",
          server.base + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {server.admin_key}",
-         "--max-examples", "20", "--seed", "20261125", "--workers", "2", "--no-color"],
+         # One worker: with two, Hypothesis describes filters by parsing their source in two threads
+         # at once, which CPython 3.11's parser does not survive ("AST constructor recursion depth
+         # mismatch", seen in CI) - a crash of the tool, not a finding about the server.
+         "--max-examples", "20", "--seed", "20261125", "--workers", "1", "--no-color"],
         cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
     # The whole document was exercised, not skipped for an unreadable schema.
