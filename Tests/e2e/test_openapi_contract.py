@@ -13,20 +13,12 @@ import os
 import subprocess
 import sys
 
-import pytest
 import requests
 
-from test_sdks import Server, backends, fresh_database
+from test_sdks import server  # noqa: F401 - the fixture: a fresh server per database
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
-
-
-@pytest.fixture(params=backends())
-def server(request):
-    server = Server(fresh_database(request.param))
-    yield server
-    server.stop()
 
 
 def fuzz_data(server):

@@ -23,11 +23,11 @@ struct BenefitRoutes: Sendable {
     func grant(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.admin)
         let member = MemberID(try context.parameters.require("id"))
-        let bytes = try await RequestBody.bytes(request, context: context)
-        let reader = try FieldReader(try RequestBody.parse(bytes), path: "$")
-        let key = try LoyaltyRoutes.idempotencyKey(request, reader)
         struct Body: Decodable { var benefit: Benefit }
-        let benefit = try JSONCoding.decode(Body.self, from: bytes).benefit
+        let (body, reader) = try JSONCoding.decodeWithFields(
+            Body.self, from: try await RequestBody.bytes(request, context: context))
+        let key = try LoyaltyRoutes.idempotencyKey(request, reader)
+        let benefit = body.benefit
         let errors = benefit.validate(path: "$.benefit")
         if !errors.isEmpty { throw Problem.invalid(errors) }
         let from = try reader.date("validFrom") ?? Date()

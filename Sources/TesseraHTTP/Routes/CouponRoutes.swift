@@ -136,10 +136,9 @@ struct CouponRoutes: Sendable {
     /// with an idempotency key (核销): exactly once.
     func redeem(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.write)
-        let bytes = try await RequestBody.bytes(request, context: context)
-        let reader = try FieldReader(try RequestBody.parse(bytes), path: "$")
-        let key = try LoyaltyRoutes.idempotencyKey(request, reader)
-        let body = try JSONCoding.decode(CartBody.self, from: bytes)
+        let (body, fields) = try JSONCoding.decodeWithFields(
+            CartBody.self, from: try await RequestBody.bytes(request, context: context))
+        let key = try LoyaltyRoutes.idempotencyKey(request, fields)
         guard let order = body.orderId, !order.isEmpty else {
             throw FieldError(path: "$.orderId", reason: "is required: the order the coupon is used on")
         }

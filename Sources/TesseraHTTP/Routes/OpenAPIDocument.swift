@@ -858,8 +858,7 @@ public enum OpenAPIDocument {
         typealias S = OpenAPISchema
         let types = type.map { [$0] } ?? ["identify", "track", "page", "screen", "group", "alias"]
         let contact: [String: JSONValue] = [
-            "phone": S.text(minLength: 0, pattern: "^((\\+86)?1[3-9][0-9]{9})?$"),
-            "email": S.text(minLength: 0, pattern: "^([a-z0-9._-]{1,30}@[a-z0-9-]{1,30}\\.[a-z]{2,8})?$"),
+            "phone": S.phoneOrEmpty, "email": S.emailOrEmpty,
         ]
         let variants: [JSONValue] = types.flatMap { kind -> [JSONValue] in
             // An identify's traits also update the profile; other messages read only phone and email.

@@ -28,20 +28,19 @@ enum OpenAPISchema {
 
     /// An id the server reads as text: a string with a visible character, or a number (user and
     /// order ids often arrive as numbers); at most 256 characters.
-    static let id: JSONValue = .object([
-        "type": .array([.string("string"), .string("number")]), "pattern": .string("\\S"),
-        "maxLength": .number(Decimal(Identifier.maximumLength)),
-        "exclusiveMinimum": .number(-JSONParser.largestMagnitude),
-        "exclusiveMaximum": .number(JSONParser.largestMagnitude),
-    ])
+    static let id = id(pattern: "\\S")
 
     /// An id that may also be empty, which counts as absent (a Segment `userId` of `""`).
-    static let optionalID: JSONValue = .object([
-        "type": .array([.string("string"), .string("number")]), "pattern": .string("^$|\\S"),
-        "maxLength": .number(Decimal(Identifier.maximumLength)),
-        "exclusiveMinimum": .number(-JSONParser.largestMagnitude),
-        "exclusiveMaximum": .number(JSONParser.largestMagnitude),
-    ])
+    static let optionalID = id(pattern: "^$|\\S")
+
+    private static func id(pattern: String) -> JSONValue {
+        .object([
+            "type": .array([.string("string"), .string("number")]), "pattern": .string(pattern),
+            "maxLength": .number(Decimal(Identifier.maximumLength)),
+            "exclusiveMinimum": .number(-JSONParser.largestMagnitude),
+            "exclusiveMaximum": .number(JSONParser.largestMagnitude),
+        ])
+    }
 
     /// One of `values`.
     static func oneOf(_ values: [String], _ description: String? = nil) -> JSONValue {
@@ -153,19 +152,23 @@ enum OpenAPISchema {
     /// A name of letters, digits and `_` (journeys, channels, message templates, scores, lifecycles).
     static let plainName = text(maxLength: 64, pattern: "^[A-Za-z0-9_]{1,64}$")
 
-    /// A Chinese mobile number, the phone identifiers the schemas show (the server takes any number it
-    /// can write in E.164, with +86 assumed).
-    static let mobile = text(pattern: "^(\\+86)?1[3-9][0-9]{9}$")
+    /// A Chinese mobile number, the phones the schemas show (the server takes any number it can write
+    /// in E.164, with +86 assumed).
+    private static let mobilePattern = "(\\+86)?1[3-9][0-9]{9}"
+    /// A plain e-mail address, the addresses the schemas show.
+    private static let emailPattern = "[a-z0-9._-]{1,30}@[a-z0-9-]{1,30}\\.[a-z]{2,8}"
 
-    /// A plain e-mail address.
-    static let email = text(maxLength: 100, pattern: "^[a-z0-9._-]{1,30}@[a-z0-9-]{1,30}(\\.[a-z]{2,8}){1,2}$")
+    /// A phone trait: a mobile number, or empty for none.
+    static let phoneOrEmpty = text(minLength: 0, pattern: "^(\(mobilePattern))?$")
+    /// An e-mail trait: an address, or empty for none.
+    static let emailOrEmpty = text(minLength: 0, pattern: "^(\(emailPattern))?$")
 
     /// An identifier written `type:value`, e.g. `phone:+8613800000000`. Phones must be numbers, e-mail
-    /// addresses, and openid / card / buyer / wecom values are scoped (`appid:value`); any other
-    /// type of letters, digits and `_` takes any value up to 256 bytes.
+    /// addresses, and openid / card / buyer / wecom values are scoped (`appid:value`); any
+    /// other type of letters, digits and `_` takes any value up to 256 characters.
     static let identifier = text(
         "type:value, e.g. phone:+8613800000000, email:ann@example.com, external:u-1",
-        pattern: "^(phone:(\\+86)?1[3-9][0-9]{9}|email:[a-z0-9._-]{1,30}@[a-z0-9-]{1,30}\\.[a-z]{2,8}"
+        pattern: "^(phone:\(mobilePattern)|email:\(emailPattern)"
             + "|(external|anonymous|device|unionid):[A-Za-z0-9_.-]{1,64})$")
 
     /// The idempotency key of a write: 1–200 characters.

@@ -25,11 +25,19 @@ extension JSONCoding {
     /// by ``JSONParser``, so it meets the same rules as every other body (nesting, number range),
     /// unknown keys included, which `JSONDecoder` would skip unread.
     static func decode<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> Value {
-        _ = try RequestBody.parse(buffer)
+        try decodeWithFields(type, from: buffer).value
+    }
+
+    /// ``decode(_:from:)``, also answering the body's fields (an idempotency key beside a typed
+    /// document) from the same one parse.
+    static func decodeWithFields<Value: Decodable>(_ type: Value.Type, from buffer: ByteBuffer) throws -> (
+        value: Value, fields: FieldReader
+    ) {
+        let fields = try FieldReader(RequestBody.parse(buffer), path: "$")
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {
-            return try decoder.decode(type, from: Data(buffer.readableBytesView))
+            return (try decoder.decode(type, from: Data(buffer.readableBytesView)), fields)
         } catch let error as DecodingError {
             throw fieldError(error)
         }
