@@ -54,18 +54,26 @@ extension Bench {
                         SQLStatement(
                             "SELECT 1 FROM purchase_facts WHERE group_id = ? LIMIT 1", [.text(group.rawValue)]),
                         map: { !$0.isEmpty }), writes: false)
-                // Earlier runs' real-time events (and members they created) would skew the counts.
+                // Earlier runs' real-time events (and members they created) would skew the counts;
+                // the summaries of the members those events touched are rebuilt once they are gone.
                 let g = SQLValue.text(group.rawValue)
+                let touched = try await store.driver.run(
+                    QueryProgram(
+                        SQLStatement(
+                            "SELECT DISTINCT member_id FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'",
+                            [g]), map: { rows in rows.compactMap { $0.text(0) } }), writes: false)
                 try await store.driver.run(
                     ExecuteProgram(
-                        ["events", "member_brands", "member_identifiers", "members"].map { table in
+                        ["events", "member_event_stats", "member_brands", "member_identifiers", "members"].map {
+                            table in
                             let member = table == "members" ? "id" : "member_id"
                             return SQLStatement(
                                 "DELETE FROM \(table) WHERE group_id = ? AND \(member) NOT LIKE 'm%'", [g])
                         } + [
                             SQLStatement(
                                 "DELETE FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'", [g])
-                        ]), writes: true)
+                        ] + touched.flatMap { StoreSQL.rebuildEventStats(group: group, member: MemberID($0)) }),
+                    writes: true)
                 if let loadFrom {
                     try await load(store: store, group: group, brand: brand, instant: instant, from: loadFrom)
                 } else if !projected {

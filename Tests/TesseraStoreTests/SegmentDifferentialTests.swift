@@ -166,6 +166,41 @@ struct SegmentDifferentialTests {
         }
     }
 
+    /// "Did E within a window open at one end" and "did E n times" are answered from the members'
+    /// event summaries (first and last time, count): at windows starting or ending exactly on a
+    /// member's first or last such event, and one microsecond either side, they select what the
+    /// in-memory evaluator selects from the events themselves.
+    @Test(arguments: Backend.allCases)
+    func eventSummariesAgreeOnTheirEdges(backend: Backend) async throws {
+        let population = try await Self.populate(backend, seed: 7, members: 60)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let evaluator = SegmentEvaluator(context: Self.context)
+        let edges = population.eligible.values.flatMap { facts in
+            let times = facts.events.filter { $0.name == "view" }.map(\.occurredAt)
+            return [times.min(), times.max()].compactMap { $0 }
+        }
+        let instants = Set(edges.sorted().enumerated().filter { $0.offset % 4 == 0 }.map(\.element))
+            .flatMap { [$0 - 1, $0, $0 + 1] }
+        var discriminating = 0
+        for instant in instants.sorted() {
+            for window in [TimeWindow.between(from: instant, to: nil), .between(from: nil, to: instant)] {
+                for test in [NumberTest(.greaterOrEqual, 1), NumberTest(.equal, 0), NumberTest(.greaterOrEqual, 2)] {
+                    let rule = SegmentRule.event(
+                        EventCondition(EventMatcher(name: "view"), window: window, count: test))
+                    let expected = Set(population.eligible.filter { evaluator.matches(rule, $0.value) }.keys)
+                    let selected = try await store.members(
+                        matching: rule, group: group, brand: brand, context: Self.context, after: nil, limit: 1_000)
+                    #expect(Set(selected.map(\.rawValue)) == expected, "\(rule.json.jsonText)")
+                    try await Self.expectSample(
+                        rule, buckets: 10_000, store: store, population: population, expected: expected)
+                    if !expected.isEmpty && expected.count < population.eligible.count { discriminating += 1 }
+                }
+            }
+        }
+        #expect(discriminating > 20, "only \(discriminating) rules selected a proper subset")
+    }
+
     /// The sampled estimate's SQL — every condition probed per member, only members in buckets
     /// `0..<buckets` — finds exactly the eligible members in those buckets, and those of `expected`.
     static func expectSample(

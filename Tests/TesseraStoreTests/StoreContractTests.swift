@@ -108,18 +108,21 @@ struct StoreContractTests {
     @Test(arguments: Backend.allCases)
     func replayedMessagesHaveNoSecondEffect(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        let batch = [try message("a", ["anonymous:x"]), try message("b", ["anonymous:x"])]
+        let brand = tenant.principal.brandID
+        let batch = [try message("a", ["anonymous:x"], brand: brand), try message("b", ["anonymous:x"], brand: brand)]
         let first = try await tenant.send(batch)
-        let second = try await tenant.send(batch + [try message("a", ["anonymous:x"])])
+        let second = try await tenant.send(batch + [try message("a", ["anonymous:x"], brand: brand)])
         #expect(first.accepted == 2)
         #expect(second.accepted == 0 && second.duplicates == 3)
         #expect(try await tenant.member("anonymous:x")?.aggregates.eventCount == 2)
+        let summaries = try await tenant.eventSummaries()
+        #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
     }
 
     @Test(arguments: Backend.allCases)
     func prospectIsAbsorbedWhenTheUserIdentifies(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
-        try await tenant.send([try message("1", ["anonymous:a"], at: 100)])
+        try await tenant.send([try message("1", ["anonymous:a"], at: 100, brand: tenant.principal.brandID)])
         let prospect = try #require(try await tenant.member("anonymous:a"))
         #expect(prospect.kind == .prospect)
         try await tenant.send([try message("2", ["external:u"], kind: .identify, registers: true, at: 200)])
@@ -131,6 +134,8 @@ struct StoreContractTests {
         #expect(member.aggregates.firstSeenAt == Date(timeIntervalSince1970: 100))
         let merged = try #require(try await tenant.store.member(group: tenant.principal.groupID, id: prospect.id))
         #expect(merged.status == "merged" && merged.mergedInto == member.id)
+        let summaries = try await tenant.eventSummaries()
+        #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
     }
 
     @Test(arguments: Backend.allCases)
@@ -166,8 +171,11 @@ struct StoreContractTests {
         let order = OrderInput(
             externalID: "o1", channel: "pos", status: .paid, currency: "CNY", totalMinor: 5_000, paidMinor: 5_000,
             occurredAt: Date(timeIntervalSince1970: 50))
-        try await tenant.send([try message("1", ["external:u1"], registers: true, at: 10)])
-        try await tenant.send([try message("2", ["external:u2"], kind: .order, registers: true, at: 50, order: order)])
+        let brand = tenant.principal.brandID
+        try await tenant.send([try message("1", ["external:u1"], registers: true, at: 10, brand: brand)])
+        try await tenant.send([
+            try message("2", ["external:u2"], kind: .order, registers: true, at: 50, order: order, brand: brand)
+        ])
         let survivor = try #require(try await tenant.member("external:u1"))
         let merged = try #require(try await tenant.member("external:u2"))
         let record = try await tenant.store.merge(
@@ -176,6 +184,8 @@ struct StoreContractTests {
             id: "merge-1", at: Date())
         #expect(record.identifiers == ["external:u2"])
         #expect(record.movedEvents == 1 && record.movedOrders == 1)
+        let mergedSummaries = try await tenant.eventSummaries()
+        #expect(mergedSummaries.stored.count == 1 && mergedSummaries.stored == mergedSummaries.fromEvents)
         let after = try #require(try await tenant.member("external:u2"))
         #expect(after.id == survivor.id)
         #expect(after.aggregates.eventCount == 2)
@@ -196,6 +206,8 @@ struct StoreContractTests {
         #expect(survivorAfter.identifiers == ["external:u1"])
         #expect(survivorAfter.aggregates.eventCount == 1 && survivorAfter.aggregates.orderCount == 0)
         #expect(survivorAfter.channels.map(\.channel) == ["web"])
+        let undoneSummaries = try await tenant.eventSummaries()
+        #expect(undoneSummaries.stored.count == 2 && undoneSummaries.stored == undoneSummaries.fromEvents)
         await #expect(throws: TesseraError.self) {
             try await tenant.store.undoMerge(group: tenant.principal.groupID, id: "merge-1", at: Date())
         }

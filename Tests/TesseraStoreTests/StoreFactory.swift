@@ -91,11 +91,34 @@ func message(
     _ key: String, _ identifiers: [String], kind: MessageKind = .track, registers: Bool = false,
     name: String? = "Viewed",
     channel: String = "web", at seconds: TimeInterval = 1_700_000_000, profile: ProfilePatch? = nil,
-    order: OrderInput? = nil
+    order: OrderInput? = nil, brand: BrandID? = nil
 ) throws -> IngestMessage {
     IngestMessage(
         idempotencyKey: key, kind: kind, identifiers: try identifiers.map { try Identifier.parse($0) },
         registers: registers,
-        name: name, channel: channel, brandID: nil, occurredAt: Date(timeIntervalSince1970: seconds),
+        name: name, channel: channel, brandID: brand, occurredAt: Date(timeIntervalSince1970: seconds),
         properties: .object(["k": .string(key)]), profile: profile, order: order)
+}
+
+extension Tenant {
+    /// The group's event summaries (`member_event_stats`) as stored, and as the events summarise now:
+    /// equal whenever the insert trigger and the merge programs kept them current.
+    func eventSummaries() async throws -> (stored: [SQLRow], fromEvents: [SQLRow]) {
+        let columns = "group_id, member_id, brand_id, name"
+        func rows(_ sql: String) async throws -> [SQLRow] {
+            try await store.driver.run(
+                QueryProgram(SQLStatement(sql, [.text(principal.groupID.rawValue)]), map: { $0 }), writes: false)
+        }
+        return (
+            try await rows(
+                "SELECT \(columns), first_at, last_at, times FROM member_event_stats WHERE group_id = ? ORDER BY \(columns)"
+            ),
+            try await rows(
+                """
+                SELECT \(columns), min(occurred_at), max(occurred_at), count(*) FROM events WHERE group_id = ? \
+                AND member_id IS NOT NULL AND brand_id IS NOT NULL AND name IS NOT NULL \
+                GROUP BY \(columns) ORDER BY \(columns)
+                """)
+        )
+    }
 }

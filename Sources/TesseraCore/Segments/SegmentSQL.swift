@@ -192,7 +192,7 @@ public struct SegmentSQL: Sendable {
         case .birthday: 0
         case .tag, .segment, .score, .lifecycle, .rfm: 1
         case .pointsExpiring: 2
-        case .event: 3
+        case .event(let condition): summarises(condition) ? 1 : 3
         case .purchase: 4
         case .sequence: 5
         }
@@ -200,10 +200,10 @@ public struct SegmentSQL: Sendable {
 
     /// The member has (or, `negated`, has not) a row `from` (`FROM … WHERE …`, its arguments already
     /// appended) whose `member` column is its id: `m.id [NOT] IN (SELECT member …)`, or per member
-    /// `[NOT] EXISTS (… AND member = m.id)`.
-    private func among(_ member: String, _ from: String, negated: Bool = false) -> String {
+    /// (``perMember``, or `probe` for a table keyed by member) `[NOT] EXISTS (… AND member = m.id)`.
+    private func among(_ member: String, _ from: String, negated: Bool = false, probe: Bool = false) -> String {
         let not = negated ? "NOT " : ""
-        return perMember
+        return perMember || probe
             ? "\(not)EXISTS (SELECT 1 \(from) AND \(member) = m.id)" : "m.id \(not)IN (SELECT \(member) \(from))"
     }
 
@@ -217,18 +217,15 @@ public struct SegmentSQL: Sendable {
     /// needed: `m.id IN (select)` / `m.id NOT IN (select)`, a plain index range (per member
     /// `EXISTS` / `NOT EXISTS`).
     private mutating func grouped(
-        _ from: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false
+        _ from: String, member: String, aggregate: String, _ test: NumberTest, positiveRows: Bool = false,
+        probe: Bool = false
     ) -> String {
-        let (none, one) = (test.holds(0), test.holds(1))
-        if positiveRows && !none && one && [.greaterOrEqual, .greater, .notEqual].contains(test.op) {
-            return among(member, from)
-        }
-        if positiveRows && none && !one && [.equal, .less, .lessOrEqual].contains(test.op) {
-            return among(member, from, negated: true)
-        }
+        if positiveRows && test.asksAny { return among(member, from, probe: probe) }
+        if positiveRows && test.asksNone { return among(member, from, negated: true, probe: probe) }
+        let none = test.holds(0)
         let op = test.op == .notEqual ? "<>" : test.op.rawValue
         arguments.append(.int(test.value))
-        if perMember {
+        if perMember || probe {
             return "(COALESCE((SELECT \(aggregate) \(from) AND \(member) = m.id), 0) \(op) ?)"
         }
         let select = "SELECT \(member) \(from)"
@@ -420,11 +417,50 @@ public struct SegmentSQL: Sendable {
     // MARK: Behaviour
 
     private mutating func event(_ condition: EventCondition) -> String {
+        if let summarised = summarisedEvent(condition) { return summarised }
         arguments += [group, brand]
         var sql = "FROM events e WHERE e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
         sql += matcher(condition.matcher, alias: "e")
         sql += window(condition.window, Expression(sql: "e.occurred_at"))
         return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count, positiveRows: true)
+    }
+
+    /// Whether the member's summary of the event answers `condition` exactly (`member_event_stats`:
+    /// first and last time and count per brand and name, kept by a trigger): not when it needs the
+    /// events themselves — a channel or property filter, or a window with a count other than
+    /// "any"/"none", or one closed at both ends. Which ends are open never depends on the context.
+    static func summarises(_ condition: EventCondition) -> Bool {
+        guard condition.matcher.channel == nil, condition.matcher.properties.isEmpty else { return false }
+        let anyOrNone = condition.count.asksAny || condition.count.asksNone
+        switch condition.window {
+        case nil, .between(from: nil, to: nil): return true
+        case .lastDays: return anyOrNone
+        case .between(let from, let to): return anyOrNone && (from == nil || to == nil)
+        }
+    }
+
+    /// A condition ``summarises(_:)`` accepts, read from the member's summary of the event:
+    /// - no window: the count itself passes the test;
+    /// - a window open at its end (`lastDays`, `from`): "any" is a last time at or after its start;
+    /// - a window open at its start (`to`): "any" is a first time before its end;
+    /// "none" is the negation. Each is one primary-key probe per member that reaches it — the table
+    /// is keyed by member, and the rule's row tests run first — instead of the set of every member
+    /// with such an event in the window, which costs a scan of the brand's events.
+    private mutating func summarisedEvent(_ condition: EventCondition) -> String? {
+        guard Self.summarises(condition) else { return nil }
+        let from = "FROM member_event_stats s WHERE s.group_id = ? AND s.brand_id = ? AND s.name = ?"
+        arguments += [group, brand, .text(condition.matcher.name)]
+        let (never, bounds) = (condition.count.asksNone, condition.window?.bounds(in: context) ?? .always)
+        if let start = bounds.from {
+            arguments.append(.int(start))
+            return among("s.member_id", from + " AND s.last_at >= ?", negated: never, probe: true)
+        }
+        if let end = bounds.to {
+            arguments.append(.int(end))
+            return among("s.member_id", from + " AND s.first_at < ?", negated: never, probe: true)
+        }
+        return grouped(
+            from, member: "s.member_id", aggregate: "MAX(s.times)", condition.count, positiveRows: true, probe: true)
     }
 
     /// ` AND …` conditions of an event matcher on the events row `alias`.
@@ -562,4 +598,11 @@ public struct SegmentSQL: Sendable {
         return sql
     }
 
+}
+
+extension NumberTest {
+    /// Of a count: asks only whether there is anything (`>= 1`, `> 0`, `!= 0`).
+    fileprivate var asksAny: Bool { !holds(0) && holds(1) && [.greaterOrEqual, .greater, .notEqual].contains(op) }
+    /// Of a count: asks only whether there is nothing (`= 0`, `< 1`, `<= 0`).
+    fileprivate var asksNone: Bool { holds(0) && !holds(1) && [.equal, .less, .lessOrEqual].contains(op) }
 }
