@@ -4,7 +4,8 @@ import TesseraCore
 
 /// The member store's share of the ingest benchmark's baseline: the rows the projector writes for the
 /// bench traffic — every event row, each person's identifiers, the member row (created, or updated
-/// with counts, times and traits), channel and brand activity — written by a minimal direct SQL loop
+/// with counts, times and traits), channel and brand activity, the event summaries (one upsert per
+/// member and event name, as the events trigger does on PostgreSQL) — written by a minimal direct SQL loop
 /// into tables with the same columns and indexes, in transactions of the projector's size.
 ///
 /// It does no lookups, no planning and no OneID resolution: it knows every user's member id in
@@ -59,6 +60,11 @@ struct MemberStoreBaseline {
             PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))
             """,
             "CREATE INDEX bench_events_member_time ON bench_events (group_id, member_id, occurred_at)",
+            """
+            CREATE TABLE bench_member_event_stats (group_id TEXT NOT NULL, member_id TEXT NOT NULL, \
+            brand_id TEXT NOT NULL, name TEXT NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL, \
+            times BIGINT NOT NULL, PRIMARY KEY (group_id, member_id, brand_id, name))\(withoutRowID)
+            """,
         ]
     }
 
@@ -70,6 +76,7 @@ struct MemberStoreBaseline {
         var events: [[SQLValue]] = []
         var identifiers: [String: [SQLValue]] = [:]
         var members: [String: (user: String, identified: Bool, count: Int64)] = [:]
+        var viewed: [String: Int64] = [:]
         for (offset, (key, user, kind)) in messages.enumerated() {
             let member = "member-" + user
             let identified = kind == "identify"
@@ -83,6 +90,7 @@ struct MemberStoreBaseline {
             previous.identified = previous.identified || identified
             previous.count += 1
             members[member] = previous
+            if !identified { viewed[member, default: 0] += 1 }
             let names =
                 identified
                 ? ["external:" + user, "anonymous:a" + user.dropFirst(), "email:\(user)@example.com"]
@@ -134,5 +142,20 @@ struct MemberStoreBaseline {
                 into: "bench_member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"],
                 rows: memberRows.map { [$0[0], $0[1], .text("bench-brand"), .int(now)] },
                 suffix: "ON CONFLICT DO NOTHING")
+            + SQLBuilder.insert(
+                into: "bench_member_event_stats",
+                columns: ["group_id", "member_id", "brand_id", "name", "first_at", "last_at", "times"],
+                rows: viewed.sorted { $0.key < $1.key }.map { member, times in
+                    [
+                        group, .text(member), .text("bench-brand"), .text("Product Viewed"), .int(now), .int(now),
+                        .int(times),
+                    ]
+                },
+                suffix: """
+                    ON CONFLICT (group_id, member_id, brand_id, name) DO UPDATE SET \
+                    first_at = \(isPostgres ? "LEAST" : "min")(bench_member_event_stats.first_at, excluded.first_at), \
+                    last_at = \(greatest)(bench_member_event_stats.last_at, excluded.last_at), \
+                    times = bench_member_event_stats.times + excluded.times
+                    """)
     }
 }
