@@ -17,7 +17,9 @@ struct SegmentRefreshProgram: SQLProgram {
     let dialect: SQLDialect
     let at: Date
     /// Whether changes are announced as events (a refresh) or not (a creation, whose output then
-    /// lists no entered members: only the count).
+    /// lists no entered members: only the count). A creation runs in the transaction that claimed
+    /// the segment's name, so nobody else can have entered members yet: it skips finding those who
+    /// left and those already in, and the index that makes those lookups linear.
     let emitEvents: Bool
     /// Unique per run, so events of two runs in one microsecond get different ids.
     let eventPrefix: String
@@ -56,22 +58,30 @@ struct SegmentRefreshProgram: SQLProgram {
         // segment's rows are not in PostgreSQL's statistics yet, and without an index to probe it
         // chose a nested loop over the table per member — a refresh of 132,000 members took ten
         // minutes instead of one second.
-        let index = SQLStatement("CREATE UNIQUE INDEX \(table)_id ON \(table) (id)", [])
+        let index = emitEvents ? [SQLStatement("CREATE UNIQUE INDEX \(table)_id ON \(table) (id)", [])] : []
         return .execute(
             dialect == .postgres
                 ? [
                     SQLStatement(
-                        "CREATE TEMPORARY TABLE \(table) ON COMMIT DROP AS " + matching.sql, matching.arguments),
-                    index,
-                ]
+                        "CREATE TEMPORARY TABLE \(table) ON COMMIT DROP AS " + matching.sql, matching.arguments)
+                ] + index
                 : [
                     SQLStatement("DROP TABLE IF EXISTS temp.\(table)", []),
-                    SQLStatement("CREATE TEMPORARY TABLE \(table) AS " + matching.sql, matching.arguments), index,
-                ])
+                    SQLStatement("CREATE TEMPORARY TABLE \(table) AS " + matching.sql, matching.arguments),
+                ] + index)
     }
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {
         switch stage {
+        case .matching where !emitEvents:
+            stage = .entering
+            return .execute([
+                SQLStatement(
+                    """
+                    INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
+                    SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x
+                    """, key + [.int(Timestamp.micros(at))])
+            ])
         case .matching:
             stage = .exiting
             return .query(
