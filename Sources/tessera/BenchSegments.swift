@@ -62,18 +62,22 @@ extension Bench {
                         SQLStatement(
                             "SELECT DISTINCT member_id FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'",
                             [g]), map: { rows in rows.compactMap { $0.text(0) } }), writes: false)
+                let tables =
+                    (store.driver.dialect == .sqlite ? ["member_event_stats"] : [])
+                    + ["events", "member_brands", "member_identifiers", "members"]
+                let cleanup = tables.map { table in
+                    let member = table == "members" ? "id" : "member_id"
+                    return SQLStatement("DELETE FROM \(table) WHERE group_id = ? AND \(member) NOT LIKE 'm%'", [g])
+                }
+                let rebuilds = touched.flatMap {
+                    StoreSQL.rebuildEventStats(group: group, member: MemberID($0), dialect: store.driver.dialect)
+                }
                 try await store.driver.run(
                     ExecuteProgram(
-                        ["events", "member_event_stats", "member_brands", "member_identifiers", "members"].map {
-                            table in
-                            let member = table == "members" ? "id" : "member_id"
-                            return SQLStatement(
-                                "DELETE FROM \(table) WHERE group_id = ? AND \(member) NOT LIKE 'm%'", [g])
-                        } + [
+                        cleanup + [
                             SQLStatement(
                                 "DELETE FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'", [g])
-                        ] + touched.flatMap { StoreSQL.rebuildEventStats(group: group, member: MemberID($0)) }),
-                    writes: true)
+                        ] + rebuilds), writes: true)
                 if let loadFrom {
                     try await load(store: store, group: group, brand: brand, instant: instant, from: loadFrom)
                 } else if !projected {

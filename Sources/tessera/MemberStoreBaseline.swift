@@ -4,8 +4,8 @@ import TesseraCore
 
 /// The member store's share of the ingest benchmark's baseline: the rows the projector writes for the
 /// bench traffic — every event row, each person's identifiers, the member row (created, or updated
-/// with counts, times and traits), channel and brand activity, the event summaries (one upsert per
-/// member and event name, as the events trigger does on PostgreSQL) — written by a minimal direct SQL loop
+/// with counts, times and traits), channel and brand activity, and on SQLite the event summaries (one
+/// upsert per member and event name) — written by a minimal direct SQL loop
 /// into tables with the same columns and indexes, in transactions of the projector's size.
 ///
 /// It does no lookups, no planning and no OneID resolution: it knows every user's member id in
@@ -60,12 +60,15 @@ struct MemberStoreBaseline {
             PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))
             """,
             "CREATE INDEX bench_events_member_time ON bench_events (group_id, member_id, occurred_at)",
-            """
-            CREATE TABLE bench_member_event_stats (group_id TEXT NOT NULL, member_id TEXT NOT NULL, \
-            brand_id TEXT NOT NULL, name TEXT NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL, \
-            times BIGINT NOT NULL, PRIMARY KEY (group_id, member_id, brand_id, name))\(withoutRowID)
-            """,
-        ]
+        ] + (isPostgres ? [] : [summariesTable])
+    }
+
+    private var summariesTable: String {
+        """
+        CREATE TABLE bench_member_event_stats (group_id TEXT NOT NULL, member_id TEXT NOT NULL, \
+        brand_id TEXT NOT NULL, name TEXT NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL, \
+        times BIGINT NOT NULL, PRIMARY KEY (group_id, member_id, brand_id, name)) WITHOUT ROWID
+        """
     }
 
     /// One transaction's statements for `messages` (`(key, user, kind)`), `sequence` numbering their events.
@@ -145,16 +148,18 @@ struct MemberStoreBaseline {
             + SQLBuilder.insert(
                 into: "bench_member_event_stats",
                 columns: ["group_id", "member_id", "brand_id", "name", "first_at", "last_at", "times"],
-                rows: viewed.sorted { $0.key < $1.key }.map { member, times in
-                    [
-                        group, .text(member), .text("bench-brand"), .text("Product Viewed"), .int(now), .int(now),
-                        .int(times),
-                    ]
-                },
+                rows: isPostgres
+                    ? []
+                    : viewed.sorted { $0.key < $1.key }.map { member, times in
+                        [
+                            group, .text(member), .text("bench-brand"), .text("Product Viewed"), .int(now), .int(now),
+                            .int(times),
+                        ]
+                    },
                 suffix: """
                     ON CONFLICT (group_id, member_id, brand_id, name) DO UPDATE SET \
-                    first_at = \(isPostgres ? "LEAST" : "min")(bench_member_event_stats.first_at, excluded.first_at), \
-                    last_at = \(greatest)(bench_member_event_stats.last_at, excluded.last_at), \
+                    first_at = min(bench_member_event_stats.first_at, excluded.first_at), \
+                    last_at = max(bench_member_event_stats.last_at, excluded.last_at), \
                     times = bench_member_event_stats.times + excluded.times
                     """)
     }

@@ -115,8 +115,9 @@ struct StoreContractTests {
         #expect(first.accepted == 2)
         #expect(second.accepted == 0 && second.duplicates == 3)
         #expect(try await tenant.member("anonymous:x")?.aggregates.eventCount == 2)
-        let summaries = try await tenant.eventSummaries()
-        #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
+        if let summaries = try await tenant.eventSummaries() {
+            #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
+        }
     }
 
     @Test(arguments: Backend.allCases)
@@ -134,8 +135,9 @@ struct StoreContractTests {
         #expect(member.aggregates.firstSeenAt == Date(timeIntervalSince1970: 100))
         let merged = try #require(try await tenant.store.member(group: tenant.principal.groupID, id: prospect.id))
         #expect(merged.status == "merged" && merged.mergedInto == member.id)
-        let summaries = try await tenant.eventSummaries()
-        #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
+        if let summaries = try await tenant.eventSummaries() {
+            #expect(summaries.stored.count == 1 && summaries.stored == summaries.fromEvents)
+        }
     }
 
     @Test(arguments: Backend.allCases)
@@ -184,8 +186,9 @@ struct StoreContractTests {
             id: "merge-1", at: Date())
         #expect(record.identifiers == ["external:u2"])
         #expect(record.movedEvents == 1 && record.movedOrders == 1)
-        let mergedSummaries = try await tenant.eventSummaries()
-        #expect(mergedSummaries.stored.count == 1 && mergedSummaries.stored == mergedSummaries.fromEvents)
+        if let mergedSummaries = try await tenant.eventSummaries() {
+            #expect(mergedSummaries.stored.count == 1 && mergedSummaries.stored == mergedSummaries.fromEvents)
+        }
         let after = try #require(try await tenant.member("external:u2"))
         #expect(after.id == survivor.id)
         #expect(after.aggregates.eventCount == 2)
@@ -206,8 +209,9 @@ struct StoreContractTests {
         #expect(survivorAfter.identifiers == ["external:u1"])
         #expect(survivorAfter.aggregates.eventCount == 1 && survivorAfter.aggregates.orderCount == 0)
         #expect(survivorAfter.channels.map(\.channel) == ["web"])
-        let undoneSummaries = try await tenant.eventSummaries()
-        #expect(undoneSummaries.stored.count == 2 && undoneSummaries.stored == undoneSummaries.fromEvents)
+        if let undoneSummaries = try await tenant.eventSummaries() {
+            #expect(undoneSummaries.stored.count == 2 && undoneSummaries.stored == undoneSummaries.fromEvents)
+        }
         await #expect(throws: TesseraError.self) {
             try await tenant.store.undoMerge(group: tenant.principal.groupID, id: "merge-1", at: Date())
         }

@@ -102,8 +102,10 @@ func message(
 
 extension Tenant {
     /// The group's event summaries (`member_event_stats`) as stored, and as the events summarise now:
-    /// equal whenever the insert trigger and the merge programs kept them current.
-    func eventSummaries() async throws -> (stored: [SQLRow], fromEvents: [SQLRow]) {
+    /// equal whenever the insert trigger and the merge programs kept them current. Nil on PostgreSQL,
+    /// which keeps no summaries (see `Migration.memberEventStats`).
+    func eventSummaries() async throws -> (stored: [SQLRow], fromEvents: [SQLRow])? {
+        guard store.driver.dialect == .sqlite else { return nil }
         let columns = "group_id, member_id, brand_id, name"
         func rows(_ sql: String) async throws -> [SQLRow] {
             try await store.driver.run(

@@ -301,7 +301,7 @@ public struct SQLTesseraStore: TesseraStore {
     }
 
     public func undoMerge(group: GroupID, id: String, at: Date) async throws -> MergeRecord {
-        try await driver.run(UndoMergeProgram(group: group, id: id, at: at), writes: true)
+        try await driver.run(UndoMergeProgram(group: group, id: id, at: at, dialect: driver.dialect), writes: true)
     }
 
     public func dismissMergeCandidate(group: GroupID, id: String, at: Date) async throws {

@@ -8,9 +8,8 @@ public enum StoreSQL {
 
     /// Recomputes a member's aggregates from events, orders and identifiers, then its kind, and
     /// re-projects its purchases (``PurchaseFactsSQL``).
-    /// - Parameter events: also recompute event counters and first/last seen, the per-brand event
-    ///   summaries (``rebuildEventStats(group:member:)``), and re-project carts and follow statuses
-    ///   (``CartsAndFollowsSQL``) — after merges and unmerges.
+    /// - Parameter events: also recompute event counters and first/last seen, and re-project carts
+    ///   and follow statuses (``CartsAndFollowsSQL``) — after merges and unmerges.
     /// - Parameter projectPurchases: also re-project its purchases (callers refreshing many members
     ///   at once pass false and call ``PurchaseFactsSQL/refresh(group:members:)`` once).
     public static func recompute(
@@ -40,15 +39,14 @@ public enum StoreSQL {
             SQLStatement(
                 "UPDATE members SET kind = \(kindExpression()) WHERE group_id = ? AND id = ?", key),
         ] + (projectPurchases ? PurchaseFactsSQL.refresh(group: group, member: member) : [])
-            + (events
-                ? rebuildEventStats(group: group, member: member)
-                    + CartsAndFollowsSQL.refresh(group: group, members: [member]) : [])
+            + (events ? CartsAndFollowsSQL.refresh(group: group, members: [member]) : [])
     }
 
-    /// Summarises a member's events again (`member_event_stats`, see ``Migration/memberEventStats``):
-    /// the insert trigger keeps the summaries of new events, but merges and unmerges move events
-    /// between members with an `UPDATE`, which it does not follow.
-    public static func rebuildEventStats(group: GroupID, member: MemberID) -> [SQLStatement] {
+    /// Summarises a member's events again (`member_event_stats`, see ``Migration/memberEventStats``;
+    /// SQLite only, nothing on PostgreSQL): the insert trigger keeps the summaries of new events, but
+    /// merges and unmerges move events between members with an `UPDATE`, which it does not follow.
+    public static func rebuildEventStats(group: GroupID, member: MemberID, dialect: SQLDialect) -> [SQLStatement] {
+        guard dialect == .sqlite else { return [] }
         let key: [SQLValue] = [.text(group.rawValue), .text(member.rawValue)]
         return [
             SQLStatement("DELETE FROM member_event_stats WHERE group_id = ? AND member_id = ?", key),
@@ -97,8 +95,6 @@ public enum StoreSQL {
             SQLStatement(
                 "UPDATE member_identifiers SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
             SQLStatement("UPDATE events SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
-            // Their summaries go with the events; the survivor's are rebuilt by `recompute` below.
-            SQLStatement("DELETE FROM member_event_stats WHERE group_id = ? AND member_id = ?", [g, m]),
             SQLStatement("UPDATE orders SET member_id = ? WHERE group_id = ? AND member_id = ?", [s, g, m]),
             SQLStatement(
                 """
@@ -145,6 +141,10 @@ public enum StoreSQL {
                 """, [now, g, s, m, m, s]),
         ]
         statements += recompute(group: group, member: survivor, events: true, at: at)
+        // The event summaries follow the events: the merged member has none left.
+        for member in [survivor, merged] {
+            statements += rebuildEventStats(group: group, member: member, dialect: dialect)
+        }
         return statements
     }
 

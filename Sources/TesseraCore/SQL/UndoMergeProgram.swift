@@ -7,13 +7,15 @@ struct UndoMergeProgram: SQLProgram {
     let group: GroupID
     let id: String
     let at: Date
+    let dialect: SQLDialect
     private var phase = 0
     private var record: MergeRecord?
 
-    init(group: GroupID, id: String, at: Date) {
+    init(group: GroupID, id: String, at: Date, dialect: SQLDialect) {
         self.group = group
         self.id = id
         self.at = at
+        self.dialect = dialect
     }
 
     private var g: SQLValue { .text(group.rawValue) }
@@ -85,6 +87,7 @@ struct UndoMergeProgram: SQLProgram {
         for member in [merge.survivorID, merge.mergedID] {
             statements += StoreSQL.rebuildActivity(group: group, member: member)
             statements += StoreSQL.recompute(group: group, member: member, events: true, at: at)
+            statements += StoreSQL.rebuildEventStats(group: group, member: member, dialect: dialect)
         }
         return statements
     }

@@ -128,7 +128,9 @@ public struct SegmentSQL: Sendable {
             // tests first, so that few members reach the range scans.
             let ordered =
                 perMember
-                ? rules.enumerated().sorted { (Self.probeCost($0.1), $0.0) < (Self.probeCost($1.1), $1.0) }.map(\.1)
+                ? rules.enumerated().sorted {
+                    (Self.probeCost($0.1, dialect), $0.0) < (Self.probeCost($1.1, dialect), $1.0)
+                }.map(\.1)
                 : rules
             return "(" + ordered.map { predicate($0) }.joined(separator: " AND ") + ")"
         case .or(let rules):
@@ -175,10 +177,10 @@ public struct SegmentSQL: Sendable {
 
     /// How much testing `rule` costs one member, in classes: 0 the member row, 1 one key lookup,
     /// 2 the member's open lots, 3 their events in a window, 4 their orders with lines, 5 pairs of events.
-    static func probeCost(_ rule: SegmentRule) -> Int {
+    static func probeCost(_ rule: SegmentRule, _ dialect: SQLDialect) -> Int {
         switch rule {
-        case .and(let rules), .or(let rules): rules.map(probeCost).max() ?? 0
-        case .not(let rule): probeCost(rule)
+        case .and(let rules), .or(let rules): rules.map { probeCost($0, dialect) }.max() ?? 0
+        case .not(let rule): probeCost(rule, dialect)
         case .compare(let comparison):
             switch comparison.subject {
             case .attribute: 0
@@ -192,7 +194,7 @@ public struct SegmentSQL: Sendable {
         case .birthday: 0
         case .tag, .segment, .score, .lifecycle, .rfm: 1
         case .pointsExpiring: 2
-        case .event(let condition): summarises(condition) ? 1 : 3
+        case .event(let condition): dialect == .sqlite && summarises(condition) ? 1 : 3
         case .purchase: 4
         case .sequence: 5
         }
@@ -443,17 +445,13 @@ public struct SegmentSQL: Sendable {
     /// - no window: the count itself passes the test;
     /// - a window open at its end (`lastDays`, `from`): "any" is a last time at or after its start;
     /// - a window open at its start (`to`): "any" is a first time before its end;
-    /// "none" is the negation. On SQLite each is one primary-key probe per member that reaches it —
-    /// the table is keyed by member, and the rule's row tests run first — instead of the set of every
-    /// member with such an event in the window, which SQLite builds row by row from the brand's events
-    /// in the window (segment (a) of `tessera bench segments`: 1.29 s → 0.63 s at 1M members).
-    ///
-    /// PostgreSQL hashes that set in parallel and in (a) was faster so (0.63 s) than with 280,000
-    /// probes in random order (1.3 s); and the summaries have no index by name for a set of its own,
-    /// which would cost a scan of all of them even for a rare event. So there the summaries answer
-    /// only per member (a sampled estimate), where the alternative is a range of the member's events.
+    /// "none" is the negation. Each is one primary-key probe per member that reaches it — the table
+    /// is keyed by member, and the rule's row tests run first — instead of the set of every member
+    /// with such an event in the window, which SQLite builds row by row from the brand's events in
+    /// the window (segment (a) of `tessera bench segments`: 1.23 s → 0.60 s at 1M members).
+    /// SQLite only: PostgreSQL keeps no summaries (``Migration/memberEventStats`` says why).
     private mutating func summarisedEvent(_ condition: EventCondition) -> String? {
-        guard Self.summarises(condition), perMember || dialect == .sqlite else { return nil }
+        guard dialect == .sqlite, Self.summarises(condition) else { return nil }
         let bounds = condition.window?.bounds(in: context) ?? .always
         let from = "FROM member_event_stats s WHERE s.group_id = ? AND s.brand_id = ? AND s.name = ?"
         arguments += [group, brand, .text(condition.matcher.name)]
