@@ -10,7 +10,9 @@ public import TesseraDomain
 /// Conditions on behaviour and derived state are set-based: `m.id IN (SELECT member_id … GROUP BY
 /// member_id HAVING …)` over an index range (the purchase projection, events by name and time,
 /// lots by expiry, tags by name), computed once per statement rather than once per member — which
-/// is what keeps a full computation over a million members within a second.
+/// is what keeps a full computation over a million members within a second. The exception is on
+/// SQLite: event conditions its per-member event summaries answer are one key probe per member
+/// (``summarises(_:)``), cheaper there than the set of every member with such an event.
 ///
 /// A sampled estimate (``sample(_:group:brand:context:dialect:buckets:)``) examines a few thousand
 /// members instead: there the same conditions are compiled **per member** — `EXISTS (… AND
