@@ -147,10 +147,10 @@ struct SegmentDifferentialTests {
         }
     }
 
-    /// "Did E within a window open at one end" and "did E n times" are answered from the members'
-    /// event summaries (first and last time, count): at windows starting or ending exactly on a
-    /// member's first or last such event, and one microsecond either side, they select what the
-    /// in-memory evaluator selects from the events themselves.
+    /// "Did E within a window open at one end" and "did E n times", which SQLite answers from the
+    /// members' event summaries (first and last time, count) and PostgreSQL from the events: at
+    /// windows starting or ending exactly on a member's first or last such event, and one
+    /// microsecond either side, both select what the in-memory evaluator selects.
     @Test(arguments: Backend.allCases)
     func eventSummariesAgreeOnTheirEdges(backend: Backend) async throws {
         let population = try await Self.populate(backend, seed: 7, members: 60)
