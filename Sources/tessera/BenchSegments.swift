@@ -57,13 +57,16 @@ extension Bench {
                 // Earlier runs' real-time events (and members they created) would skew the counts;
                 // the summaries of the members those events touched are rebuilt once they are gone.
                 let g = SQLValue.text(group.rawValue)
-                let touched = try await store.driver.run(
-                    QueryProgram(
-                        SQLStatement(
-                            "SELECT DISTINCT member_id FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'",
-                            [g]), map: { rows in rows.compactMap { $0.text(0) } }), writes: false)
+                // (Only where summaries are kept: the query reads every event of the group.)
+                let touched =
+                    store.driver.dialect.keepsEventSummaries
+                    ? try await store.driver.run(
+                        QueryProgram(
+                            SQLStatement(
+                                "SELECT DISTINCT member_id FROM events WHERE group_id = ? AND idempotency_key LIKE 'bench-%'",
+                                [g]), map: { rows in rows.compactMap { $0.text(0) } }), writes: false) : []
                 let tables =
-                    (store.driver.dialect == .sqlite ? ["member_event_stats"] : [])
+                    (store.driver.dialect.keepsEventSummaries ? ["member_event_stats"] : [])
                     + ["events", "member_brands", "member_identifiers", "members"]
                 let cleanup = tables.map { table in
                     let member = table == "members" ? "id" : "member_id"

@@ -60,7 +60,7 @@ struct MemberStoreBaseline {
             PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))
             """,
             "CREATE INDEX bench_events_member_time ON bench_events (group_id, member_id, occurred_at)",
-        ] + (isPostgres ? [] : [summariesTable])
+        ] + (driver.dialect.keepsEventSummaries ? [summariesTable] : [])
     }
 
     private var summariesTable: String {
@@ -148,14 +148,13 @@ struct MemberStoreBaseline {
             + SQLBuilder.insert(
                 into: "bench_member_event_stats",
                 columns: ["group_id", "member_id", "brand_id", "name", "first_at", "last_at", "times"],
-                rows: isPostgres
-                    ? []
-                    : viewed.sorted { $0.key < $1.key }.map { member, times in
+                rows: driver.dialect.keepsEventSummaries
+                    ? viewed.sorted { $0.key < $1.key }.map { member, times in
                         [
                             group, .text(member), .text("bench-brand"), .text("Product Viewed"), .int(now), .int(now),
                             .int(times),
                         ]
-                    },
+                    } : [],
                 suffix: """
                     ON CONFLICT (group_id, member_id, brand_id, name) DO UPDATE SET \
                     first_at = min(bench_member_event_stats.first_at, excluded.first_at), \

@@ -105,7 +105,7 @@ extension Tenant {
     /// equal whenever the insert trigger and the merge programs kept them current. Nil on PostgreSQL,
     /// which keeps no summaries (see `Migration.memberEventStats`).
     func eventSummaries() async throws -> (stored: [SQLRow], fromEvents: [SQLRow])? {
-        guard store.driver.dialect == .sqlite else { return nil }
+        guard store.driver.dialect.keepsEventSummaries else { return nil }
         let columns = "group_id, member_id, brand_id, name"
         func rows(_ sql: String) async throws -> [SQLRow] {
             try await store.driver.run(

@@ -76,7 +76,7 @@ extension SQLTesseraStore {
         let changes = try await driver.run(
             ChainedProgram(Self.claimName(segment, group: group, at: at)) { _ in
                 SegmentRefreshProgram(
-                    segment: segment, group: group, context: context, dialect: dialect, at: at, emitEvents: false,
+                    segment: segment, group: group, context: context, dialect: dialect, at: at, isCreation: true,
                     eventPrefix: eventPrefix)
             }, writes: true)
         var created = segment
@@ -174,7 +174,7 @@ extension SQLTesseraStore {
     {
         try await driver.run(
             SegmentRefreshProgram(
-                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, emitEvents: true,
+                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, isCreation: false,
                 eventPrefix: ids.next()), writes: true)
     }
 

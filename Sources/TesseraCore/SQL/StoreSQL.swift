@@ -46,7 +46,7 @@ public enum StoreSQL {
     /// SQLite only, nothing on PostgreSQL): the insert trigger keeps the summaries of new events, but
     /// merges and unmerges move events between members with an `UPDATE`, which it does not follow.
     public static func rebuildEventStats(group: GroupID, member: MemberID, dialect: SQLDialect) -> [SQLStatement] {
-        guard dialect == .sqlite else { return [] }
+        guard dialect.keepsEventSummaries else { return [] }
         let key: [SQLValue] = [.text(group.rawValue), .text(member.rawValue)]
         return [
             SQLStatement("DELETE FROM member_event_stats WHERE group_id = ? AND member_id = ?", key),

@@ -42,3 +42,9 @@ extension Migration {
         ],
         postgres: [])
 }
+
+extension SQLDialect {
+    /// Whether this database keeps per-member event summaries (`member_event_stats`): SQLite only —
+    /// ``Migration/memberEventStats`` says why. Every reader and writer of them asks this.
+    public var keepsEventSummaries: Bool { self == .sqlite }
+}

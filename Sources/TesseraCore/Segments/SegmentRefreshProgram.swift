@@ -16,11 +16,11 @@ struct SegmentRefreshProgram: SQLProgram {
     let context: EvaluationContext
     let dialect: SQLDialect
     let at: Date
-    /// Whether changes are announced as events (a refresh) or not (a creation, whose output then
-    /// lists no entered members: only the count). A creation runs in the transaction that claimed
-    /// the segment's name, so nobody else can have entered members yet: it skips finding those who
-    /// left and those already in, and the index that makes those lookups linear.
-    let emitEvents: Bool
+    /// The segment's first computation, in the transaction that claimed its name: nobody can be in
+    /// it yet, so it skips finding those who left and those already in (and the index that makes
+    /// those lookups linear), announces nothing, and its output lists no entered members, only the
+    /// count. A refresh announces every change as an event.
+    let isCreation: Bool
     /// Unique per run, so events of two runs in one microsecond get different ids.
     let eventPrefix: String
     private var stage = Stage.matching
@@ -36,7 +36,7 @@ struct SegmentRefreshProgram: SQLProgram {
 
     init(
         segment: SegmentRecord, group: GroupID, context: EvaluationContext, dialect: SQLDialect, at: Date,
-        emitEvents: Bool, eventPrefix: String
+        isCreation: Bool, eventPrefix: String
     ) {
         self.eventPrefix = eventPrefix
         self.segment = segment
@@ -44,7 +44,7 @@ struct SegmentRefreshProgram: SQLProgram {
         self.context = context
         self.dialect = dialect
         self.at = at
-        self.emitEvents = emitEvents
+        self.isCreation = isCreation
     }
 
     private var key: [SQLValue] { [.text(group.rawValue), .text(segment.id)] }
@@ -58,7 +58,7 @@ struct SegmentRefreshProgram: SQLProgram {
         // segment's rows are not in PostgreSQL's statistics yet, and without an index to probe it
         // chose a nested loop over the table per member — a refresh of 132,000 members took ten
         // minutes instead of one second.
-        let index = emitEvents ? [SQLStatement("CREATE UNIQUE INDEX \(table)_id ON \(table) (id)", [])] : []
+        let index = isCreation ? [] : [SQLStatement("CREATE UNIQUE INDEX \(table)_id ON \(table) (id)", [])]
         return .execute(
             dialect == .postgres
                 ? [
@@ -73,7 +73,7 @@ struct SegmentRefreshProgram: SQLProgram {
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {
         switch stage {
-        case .matching where !emitEvents:
+        case .matching where isCreation:
             stage = .entering
             return .execute([
                 SQLStatement(
@@ -97,25 +97,21 @@ struct SegmentRefreshProgram: SQLProgram {
             // Only those not yet in: an anti-join rather than `ON CONFLICT DO NOTHING`, which probes
             // the key of every member already in before skipping it (on 1M members, 0.9 s instead of
             // 1.3 s to enter 132,000). A refresh of the same segment committing meanwhile makes this
-            // a unique violation, and the driver reruns the program. The ids come back only for the
-            // events: a creation announces nothing, and 132,000 ids are 6 MB to read and decode.
-            let insert = SQLStatement(
-                """
-                INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
-                SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x WHERE NOT EXISTS (SELECT 1 FROM segment_members s \
-                WHERE s.group_id = ? AND s.segment_id = ? AND s.member_id = x.id)
-                """, key + [.int(Timestamp.micros(at))] + key)
-            guard emitEvents else { return .execute([insert]) }
-            return .query(SQLStatement(insert.sql + " RETURNING member_id", insert.arguments))
+            // a unique violation, and the driver reruns the program. The ids come back for the events.
+            return .query(
+                SQLStatement(
+                    """
+                    INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
+                    SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x WHERE NOT EXISTS (SELECT 1 FROM segment_members s \
+                    WHERE s.group_id = ? AND s.segment_id = ? AND s.member_id = x.id) RETURNING member_id
+                    """, key + [.int(Timestamp.micros(at))] + key))
         case .entering:
             entered = rows.compactMap { $0.text(0).map { MemberID($0) } }
             stage = .recording
-            var statements: [SQLStatement] = []
-            if emitEvents {
-                statements += SegmentEvents.insert(
-                    segment: segment, entered: entered, exited: exited, group: group, dialect: dialect, at: at,
-                    idPrefix: eventPrefix)
-            }
+            // A creation entered nobody it announces (its rows are not read back): no events.
+            var statements = SegmentEvents.insert(
+                segment: segment, entered: entered, exited: exited, group: group, dialect: dialect, at: at,
+                idPrefix: eventPrefix)
             statements.append(
                 SQLStatement(
                     """

@@ -196,7 +196,7 @@ public struct SegmentSQL: Sendable {
         case .birthday: 0
         case .tag, .segment, .score, .lifecycle, .rfm: 1
         case .pointsExpiring: 2
-        case .event(let condition): dialect == .sqlite && summarises(condition) ? 1 : 3
+        case .event(let condition): dialect.keepsEventSummaries && summarises(condition) ? 1 : 3
         case .purchase: 4
         case .sequence: 5
         }
@@ -453,7 +453,7 @@ public struct SegmentSQL: Sendable {
     /// the window (segment (a) of `tessera bench segments`: 1.23 s → 0.60 s at 1M members).
     /// SQLite only: PostgreSQL keeps no summaries (``Migration/memberEventStats`` says why).
     private mutating func summarisedEvent(_ condition: EventCondition) -> String? {
-        guard dialect == .sqlite, Self.summarises(condition) else { return nil }
+        guard dialect.keepsEventSummaries, Self.summarises(condition) else { return nil }
         let bounds = condition.window?.bounds(in: context) ?? .always
         let from = "FROM member_event_stats s WHERE s.group_id = ? AND s.brand_id = ? AND s.name = ?"
         arguments += [group, brand, .text(condition.matcher.name)]
