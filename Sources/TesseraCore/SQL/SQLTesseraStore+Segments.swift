@@ -97,7 +97,7 @@ extension SQLTesseraStore {
                 FROM members m WHERE m.group_id = ? AND m.merged_into IS NULL AND m.id IN \
                 (\(SQLBuilder.markers(chunk.count))) AND EXISTS (SELECT 1 FROM member_brands mb WHERE \
                 mb.group_id = m.group_id AND mb.member_id = m.id AND mb.brand_id = ?) \
-                ON CONFLICT (group_id, segment_id, member_id) DO NOTHING
+                ON CONFLICT (segment_id, member_id, group_id) DO NOTHING
                 """, [s, now, g] + chunk.map { .text($0.rawValue) } + [.text(segment.brandID.rawValue)])
         }
         var snapshot = segment

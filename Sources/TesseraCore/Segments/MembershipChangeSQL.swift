@@ -33,7 +33,7 @@ enum MembershipChangeSQL {
                 INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
                 SELECT s.group_id, s.id, v.member_id, ? FROM v JOIN segments s ON s.group_id = ? \
                 AND s.id = v.segment_id AND s.kind = 'dynamic' WHERE TRUE \
-                ON CONFLICT (group_id, segment_id, member_id) DO NOTHING RETURNING member_id, segment_id
+                ON CONFLICT (segment_id, member_id, group_id) DO NOTHING RETURNING member_id, segment_id
                 """, values.arguments + [now, g])
         }
         let deletes = SQLBuilder.chunks(leaving, largest: largestStatement).map { chunk in
