@@ -203,11 +203,17 @@ public struct SegmentSQL: Sendable {
     }
 
     /// The member has (or, `negated`, has not) a row `from` (`FROM … WHERE …`, its arguments already
-    /// appended) whose `member` column is its id: `m.id [NOT] IN (SELECT member …)`, or per member
-    /// (``perMember``, or `probe` for a table keyed by member) `[NOT] EXISTS (… AND member = m.id)`.
+    /// appended) whose `member` column is its id: on SQLite `m.id [NOT] IN (SELECT member …)`, or per
+    /// member (``perMember``, or `probe` for a table keyed by member) `[NOT] EXISTS (… AND member = m.id)`.
+    ///
+    /// PostgreSQL always gets the `EXISTS` form. Its planner makes `EXISTS` the same semi-join as
+    /// `IN`, but only `NOT EXISTS` — negated here or by a `not` rule around it — becomes an anti-join:
+    /// `NOT IN`, which must answer NULL when the set holds one, stays a filter for which every
+    /// parallel worker hashes the whole set (segment (b) of `tessera bench segments`: 0.32–0.34 s →
+    /// 0.23–0.30 s at 1M members). `member` is never NULL, so the two forms agree.
     private func among(_ member: String, _ from: String, negated: Bool = false, probe: Bool = false) -> String {
         let not = negated ? "NOT " : ""
-        return perMember || probe
+        return perMember || probe || dialect == .postgres
             ? "\(not)EXISTS (SELECT 1 \(from) AND \(member) = m.id)" : "m.id \(not)IN (SELECT \(member) \(from))"
     }
 
