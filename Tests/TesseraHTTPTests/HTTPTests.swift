@@ -207,6 +207,34 @@ struct HTTPTests {
         }
     }
 
+    /// The survivor is the resource a merge addresses, the merged member a reference in its body: a
+    /// missing survivor is 404, a missing merged member a 422 naming the field, and neither changes
+    /// anything: the survivor stays active with only its own identifier.
+    @Test func aMergeSaysWhichMemberIsMissing() async throws {
+        let fixture = try await Self.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        try await fixture.app.test(.router) { client in
+            let (created, body) = try await SegmentHTTPTests.post(
+                client, "/api/v1/members", #"{"identifiers": ["external:survivor"]}"#, admin)
+            #expect(created == .ok)
+            let survivor = try #require(body["member"]?["id"]?.stringValue)
+            let (unknownMerged, mergedProblem) = try await SegmentHTTPTests.post(
+                client, "/api/v1/members/\(survivor)/merge", #"{"mergedMemberId": "nobody"}"#, admin)
+            #expect(unknownMerged == .unprocessableContent)
+            #expect(mergedProblem["code"] == .string("member_not_found"))
+            #expect(mergedProblem["errors"]?.arrayValue?.first?["path"] == .string("$.mergedMemberId"))
+            let (unknownSurvivor, _) = try await SegmentHTTPTests.post(
+                client, "/api/v1/members/nobody/merge", #"{"mergedMemberId": "\#(survivor)"}"#, admin)
+            #expect(unknownSurvivor == .notFound)
+            let (itself, _) = try await SegmentHTTPTests.post(
+                client, "/api/v1/members/\(survivor)/merge", #"{"mergedMemberId": "\#(survivor)"}"#, admin)
+            #expect(itself == .conflict)
+        }
+        let member = try #require(try await fixture.member("external:survivor"))
+        #expect(member.status == "active")
+        #expect(member.identifiers == ["external:survivor"])
+    }
+
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {
         let document = OpenAPIDocument.document
         for route in APIRoute.all {

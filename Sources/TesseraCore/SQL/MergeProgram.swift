@@ -40,11 +40,15 @@ struct MergeProgram: SQLProgram {
         switch phase {
         case 1:
             let status = Dictionary(rows.compactMap { row in row.text(0).map { ($0, row.text(1) ?? "") } }) { $1 }
-            for member in [survivor, merged] {
-                guard let state = status[member.rawValue] else {
-                    throw TesseraError.notFound("member \(member) not found")
-                }
-                guard state == "active" else { throw TesseraError.conflict("member \(member) was already merged") }
+            // The survivor is the resource addressed (404 when missing); the merged member is named
+            // in the request, so a missing one is a refusal of that field (422), like any reference.
+            guard status[survivor.rawValue] != nil else { throw TesseraError.notFound("member \(survivor) not found") }
+            guard status[merged.rawValue] != nil else {
+                throw TesseraError.rejected(
+                    code: "member_not_found", field: "mergedMemberId", reason: "no member \(merged) in this group")
+            }
+            for member in [survivor, merged] where status[member.rawValue] != "active" {
+                throw TesseraError.conflict("member \(member) was already merged")
             }
             phase = 2
             return .execute(

@@ -133,7 +133,11 @@ public enum OpenAPIDocument {
             "/api/v1/members/{id}/merge": [
                 "post": operation(
                     "Merge another member into this one", scope: "write", body: "MergeRequest", parameters: [memberID],
-                    responses: ["200": "The merge audit record"])
+                    responses: [
+                        "200": "The merge audit record", "404": "no such survivor",
+                        "409": "either member was already merged, or they are one member",
+                        "422": "member_not_found (mergedMemberId)",
+                    ])
             ],
             "/api/v1/merge-candidates": [
                 "get": operation(
