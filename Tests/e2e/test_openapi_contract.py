@@ -6,8 +6,8 @@ nothing may answer 5xx, every answer must have a documented status and content t
 operations must refuse a request without a key, and a method a path lacks must get 405 with the
 methods it has. Tests/e2e/schemathesis.toml lists the few operations whose bodies follow rules
 JSON Schema cannot state (segment rules, journey graphs), for which only the "valid is accepted"
-check is off. The routes of one member, benefit, merge, coupon, coupon template, segment, tag, message
-template, journey or blueprint run against ones created first, so they reach the ledgers. The seed is fixed, so a run is reproducible: `st run … --seed 20261125`.
+check is off. The routes of one member, benefit, merge, merge candidate, coupon, coupon template,
+segment, tag, message template, journey or blueprint run against ones created first, so they reach the ledgers. The seed is fixed, so a run is reproducible: `st run … --seed 20261125`.
 """
 import os
 import subprocess
@@ -24,8 +24,8 @@ SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
 def fuzz_data(server):
     """What the fuzzer's path parameters name (see schemathesis.toml): a member with points, stored
     value and a granted benefit, who has absorbed a second member (the merge, for its undo); a coupon
-    template and a coupon of the member's; a segment; a manual tag; a message template and a draft
-    journey sending it."""
+    template and a coupon of the member's; a segment; a manual tag; a merge candidate; a message
+    template and a draft journey sending it."""
     headers = {"Authorization": f"Bearer {server.admin_key}"}
 
     def post(path, body, key=None):
@@ -46,6 +46,12 @@ def fuzz_data(server):
     merged = post("/api/v1/members", {"identifiers": ["external:fuzz-merged"]})["member"]["id"]
     merge = post(f"/api/v1/members/{member}/merge", {"mergedMemberId": merged})["id"]
     tag = post("/api/v1/tags", {"name": "fuzz", "category": "basic", "kind": "manual"})["name"]
+    # Two registered members sharing a device: a merge candidate, never an automatic merge.
+    for identifiers in (["external:fuzz-a", "device:fuzz-pad"], ["external:fuzz-b"],
+                        ["external:fuzz-b", "device:fuzz-pad"]):
+        post("/api/v1/members", {"identifiers": identifiers, "registered": True})
+    candidates = requests.get(server.base + "/api/v1/merge-candidates", headers=headers, timeout=10).json()
+    candidate = candidates["candidates"][0]["id"]
 
     def put(path, body):
         answer = requests.put(server.base + path, json=body, headers=headers, timeout=10)
@@ -57,7 +63,7 @@ def fuzz_data(server):
         "nodes": {"hello": {"send": {"channel": "log", "template": "fuzz", "next": "end"}}, "end": {"exit": {}}}})
     return {"TESSERA_FUZZ_MEMBER": member, "TESSERA_FUZZ_TEMPLATE": template, "TESSERA_FUZZ_COUPON": coupon,
             "TESSERA_FUZZ_SEGMENT": segment["id"], "TESSERA_FUZZ_BENEFIT": benefit, "TESSERA_FUZZ_MERGE": merge,
-            "TESSERA_FUZZ_TAG": tag, "TESSERA_FUZZ_NAME": "fuzz"}
+            "TESSERA_FUZZ_TAG": tag, "TESSERA_FUZZ_NAME": "fuzz", "TESSERA_FUZZ_CANDIDATE": candidate}
 
 
 def test_the_server_keeps_to_its_openapi_document(server, tmp_path):
