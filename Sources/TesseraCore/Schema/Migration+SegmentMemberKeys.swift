@@ -5,7 +5,7 @@
 /// entry carried 36 more characters up front and every comparison walked that column before the
 /// one that decides. Creating a segment writes all its members at once — 132,185 rows for segment
 /// (a) of `tessera bench segments` — and on PostgreSQL that write took as long as computing the
-/// segment: creating (a) took 1.02–1.16 s with the old keys and 0.92–0.95 s with these
+/// segment: creating (a) took 1.02–1.16 s with the old keys and 0.89–0.97 s with these
 /// (BENCHMARKS.md, session 27).
 ///
 /// The primary key still contains the group, so it guards exactly what it guarded before: a

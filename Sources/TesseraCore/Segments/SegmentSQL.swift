@@ -209,8 +209,8 @@ public struct SegmentSQL: Sendable {
     /// PostgreSQL always gets the `EXISTS` form. Its planner makes `EXISTS` the same semi-join as
     /// `IN`, but only `NOT EXISTS` — negated here or by a `not` rule around it — becomes an anti-join:
     /// `NOT IN`, which must answer NULL when the set holds one, stays a filter for which every
-    /// parallel worker hashes the whole set (segment (b) of `tessera bench segments`: 0.32–0.34 s →
-    /// 0.23–0.30 s at 1M members). `member` is never NULL, so the two forms agree.
+    /// parallel worker hashes the whole set (segment (b) of `tessera bench segments` at 1M members:
+    /// 0.29–0.34 s → 0.21–0.22 s). `member` is never NULL, so the two forms agree.
     private func among(_ member: String, _ from: String, negated: Bool = false, probe: Bool = false) -> String {
         let not = negated ? "NOT " : ""
         return perMember || probe || dialect == .postgres
