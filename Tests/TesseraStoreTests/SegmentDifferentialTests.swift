@@ -147,6 +147,46 @@ struct SegmentDifferentialTests {
         }
     }
 
+    /// Conditions on tables keyed by member — tags, segments, stages, RFM groups, scores, points lots —
+    /// beside a list that drives the statement (a purchase or an event counted from its range) are
+    /// probed per member on SQLite (``SegmentSQL``); alone, or under `or`/`not`, they stay lists. Every
+    /// shape selects what the in-memory evaluator selects, and SQLite's statement probes exactly when
+    /// a list drives it.
+    @Test(arguments: Backend.allCases)
+    func memberTablesBesideADrivingListAgree(backend: Backend) async throws {
+        let population = try await Self.populate(backend, seed: 11, members: 60)
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let drivers: [SegmentRule] = [
+            .purchase(
+                PurchaseCondition(
+                    category: "milk", window: .lastDays(90), measure: .count(NumberTest(.greaterOrEqual, 1)))),
+            .event(EventCondition(EventMatcher(name: "view", channel: "web"), count: NumberTest(.greaterOrEqual, 1))),
+        ]
+        let keyed: [SegmentRule] = [
+            .tag("vip"), .not(.tag("new")), .segment("s1"), .lifecycle(model: "aipl", stage: "interest"),
+            .rfm(.champions), .score("engagement", NumberTest(.greaterOrEqual, 40)),
+            .score("engagement", NumberTest(.less, 40)), .pointsExpiring(days: 30, NumberTest(.greater, 0)),
+            .pointsExpiring(days: 60, NumberTest(.greaterOrEqual, 150)),
+            .not(.pointsExpiring(days: 30, NumberTest(.greater, 0))),
+        ]
+        for driver in drivers {
+            for condition in keyed {
+                for rule in [
+                    SegmentRule.and([condition, driver]), .and([driver, condition]),
+                    .or([.and([driver, condition]), .tag("lapsed")]), .not(.and([driver, condition])),
+                ] {
+                    try await Self.expectAgreement(rule, population, rule.json.jsonText)
+                }
+            }
+        }
+        let statement = { (rule: SegmentRule) in
+            SegmentSQL.count(rule, group: group, brand: brand, context: Self.context, dialect: .sqlite).sql
+        }
+        #expect(statement(.and([drivers[0], .tag("vip")])).contains("EXISTS (SELECT 1 FROM member_tags"))
+        #expect(!statement(.and([.tag("vip"), .tag("new")])).contains("EXISTS (SELECT 1 FROM member_tags"))
+        #expect(!statement(.or([.and([drivers[0], .tag("vip")])])).contains("EXISTS (SELECT 1 FROM member_tags"))
+    }
+
     /// "Did E within a window open at one end" and "did E n times", which SQLite answers from the
     /// members' event summaries (first and last time, count) and PostgreSQL from the events: at
     /// windows starting or ending exactly on a member's first or last such event, and one
