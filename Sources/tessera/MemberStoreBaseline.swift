@@ -6,7 +6,9 @@ import TesseraCore
 /// bench traffic — every event row, each person's identifiers, the member row (created, or updated
 /// with counts, times and traits), channel and brand activity, and on SQLite the event summaries (one
 /// upsert per member and event name) — written by a minimal direct SQL loop
-/// into tables with the same columns and indexes, in transactions of the projector's size.
+/// into tables with the same keys and indexes, in transactions of the projector's size. (The member
+/// table leaves out the columns ingest never sets and the partial index of the 3% of members in the
+/// estimate sample.)
 ///
 /// It does no lookups, no planning and no OneID resolution: it knows every user's member id in
 /// advance. So it is the floor under what any projector of this schema can do on this machine, and
@@ -60,6 +62,11 @@ struct MemberStoreBaseline {
             PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))
             """,
             "CREATE INDEX bench_events_member_time ON bench_events (group_id, member_id, occurred_at)",
+            // Segment rules read events by brand, name and time (migration 0011); every ingested event
+            // lands in it too.
+            """
+            CREATE INDEX bench_events_brand_name_time ON bench_events (group_id, brand_id, name, occurred_at, member_id)
+            """,
         ] + (driver.dialect.keepsEventSummaries ? [summariesTable] : [])
     }
 
