@@ -10,9 +10,12 @@ public import TesseraDomain
 /// Conditions on behaviour and derived state are set-based: `m.id IN (SELECT member_id … GROUP BY
 /// member_id HAVING …)` over an index range (the purchase projection, events by name and time,
 /// lots by expiry, tags by name), computed once per statement rather than once per member — which
-/// is what keeps a full computation over a million members within a second. The exception is on
+/// is what keeps a full computation over a million members within a second. The exceptions are on
 /// SQLite: event conditions its per-member event summaries answer are one key probe per member
-/// (``summarises(_:)``), cheaper there than the set of every member with such an event.
+/// (``summarises(_:)``), cheaper there than the set of every member with such an event; and beside
+/// a set that drives the statement, conditions on tables keyed by member are probed for the members
+/// it yields (``hasDrivingList(_:)``). PostgreSQL writes each set as `EXISTS`, which its planner
+/// turns into the same semi-join — and, negated, into an anti-join (``among(_:_:negated:probe:)``).
 ///
 /// A sampled estimate (``sample(_:group:brand:context:dialect:buckets:)``) examines a few thousand
 /// members instead: there the same conditions are compiled **per member** — `EXISTS (… AND
