@@ -7,7 +7,9 @@ operations must refuse a request without a key, and a method a path lacks must g
 methods it has. Tests/e2e/schemathesis.toml lists the few operations whose bodies follow rules
 JSON Schema cannot state (segment rules, journey graphs), for which only the "valid is accepted"
 check is off. The routes of one member, benefit, merge, merge candidate, coupon, coupon template,
-segment, tag, message template, journey or blueprint run against ones created first, so they reach the ledgers. The seed is fixed, so a run is reproducible: `st run … --seed 20261125`.
+segment, tag, message template, journey or blueprint run against ones created first, so they reach
+the ledgers and stored definitions. The seed is fixed, so a run is reproducible:
+`st run … --seed 20261125`.
 """
 import os
 import subprocess
