@@ -118,18 +118,12 @@ public struct SegmentSQL: Sendable {
         _ rule: SegmentRule, group: GroupID, select: String, selectArguments: [SQLValue] = []
     ) -> String {
         arguments = selectArguments + [.text(group.rawValue)]
-        let condition: String
-        if case .and(let rules) = rule, dialect == .sqlite, !perMember, let driver = drivingList(rules) {
-            condition =
-                "("
-                + rules.enumerated().map { index, conjunct in
-                    probesMemberTables = index != driver
-                    return predicate(conjunct)
-                }.joined(separator: " AND ") + ")"
-            probesMemberTables = false
-        } else {
-            condition = predicate(rule)
-        }
+        let condition =
+            if case .and(let rules) = rule, dialect == .sqlite, !perMember, let driver = drivingList(rules) {
+                conjunction(rules, probingBeside: driver)
+            } else {
+                predicate(rule)
+            }
         arguments.append(brand)
         // The rule first: its cheap row tests and set lookups discard most members before the
         // per-member brand lookup runs.
@@ -151,7 +145,7 @@ public struct SegmentSQL: Sendable {
                     (Self.probeCost($0.1, dialect), $0.0) < (Self.probeCost($1.1, dialect), $1.0)
                 }.map(\.1)
                 : rules
-            return "(" + ordered.map { predicate($0) }.joined(separator: " AND ") + ")"
+            return conjunction(ordered)
         case .or(let rules):
             guard !rules.isEmpty else { return "(1 = 0)" }
             return "(" + rules.map { predicate($0) }.joined(separator: " OR ") + ")"
@@ -202,6 +196,21 @@ public struct SegmentSQL: Sendable {
         }
     }
 
+    /// `(a AND b AND …)`. With `driver`, the index of the conjunct that drives the statement, every
+    /// other conjunct probes tables keyed by member (``probesMemberTables``, ``drivingList(_:)``).
+    private mutating func conjunction(_ rules: [SegmentRule], probingBeside driver: Int? = nil) -> String {
+        let sql = rules.enumerated().map { index, rule in
+            if let driver { probesMemberTables = index != driver }
+            return predicate(rule)
+        }
+        if driver != nil { probesMemberTables = false }
+        return "(" + sql.joined(separator: " AND ") + ")"
+    }
+
+    /// How every list of members begins (``among(_:_:negated:probe:)``, ``grouped(_:member:aggregate:_:positiveRows:probe:)``),
+    /// and so how ``drivingList(_:)`` recognises one.
+    private static let listOpening = "m.id IN ("
+
     /// The first of `rules` that compiles to a list of members (`m.id IN (SELECT …)`): the list SQLite
     /// drives the statement from (it takes the first such term), looking each member up by id.
     ///
@@ -221,7 +230,7 @@ public struct SegmentSQL: Sendable {
     private func drivingList(_ rules: [SegmentRule]) -> Int? {
         rules.firstIndex { rule in
             var trial = self
-            return trial.predicate(rule).hasPrefix("m.id IN (")
+            return trial.predicate(rule).hasPrefix(Self.listOpening)
         }
     }
 
@@ -261,8 +270,8 @@ public struct SegmentSQL: Sendable {
     /// 0.29–0.34 s → 0.21–0.22 s). `member` is never NULL, so the two forms agree.
     private func among(_ member: String, _ from: String, negated: Bool = false, probe: Bool = false) -> String {
         let not = negated ? "NOT " : ""
-        return perMember || probe || dialect == .postgres
-            ? "\(not)EXISTS (SELECT 1 \(from) AND \(member) = m.id)" : "m.id \(not)IN (SELECT \(member) \(from))"
+        if perMember || probe || dialect == .postgres { return "\(not)EXISTS (SELECT 1 \(from) AND \(member) = m.id)" }
+        return negated ? "m.id NOT IN (SELECT \(member) \(from))" : Self.listOpening + "SELECT \(member) \(from))"
     }
 
     /// Members whose rows `from` (`FROM … WHERE …`, binding its arguments, already appended)
@@ -292,7 +301,8 @@ public struct SegmentSQL: Sendable {
         let key = dialect == .sqlite ? "+\(member)" : member
         let groupBy = "\(select) GROUP BY \(key) HAVING"
         return none
-            ? "m.id NOT IN (\(groupBy) NOT (\(aggregate) \(op) ?))" : "m.id IN (\(groupBy) \(aggregate) \(op) ?)"
+            ? "m.id NOT IN (\(groupBy) NOT (\(aggregate) \(op) ?))"
+            : Self.listOpening + "\(groupBy) \(aggregate) \(op) ?)"
     }
 
     // MARK: Comparisons
