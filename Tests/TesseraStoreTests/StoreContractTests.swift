@@ -167,6 +167,40 @@ struct StoreContractTests {
         }
     }
 
+    /// A merge's survivor is the member addressed, its merged member a reference: a missing survivor is
+    /// "not found", a missing merged member a refusal naming `mergedMemberId`, a member merged into
+    /// itself or already merged a conflict — and none of them changes either member.
+    @Test(arguments: Backend.allCases)
+    func aRefusedMergeSaysWhyAndChangesNothing(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        try await tenant.send([try message("1", ["external:u1"], registers: true)])
+        try await tenant.send([try message("2", ["external:u2"], registers: true)])
+        let (one, two) = (
+            try #require(try await tenant.member("external:u1")), try #require(try await tenant.member("external:u2"))
+        )
+        func merge(_ survivor: MemberID, _ merged: MemberID) async throws {
+            _ = try await tenant.store.merge(
+                group: tenant.principal.groupID, survivor: survivor, merged: merged, actor: "test", reason: "test",
+                id: UUID().uuidString, at: Date())
+        }
+        await #expect(throws: TesseraError.notFound("member nobody not found")) {
+            try await merge(MemberID("nobody"), one.id)
+        }
+        await #expect(
+            throws: TesseraError.rejected(
+                code: "member_not_found", field: "mergedMemberId", reason: "no member nobody in this group")
+        ) { try await merge(one.id, MemberID("nobody")) }
+        await #expect(throws: TesseraError.conflict("a member cannot be merged into itself")) {
+            try await merge(one.id, one.id)
+        }
+        try await merge(one.id, two.id)
+        await #expect(throws: TesseraError.conflict("member \(two.id) was already merged")) {
+            try await merge(one.id, two.id)
+        }
+        #expect(try await tenant.member("external:u1")?.identifiers == ["external:u1", "external:u2"])
+        #expect(try await tenant.store.member(group: tenant.principal.groupID, id: two.id)?.status == "merged")
+    }
+
     @Test(arguments: Backend.allCases)
     func explicitMergeMovesEverythingAndIsAudited(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())
