@@ -454,7 +454,7 @@ public struct TesseraServer: Sendable {
         let reason = body["reason"]?.stringValue ?? "merged by an operator"
         let record = try await store.merge(
             group: principal.groupID, survivor: survivor, merged: MemberID(merged), actor: "key:\(principal.keyID)",
-            reason: reason, id: UUIDv7Generator().next(), at: Date())
+            reason: reason, id: TimeOrderedIDGenerator().next(), at: Date())
         return try JSONCoding.response(record)
     }
 

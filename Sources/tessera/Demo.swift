@@ -44,17 +44,18 @@ struct Demo: AsyncParsableCommand {
     private func demoBrand(store: SQLTesseraStore, group: GroupID) async throws -> Brand {
         if let existing = try await store.brand(group: group, code: "demo") { return existing }
         let brand = Brand(
-            id: BrandID(UUIDv7Generator().next()), groupID: group, code: "demo", name: "Lumière Beauty (demo)")
+            id: BrandID(TenantIDGenerator().next()), groupID: group, code: "demo", name: "Lumière Beauty (demo)")
         let now = Date()
         try await store.createBrand(brand, at: now)
         for (index, city) in DemoGenerator.cities.enumerated() {
-            let storeID = StoreID(UUIDv7Generator().next())
+            let storeID = StoreID(TenantIDGenerator().next())
             try await store.createStore(
                 group: group, id: storeID, brand: brand.id, code: "S\(index + 1)", name: "Lumière \(city)", city: city,
                 at: now)
             for guide in 1...2 {
                 try await store.createStaff(
-                    group: group, id: StaffID(UUIDv7Generator().next()), store: storeID, code: "G\(index + 1)-\(guide)",
+                    group: group, id: StaffID(TenantIDGenerator().next()), store: storeID,
+                    code: "G\(index + 1)-\(guide)",
                     name: "Guide \(index + 1)-\(guide)", role: "guide", at: now)
             }
         }

@@ -19,7 +19,7 @@ struct IngestLogContractTests {
     func leasesInOrderUpToTheMessageBudgetAndNeverTwice(backend: Backend) async throws {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
-        let group = GroupID(UUIDv7Generator().next())
+        let group = GroupID(TenantIDGenerator().next())
         var sequences: [Int64] = []
         for index in 0..<5 {
             sequences.append(try await log.append(Self.entry(group, messages: 40, body: #"{"n":\#(index)}"#)))
@@ -52,8 +52,8 @@ struct IngestLogContractTests {
     func failedEntriesBackOffThenStopAfterTheLastAttempt(backend: Backend) async throws {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
-        let group = GroupID(UUIDv7Generator().next())
-        let other = GroupID(UUIDv7Generator().next())
+        let group = GroupID(TenantIDGenerator().next())
+        let other = GroupID(TenantIDGenerator().next())
         try await log.append(Self.entry(group, messages: 3))
         try await log.append(Self.entry(other, messages: 7))
         var now = Date()

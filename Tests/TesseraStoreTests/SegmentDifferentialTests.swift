@@ -25,7 +25,7 @@ struct SegmentDifferentialTests {
         let tenant = try await Tenant.make(try await backend.makeStore())
         let group = tenant.principal.groupID
         let brand = tenant.principal.brandID
-        let other = Brand(id: BrandID(UUIDv7Generator().next()), groupID: group, code: "o", name: "Other")
+        let other = Brand(id: BrandID(TenantIDGenerator().next()), groupID: group, code: "o", name: "Other")
         try await tenant.store.createBrand(other, at: Date())
         var fixtures = SegmentFixtures(seed: seed, context: context)
         var eligible: [String: MemberFacts] = [:]

@@ -63,7 +63,7 @@ struct Tenant {
     let ingest: IngestService
 
     static func make(_ store: SQLTesseraStore, policy: IdentityPolicy = .default) async throws -> Tenant {
-        let ids = UUIDv7Generator()
+        let ids = TenantIDGenerator()
         let group = GroupID(ids.next())
         let brand = Brand(id: BrandID(ids.next()), groupID: group, code: "b", name: "Brand")
         try await store.createGroup(group, name: "g", policy: policy, at: Date())

@@ -13,7 +13,7 @@ public struct SQLTesseraStore: TesseraStore {
     /// Coupon changes that arrive together run as one transaction (``CouponChangeProgram``).
     let couponBatcher: RequestBatcher<CouponChange, CouponOutcome>
 
-    public init(driver: any SQLDriver, ids: any IDGenerator = UUIDv7Generator()) {
+    public init(driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator()) {
         self.driver = driver
         self.ids = ids
         self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { requests in

@@ -24,7 +24,7 @@ public struct Bootstrap: Sendable {
     )
         async throws -> Credentials
     {
-        let ids = UUIDv7Generator()
+        let ids = TenantIDGenerator()
         let now = Date()
         let group = GroupID(ids.next())
         let brand = Brand(id: BrandID(ids.next()), groupID: group, code: brandCode, name: brandName)

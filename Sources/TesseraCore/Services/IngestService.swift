@@ -19,7 +19,8 @@ public final class IngestService: Sendable {
     /// the commit, so a failure there never undoes an ingest; the scheduled full refresh repairs it.
     public typealias AfterWrite = @Sendable (GroupID, [BrandID: Set<MemberID>]) async -> Void
 
-    public init(store: any TesseraStore, ids: any IDGenerator = UUIDv7Generator(), afterWrite: AfterWrite? = nil) {
+    public init(store: any TesseraStore, ids: any IDGenerator = TimeOrderedIDGenerator(), afterWrite: AfterWrite? = nil)
+    {
         self.store = store
         self.ids = ids
         self.afterWrite = afterWrite

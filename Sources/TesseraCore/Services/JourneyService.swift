@@ -27,7 +27,7 @@ public final class JourneyService: Sendable {
 
     public init(
         store: any TesseraStore, segments: SegmentService, derived: DerivedStateService? = nil,
-        ids: any IDGenerator = UUIDv7Generator(), leaseSeconds: Int64 = 60, publicURL: String? = nil
+        ids: any IDGenerator = TimeOrderedIDGenerator(), leaseSeconds: Int64 = 60, publicURL: String? = nil
     ) {
         self.store = store
         links = publicURL.map(LinkTracker.init)

@@ -27,7 +27,7 @@ public final class KeyService: Sendable {
         let prefix = kind + "_" + Hex.string((0..<4).map { _ in random.next() as UInt8 })
         let key = prefix + "_" + Hex.string((0..<16).map { _ in random.next() as UInt8 })
         let record = APIKeyRecord(
-            id: APIKeyID(UUIDv7Generator().next()), groupID: group, brandID: brand, name: name, prefix: prefix,
+            id: APIKeyID(TimeOrderedIDGenerator().next()), groupID: group, brandID: brand, name: name, prefix: prefix,
             secretHash: hash(key), scopes: scopes, createdAt: at)
         return (key, record)
     }

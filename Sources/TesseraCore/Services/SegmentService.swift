@@ -30,7 +30,7 @@ public final class SegmentService: Sendable {
     /// precision (see docs/segments.md, *Size estimates*).
     public init(
         store: any SegmentStore & SegmentDefinitionStore & PointsStore & MemberStore,
-        ids: any IDGenerator = UUIDv7Generator(),
+        ids: any IDGenerator = TimeOrderedIDGenerator(),
         cacheLifetime: TimeInterval = 10,
         estimateSample: Int64 = 20_000,
         estimateBudget: Duration = .milliseconds(150),

@@ -49,7 +49,7 @@ public struct NativeMapper: Sendable {
             profile.traits = try reader.object("traits") ?? [:]
             return IngestMessage(
                 idempotencyKey: try reader.string("idempotencyKey").flatMap { $0.isEmpty ? nil : $0 } ?? idempotencyKey
-                    ?? UUIDv7Generator().next(),
+                    ?? TimeOrderedIDGenerator().next(),
                 kind: .member, identifiers: identifiers, registers: try reader.bool("registered") ?? true,
                 channel: try reader.string("channel") ?? "api", brandID: brand,
                 occurredAt: try reader.date("occurredAt") ?? receivedAt, profile: profile)

@@ -57,7 +57,7 @@ struct TenancyRoutes: Sendable {
         let principal = try context.require(.admin)
         let reader = try await RequestBody.fields(request, context: context)
         let brand = Brand(
-            id: BrandID(UUIDv7Generator().next()), groupID: principal.groupID, code: try Self.code(reader),
+            id: BrandID(TenantIDGenerator().next()), groupID: principal.groupID, code: try Self.code(reader),
             name: try reader.requiredString("name"))
         try await store.createBrand(brand, at: Date())
         return try JSONCoding.response(brand, status: .created)
@@ -74,7 +74,7 @@ struct TenancyRoutes: Sendable {
         let reader = try await RequestBody.fields(request, context: context)
         let brand = try await brandID(reader, principal: principal)
         let record = StoreRecord(
-            id: StoreID(UUIDv7Generator().next()), brandID: brand, code: try Self.code(reader),
+            id: StoreID(TenantIDGenerator().next()), brandID: brand, code: try Self.code(reader),
             name: try reader.requiredString("name"), city: try reader.string("city"))
         try await store.createStore(
             group: principal.groupID, id: record.id, brand: brand, code: record.code, name: record.name,
@@ -105,7 +105,7 @@ struct TenancyRoutes: Sendable {
             throw Problem.invalid(path: "$.role", reason: "must be guide, manager, marketer, analyst or admin")
         }
         let record = StaffRecord(
-            id: StaffID(UUIDv7Generator().next()), storeID: storeID, code: try Self.code(reader),
+            id: StaffID(TenantIDGenerator().next()), storeID: storeID, code: try Self.code(reader),
             name: try reader.requiredString("name"), role: role)
         try await store.createStaff(
             group: principal.groupID, id: record.id, store: storeID, code: record.code, name: record.name, role: role,
