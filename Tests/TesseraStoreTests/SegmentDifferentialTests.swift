@@ -190,6 +190,60 @@ struct SegmentDifferentialTests {
         #expect(!probesTags(.or([.and([drivers[0], .tag("vip")])])))
     }
 
+    /// PostgreSQL joins the events of a top `and`'s first "did E at all" condition and groups by
+    /// member (``SegmentSQL``): each member still counts once, in counts, lists and pages, wherever the
+    /// condition stands and whatever else the rule asks — including other event conditions, which
+    /// keep their own `events e` inside their `EXISTS`.
+    @Test(arguments: Backend.allCases)
+    func aJoinedEventConditionCountsEachMemberOnce(backend: Backend) async throws {
+        let population = try await Self.populate(backend, seed: 5, members: 60)
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let store = population.tenant.store
+        let viewed = SegmentRule.event(
+            EventCondition(EventMatcher(name: "view"), count: NumberTest(.greaterOrEqual, 1)))
+        let viewedOnWeb = SegmentRule.event(
+            EventCondition(
+                EventMatcher(name: "view", channel: "web"), window: .lastDays(90), count: NumberTest(.greater, 0)))
+        let viewedTwice = SegmentRule.event(
+            EventCondition(EventMatcher(name: "view"), count: NumberTest(.greaterOrEqual, 2)))
+        let women = SegmentRule.compare(FieldComparison(.field(.gender), .textIn(["f"])))
+        let rules: [SegmentRule] = [
+            .and([viewed]), .and([viewed, women]), .and([women, viewed]), .and([viewedOnWeb, .not(viewedTwice)]),
+            .and([viewed, viewedOnWeb, .tag("vip")]), .and([women, viewedTwice]), .and([viewed, .not(viewed)]),
+        ]
+        let evaluator = SegmentEvaluator(context: Self.context)
+        let viewers = population.eligible.values.filter { facts in facts.events.filter { $0.name == "view" }.count >= 2
+        }
+        #expect(viewers.count >= 5, "members with several matching events, whom a join would repeat")
+        for rule in rules {
+            let label = rule.json.jsonText
+            let expected = Set(population.eligible.filter { evaluator.matches(rule, $0.value) }.keys)
+            let count = try await store.countMembers(matching: rule, group: group, brand: brand, context: Self.context)
+            #expect(count == Int64(expected.count), "\(label)")
+            let listed = try await store.members(
+                matching: rule, group: group, brand: brand, context: Self.context, after: nil, limit: 1_000)
+            #expect(listed.map(\.rawValue) == expected.sorted(), "\(label): each member once, in order")
+            var paged: [String] = []
+            while true {
+                let page = try await store.members(
+                    matching: rule, group: group, brand: brand, context: Self.context,
+                    after: paged.last.map { MemberID($0) },
+                    limit: 7)
+                paged += page.map(\.rawValue)
+                if page.count < 7 { break }
+            }
+            #expect(paged == expected.sorted(), "\(label): pages")
+        }
+        let joins = { (rule: SegmentRule, dialect: SQLDialect) in
+            SegmentSQL.count(rule, group: group, brand: brand, context: Self.context, dialect: dialect).sql
+                .contains("FROM members m JOIN events e ON e.member_id = m.id")
+        }
+        #expect(joins(.and([women, viewed]), .postgres))
+        #expect(!joins(.and([women, viewedTwice]), .postgres), "a count beyond \"any\" stays a grouped list")
+        #expect(!joins(.or([viewed, women]), .postgres), "only a top and joins")
+        #expect(!joins(.and([women, viewed]), .sqlite), "SQLite reads its event summaries instead")
+    }
+
     /// "Did E within a window open at one end" and "did E n times", which SQLite answers from the
     /// members' event summaries (first and last time, count) and PostgreSQL from the events: at
     /// windows starting or ending exactly on a member's first or last such event, and one

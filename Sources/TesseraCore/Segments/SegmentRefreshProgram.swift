@@ -49,6 +49,13 @@ struct SegmentRefreshProgram: SQLProgram {
 
     private var key: [SQLValue] { [.text(group.rawValue), .text(segment.id)] }
 
+    /// Enters members in id order on PostgreSQL, so that the membership keys (segment, member) are
+    /// appended rather than inserted all over the index. Its matching members may come in hash order
+    /// (``SegmentSQL`` groups a joined event condition by member). Creating segment (a) of
+    /// `tessera bench segments`, 132,000 members, took 1.3–1.6 s so and 0.9–1.1 s in order.
+    /// SQLite reads members in id order already.
+    private var inMemberOrder: String { dialect == .postgres ? " ORDER BY x.id" : "" }
+
     mutating func start() -> SQLStep<SegmentChanges> {
         (stage, exited, entered) = (.matching, [], [])
         let matching = SegmentSQL.select(
@@ -79,7 +86,7 @@ struct SegmentRefreshProgram: SQLProgram {
                 SQLStatement(
                     """
                     INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
-                    SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x
+                    SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x\(inMemberOrder)
                     """, key + [.int(Timestamp.micros(at))])
             ])
         case .matching:
@@ -103,7 +110,7 @@ struct SegmentRefreshProgram: SQLProgram {
                     """
                     INSERT INTO segment_members (group_id, segment_id, member_id, entered_at) \
                     SELECT ?, ?, x.id, ? FROM \(Self.matchingTable) x WHERE NOT EXISTS (SELECT 1 FROM segment_members s \
-                    WHERE s.group_id = ? AND s.segment_id = ? AND s.member_id = x.id) RETURNING member_id
+                    WHERE s.group_id = ? AND s.segment_id = ? AND s.member_id = x.id)\(inMemberOrder) RETURNING member_id
                     """, key + [.int(Timestamp.micros(at))] + key))
         case .entering:
             entered = rows.compactMap { $0.text(0).map { MemberID($0) } }
