@@ -15,7 +15,9 @@ public import TesseraDomain
 /// (``summarises(_:)``), cheaper there than the set of every member with such an event; and beside
 /// a set that drives the statement, conditions on tables keyed by member are probed for the members
 /// it yields (``drivingList(_:)``). PostgreSQL writes each set as `EXISTS`, which its planner
-/// turns into the same semi-join — and, negated, into an anti-join (``among(_:_:negated:probe:)``).
+/// turns into the same semi-join — and, negated, into an anti-join (``among(_:_:negated:probe:)``) —
+/// except a top `and`'s first "did E at all", which it joins and groups by member
+/// (``joinedEventDriver(_:)``).
 ///
 /// A sampled estimate (``sample(_:group:brand:context:dialect:buckets:)``) examines a few thousand
 /// members instead: there the same conditions are compiled **per member** — `EXISTS (… AND
@@ -34,7 +36,7 @@ public struct SegmentSQL: Sendable {
     /// Set while compiling the event condition PostgreSQL joins (``joinedEventDriver(_:)``): that
     /// condition then leaves its `WHERE` in ``joinedEvents`` instead of compiling to `EXISTS`.
     private var joinsEvents = false
-    private(set) var joinedEvents: String?
+    private var joinedEvents: String?
     private(set) var arguments: [SQLValue] = []
 
     init(dialect: SQLDialect, context: EvaluationContext, group: GroupID, brand: BrandID, perMember: Bool = false) {
@@ -163,10 +165,11 @@ public struct SegmentSQL: Sendable {
     ///
     /// As a semi-join (`EXISTS`) the planner may first de-duplicate the members among the events,
     /// which each parallel worker then does in full by itself — and it chooses so when it
-    /// underestimates how many distinct members the events hold, as `ANALYZE`'s sample makes it do:
-    /// segment (a) of `tessera bench segments` took 1.55 s so on one generated data set and 0.6 s
-    /// on another. Joined, then grouped, every step is parallel (a shared hash of the members, each
-    /// worker grouping its share of the events) whatever the estimate: 0.58 s on the first.
+    /// underestimates how many distinct members the events hold, as `ANALYZE`'s sample makes it do.
+    /// Segment (a) of `tessera bench segments` took 1.55 s that way on one generated data set, and
+    /// 0.6 s on another whose estimate tipped the other way. Joined, then grouped, every step is
+    /// parallel whatever the estimate (a shared hash of the members, each worker grouping its share
+    /// of the events): 0.60 s on the first.
     private func joinedEventDriver(_ rules: [SegmentRule]) -> (index: Int, condition: String, arguments: [SQLValue])? {
         for (index, rule) in rules.enumerated() {
             guard case .event = rule else { continue }
