@@ -6,12 +6,12 @@ import TesseraCore
 /// time, tenant identifiers short.
 @Suite("Generated identifiers")
 struct IDGeneratorTests {
-    private static let alphabet = Set("0123456789abcdefghjkmnpqrstvwxyz")
+    private static let digits = Array("0123456789abcdefghjkmnpqrstvwxyz")
+    private static let alphabet = Set(digits)
 
     /// The number a Crockford base-32 text spells.
     private static func value(_ text: Substring) throws -> UInt128 {
-        let digits = Array("0123456789abcdefghjkmnpqrstvwxyz")
-        return try text.reduce(UInt128(0)) { value, character in
+        try text.reduce(UInt128(0)) { value, character in
             (value << 5) | UInt128(try #require(digits.firstIndex(of: character)))
         }
     }

@@ -33,10 +33,6 @@ public struct SegmentSQL: Sendable {
     /// Conditions on tables keyed by member (tags, segments, stages, RFM groups, scores, points lots)
     /// probe them per member: set beside the list that drives a rule's top `and` (``drivingList(_:)``).
     private var probesMemberTables = false
-    /// Set while compiling the event condition PostgreSQL joins (``joinedEventDriver(_:)``): that
-    /// condition then leaves its `WHERE` in ``joinedEvents`` instead of compiling to `EXISTS`.
-    private var joinsEvents = false
-    private var joinedEvents: String?
     private(set) var arguments: [SQLValue] = []
 
     init(dialect: SQLDialect, context: EvaluationContext, group: GroupID, brand: BrandID, perMember: Bool = false) {
@@ -172,12 +168,11 @@ public struct SegmentSQL: Sendable {
     /// of the events): 0.60 s on the first.
     private func joinedEventDriver(_ rules: [SegmentRule]) -> (index: Int, condition: String, arguments: [SQLValue])? {
         for (index, rule) in rules.enumerated() {
-            guard case .event = rule else { continue }
+            guard case .event(let condition) = rule, condition.count.asksAny else { continue }
             var trial = self
             trial.arguments = []
-            trial.joinsEvents = true
-            _ = trial.predicate(rule)
-            if let condition = trial.joinedEvents { return (index, condition, trial.arguments) }
+            let filter = trial.eventFilter(condition)
+            return (index, filter, trial.arguments)
         }
         return nil
     }
@@ -537,16 +532,16 @@ public struct SegmentSQL: Sendable {
 
     private mutating func event(_ condition: EventCondition) -> String {
         if let summarised = summarisedEvent(condition) { return summarised }
-        arguments += [group, brand]
-        var filter = "e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
-        filter += matcher(condition.matcher, alias: "e")
-        filter += window(condition.window, Expression(sql: "e.occurred_at"))
-        if joinsEvents && condition.count.asksAny {
-            joinedEvents = filter
-            return ""
-        }
-        let sql = "FROM events e WHERE " + filter
+        let sql = "FROM events e WHERE " + eventFilter(condition)
         return grouped(sql, member: "e.member_id", aggregate: "COUNT(*)", condition.count, positiveRows: true)
+    }
+
+    /// The events `e` that `condition` counts, binding its arguments: the `WHERE` of its set, or of
+    /// the join ``joinedEventDriver(_:)`` makes of it.
+    private mutating func eventFilter(_ condition: EventCondition) -> String {
+        arguments += [group, brand]
+        return "e.group_id = ? AND e.brand_id = ? AND e.member_id IS NOT NULL"
+            + matcher(condition.matcher, alias: "e") + window(condition.window, Expression(sql: "e.occurred_at"))
     }
 
     /// Whether the member's summary of the event answers `condition` exactly (`member_event_stats`:
