@@ -114,8 +114,10 @@ public final class PostgresDriver: SQLDriver {
             case .done(let output):
                 return output
             case .query(let statement):
+                step = try program.resume(try await rows(of: statement, on: connection))
+            case .queries(let statements):
                 var rows: [SQLRow] = []
-                for try await row in try await run(statement, on: connection) { rows.append(try Self.sqlRow(row)) }
+                for statement in statements { rows += try await self.rows(of: statement, on: connection) }
                 step = try program.resume(rows)
             case .execute(let statements):
                 for statement in BulkInsert.merged(statements) {
@@ -124,6 +126,12 @@ public final class PostgresDriver: SQLDriver {
                 step = try program.resume([])
             }
         }
+    }
+
+    private func rows(of statement: SQLStatement, on connection: PostgresConnection) async throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        for try await row in try await run(statement, on: connection) { rows.append(try Self.sqlRow(row)) }
+        return rows
     }
 
     /// Runs one statement: prepared under its name when ``PreparedStatements`` gives it one; a

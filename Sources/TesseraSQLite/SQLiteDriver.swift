@@ -14,6 +14,7 @@ public final class SQLiteDriver: SQLDriver {
     let pool: DatabasePool
     private let writer: GroupCommitWriter
     private let checkpointer: WALCheckpointer
+    private let statements = PreparedStatementCache()
 
     /// Opens (creating when needed) the database at `path`, creating its folder too.
     public init(path: String) throws {
@@ -40,10 +41,11 @@ public final class SQLiteDriver: SQLDriver {
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
         do {
+            let statements = statements
             if writes {
-                return try await writer.write { db in try Self.execute(program, in: db) }
+                return try await writer.write { db in try Self.execute(program, in: db, statements: statements) }
             }
-            return try await pool.read { db in try Self.execute(program, in: db) }
+            return try await pool.read { db in try Self.execute(program, in: db, statements: statements) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw TesseraError.conflict(error.message ?? "constraint violated")
         }
@@ -57,10 +59,14 @@ public final class SQLiteDriver: SQLDriver {
 
     public func close() async throws {
         await checkpointer.stop()
+        // A connection with unfinalized statements refuses to close.
+        statements.removeAll()
         try pool.close()
     }
 
-    private static func execute<Program: SQLProgram>(_ program: Program, in db: Database) throws -> Program.Output {
+    private static func execute<Program: SQLProgram>(
+        _ program: Program, in db: Database, statements cache: PreparedStatementCache
+    ) throws -> Program.Output {
         var program = program
         var step = try program.start()
         while true {
@@ -68,26 +74,41 @@ public final class SQLiteDriver: SQLDriver {
             case .done(let output):
                 return output
             case .query(let statement):
-                step = try program.resume(try rows(of: try prepare(statement, in: db)))
+                step = try program.resume(try run(statement, in: db, cache, rows(of:)))
+            case .queries(let statements):
+                step = try program.resume(try statements.flatMap { try run($0, in: db, cache, rows(of:)) })
             case .execute(let statements):
                 for statement in statements {
-                    try prepare(statement, in: db).execute()
+                    try run(statement, in: db, cache) { try $0.execute() }
                 }
                 step = try program.resume([])
             }
         }
     }
 
-    /// The cached statement for `statement`'s text with its arguments bound.
+    /// `body` applied to `statement` prepared (or taken from `cache`) and bound; a statement that
+    /// fails is finalized rather than reused.
+    private static func run<Result>(
+        _ statement: SQLStatement, in db: Database, _ cache: PreparedStatementCache,
+        _ body: (Statement) throws -> Result
+    ) throws -> Result {
+        let sql = SQLStatement.sqliteText(statement.sql)
+        do {
+            return try body(try bind(statement, to: try cache.statement(sql, in: db), in: db))
+        } catch {
+            cache.discard(sql, in: db)
+            throw error
+        }
+    }
+
+    /// `prepared` (the compiled text of `statement`) with `statement`'s arguments bound.
     ///
     /// Arguments are bound through SQLite's C API rather than GRDB's `StatementArguments`, which
     /// boxes every value into a `DatabaseValue` first: a 2,000-message ingest transaction binds
     /// about 100,000 values, and that conversion was ~6% of the single writer's time. GRDB is told
     /// the statement is bound (`setUncheckedArguments` with no values resets it and clears old
-    /// bindings), so its execution and error handling stay in charge. A failed statement is never
-    /// reused: GRDB drops it from the cache.
-    private static func prepare(_ statement: SQLStatement, in db: Database) throws -> Statement {
-        let prepared = try db.cachedStatement(sql: SQLStatement.sqliteText(statement.sql))
+    /// bindings), so its execution and error handling stay in charge.
+    private static func bind(_ statement: SQLStatement, to prepared: Statement, in db: Database) throws -> Statement {
         prepared.setUncheckedArguments(StatementArguments())
         let handle = prepared.sqliteStatement
         guard Int(sqlite3_bind_parameter_count(handle)) == statement.arguments.count else {

@@ -28,6 +28,7 @@ struct ChainedProgram<First: SQLProgram, Second: SQLProgram>: SQLProgram {
     private mutating func forward(_ step: SQLStep<First.Output>) throws -> SQLStep<Second.Output> {
         switch step {
         case .query(let statement): return .query(statement)
+        case .queries(let statements): return .queries(statements)
         case .execute(let statements): return .execute(statements)
         case .done(let output):
             var running = try next(output)
@@ -59,6 +60,7 @@ struct OptionalProgram<Wrapped: SQLProgram>: SQLProgram {
     private static func lift(_ step: SQLStep<Wrapped.Output>) -> SQLStep<Wrapped.Output?> {
         switch step {
         case .query(let statement): .query(statement)
+        case .queries(let statements): .queries(statements)
         case .execute(let statements): .execute(statements)
         case .done(let output): .done(output)
         }

@@ -2,6 +2,10 @@
 public enum SQLStep<Output: Sendable>: Sendable {
     /// Run this query and resume with its rows.
     case query(SQLStatement)
+    /// Run these queries in order and resume with all their rows, in that order: one lookup
+    /// split into statements of a few fixed sizes, so that each is prepared once and reused
+    /// (see ``SQLBuilder/chunks(_:largest:)``).
+    case queries([SQLStatement])
     /// Run these statements in order and resume with no rows.
     case execute([SQLStatement])
     /// Finished.
