@@ -26,8 +26,12 @@ public final class SQLiteDriver: SQLDriver {
             // A 32 MiB page cache and memory-mapped reads per connection keep a busy brand's member
             // and identifier indexes in memory. Checkpoints are the WALCheckpointer's; the writer
             // only checkpoints itself when the log grows far past what that one leaves.
+            // Temporary storage in memory: every multi-row statement and every savepoint of a group
+            // commit keeps the prior contents of the pages it changes in a statement journal, which
+            // past 64 KiB went to a temporary file — a second write of every changed page, through
+            // the kernel (ingest end to end +13%; BENCHMARKS.md, session 29).
             for pragma in [
-                "synchronous = NORMAL", "cache_size = -32768", "mmap_size = 268435456",
+                "synchronous = NORMAL", "temp_store = MEMORY", "cache_size = -32768", "mmap_size = 268435456",
                 "wal_autocheckpoint = \(WALCheckpointer.writerFallbackPages)",
             ] {
                 try db.execute(sql: "PRAGMA " + pragma)

@@ -223,10 +223,7 @@ struct IngestProgram: SQLProgram {
 
     private func writes(for plan: IngestPlan) -> [SQLStatement] {
         let now = SQLValue.int(Timestamp.micros(receivedAt))
-        var statements: [SQLStatement] = []
-        statements += SQLBuilder.insert(
-            into: "members", columns: ["group_id", "id", "sample", "created_at", "updated_at"],
-            rows: plan.newMembers.map { [g, .text($0.rawValue), .int(SegmentEstimate.bucket(of: $0)), now, now] })
+        var statements = newMembers(plan.newMembers, deltas: plan.memberDeltas)
         statements += SQLBuilder.insert(
             into: "member_identifiers", columns: ["group_id", "type", "value", "member_id", "created_at"],
             rows: plan.identifiers.map {
@@ -254,7 +251,10 @@ struct IngestProgram: SQLProgram {
                 ]
             })
         statements += CartsAndFollowsSQL.recordChanges(group: group, events: plan.events)
-        statements += memberUpdates(plan.memberDeltas.sorted { $0.key < $1.key })
+        let created = Set(plan.newMembers)
+        let deltas = plan.memberDeltas.sorted { $0.key < $1.key }
+        statements += memberUpdates(deltas.filter { !created.contains($0.key) })
+        statements += activity(deltas)
         statements += orderWrites(plan.orders)
         statements += SQLBuilder.insert(
             into: "loyalty_queue", columns: ["group_id", "kind", "ref", "due_at"],
@@ -306,9 +306,47 @@ struct IngestProgram: SQLProgram {
                 names: Array(Set(events.compactMap(\.name))).sorted(), now: now)
     }
 
+    /// The batch's new members, inserted with what the batch knows of them — the values the
+    /// update of an existing member (``memberUpdates(_:)``) would give a row holding the defaults
+    /// — so that each is written once rather than inserted and then updated.
+    private func newMembers(_ members: [MemberID], deltas: [MemberID: MemberDelta]) -> [SQLStatement] {
+        let now = SQLValue.int(Timestamp.micros(receivedAt))
+        // Patched into the empty object, as the update patches the column's default.
+        let json = dialect == .sqlite ? "json_patch('{}', ?)" : "?::jsonb"
+        return SQLBuilder.insert(
+            into: "members",
+            columns: [
+                "group_id", "id", "sample", "created_at", "updated_at", "event_count", "first_seen_at", "last_seen_at",
+                "registered", "has_contact", "kind", "name", "gender", "birthday", "region", "city", "source_channel",
+                "home_store", "guide", "joined_at", "consent", "attributes", "traits",
+            ],
+            markers: Array(repeating: "?", count: 20) + [json, json, json],
+            rows: members.map { member in
+                let delta = deltas[member] ?? MemberDelta()
+                let profile = delta.profile
+                let kind = CustomerKind.derive(
+                    registered: delta.registers, orderCount: 0, hasContact: delta.hasContact)
+                return [
+                    g, .text(member.rawValue), .int(SegmentEstimate.bucket(of: member)), now, now,
+                    .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
+                    .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
+                    .text(kind.rawValue), .optional(profile.name), .optional(profile.gender),
+                    .optional(profile.birthday),
+                    .optional(profile.region), .optional(profile.city), .optional(profile.sourceChannel),
+                    .optional(profile.homeStoreCode), .optional(profile.guideCode),
+                    .optional(profile.joinedAt.map(Timestamp.micros)),
+                    .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
+                    .text(JSONValue.object(profile.attributes).jsonText),
+                    .text(JSONValue.object(profile.traits).jsonText),
+                ]
+            })
+    }
+
+    /// Folds the batch's deltas into members that existed before it.
     private func memberUpdates(_ deltas: [(key: MemberID, value: MemberDelta)]) -> [SQLStatement] {
         guard !deltas.isEmpty else { return [] }
-        let (least, greatest) = dialect == .sqlite ? ("min", "max") : ("LEAST", "GREATEST")
+        let least = dialect == .sqlite ? "min" : "LEAST"
+        let greatest = dialect == .sqlite ? "max" : "GREATEST"
         let patch = { (column: String) in
             self.dialect == .sqlite
                 ? "\(column) = json_patch(members.\(column), u.\(column))"
@@ -325,8 +363,6 @@ struct IngestProgram: SQLProgram {
         ]
         let now = SQLValue.int(Timestamp.micros(receivedAt))
         var statements: [SQLStatement] = []
-        var channelRows: [[SQLValue]] = []
-        var brandRows: [[SQLValue]] = []
         // PostgreSQL takes the whole batch as one `unnest`; SQLite's compound SELECT stays bounded.
         for chunk in dialect == .postgres ? [deltas[...]] : SQLBuilder.chunks(deltas, largest: 128) {
             let rows: [[SQLValue]] = chunk.map { member, delta in
@@ -368,6 +404,14 @@ struct IngestProgram: SQLProgram {
                         + "WHERE members.group_id = u.g AND members.id = u.id",
                     table.arguments))
         }
+        return statements
+    }
+
+    /// Every touched member's latest activity per channel, and the brands they joined.
+    private func activity(_ deltas: [(key: MemberID, value: MemberDelta)]) -> [SQLStatement] {
+        let greatest = dialect == .sqlite ? "max" : "GREATEST"
+        var channelRows: [[SQLValue]] = []
+        var brandRows: [[SQLValue]] = []
         for (member, delta) in deltas {
             for (channel, seen) in delta.channelLastSeen.sorted(by: { $0.key < $1.key }) {
                 channelRows.append([g, .text(member.rawValue), .text(channel), .int(Timestamp.micros(seen))])
@@ -379,14 +423,13 @@ struct IngestProgram: SQLProgram {
                 ])
             }
         }
-        statements += SQLBuilder.insert(
+        return SQLBuilder.insert(
             into: "member_channels", columns: ["group_id", "member_id", "channel", "last_seen_at"], rows: channelRows,
             suffix: "ON CONFLICT (group_id, member_id, channel) DO UPDATE SET last_seen_at = "
                 + "\(greatest)(member_channels.last_seen_at, excluded.last_seen_at)")
-        statements += SQLBuilder.insert(
-            into: "member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"], rows: brandRows,
-            suffix: "ON CONFLICT (group_id, member_id, brand_id) DO NOTHING")
-        return statements
+            + SQLBuilder.insert(
+                into: "member_brands", columns: ["group_id", "member_id", "brand_id", "joined_at"], rows: brandRows,
+                suffix: "ON CONFLICT (group_id, member_id, brand_id) DO NOTHING")
     }
 
     private func orderWrites(_ orders: [(member: MemberID?, order: OrderInput, brandID: BrandID?)]) -> [SQLStatement] {
