@@ -4,6 +4,7 @@ import Synchronization
 /// Group commit for SQLite's single writer: write programs that arrive while a transaction is
 /// running wait, then run together in the next transaction, each in its own savepoint — a failing
 /// program rolls back alone — and share one commit. Each caller is answered only after that commit.
+/// A program that arrives alone gets the transaction to itself, without a savepoint.
 ///
 /// Under concurrent ingest this turns several small transactions into one larger one, so index
 /// pages that several batches touch are written to the WAL once instead of once per batch.
@@ -87,6 +88,19 @@ final class GroupCommitWriter: Sendable {
 
     /// One transaction with a savepoint per program; the error of each (`nil`: committed).
     private static func commit(_ entries: [Entry], in db: Database) -> [(any Error)?] {
+        if entries.count == 1, let entry = entries.first {
+            // Alone, a program needs no savepoint: its failure rolls back the whole transaction,
+            // and SQLite saves no page it changes in a statement journal for a savepoint's sake.
+            do {
+                try db.inTransaction {
+                    try entry.run(db)
+                    return .commit
+                }
+                return [nil]
+            } catch {
+                return [error]
+            }
+        }
         var errors: [(any Error)?] = []
         do {
             try db.inTransaction {

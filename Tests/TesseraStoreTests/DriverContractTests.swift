@@ -66,6 +66,51 @@ struct DriverContractTests {
     /// PostgreSQL connections start with Tessera's settings (`work_mem` for segment computations,
     /// `jit` off); the URL's query items replace them or add others; an item without a value is
     /// refused rather than ignored.
+    /// A program that fails after writing leaves none of its writes, whether it ran alone (on
+    /// SQLite, a transaction with no savepoint) or beside others sharing its transaction (a
+    /// savepoint each), and the others' writes all stay.
+    @Test(arguments: Backend.allCases)
+    func aProgramThatFailsAfterWritingLeavesNothing(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let table = "driver_rollback_\(backend)"
+        try await store.driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL)", []),
+            ]), writes: true)
+        let failing = WriteThenFail(insert: SQLStatement("INSERT INTO \(table) (k) VALUES (?)", [.int(-1)]))
+        await #expect(throws: WriteThenFail.Failure.self) { try await store.driver.run(failing, writes: true) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for key in 0..<16 {
+                tasks.addTask {
+                    guard key == 8 else {
+                        let insert = SQLStatement("INSERT INTO \(table) (k) VALUES (?)", [.int(Int64(key))])
+                        try await store.driver.run(ExecuteProgram([insert]), writes: true)
+                        return
+                    }
+                    await #expect(throws: WriteThenFail.Failure.self) {
+                        try await store.driver.run(failing, writes: true)
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        let stored = try await store.driver.run(
+            QueryProgram(SQLStatement("SELECT k FROM \(table) ORDER BY k", [])) { $0.compactMap { $0.int(0) } },
+            writes: false)
+        #expect(stored == (0..<16).filter { $0 != 8 }.map(Int64.init))
+        try await store.driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+    }
+
+    /// Inserts a row, then fails.
+    struct WriteThenFail: SQLProgram {
+        struct Failure: Error {}
+        let insert: SQLStatement
+
+        func start() -> SQLStep<Void> { .execute([insert]) }
+        func resume(_ rows: [SQLRow]) throws -> SQLStep<Void> { throw Failure() }
+    }
+
     @Test func postgresSettingsComeFromTheURL() async throws {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw SetupError("TESSERA_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh")
