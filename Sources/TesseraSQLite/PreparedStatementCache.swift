@@ -8,6 +8,10 @@ import Synchronization
 /// closes. Tessera's SQL texts vary with list lengths (`IN (?, ?, …)`, multi-row inserts, the lookup
 /// lists of a batch), so a server running for weeks would keep one compiled program for every
 /// length it ever saw: the ingest benchmark alone grew the process by ~100 MiB that way.
+///
+/// Connections are told apart by their GRDB `Database` object. The driver's pool keeps every
+/// connection it opens until the driver closes (nothing asks it to release memory), so no identity
+/// is reused while statements of an earlier connection are kept under it.
 final class PreparedStatementCache: Sendable {
     /// Statements kept per connection: several times the texts one busy connection cycles through
     /// (ingest's chunked inserts and lookups, the loyalty and journey programs: about 200).
