@@ -111,6 +111,28 @@ struct DriverContractTests {
         func resume(_ rows: [SQLRow]) throws -> SQLStep<Void> { throw Failure() }
     }
 
+    /// PostgreSQL: once a store has ingested its first threshold of messages, the member store's
+    /// statistics are taken again, so that cached plans made for the empty tables are dropped.
+    @Test func postgresStatisticsAreTakenAgainAsIngestGrowsTheTables() async throws {
+        let shared = try await Backend.postgres.makeStore()
+        let tenant = try await Tenant.make(SQLTesseraStore(driver: shared.driver, firstAnalysis: 30))
+        let analyses = SQLStatement(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'member_identifiers'", [])
+        func count() async throws -> Int64 {
+            // The statistics collector's view is a snapshot per transaction; each read is its own.
+            try await shared.driver.run(QueryProgram(analyses) { $0.first?.int(0) ?? -1 }, writes: true)
+        }
+        func send(_ range: Range<Int>) async throws {
+            try await tenant.send(try range.map { try message("growth-\($0)", ["external:g\($0)"]) })
+        }
+        try await send(0..<20)
+        // Other tests may analyse the shared database at any time: only an increase says anything.
+        let belowThreshold = try await count()
+        try await send(20..<40)
+        let pastThreshold = try await count()
+        #expect(pastThreshold > belowThreshold, "crossing 30 messages analysed the tables")
+    }
+
     @Test func postgresSettingsComeFromTheURL() async throws {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw SetupError("TESSERA_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh")

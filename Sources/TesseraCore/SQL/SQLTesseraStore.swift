@@ -12,10 +12,16 @@ public struct SQLTesseraStore: TesseraStore {
     let pointsBatcher: RequestBatcher<PointsRequest, PointsOutcome>
     /// Coupon changes that arrive together run as one transaction (``CouponChangeProgram``).
     let couponBatcher: RequestBatcher<CouponChange, CouponOutcome>
+    /// When to take PostgreSQL's statistics of the tables ingest grows again.
+    let growth: GrowthStatistics
 
-    public init(driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator()) {
+    /// - Parameter firstAnalysis: messages ingested after which PostgreSQL's statistics of the
+    ///   member store are first taken again (then after four times as many, and so on; see
+    ///   ``GrowthStatistics``).
+    public init(driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator(), firstAnalysis: Int = 1_000) {
         self.driver = driver
         self.ids = ids
+        self.growth = GrowthStatistics(firstThreshold: firstAnalysis)
         self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { requests in
             await Self.applyPoints(together: requests, driver: driver, ids: ids)
         }
@@ -230,7 +236,12 @@ public struct SQLTesseraStore: TesseraStore {
             dialect: driver.dialect, group: group, identifiersByMessage: messages.map(\.identifiers),
             keys: messages.map(\.idempotencyKey), orderKeys: orderKeys, receivedAt: receivedAt, ids: ids,
             eventNames: Set(messages.compactMap(\.eventName)), plan: plan)
-        return try await driver.run(program, writes: true)
+        let written = try await driver.run(program, writes: true)
+        if driver.dialect == .postgres, growth.recorded(messages.count) {
+            // Statistics only: the batch is written, and autovacuum analyses later anyway.
+            try? await execute([SQLStatement("ANALYZE " + GrowthStatistics.tables.joined(separator: ", "), [])])
+        }
+        return written
     }
 
     // MARK: Members
