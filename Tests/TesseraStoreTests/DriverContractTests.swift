@@ -129,7 +129,13 @@ struct DriverContractTests {
         // Other tests may analyse the shared database at any time: only an increase says anything.
         let belowThreshold = try await count()
         try await send(20..<40)
-        let pastThreshold = try await count()
+        // The analysis runs in the background.
+        var pastThreshold = try await count()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pastThreshold <= belowThreshold, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            pastThreshold = try await count()
+        }
         #expect(pastThreshold > belowThreshold, "crossing 30 messages analysed the tables")
     }
 

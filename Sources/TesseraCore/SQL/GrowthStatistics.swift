@@ -10,7 +10,8 @@ import Synchronization
 /// averaged 16 ms (85 ms at most), instead of 0.1 ms, in a third of the runs of
 /// `bench ingest --read-load` (BENCHMARKS.md, session 29). `ANALYZE` replaces those statistics and
 /// drops the plans made with them. Growing the threshold fourfold each time keeps it rare once the
-/// tables are large, and stopping at ``lastThreshold`` leaves the rest to autovacuum.
+/// tables are large, and stopping at ``lastThreshold`` leaves the rest to autovacuum. The store runs
+/// it in the background: nobody's request waits for it.
 final class GrowthStatistics: Sendable {
     /// The tables whose statistics ingest's lookups and the member reads depend on.
     static let tables = [
