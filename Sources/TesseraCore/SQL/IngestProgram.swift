@@ -316,30 +316,41 @@ struct IngestProgram: SQLProgram {
         return SQLBuilder.insert(
             into: "members",
             columns: [
-                "group_id", "id", "sample", "created_at", "updated_at", "event_count", "first_seen_at", "last_seen_at",
-                "registered", "has_contact", "kind", "name", "gender", "birthday", "region", "city", "source_channel",
-                "home_store", "guide", "joined_at", "consent", "attributes", "traits",
-            ],
-            markers: Array(repeating: "?", count: 20) + [json, json, json],
+                "group_id", "id", "sample", "created_at", "updated_at", "kind", "event_count", "first_seen_at",
+                "last_seen_at", "registered", "has_contact",
+            ] + Self.profileColumns + Self.patchedColumns,
+            markers: Array(repeating: "?", count: 11 + Self.profileColumns.count) + [json, json, json],
             rows: members.map { member in
                 let delta = deltas[member] ?? MemberDelta()
-                let profile = delta.profile
-                let kind = CustomerKind.derive(
-                    registered: delta.registers, orderCount: 0, hasContact: delta.hasContact)
+                let kind = CustomerKind.derive(registered: delta.registers, orderCount: 0, hasContact: delta.hasContact)
                 return [
-                    g, .text(member.rawValue), .int(SegmentEstimate.bucket(of: member)), now, now,
-                    .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
-                    .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
-                    .text(kind.rawValue), .optional(profile.name), .optional(profile.gender),
-                    .optional(profile.birthday),
-                    .optional(profile.region), .optional(profile.city), .optional(profile.sourceChannel),
-                    .optional(profile.homeStoreCode), .optional(profile.guideCode),
-                    .optional(profile.joinedAt.map(Timestamp.micros)),
-                    .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
-                    .text(JSONValue.object(profile.attributes).jsonText),
-                    .text(JSONValue.object(profile.traits).jsonText),
+                    g, .text(member.rawValue), .int(SegmentEstimate.bucket(of: member)), now, now, .text(kind.rawValue),
                 ]
+                    + Self.values(of: delta)
             })
+    }
+
+    /// The profile columns a delta sets when it has a value (`coalesce` on update).
+    private static let profileColumns = [
+        "name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at",
+    ]
+    /// The JSON columns a delta patches.
+    private static let patchedColumns = ["consent", "attributes", "traits"]
+
+    /// A delta as column values: event count, first and last seen, registers, has a contact, then
+    /// ``profileColumns`` and ``patchedColumns`` — shared by the insert of a new member and the
+    /// update of an existing one, so that the two cannot drift apart.
+    private static func values(of delta: MemberDelta) -> [SQLValue] {
+        let profile = delta.profile
+        return [
+            .int(Int64(delta.eventCount)), .optional(delta.firstSeenAt.map(Timestamp.micros)),
+            .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
+            .optional(profile.name), .optional(profile.gender), .optional(profile.birthday), .optional(profile.region),
+            .optional(profile.city), .optional(profile.sourceChannel), .optional(profile.homeStoreCode),
+            .optional(profile.guideCode), .optional(profile.joinedAt.map(Timestamp.micros)),
+            .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
+            .text(JSONValue.object(profile.attributes).jsonText), .text(JSONValue.object(profile.traits).jsonText),
+        ]
     }
 
     /// Folds the batch's deltas into members that existed before it.
@@ -366,24 +377,9 @@ struct IngestProgram: SQLProgram {
         // PostgreSQL takes the whole batch as one `unnest`; SQLite's compound SELECT stays bounded.
         for chunk in dialect == .postgres ? [deltas[...]] : SQLBuilder.chunks(deltas, largest: 128) {
             let rows: [[SQLValue]] = chunk.map { member, delta in
-                let profile = delta.profile
-                return [
-                    g, .text(member.rawValue), .int(Int64(delta.eventCount)),
-                    .optional(delta.firstSeenAt.map(Timestamp.micros)),
-                    .optional(delta.lastSeenAt.map(Timestamp.micros)), .bool(delta.registers), .bool(delta.hasContact),
-                    .optional(profile.name), .optional(profile.gender), .optional(profile.birthday),
-                    .optional(profile.region),
-                    .optional(profile.city), .optional(profile.sourceChannel), .optional(profile.homeStoreCode),
-                    .optional(profile.guideCode), .optional(profile.joinedAt.map(Timestamp.micros)),
-                    .text(JSONValue.object(profile.consent.mapValues(JSONValue.bool)).jsonText),
-                    .text(JSONValue.object(profile.attributes).jsonText),
-                    .text(JSONValue.object(profile.traits).jsonText), now,
-                ]
+                [g, .text(member.rawValue)] + Self.values(of: delta) + [now]
             }
             let table = SQLBuilder.derivedTable(columns: columns, rows: rows, dialect: dialect)
-            let optional = [
-                "name", "gender", "birthday", "region", "city", "source_channel", "home_store", "guide", "joined_at",
-            ]
             let assignments =
                 [
                     "event_count = members.event_count + u.n",
@@ -395,8 +391,8 @@ struct IngestProgram: SQLProgram {
                         + StoreSQL.kindExpression(
                             registered: "members.registered OR u.reg", orderCount: "members.order_count",
                             hasContact: "members.has_contact OR u.contact"),
-                ] + optional.map { "\($0) = coalesce(u.\($0), members.\($0))" }
-                + ["consent", "attributes", "traits"].map(patch) + ["updated_at = u.at"]
+                ] + Self.profileColumns.map { "\($0) = coalesce(u.\($0), members.\($0))" }
+                + Self.patchedColumns.map(patch) + ["updated_at = u.at"]
             statements.append(
                 SQLStatement(
                     "UPDATE members SET \(assignments.joined(separator: ", ")) FROM (\(table.sql)) AS "

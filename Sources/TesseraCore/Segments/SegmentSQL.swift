@@ -118,27 +118,22 @@ public struct SegmentSQL: Sendable {
         after cursor: String? = nil, counting: Bool = false
     ) -> String {
         arguments = selectArguments
-        var from = "members m"
-        var condition: String
-        var grouping = ""
+        var (from, joined, grouping, rule) = ("members m", "", "", rule)
         if case .and(let rules) = rule, dialect == .postgres, !perMember, let driver = joinedEventDriver(rules) {
             arguments += driver.arguments
             from += " JOIN events e ON e.member_id = m.id"
-            var rest = rules
-            rest.remove(at: driver.index)
-            arguments.append(.text(group.rawValue))
-            condition = driver.condition + " AND m.group_id = ? AND m.merged_into IS NULL AND " + predicate(.and(rest))
+            joined = driver.condition + " AND "
             grouping = " GROUP BY m.group_id, m.id"
-        } else {
-            arguments.append(.text(group.rawValue))
-            let matches =
-                if case .and(let rules) = rule, dialect == .sqlite, !perMember, let driver = drivingList(rules) {
-                    conjunction(rules, probingBeside: driver)
-                } else {
-                    predicate(rule)
-                }
-            condition = "m.group_id = ? AND m.merged_into IS NULL AND " + matches
+            rule = .and(rules.enumerated().filter { $0.offset != driver.index }.map(\.element))
         }
+        arguments.append(.text(group.rawValue))
+        let matches =
+            if case .and(let rules) = rule, dialect == .sqlite, !perMember, let driver = drivingList(rules) {
+                conjunction(rules, probingBeside: driver)
+            } else {
+                predicate(rule)
+            }
+        var condition = joined + "m.group_id = ? AND m.merged_into IS NULL AND " + matches
         arguments.append(brand)
         // The rule first: its cheap row tests and set lookups discard most members before the
         // per-member brand lookup runs.
