@@ -15,17 +15,34 @@ public struct SQLTesseraStore: TesseraStore {
     /// When to take PostgreSQL's statistics of the tables ingest grows again.
     let growth: GrowthStatistics
 
-    /// - Parameter firstAnalysis: messages ingested after which PostgreSQL's statistics of the
-    ///   member store are first taken again (then after four times as many, and so on; see
-    ///   ``GrowthStatistics``).
-    public init(driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator(), firstAnalysis: Int = 1_000) {
+    /// How many points batches (and, separately, coupon batches) run at once by default: one per
+    /// processor, at least two.
+    ///
+    /// Fewer batches in flight make each one larger, so its round trips (five for points: `BEGIN`,
+    /// lock, read, write, `COMMIT`) are shared by more operations; more batches keep more processors
+    /// busy while others wait on a round trip. On 2 cores, with PostgreSQL on the same machine, two runners
+    /// redeem 10–15% more per second than four did, with a lower p99 (BENCHMARKS.md, session 30);
+    /// SQLite, whose writer joins batches anyway, does not change.
+    public static let defaultBatchRunners = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// - Parameters:
+    ///   - firstAnalysis: messages ingested after which PostgreSQL's statistics of the member store
+    ///     are first taken again (then after four times as many, and so on; see ``GrowthStatistics``).
+    ///   - batchRunners: most points batches, and most coupon batches, running at once
+    ///     (``RequestBatcher``).
+    public init(
+        driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator(), firstAnalysis: Int = 1_000,
+        batchRunners: Int = defaultBatchRunners
+    ) {
         self.driver = driver
         self.ids = ids
         self.growth = GrowthStatistics(firstThreshold: firstAnalysis)
-        self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { requests in
+        self.pointsBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: batchRunners) {
+            requests in
             await Self.applyPoints(together: requests, driver: driver, ids: ids)
         }
-        self.couponBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: 4) { changes in
+        self.couponBatcher = RequestBatcher(maximumBatch: PointsBatchProgram.largestBatch, runners: batchRunners) {
+            changes in
             await Self.changeCoupons(together: changes, driver: driver)
         }
     }
