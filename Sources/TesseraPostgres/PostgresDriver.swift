@@ -64,11 +64,23 @@ public final class PostgresDriver: SQLDriver {
     }
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
+        try await run(program, writes: writes, transaction: writes)
+    }
+
+    /// Each statement commits on its own; a collision (deadlock, serialization failure, a key
+    /// written concurrently) reruns the program from the start, as in a transaction.
+    public func runWithoutTransaction<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+        try await run(program, writes: true, transaction: false)
+    }
+
+    private func run<Program: SQLProgram>(_ program: Program, writes: Bool, transaction: Bool) async throws
+        -> Program.Output
+    {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                guard writes else {
+                guard transaction else {
                     // At READ COMMITTED every statement reads its own snapshot, inside a transaction or
                     // not: BEGIN and COMMIT around a read would add two round trips and nothing else.
                     return try await client.withConnection { connection in

@@ -21,6 +21,10 @@ public struct BulkInsert: Sendable, Hashable {
     /// ``SQLBuilder/insert(into:columns:markers:rows:suffix:)`` call, split for SQLite's sake —
     /// so PostgreSQL may run both as one statement (``merged(_:)``).
     var continuesPrevious = false
+    /// A condition on the whole insert (`EXISTS (SELECT 1 FROM ok)`), written as the `unnest`
+    /// form's `WHERE`: ``SQLBuilder/guardedWrites(_:check:filter:)`` makes every write of a
+    /// statement depend on one check.
+    var filter = ""
 
     /// `nil` unless every marker is `?` or `?::type`.
     init?(table: String, columns: [String], markers: [String], suffix: String) {
@@ -87,7 +91,7 @@ public struct BulkInsert: Sendable, Hashable {
         let sql =
             "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT \(selected.joined(separator: ", ")) "
             + "FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(aliases.joined(separator: ", ")))"
-            + (suffix.isEmpty ? "" : " " + suffix)
+            + (filter.isEmpty ? "" : " WHERE " + filter) + (suffix.isEmpty ? "" : " " + suffix)
         return SQLStatement(sql, literals)
     }
 

@@ -19,6 +19,18 @@ import TesseraDomain
 /// with ``PointsLedgerProgram`` after the batch commits, which gives them exactly the answer they
 /// would have had alone. Why batch at all: on PostgreSQL a redemption alone is five round trips
 /// and a commit; 64 concurrent ones in batches share them (`BENCHMARKS.md`, session 23).
+///
+/// **Versioned** (PostgreSQL, ``Locking/atWrite``, run by ``SQLDriver/runWithoutTransaction(_:)``):
+/// two round trips and no transaction. One read returns the accounts with their row versions
+/// (`xmin`), their open lots and the stored keys, all from one snapshot; the one write statement
+/// first locks the accounts it changes, in sorted order, and writes only if each still has the
+/// version read and its member was not merged away (``SQLBuilder/guardedWrites(_:check:filter:)``).
+/// That suffices because every change to an account's lots also updates its account row, in the
+/// same transaction, after locking it (``PointsLedgerProgram/writes(_:dialect:check:)`` is the only
+/// writer of lots): an unchanged version means unchanged lots. When a member has no account yet,
+/// or an account changed in between, every answer is ``Answer/unsettled`` and nothing was
+/// written: the caller runs the batch again with ``Locking/upfront``. A refusal decided from the
+/// read stands: it is the answer the operation had at that snapshot.
 struct PointsBatchProgram: SQLProgram {
     /// One operation's answer.
     enum Answer: Sendable {
@@ -26,6 +38,19 @@ struct PointsBatchProgram: SQLProgram {
         case refused(TesseraError)
         /// Not decided here: run it alone once the batch has committed.
         case deferred
+        /// Versioned mode only: an account was missing or changed after the read; nothing was
+        /// written. Run the batch again with ``Locking/upfront``.
+        case unsettled
+
+        var isUnsettled: Bool { if case .unsettled = self { true } else { false } }
+    }
+
+    /// When the batch takes its accounts' row locks.
+    enum Locking: Sendable {
+        /// First, in its own statement, inside the driver's transaction.
+        case upfront
+        /// In the write statement, which checks the versions read (PostgreSQL only).
+        case atWrite
     }
 
     /// Most requests in one batch. Each has two idempotency keys, and SQLite reads the keys from a
@@ -37,6 +62,7 @@ struct PointsBatchProgram: SQLProgram {
     let requests: [PointsRequest]
     /// One entry id per request.
     let entryIDs: [String]
+    let locking: Locking
 
     private struct AccountKey: Hashable, Comparable {
         var group: String
@@ -58,12 +84,15 @@ struct PointsBatchProgram: SQLProgram {
     private enum Phase { case lock, read, written }
     private var phase = Phase.lock
     private var balances: [AccountKey: (balance: Int64, debt: Int64)] = [:]
+    /// Versioned mode: each account's row version (`xmin`) as read.
+    private var versions: [AccountKey: String] = [:]
     private var answers: [Answer] = []
 
-    init(dialect: SQLDialect, requests: [PointsRequest], entryIDs: [String]) {
+    init(dialect: SQLDialect, requests: [PointsRequest], entryIDs: [String], locking: Locking = .upfront) {
         precondition(requests.count == entryIDs.count, "one entry id per request")
         precondition(requests.count <= Self.largestBatch, "at most \(Self.largestBatch) requests in a batch")
-        (self.dialect, self.requests, self.entryIDs) = (dialect, requests, entryIDs)
+        precondition(locking == .upfront || dialect == .postgres, "row versions are PostgreSQL's")
+        (self.dialect, self.requests, self.entryIDs, self.locking) = (dialect, requests, entryIDs, locking)
     }
 
     private static func account(_ request: PointsRequest) -> AccountKey {
@@ -80,9 +109,14 @@ struct PointsBatchProgram: SQLProgram {
     mutating func start() throws -> SQLStep<[Answer]> {
         phase = .lock
         balances = [:]
+        versions = [:]
         answers = []
         var first: [AccountKey: Date] = [:]
         for request in requests where first[Self.account(request)] == nil { first[Self.account(request)] = request.at }
+        guard locking == .upfront else {
+            phase = .read
+            return .query(read(first.keys.sorted()))
+        }
         let accounts = first.sorted { $0.key < $1.key }.map { ($0.key.group, $0.key.brand, $0.key.member, $0.value) }
         return .query(AccountRowSQL.points.lock(accounts, dialect: dialect))
     }
@@ -96,44 +130,108 @@ struct PointsBatchProgram: SQLProgram {
             }
             guard !balances.isEmpty else { return .done(requests.map { _ in .deferred }) }
             phase = .read
-            return .query(read())
+            return .query(read(balances.keys.sorted()))
         case .read:
-            let statements = apply(rows)
+            if locking == .atWrite {
+                for row in rows {
+                    guard let version = row.text(9) else { continue }
+                    // A member without an account yet: creating it takes the upfront lock's upsert.
+                    guard !version.isEmpty else { return unsettled() }
+                    let key = AccountKey(group: row.text(0) ?? "", brand: row.text(1) ?? "", member: row.text(2) ?? "")
+                    balances[key] = (row.int(6) ?? 0, row.int(7) ?? 0)
+                    versions[key] = version
+                }
+            }
+            let changes = apply(rows)
             phase = .written
-            return statements.isEmpty ? .done(answers) : .execute(statements)
+            guard locking == .atWrite else {
+                let statements = PointsLedgerProgram.writes(changes, dialect: dialect)
+                return statements.isEmpty ? .done(answers) : .execute(statements)
+            }
+            let changed = Set(
+                changes.filter { !$0.entries.isEmpty }.map {
+                    AccountKey(group: $0.group, brand: $0.brand, member: $0.member)
+                })
+            let check = versionCheck(changed.sorted())
+            guard let write = PointsLedgerProgram.writes(changes, dialect: dialect, check: check).first else {
+                return .done(answers)
+            }
+            return .query(write)
         case .written:
-            return .done(answers)
+            guard locking == .atWrite else { return .done(answers) }
+            // The guarded write answers one row: how many rows its check returned (1 or 0).
+            return rows.first?.int(0) == 1 ? .done(answers) : unsettled()
         }
     }
 
-    /// The open lots of the locked accounts and the stored entries' keys among the requests' keys.
-    private func read() -> SQLStatement {
+    private func unsettled() -> SQLStep<[Answer]> { .done(requests.map { _ in .unsettled }) }
+
+    /// The open lots of `accounts` and the stored entries' keys among the requests' keys; in
+    /// versioned mode first the accounts themselves — balances in the lot's `amount` and
+    /// `remaining` columns, the row version in a tenth, empty when the member has no account yet —
+    /// for each member that exists and was not merged away (the others are answered
+    /// ``Answer/deferred``, as upfront).
+    private func read(_ sortedAccounts: [AccountKey]) -> SQLStatement {
         let accountColumns = [("group_id", "TEXT"), ("brand_id", "TEXT"), ("member_id", "TEXT")]
         let accounts = SQLBuilder.derivedTable(
             columns: accountColumns,
-            rows: balances.keys.sorted().map { [.text($0.group), .text($0.brand), .text($0.member)] },
+            rows: sortedAccounts.map { [.text($0.group), .text($0.brand), .text($0.member)] },
             dialect: dialect, padded: true)
         let keyColumns = [("group_id", "TEXT"), ("brand_id", "TEXT"), ("idempotency_key", "TEXT")]
         let keys = SQLBuilder.derivedTable(
             columns: keyColumns,
-            rows: Set(requests.filter { balances[Self.account($0)] != nil }.flatMap(Self.keys)).map {
+            rows: Set(
+                requests.filter { locking == .atWrite || balances[Self.account($0)] != nil }.flatMap(Self.keys)
+            ).map {
                 [.text($0.group), .text($0.brand), .text($0.key)]
             }, dialect: dialect, padded: true)
+        let alias = SQLBuilder.derivedAlias(accountColumns, dialect: dialect)
+        var accountRows = (sql: "", arguments: [SQLValue]())
+        if locking == .atWrite {
+            accountRows = (
+                """
+                SELECT u.group_id, u.brand_id, u.member_id, NULL, NULL, NULL, a.balance, a.debt, NULL, \
+                COALESCE(CAST(a.xmin AS TEXT), '') FROM (\(accounts.sql)) AS \(alias) \
+                JOIN members m ON m.group_id = u.group_id AND m.id = u.member_id AND m.merged_into IS NULL \
+                LEFT JOIN points_accounts a ON a.group_id = u.group_id AND a.brand_id = u.brand_id \
+                AND a.member_id = u.member_id
+                """ + " UNION ALL ", accounts.arguments
+            )
+        }
         return SQLStatement(
             """
-            SELECT l.group_id, l.brand_id, l.member_id, \(PointsLedgerProgram.lotColumns("l")), NULL \
-            FROM (\(accounts.sql)) AS \(SQLBuilder.derivedAlias(accountColumns, dialect: dialect)) \
+            \(accountRows.sql)SELECT l.group_id, l.brand_id, l.member_id, \(PointsLedgerProgram.lotColumns("l")), \
+            NULL, NULL FROM (\(accounts.sql)) AS \(alias) \
             JOIN points_lots l ON l.group_id = u.group_id AND l.brand_id = u.brand_id AND l.member_id = u.member_id \
             WHERE l.remaining > 0 \
-            UNION ALL SELECT e.group_id, e.brand_id, NULL, NULL, NULL, NULL, NULL, NULL, e.idempotency_key \
+            UNION ALL SELECT e.group_id, e.brand_id, NULL, NULL, NULL, NULL, NULL, NULL, e.idempotency_key, NULL \
             FROM (\(keys.sql)) AS \(SQLBuilder.derivedAlias(keyColumns, dialect: dialect, alias: "k")) \
             JOIN points_entries e ON e.group_id = k.group_id AND e.brand_id = k.brand_id \
             AND e.idempotency_key = k.idempotency_key
-            """, accounts.arguments + keys.arguments)
+            """, accountRows.arguments + accounts.arguments + keys.arguments)
     }
 
-    /// Applies the requests to the accounts read in `rows`, sets ``answers`` and returns the writes.
-    private mutating func apply(_ rows: [SQLRow]) -> [SQLStatement] {
+    /// Versioned mode: the write's check, which locks `accounts` (sorted) and returns one row if
+    /// each still has the version read and its member was not merged away, none otherwise.
+    private func versionCheck(_ accounts: [AccountKey]) -> SQLStatement {
+        let columns = [("group_id", "TEXT"), ("brand_id", "TEXT"), ("member_id", "TEXT"), ("version", "TEXT")]
+        let read = SQLBuilder.derivedTable(
+            columns: columns,
+            rows: accounts.map { [.text($0.group), .text($0.brand), .text($0.member), .text(versions[$0] ?? "")] },
+            dialect: dialect, padded: true)
+        return SQLStatement(
+            """
+            SELECT 1 FROM (SELECT a.member_id FROM (\(read.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
+            JOIN points_accounts a ON a.group_id = u.group_id AND a.brand_id = u.brand_id AND a.member_id = u.member_id \
+            JOIN members m ON m.group_id = a.group_id AND m.id = a.member_id \
+            WHERE a.xmin = CAST(u.version AS xid) AND m.merged_into IS NULL \
+            ORDER BY u.group_id, u.brand_id, u.member_id FOR UPDATE OF a) AS x HAVING count(*) = ?
+            """, read.arguments + [.int(Int64(accounts.count))])
+    }
+
+    /// Applies the requests to the accounts read in `rows`, sets ``answers`` and returns the
+    /// changes to write.
+    private mutating func apply(_ rows: [SQLRow]) -> [PointsLedgerProgram.AccountChange] {
         var lots: [AccountKey: [PointsLot]] = [:]
         var used = Set<ScopedKey>()
         for row in rows {
@@ -181,6 +279,6 @@ struct PointsBatchProgram: SQLProgram {
                 answers.append(.refused(.rejected(code: error.code, field: error.field, reason: error.message)))
             }
         }
-        return PointsLedgerProgram.writes(written, dialect: dialect)
+        return written
     }
 }

@@ -136,9 +136,14 @@ struct PointsLedgerProgram: SQLProgram {
     /// changed more than once ends as its last change left it). Lots created here are inserted with
     /// what is left of them, so that no statement needs to see another's rows and PostgreSQL runs
     /// them all as one (``SQLBuilder/independentWrites(_:dialect:)``).
-    static func writes(_ changes: [AccountChange], dialect: SQLDialect) -> [SQLStatement] {
+    ///
+    /// With a `check` (PostgreSQL), the writes are one statement that writes nothing unless the
+    /// check returns a row, and answers how many it returned (``SQLBuilder/guardedWrites(_:check:filter:)``;
+    /// the check is the CTE `ok`).
+    static func writes(_ changes: [AccountChange], dialect: SQLDialect, check: SQLStatement? = nil) -> [SQLStatement] {
         let entries = changes.flatMap { change in change.entries.map { (change, $0) } }
         guard !entries.isEmpty else { return [] }
+        let filter = check == nil ? "" : " AND " + Self.checkPassed
         // Points taken from each lot, by group and lot id (a lot id is unique in its group).
         var taken: [[String]: Int64] = [:]
         for (change, entry) in entries {
@@ -186,7 +191,7 @@ struct PointsLedgerProgram: SQLProgram {
                     """
                     UPDATE points_lots SET remaining = points_lots.remaining - u.taken \
                     FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(takenColumns, dialect: dialect)) \
-                    WHERE points_lots.group_id = u.group_id AND points_lots.id = u.id
+                    WHERE points_lots.group_id = u.group_id AND points_lots.id = u.id\(filter)
                     """, table.arguments))
         }
         var last: [[String]: AccountChange] = [:]
@@ -211,11 +216,17 @@ struct PointsLedgerProgram: SQLProgram {
                 UPDATE points_accounts SET balance = u.balance, debt = u.debt, updated_at = u.at \
                 FROM (\(table.sql)) AS \(SQLBuilder.derivedAlias(columns, dialect: dialect)) \
                 WHERE points_accounts.group_id = u.group_id AND points_accounts.brand_id = u.brand_id \
-                AND points_accounts.member_id = u.member_id
+                AND points_accounts.member_id = u.member_id\(filter)
                 """, table.arguments))
         statements += DomainEventSQL.insert(rows: changes.flatMap(\.events), dialect: dialect)
+        if let check {
+            return [SQLBuilder.guardedWrites(statements, check: check, filter: Self.checkPassed)]
+        }
         return SQLBuilder.independentWrites(statements, dialect: dialect)
     }
+
+    /// The condition every guarded write carries: the check (the CTE `ok`) returned a row.
+    static let checkPassed = "EXISTS (SELECT 1 FROM ok)"
 
     /// `points.earned`, `points.redeemed`, … one per entry, with the balance after the operation.
     static func events(

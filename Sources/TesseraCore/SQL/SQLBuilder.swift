@@ -44,6 +44,31 @@ public enum SQLBuilder {
         ]
     }
 
+    /// PostgreSQL: `statements` as one statement that writes only if `check` (a query, run first)
+    /// returns a row, and answers the number of its rows: `WITH ok AS (check), w0 AS (…), …
+    /// SELECT count(*) FROM ok`. Every write carries `filter` — each multi-row insert as its
+    /// `unnest` form's `WHERE`, every other statement already in its text (checked) — so none
+    /// writes a row unless the check passed, and the check, which the filters read, runs before
+    /// any of them. One statement: all or nothing without a transaction around it.
+    static func guardedWrites(_ statements: [SQLStatement], check: SQLStatement, filter: String) -> SQLStatement {
+        let filtered = statements.map { statement in
+            var statement = statement
+            statement.bulk?.filter = filter
+            return statement
+        }
+        let writes = BulkInsert.merged(filtered).map { statement in
+            statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement
+        }
+        for write in writes {
+            // A multi-row insert without an unnest form would have run unguarded.
+            precondition(write.sql.contains(filter), "a guarded write must carry the filter: \(write.sql)")
+        }
+        let parts = ["ok AS (\(check.sql))"] + writes.enumerated().map { "w\($0) AS (\($1.sql))" }
+        return SQLStatement(
+            "WITH " + parts.joined(separator: ", ") + " SELECT count(*) FROM ok",
+            check.arguments + writes.flatMap(\.arguments))
+    }
+
     /// Splits rows into chunks whose sizes are powers of two (150 → 128, 16, 4, 2), so a few
     /// statement texts repeat and stay in the prepared-statement cache instead of being compiled
     /// afresh for every batch size.

@@ -57,7 +57,19 @@ public protocol SQLDriver: Sendable {
     var dialect: SQLDialect { get }
     /// Runs `program` in one transaction (read-only when `writes` is false) and returns its output.
     func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output
+    /// Runs `program`, which may write, with no transaction around its statements where the
+    /// database allows it: each commits on its own. Only for a program whose every write is one
+    /// statement that checks what it depends on (``PointsBatchProgram``'s versioned mode): it
+    /// saves PostgreSQL's `BEGIN` and `COMMIT` round trips. The default runs it in a write
+    /// transaction, which is as correct (SQLite's single writer needs nothing else).
+    func runWithoutTransaction<Program: SQLProgram>(_ program: Program) async throws -> Program.Output
     func close() async throws
+}
+
+extension SQLDriver {
+    public func runWithoutTransaction<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+        try await run(program, writes: true)
+    }
 }
 
 /// A program of one query whose rows are mapped to a value.

@@ -50,8 +50,10 @@ extension SQLTesseraStore {
     }
 
     /// Runs `requests` as one ``PointsBatchProgram`` and what it defers one by one afterwards
-    /// (every request one by one if the batch as a whole fails — it then wrote nothing); a single
-    /// request runs alone.
+    /// (every request one by one if the batch as a whole fails — it then wrote nothing). On
+    /// PostgreSQL the batch — a single request too — first runs versioned, in two round trips
+    /// without a transaction, and again with its locks taken up front if that was unsettled; on
+    /// SQLite a single request runs alone.
     static func applyPoints(together requests: [PointsRequest], driver: any SQLDriver, ids: any IDGenerator) async
         -> [Result<PointsOutcome, any Error>]
     {
@@ -65,16 +67,23 @@ extension SQLTesseraStore {
                 return .failure(error)
             }
         }
-        guard requests.count > 1 else {
+        guard requests.count > 1 || driver.dialect == .postgres else {
             guard let request = requests.first else { return [] }
             return [await alone(request)]
         }
-        let answers: [PointsBatchProgram.Answer]
+        guard !requests.isEmpty else { return [] }
+        let entryIDs = requests.map { _ in ids.next() }
+        var answers: [PointsBatchProgram.Answer] = []
         do {
-            answers = try await driver.run(
-                PointsBatchProgram(
-                    dialect: driver.dialect, requests: requests, entryIDs: requests.map { _ in ids.next() }),
-                writes: true)
+            if driver.dialect == .postgres {
+                answers = try await driver.runWithoutTransaction(
+                    PointsBatchProgram(
+                        dialect: driver.dialect, requests: requests, entryIDs: entryIDs, locking: .atWrite))
+            }
+            if answers.isEmpty || answers.contains(where: \.isUnsettled) {
+                answers = try await driver.run(
+                    PointsBatchProgram(dialect: driver.dialect, requests: requests, entryIDs: entryIDs), writes: true)
+            }
         } catch {
             answers = requests.map { _ in .deferred }
         }
@@ -83,7 +92,7 @@ extension SQLTesseraStore {
             switch answer {
             case .done(let outcome): results.append(.success(outcome))
             case .refused(let error): results.append(.failure(error))
-            case .deferred: results.append(await alone(request))
+            case .deferred, .unsettled: results.append(await alone(request))
             }
         }
         return results
