@@ -20,9 +20,10 @@ public struct SQLTesseraStore: TesseraStore {
     ///
     /// Fewer batches in flight make each one larger, so its round trips (on PostgreSQL two for a
     /// versioned points batch, four for coupons: `BEGIN`, lock, write, `COMMIT`) are shared by more
-    /// operations; more batches keep more processors busy while others wait on a round trip. On 2 cores, with PostgreSQL on the same machine, two runners
-    /// redeem 10–15% more per second than four did, with a lower p99 (BENCHMARKS.md, session 30);
-    /// SQLite, whose writer joins batches anyway, does not change.
+    /// operations; more batches keep more processors busy while others wait on a round trip. On 2
+    /// cores, with PostgreSQL on the same machine, two runners redeem 10–15% more per second than
+    /// four did, with a lower p99 (BENCHMARKS.md, session 30); SQLite, whose writer joins batches
+    /// anyway, does not change.
     public static let defaultBatchRunners = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// - Parameters:
