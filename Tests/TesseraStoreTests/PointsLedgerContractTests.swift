@@ -365,10 +365,7 @@ struct PointsLedgerContractTests {
         var runs = counting.runs
         let credits = await tenant.store.applyPoints(
             together: (0..<300).map { request(.credit(1, kind: .earn, expiresAt: nil), "c\($0)") })
-        // On PostgreSQL the first batch finds no account for the new member, so it runs again
-        // with the upfront lock, which creates it; the others settle at their first run.
-        #expect(
-            counting.runs - runs == (backend == .postgres ? 4 : 3), "300 operations are three batches (128, 128, 44)")
+        #expect(counting.runs - runs == 3, "300 operations are three batches (128, 128, 44)")
         #expect(try credits.last?.get().balance == 300)
         runs = counting.runs
         let spent = await tenant.store.applyPoints(

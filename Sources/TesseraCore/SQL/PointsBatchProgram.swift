@@ -58,6 +58,13 @@ struct PointsBatchProgram: SQLProgram {
     /// at most 500 terms.
     static let largestBatch = 128
 
+    /// Most requests in a batch run versioned; larger batches lock up front. Versioned saves round
+    /// trips, a fixed cost per batch, but does more per account (the members are checked in the
+    /// read and again in the write, whose locks are taken there): the expiry pass's batches of 128
+    /// ran 35% slower versioned (1M lots: 22.3–24.5 s against 16.3–17.7 s), while concurrent
+    /// redemptions, batches of a few, gained 9% (BENCHMARKS.md, session 30).
+    static let largestVersionedBatch = 32
+
     let dialect: SQLDialect
     let requests: [PointsRequest]
     /// One entry id per request.

@@ -51,9 +51,9 @@ extension SQLTesseraStore {
 
     /// Runs `requests` as one ``PointsBatchProgram`` and what it defers one by one afterwards
     /// (every request one by one if the batch as a whole fails — it then wrote nothing). On
-    /// PostgreSQL the batch — a single request too — first runs versioned, in two round trips
-    /// without a transaction, and again with its locks taken up front if that was unsettled; on
-    /// SQLite a single request runs alone.
+    /// PostgreSQL a batch of up to ``PointsBatchProgram/largestVersionedBatch`` — a single request
+    /// too — first runs versioned, in two round trips without a transaction, and again with its
+    /// locks taken up front if that was unsettled; on SQLite a single request runs alone.
     static func applyPoints(together requests: [PointsRequest], driver: any SQLDriver, ids: any IDGenerator) async
         -> [Result<PointsOutcome, any Error>]
     {
@@ -75,7 +75,7 @@ extension SQLTesseraStore {
         let entryIDs = requests.map { _ in ids.next() }
         var answers: [PointsBatchProgram.Answer] = []
         do {
-            if driver.dialect == .postgres {
+            if driver.dialect == .postgres, requests.count <= PointsBatchProgram.largestVersionedBatch {
                 answers = try await driver.runWithoutTransaction(
                     PointsBatchProgram(
                         dialect: driver.dialect, requests: requests, entryIDs: entryIDs, locking: .atWrite))
