@@ -95,6 +95,13 @@ public struct BulkInsert: Sendable, Hashable {
         return SQLStatement(sql, literals)
     }
 
+    /// ``merged(_:)``, then every multi-row insert in its `unnest` form: the statements as they
+    /// join one PostgreSQL statement (``SQLBuilder/independentWrites(_:dialect:)``,
+    /// ``SQLBuilder/guardedWrites(_:check:filter:)``).
+    static func unnested(_ statements: [SQLStatement]) -> [SQLStatement] {
+        merged(statements).map { statement in statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement }
+    }
+
     /// `statements` with every run of chunks of one insert (a bulk statement and the chunks that
     /// continue it) as one `unnest` statement; everything else as it was. A run whose rows cannot
     /// be one `unnest` (a column of mixed kinds) stays as its chunks.

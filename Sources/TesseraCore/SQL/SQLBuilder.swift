@@ -33,9 +33,7 @@ public enum SQLBuilder {
     /// stay a few arrays and it is prepared once, however many rows it carries.
     public static func independentWrites(_ statements: [SQLStatement], dialect: SQLDialect) -> [SQLStatement] {
         guard dialect == .postgres, statements.count > 1 else { return statements }
-        let statements = BulkInsert.merged(statements).map { statement in
-            statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement
-        }
+        let statements = BulkInsert.unnested(statements)
         guard statements.count > 1, let last = statements.last else { return statements }
         let parts = statements.dropLast().enumerated().map { index, statement in "w\(index) AS (\(statement.sql))" }
         return [
@@ -56,9 +54,7 @@ public enum SQLBuilder {
             statement.bulk?.filter = filter
             return statement
         }
-        let writes = BulkInsert.merged(filtered).map { statement in
-            statement.bulk.flatMap { $0.unnest(statement.arguments) } ?? statement
-        }
+        let writes = BulkInsert.unnested(filtered)
         for write in writes {
             // A multi-row insert without an unnest form would have run unguarded.
             precondition(write.sql.contains(filter), "a guarded write must carry the filter: \(write.sql)")
