@@ -70,6 +70,10 @@ final class PreparedStatementCache: Sendable {
                 statements[oldest] = nil
             }
             let statement = try db.makeStatement(sql: sql)
+            // The driver binds through SQLite's C API (`SQLiteDriver.bind`); told once that the
+            // statement is bound, GRDB only resets it before each execution and never clears the
+            // bindings, so each execution's values overwrite the last ones in place.
+            statement.setUncheckedArguments(StatementArguments())
             statements[sql] = (statement, uses)
             return statement
         }

@@ -34,6 +34,16 @@ struct IDGeneratorTests {
         #expect(Set(made.map { $0.suffix(16) }).count == made.count)
     }
 
+    @Test func rowIdentifiersMadeOnManyThreadsAtOnceNeverRepeat() async {
+        let ids = TimeOrderedIDGenerator()
+        let made = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<5_000).map { _ in ids.next() } } }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(made.count == 40_000)
+        #expect(Set(made.map { $0.suffix(16) }).count == made.count, "no two share their random bits")
+    }
+
     @Test func tenantIdentifiersAreShortAndUnique() {
         let ids = TenantIDGenerator()
         let made = (0..<20_000).map { _ in ids.next() }

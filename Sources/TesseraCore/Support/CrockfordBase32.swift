@@ -9,11 +9,12 @@ enum CrockfordBase32 {
     /// The low `5 × digits` bits of `value`, most significant first, zero-padded to `digits` characters.
     static func encode(_ value: UInt128, digits count: Int) -> String {
         var value = value
-        var text = [UInt8](repeating: 0, count: count)
-        for index in stride(from: count - 1, through: 0, by: -1) {
-            text[index] = digits[Int(value & 31)]
-            value >>= 5
+        return String(unsafeUninitializedCapacity: count) { text in
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                text[index] = digits[Int(value & 31)]
+                value >>= 5
+            }
+            return count
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -16,9 +16,7 @@ public struct TimeOrderedIDGenerator: IDGenerator {
 
     public func next() -> String {
         let millis = UInt128(UInt64(Date().timeIntervalSince1970 * 1000) & ((1 << 48) - 1))
-        // Two draws, not ten: each draw from the system generator is a system call.
-        var random = SystemRandomNumberGenerator()
-        let bits = (UInt128(random.next() as UInt64) << 64) | UInt128(random.next() as UInt64)
+        let bits = RandomBitPool.next128()
         return CrockfordBase32.encode((millis << 80) | (bits & ((1 << 80) - 1)), digits: 26)
     }
 }
