@@ -158,4 +158,68 @@ struct DriverContractTests {
 
         #expect(throws: TesseraError.self) { try PostgresDriver(url: url + "?work_mem", maximumConnections: 1) }
     }
+
+    /// A probe (`SQLBuilder.probe`) answers as the join it stands for, and reads the table through
+    /// its key once per row of the list — on PostgreSQL too, whose planner would rather hash a scan
+    /// of all 5,000 rows for a list of 256 keys (the plain join's plan, checked first).
+    @Test(arguments: Backend.allCases)
+    func probesReadTheTableByItsKeyOncePerRow(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let table = "driver_probe_\(backend)"
+        try await store.driver.run(
+            ExecuteProgram(
+                [
+                    SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                    SQLStatement(
+                        "CREATE TABLE \(table) (g TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (g, k))",
+                        []),
+                ]
+                    + SQLBuilder.insert(
+                        into: table, columns: ["g", "k", "v"],
+                        rows: (0..<5_000).map { [.text("g"), .text("k\($0)"), .text("v\($0)")] })
+                    + [SQLStatement("ANALYZE \(table)", [])]), writes: true)
+        // Every 20th key, and keys nobody holds.
+        let keys = (0..<256).map { $0 % 2 == 0 ? "k\($0 * 20)" : "absent\($0)" }
+        let list: String
+        let arguments: [SQLValue]
+        if backend == .postgres {
+            list = "(SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]))) AS w(g, k)"
+            arguments = [
+                .text("{" + keys.map { _ in "g" }.joined(separator: ",") + "}"),
+                .text("{" + keys.joined(separator: ",") + "}"),
+            ]
+        } else {
+            list =
+                "(SELECT column1 AS g, column2 AS k FROM (VALUES \(keys.map { _ in "(?, ?)" }.joined(separator: ", ")))) AS w"
+            arguments = keys.flatMap { [SQLValue.text("g"), .text($0)] }
+        }
+        let joined = "SELECT w.k, p.v FROM \(list) JOIN \(table) p ON p.g = w.g AND p.k = w.k"
+        let probed =
+            "SELECT w.k, p.v FROM \(list) "
+            + SQLBuilder.probe(table, as: "p", on: "p.g = w.g AND p.k = w.k", dialect: store.driver.dialect)
+        func rows(_ sql: String) async throws -> [SQLRow] {
+            try await store.driver.run(QueryProgram(SQLStatement(sql, arguments)) { $0 }, writes: false)
+        }
+        let expected = stride(from: 0, to: 250, by: 2).map { SQLRow([.text("k\($0 * 20)"), .text("v\($0 * 20)")]) }
+        #expect(Set(try await rows(probed)) == Set(expected))
+        #expect(try await rows(probed).count == expected.count)
+        #expect(Set(try await rows(joined)) == Set(expected))
+
+        func plan(_ sql: String) async throws -> String {
+            let explain = backend == .postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
+            return try await rows(explain + sql).map { row in
+                (0..<row.values.count).compactMap { row.text($0) }.joined(separator: " ")
+            }.joined(separator: "\n")
+        }
+        if backend == .postgres {
+            #expect(try await plan(joined).contains("Seq Scan on \(table)"), "the premise: a plain join scans")
+            let probing = try await plan(probed)
+            #expect(!probing.contains("Seq Scan on \(table)") && probing.contains("Index Scan"), "\(probing)")
+        } else {
+            let probing = try await plan(probed)
+            #expect(probing.contains("SEARCH p USING") && !probing.contains("SCAN p"), "\(probing)")
+        }
+        try await store.driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+        try await store.close()
+    }
 }

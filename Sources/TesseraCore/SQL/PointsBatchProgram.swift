@@ -205,16 +205,20 @@ struct PointsBatchProgram: SQLProgram {
                 """ + " UNION ALL ", accounts.arguments
             )
         }
+        let lots = SQLBuilder.probe(
+            "points_lots", as: "l",
+            on: "l.group_id = u.group_id AND l.brand_id = u.brand_id AND l.member_id = u.member_id AND l.remaining > 0",
+            dialect: dialect)
+        let entries = SQLBuilder.probe(
+            "points_entries", as: "e",
+            on: "e.group_id = k.group_id AND e.brand_id = k.brand_id AND e.idempotency_key = k.idempotency_key",
+            dialect: dialect)
         return SQLStatement(
             """
             \(accountRows.sql)SELECT l.group_id, l.brand_id, l.member_id, \(PointsLedgerProgram.lotColumns("l")), \
-            NULL, NULL FROM (\(accounts.sql)) AS \(alias) \
-            JOIN points_lots l ON l.group_id = u.group_id AND l.brand_id = u.brand_id AND l.member_id = u.member_id \
-            WHERE l.remaining > 0 \
+            NULL, NULL FROM (\(accounts.sql)) AS \(alias) \(lots) \
             UNION ALL SELECT e.group_id, e.brand_id, NULL, NULL, NULL, NULL, NULL, NULL, e.idempotency_key, NULL \
-            FROM (\(keys.sql)) AS \(SQLBuilder.derivedAlias(keyColumns, dialect: dialect, alias: "k")) \
-            JOIN points_entries e ON e.group_id = k.group_id AND e.brand_id = k.brand_id \
-            AND e.idempotency_key = k.idempotency_key
+            FROM (\(keys.sql)) AS \(SQLBuilder.derivedAlias(keyColumns, dialect: dialect, alias: "k")) \(entries)
             """, accountRows.arguments + accounts.arguments + keys.arguments)
     }
 

@@ -121,6 +121,23 @@ public enum SQLBuilder {
         }
     }
 
+    /// A join of `table` (as `alias`) to the rows before it, on `condition`, that probes the table
+    /// once per row: on PostgreSQL a `LATERAL` subquery that `OFFSET 0` keeps the planner from
+    /// flattening into an ordinary join; on SQLite an ordinary join, which it answers that way anyway.
+    ///
+    /// Why: over a list of keys PostgreSQL picks a hash join of a whole-table scan whenever its
+    /// statistics make the table look small, and they do while a table grows between two analyses.
+    /// The expiry pass's lookup of its keys in `points_entries`, which it grows by 100,000 entries,
+    /// scanned the table once per batch: 5 ms a batch instead of 1.4 (BENCHMARKS.md, session 31).
+    ///
+    ///     SQLBuilder.probe("points_entries", as: "e", on: "e.group_id = k.group_id AND …", dialect: .postgres)
+    public static func probe(_ table: String, as alias: String, on condition: String, dialect: SQLDialect) -> String {
+        switch dialect {
+        case .postgres: "CROSS JOIN LATERAL (SELECT * FROM \(table) \(alias) WHERE \(condition) OFFSET 0) AS \(alias)"
+        case .sqlite: "JOIN \(table) \(alias) ON \(condition)"
+        }
+    }
+
     /// `unnest(CAST(? AS T[]), …)` over `rows`, one array literal per column of the given types
     /// (``BulkInsert``): PostgreSQL's table of rows whose text does not grow with the rows.
     static func unnest(types: [String], rows: [[SQLValue]]) -> SQLStatement {
