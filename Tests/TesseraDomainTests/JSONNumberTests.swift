@@ -5,19 +5,38 @@ import TesseraDomain
 
 @Suite("JSON numbers")
 struct JSONNumberTests {
-    /// Differential: the integer fast path of `jsonText` writes what `Decimal`'s description does,
-    /// for integers across the whole `Int64` range, fractions and numbers beyond `Int64`.
+    /// Differential: the fast paths of `jsonText` (integers, and fractions whose digits fit 64 bits)
+    /// write what `Decimal`'s description does, for integers across the whole `Int64` range,
+    /// fractions — also ones built with trailing zeros — and numbers beyond `Int64`.
     @Test func writesWhatDecimalDescribes() async {
-        await propertyCheck(input: Gen.int64(in: Int64.min...Int64.max), Gen.int(in: 0...6)) { value, scale in
-            for number in [Decimal(value), Decimal(value) / pow(Decimal(10), scale), Decimal(value) * 1_000_000] {
+        await propertyCheck(input: Gen.int64(in: Int64.min...Int64.max), Gen.int(in: 0...24)) { value, scale in
+            let padded = Decimal(
+                sign: value < 0 ? .minus : .plus, exponent: -scale - 2, significand: Decimal(value.magnitude) * 100)
+            for number in [
+                Decimal(value), Decimal(value) / pow(Decimal(10), scale), Decimal(value) * 1_000_000, padded,
+            ] {
                 #expect(JSONValue.number(number).jsonText == "\(number)")
             }
         }
     }
 
+    /// Texts with and without characters to escape come back as they were written.
+    @Test func textsRoundTrip() async {
+        await propertyCheck(input: Gen.character(in: "\u{1}"..."\u{FF}").string(of: 0...24)) { text in
+            let written = JSONValue.string(text).jsonText
+            #expect((try? JSONParser.parse(Array(written.utf8))) == .string(text), "\(written)")
+        }
+        #expect(JSONValue.string(#"a"b\c"#).jsonText == #""a\"b\\c""#)
+        #expect(JSONValue.string("tab\there\u{1}").jsonText == #""tab\there\u0001""#)
+        #expect(JSONValue.string("plain 中文").jsonText == #""plain 中文""#)
+    }
+
     @Test func examples() {
         #expect(JSONValue.number(Decimal(-42)).jsonText == "-42")
         #expect(JSONValue.number(Decimal(string: "19.99") ?? 0).jsonText == "19.99")
+        #expect(JSONValue.number(Decimal(string: "-0.05") ?? 0).jsonText == "-0.05")
+        #expect(JSONValue.number(Decimal(sign: .plus, exponent: -3, significand: 99_500)).jsonText == "99.5")
+        #expect(JSONValue.number(Decimal(string: "1e-30") ?? 0).jsonText == "0.000000000000000000000000000001")
         #expect(JSONValue.number(Decimal(Int64.min)).jsonText == "-9223372036854775808")
         #expect(JSONValue.number(Decimal(string: "98765432109876543210") ?? 0).jsonText == "98765432109876543210")
     }
