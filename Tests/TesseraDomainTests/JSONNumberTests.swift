@@ -5,8 +5,8 @@ import TesseraDomain
 
 @Suite("JSON numbers")
 struct JSONNumberTests {
-    /// Differential: the fast paths of `jsonText` (integers, and fractions whose digits fit 64 bits)
-    /// write what `Decimal`'s description does, for integers across the whole `Int64` range,
+    /// Differential: the fast path of `jsonText` (numbers whose significand's digits fit 64 bits)
+    /// writes what `Decimal`'s description does, for integers across the whole `Int64` range,
     /// fractions — also ones built with trailing zeros — and numbers beyond `Int64`.
     @Test func writesWhatDecimalDescribes() async {
         await propertyCheck(input: Gen.int64(in: Int64.min...Int64.max), Gen.int(in: 0...24)) { value, scale in
@@ -37,6 +37,8 @@ struct JSONNumberTests {
         #expect(JSONValue.number(Decimal(string: "-0.05") ?? 0).jsonText == "-0.05")
         #expect(JSONValue.number(Decimal(sign: .plus, exponent: -3, significand: 99_500)).jsonText == "99.5")
         #expect(JSONValue.number(Decimal(string: "1e-30") ?? 0).jsonText == "0.000000000000000000000000000001")
+        #expect(JSONValue.number(Decimal(string: "1e30") ?? 0).jsonText == "1" + String(repeating: "0", count: 30))
+        #expect(JSONValue.number(Decimal(string: "-0.00") ?? 0).jsonText == "0")
         #expect(JSONValue.number(Decimal(Int64.min)).jsonText == "-9223372036854775808")
         #expect(JSONValue.number(Decimal(string: "98765432109876543210") ?? 0).jsonText == "98765432109876543210")
     }
