@@ -21,6 +21,8 @@ final class GroupCommitWriter: Sendable {
 
     /// Called after each committed transaction that changed rows (from the writer's thread; must not block).
     private let onCommit: @Sendable () -> Void
+    /// Every commit, as it begins and ends, for readers that must share one state (``SQLiteDriver/runSlices(_:)``).
+    let commits = CommitSequence()
 
     init(pool: DatabasePool, onCommit: @escaping @Sendable () -> Void = {}) {
         self.pool = pool
@@ -62,7 +64,7 @@ final class GroupCommitWriter: Sendable {
             try await pool.writeWithoutTransaction { db in
                 while let entries = self.nextGroup() {
                     let changesBefore = db.totalChangesCount
-                    let errors = Self.commit(entries, in: db)
+                    let errors = self.commits.counting { committing in Self.commit(entries, in: db, committing) }
                     // Lease polls that found nothing commit nothing worth reporting.
                     if errors.contains(where: { $0 == nil }), db.totalChangesCount != changesBefore { self.onCommit() }
                     for (entry, error) in zip(entries, errors) { entry.finish(error) }
@@ -87,13 +89,15 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// One transaction with a savepoint per program; the error of each (`nil`: committed).
-    private static func commit(_ entries: [Entry], in db: Database) -> [(any Error)?] {
+    /// `committing` is called right before the `COMMIT`.
+    private static func commit(_ entries: [Entry], in db: Database, _ committing: () -> Void) -> [(any Error)?] {
         if entries.count == 1, let entry = entries.first {
             // Alone, a program needs no savepoint: its failure rolls back the whole transaction,
             // and SQLite saves no page it changes in a statement journal for a savepoint's sake.
             do {
                 try db.inTransaction {
                     try entry.run(db)
+                    committing()
                     return .commit
                 }
                 return [nil]
@@ -115,6 +119,7 @@ final class GroupCommitWriter: Sendable {
                         errors.append(error)
                     }
                 }
+                committing()
                 return .commit
             }
             return errors

@@ -55,6 +55,43 @@ public final class SQLiteDriver: SQLDriver {
         }
     }
 
+    /// Up to four slices at once, two even on one processor (where they only cost a hop each), on
+    /// readers of GRDB's pool of five.
+    public var sliceReaders: Int { min(4, max(2, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    /// Each slice on a reader of its own, at once. SQLite gives each read transaction the last commit
+    /// before its first read, so each slice first fixes its state with a read of the schema, and the
+    /// slices then decide together (``SliceRendezvous``) whether any commit began since they set out.
+    /// If one did, they could disagree: they stop before their real work and set out again, up to
+    /// three times, and then run one after another on one connection (``EachQueryProgram``).
+    public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        guard statements.count > 1 else { return try await run(EachQueryProgram(statements), writes: false) }
+        let (pool, cache, commits) = (pool, self.statements, writer.commits)
+        for _ in 0..<3 {
+            let rendezvous = SliceRendezvous(slices: statements.count, commits: commits)
+            let answers = try await withThrowingTaskGroup(of: (Int, [SQLRow]?).self) { tasks in
+                for (index, statement) in statements.enumerated() {
+                    tasks.addTask {
+                        try await pool.read { db in
+                            _ = try Self.run(Self.stateFixingRead, in: db, cache, Self.rows(of:))
+                            guard rendezvous.sameState() else { return (index, nil) }
+                            return (index, try Self.run(statement, in: db, cache, Self.rows(of:)))
+                        }
+                    }
+                }
+                var answers = [[SQLRow]?](repeating: nil, count: statements.count)
+                for try await (index, rows) in tasks { answers[index] = rows }
+                return answers
+            }
+            let rows = answers.compactMap { $0 }
+            if rows.count == statements.count { return rows }
+        }
+        return try await run(EachQueryProgram(statements), writes: false)
+    }
+
+    /// A read that starts a read transaction, and so fixes which commit it sees.
+    private static let stateFixingRead = SQLStatement("SELECT 1 FROM sqlite_schema LIMIT 1", [])
+
     /// Where the ingest log of the database at `path` lives: `/data/tessera.sqlite` →
     /// `/data/tessera-ingest.sqlite`. A file of its own, so appends never wait for the member store's writer.
     public static func ingestLogPath(forDatabase path: String) -> String {

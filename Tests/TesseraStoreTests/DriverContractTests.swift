@@ -222,4 +222,45 @@ struct DriverContractTests {
         try await store.driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
         try await store.close()
     }
+
+    /// Slices of one query, run at once (on SQLite each on a connection of its own), read one
+    /// committed state even while commits land between them: every transaction here adds a row to
+    /// each side, so the two sides' counts, each read by a slice, are equal whenever they are read
+    /// together.
+    @Test(arguments: Backend.allCases)
+    func slicesReadOneCommittedState(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let driver = store.driver
+        let table = "driver_slices_\(backend)"
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL, side TEXT NOT NULL)", []),
+            ]), writes: true)
+        let slices = ["a", "b"].map { SQLStatement("SELECT count(*) FROM \(table) WHERE side = ?", [.text($0)]) }
+        let pairs = 1_500
+        let writing = Task {
+            for pair in 0..<pairs {
+                try await driver.run(
+                    ExecuteProgram(
+                        SQLBuilder.insert(
+                            into: table, columns: ["k", "side"],
+                            rows: [[.int(Int64(pair)), .text("a")], [.int(Int64(pair)), .text("b")]])), writes: true)
+            }
+        }
+        var readWhileWriting = 0
+        var disagreements: [[Int64]] = []
+        while true {
+            let counts = try await driver.runSlices(slices).map { $0.first?.int(0) ?? -1 }
+            if counts[0] != counts[1] { disagreements.append(counts) }
+            if counts.allSatisfy({ $0 == Int64(pairs) }) { break }
+            if counts[0] > 0 { readWhileWriting += 1 }
+        }
+        try await writing.value
+        let agreed = disagreements.isEmpty
+        #expect(agreed, "\(disagreements.count) reads of different states, e.g. \(disagreements.prefix(5))")
+        #expect(readWhileWriting > 20, "only \(readWhileWriting) reads while the writes went on")
+        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+        try await store.close()
+    }
 }

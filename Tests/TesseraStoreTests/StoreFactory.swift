@@ -10,8 +10,10 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     var description: String { rawValue }
 
     /// A migrated store. PostgreSQL tests share one database and isolate by group, which is
-    /// itself what tenancy guarantees; SQLite gets a fresh file per test.
-    func makeStore() async throws -> SQLTesseraStore {
+    /// itself what tenancy guarantees; SQLite gets a fresh file per test. `sliceMembers`: see
+    /// ``SQLTesseraStore/init(driver:ids:firstAnalysis:batchRunners:sliceMembers:)`` (1: any group
+    /// large enough to cut is counted in slices).
+    func makeStore(sliceMembers: Int = 50_000) async throws -> SQLTesseraStore {
         let driver: any SQLDriver
         switch self {
         case .sqlite:
@@ -25,7 +27,7 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
             }
             driver = try PostgresDriver(url: url, maximumConnections: 8)
         }
-        let store = SQLTesseraStore(driver: driver)
+        let store = SQLTesseraStore(driver: driver, sliceMembers: sliceMembers)
         try await store.migrate()
         return store
     }

@@ -63,12 +63,27 @@ public protocol SQLDriver: Sendable {
     /// saves PostgreSQL's `BEGIN` and `COMMIT` round trips. The default runs it in a write
     /// transaction, which is as correct (SQLite's single writer needs nothing else).
     func runWithoutTransaction<Program: SQLProgram>(_ program: Program) async throws -> Program.Output
+    /// How many statements ``runSlices(_:)`` runs at once. More than one only where the database
+    /// runs each statement on one processor (SQLite); PostgreSQL spreads one statement over its
+    /// parallel workers itself.
+    var sliceReaders: Int { get }
+    /// Runs read-only `statements` — slices of one query, each over its own range of rows — at
+    /// once, each on a connection of its own, all reading one committed state; each one's rows, in
+    /// order. The default runs them one after another as one read program, which is one state only
+    /// where a read transaction is a snapshot.
+    func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]]
     func close() async throws
 }
 
 extension SQLDriver {
     public func runWithoutTransaction<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
         try await run(program, writes: true)
+    }
+
+    public var sliceReaders: Int { 1 }
+
+    public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        try await run(EachQueryProgram(statements), writes: false)
     }
 }
 

@@ -5,8 +5,38 @@ extension SQLTesseraStore {
     public func countMembers(
         matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext
     ) async throws -> Int64 {
-        let statement = SegmentSQL.count(rule, group: group, brand: brand, context: context, dialect: driver.dialect)
+        let dialect = driver.dialect
+        if driver.sliceReaders > 1,
+            SegmentSQL.countsInSlices(rule, group: group, brand: brand, context: context, dialect: dialect),
+            let cuts = try await sliceCuts(group: group)
+        {
+            let slices = zip([nil] + cuts, cuts + [nil]).map { from, before in
+                SegmentSQL.count(
+                    rule, group: group, brand: brand, context: context, dialect: dialect, from: from, before: before)
+            }
+            return try await driver.runSlices(slices).reduce(0) { $0 + ($1.first?.int(0) ?? 0) }
+        }
+        let statement = SegmentSQL.count(rule, group: group, brand: brand, context: context, dialect: dialect)
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
+    }
+
+    /// The ids that cut the group's members into slices of about equal size, one slice per reader
+    /// of ``SQLDriver/sliceReaders``; `nil` when the group has too few members for slices of
+    /// ``sliceMembers`` to pay for their connections. Read from the lowest sample buckets.
+    private func sliceCuts(group: GroupID) async throws -> [String]? {
+        let limit = 1_024
+        let sample = try await driver.run(
+            QueryProgram(SegmentSQL.bucketSample(group: group, limit: limit)) { rows in
+                rows.compactMap { row in row.text(0).map { (id: $0, bucket: row.int(1) ?? 0) } }
+            }, writes: false)
+        guard let highest = sample.last?.bucket else { return nil }
+        // A full sample holds the buckets up to its last; a short one, every indexed bucket.
+        let buckets = sample.count < limit ? SegmentEstimate.indexedBuckets : highest + 1
+        let members = Int64(sample.count) * SegmentEstimate.buckets / max(buckets, 1)
+        let slices = min(Int64(driver.sliceReaders), members / Int64(max(sliceMembers, 1)))
+        guard slices > 1 else { return nil }
+        let ids = sample.map(\.id).sorted()
+        return (1..<Int(slices)).map { ids[$0 * ids.count / Int(slices)] }
     }
 
     public func sampleMembers(

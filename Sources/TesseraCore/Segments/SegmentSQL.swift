@@ -58,13 +58,41 @@ public struct SegmentSQL: Sendable {
         return SQLStatement(sql, compiler.arguments)
     }
 
-    /// How many members of `brand` match `rule`.
+    /// How many members of `brand` match `rule` — of those whose ids are at or after `from` and
+    /// before `before`, when given (a slice; ``countsInSlices(_:group:brand:context:dialect:)``).
     public static func count(
-        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect,
+        from: String? = nil, before: String? = nil
     ) -> SQLStatement {
         var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
-        let sql = compiler.population(rule, group: group, select: "m.id", counting: true)
+        let sql = compiler.population(
+            rule, group: group, select: "m.id", atOrAfter: from, before: before, counting: true)
         return SQLStatement(sql, compiler.arguments)
+    }
+
+    /// Whether a count of `rule` is better made in slices of the members by id, counted at once on
+    /// separate connections (``SQLDriver/runSlices(_:)``): on SQLite, which runs a statement on
+    /// one processor, when the count reads every member row and tests each by itself — nothing
+    /// costlier per member than a key lookup, and no list driving it (``drivingList(_:)``). A
+    /// list built from a table's range would be built again by every slice; a statement a list drives
+    /// reads few members anyway. Segment (a) of `tessera bench segments` is such a count.
+    public static func countsInSlices(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect
+    ) -> Bool {
+        guard dialect == .sqlite, probeCost(rule, dialect) <= 1 else { return false }
+        guard case .and(let rules) = rule else { return true }
+        return SegmentSQL(dialect: dialect, context: context, group: group, brand: brand).drivingList(rules) == nil
+    }
+
+    /// Up to `limit` of the group's members from the lowest sample buckets, by bucket: `id, sample`.
+    /// A member's bucket is a hash of its id, so they are a uniform sample of the group's ids (where
+    /// to cut it into slices) and tell its size (``SegmentEstimate/buckets`` over the buckets read).
+    public static func bucketSample(group: GroupID, limit: Int) -> SQLStatement {
+        SQLStatement(
+            """
+            SELECT m.id, m.sample FROM members m WHERE m.group_id = ? AND m.sample < \(SegmentEstimate.indexedBuckets) \
+            ORDER BY m.sample LIMIT ?
+            """, [.text(group.rawValue), .int(Int64(limit))])
     }
 
     /// `SELECT sampled, matching`: how many of the brand's live members in sample `buckets` there
@@ -115,7 +143,7 @@ public struct SegmentSQL: Sendable {
     /// `counting`: how many there are.
     private mutating func population(
         _ rule: SegmentRule, group: GroupID, select: String, selectArguments: [SQLValue] = [],
-        after cursor: String? = nil, counting: Bool = false
+        after cursor: String? = nil, atOrAfter: String? = nil, before: String? = nil, counting: Bool = false
     ) -> String {
         arguments = selectArguments
         var (from, joined, grouping, rule) = ("members m", "", "", rule)
@@ -138,9 +166,10 @@ public struct SegmentSQL: Sendable {
         // The rule first: its cheap row tests and set lookups discard most members before the
         // per-member brand lookup runs.
         condition += " AND " + Self.inBrand
-        if let cursor {
-            condition += " AND m.id > ?"
-            arguments.append(.text(cursor))
+        for (bound, test) in [(cursor, " AND m.id > ?"), (atOrAfter, " AND m.id >= ?"), (before, " AND m.id < ?")] {
+            guard let bound else { continue }
+            condition += test
+            arguments.append(.text(bound))
         }
         let members = "FROM \(from) WHERE \(condition)\(grouping)"
         if counting {
