@@ -10,6 +10,8 @@ import Synchronization
 /// pages that several batches touch are written to the WAL once instead of once per batch.
 final class GroupCommitWriter: Sendable {
     private struct Entry: Sendable {
+        /// Runs on the writer's thread before the entry's transaction, which it has to itself.
+        let prelude: (@Sendable () throws -> Void)?
         let run: @Sendable (Database) throws -> Void
         let finish: @Sendable ((any Error)?) -> Void
     }
@@ -29,10 +31,17 @@ final class GroupCommitWriter: Sendable {
         self.onCommit = onCommit
     }
 
-    func write<Output: Sendable>(_ body: @escaping @Sendable (Database) throws -> Output) async throws -> Output {
+    /// Runs `body` in a write transaction — shared with other programs, each in a savepoint, unless
+    /// `prelude` is given: then `prelude` runs first on the writer's thread, with no transaction open
+    /// and nothing uncommitted, so nothing commits until `body`'s transaction does (the readers it
+    /// may start see exactly the state `body` starts from), and `body` has the transaction to itself.
+    func write<Output: Sendable>(
+        after prelude: (@Sendable () throws -> Void)? = nil, _ body: @escaping @Sendable (Database) throws -> Output
+    ) async throws -> Output {
         let result = Mutex<Output?>(nil)
         return try await withCheckedThrowingContinuation { continuation in
             let entry = Entry(
+                prelude: prelude,
                 run: { db in
                     let output = try body(db)
                     result.withLock { $0 = output }
@@ -63,6 +72,14 @@ final class GroupCommitWriter: Sendable {
         do {
             try await pool.writeWithoutTransaction { db in
                 while let entries = self.nextGroup() {
+                    if let prelude = entries.first?.prelude {
+                        do {
+                            try prelude()
+                        } catch {
+                            for entry in entries { entry.finish(error) }
+                            continue
+                        }
+                    }
                     let changesBefore = db.totalChangesCount
                     let errors = self.commits.counting { committing in Self.commit(entries, in: db, committing) }
                     // Lease polls that found nothing commit nothing worth reporting.
@@ -78,10 +95,13 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
-    /// The next programs to commit together, or `nil` — and no longer draining — when none wait.
+    /// The next programs to commit together, or `nil` — and no longer draining — when none wait. A
+    /// program with a prelude is taken alone.
     private func nextGroup() -> [Entry]? {
         state.withLock { state -> [Entry]? in
-            let taken = Array(state.queue.prefix(maximumGroup))
+            let alone = state.queue.firstIndex { $0.prelude != nil }
+            let size = alone == 0 ? 1 : min(maximumGroup, alone ?? maximumGroup)
+            let taken = Array(state.queue.prefix(size))
             state.queue.removeFirst(taken.count)
             if taken.isEmpty { state.draining = false }
             return taken.isEmpty ? nil : taken

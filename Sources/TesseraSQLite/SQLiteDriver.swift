@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import GRDBSQLite
 public import TesseraCore
@@ -44,12 +45,54 @@ public final class SQLiteDriver: SQLDriver {
     }
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {
-        do {
+        try await Self.conflicts {
             let statements = statements
             if writes {
                 return try await writer.write { db in try Self.execute(program, in: db, statements: statements) }
             }
             return try await pool.read { db in try Self.execute(program, in: db, statements: statements) }
+        }
+    }
+
+    /// The slices at once on readers while the writer waits (``GroupCommitWriter/write(after:_:)``):
+    /// with nothing committing and nothing uncommitted, every reader sees the state the write starts
+    /// from, with no need to check (unlike ``runSlices(_:)``).
+    public func runWrite<Program: SQLProgram>(
+        afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
+    ) async throws -> Program.Output {
+        let statements = statements
+        let answers = Mutex<[[SQLRow]]>([])
+        return try await Self.conflicts {
+            try await writer.write(after: {
+                let rows = try self.readAtOnce(slices)
+                answers.withLock { $0 = rows }
+            }) { db in
+                try Self.execute(try next(answers.withLock { $0 }), in: db, statements: statements)
+            }
+        }
+    }
+
+    /// Each statement on a reader of its own, all at once, waited for on the calling thread.
+    private func readAtOnce(_ slices: [SQLStatement]) throws -> [[SQLRow]] {
+        let cache = statements
+        let outcomes = Mutex([Result<[SQLRow], any Error>?](repeating: nil, count: slices.count))
+        let done = DispatchGroup()
+        for (index, statement) in slices.enumerated() {
+            done.enter()
+            pool.asyncRead { db in
+                let outcome = Result { try Self.run(statement, in: try db.get(), cache, Self.rows(of:)) }
+                outcomes.withLock { $0[index] = outcome }
+                done.leave()
+            }
+        }
+        done.wait()
+        return try outcomes.withLock { $0 }.map { try ($0 ?? .failure(CancellationError())).get() }
+    }
+
+    /// `body`, with a violated constraint reported as the conflict it is.
+    private static func conflicts<Output>(_ body: () async throws -> Output) async throws -> Output {
+        do {
+            return try await body()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw TesseraError.conflict(error.message ?? "constraint violated")
         }

@@ -263,4 +263,50 @@ struct DriverContractTests {
         try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
         try await store.close()
     }
+
+    /// Slices run before a write read the very state the write starts from, while other writes keep
+    /// committing: the write reads both sides again and finds what the slices found.
+    @Test(arguments: Backend.allCases)
+    func slicesBeforeAWriteReadTheStateItStartsFrom(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let driver = store.driver
+        let table = "driver_slices_write_\(backend)"
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL, side TEXT NOT NULL)", []),
+            ]), writes: true)
+        let count = "SELECT count(*) FROM \(table) WHERE side = ?"
+        let slices = ["a", "b"].map { SQLStatement(count, [.text($0)]) }
+        let pairs = 600
+        let writing = Task {
+            for pair in 0..<pairs {
+                try await driver.run(
+                    ExecuteProgram(
+                        SQLBuilder.insert(
+                            into: table, columns: ["k", "side"],
+                            rows: [[.int(Int64(pair)), .text("a")], [.int(Int64(pair)), .text("b")]])), writes: true)
+            }
+        }
+        var mismatches: [String] = []
+        var rounds = 0
+        while true {
+            rounds += 1
+            let (sliced, written) = try await driver.runWrite(afterSlices: slices) { rows in
+                let sliced = rows.map { $0.first?.int(0) ?? -1 }
+                return QueryProgram(SQLStatement("SELECT count(*) FROM \(table) WHERE side <> 'c'", [])) {
+                    (sliced, $0.first?.int(0) ?? -1)
+                }
+            }
+            if sliced[0] + sliced[1] != written { mismatches.append("slices \(sliced), write \(written)") }
+            if sliced.allSatisfy({ $0 == Int64(pairs) }) { break }
+        }
+        try await writing.value
+        let agreed = mismatches.isEmpty
+        #expect(
+            agreed, "\(mismatches.count) of \(rounds) writes started from another state, e.g. \(mismatches.prefix(3))")
+        #expect(rounds > 20, "only \(rounds) writes while the others went on")
+        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+        try await store.close()
+    }
 }

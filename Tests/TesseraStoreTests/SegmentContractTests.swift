@@ -85,6 +85,52 @@ struct SegmentContractTests {
     }
 
     /// A merge hands the merged member's tags to the survivor and ends the merged member's memberships.
+    /// A segment whose rule SQLite computes in slices — listed on readers at once while its writer
+    /// waits — holds the members the rule selects when created, and a refresh moves exactly those
+    /// whose verdict changed. (On PostgreSQL the same calls compute the rule in one statement.)
+    @Test(arguments: Backend.allCases)
+    func aSegmentComputedInSlicesMovesExactlyTheChangedMembers(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 11, members: 60, sliceMembers: 1)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let rule = SegmentRule.not(.tag("vip"))
+        #expect(
+            SegmentSQL.countsInSlices(rule, group: group, brand: brand, context: Self.context, dialect: .sqlite),
+            "the premise: SQLite computes this rule in slices")
+        let others = Set(population.eligible.filter { !$0.value.tags.contains("vip") }.keys)
+        let segment = try await store.createSegment(
+            SegmentRecord(
+                id: "sliced-\(backend)", brandID: brand, name: "Not VIP", kind: .dynamic, rule: rule, createdAt: Date()),
+            group: group, context: Self.context, at: Date())
+        #expect(segment.memberCount == Int64(others.count))
+        let members = try await store.segmentMembers(group: group, segment: segment.id, after: nil, limit: 1_000)
+        #expect(Set(members.map(\.rawValue)) == others)
+
+        // Every member becomes a VIP but the first and last of the segment, and a VIP leaves the club.
+        let kept = [others.sorted()[0], others.sorted()[others.count - 1]]
+        let joiner = try #require(population.eligible.keys.sorted().first { !others.contains($0) })
+        try await store.driver.run(
+            ExecuteProgram(
+                others.filter { !kept.contains($0) }.sorted().map { member in
+                    SQLStatement(
+                        """
+                        INSERT INTO member_tags (group_id, brand_id, member_id, tag, source, actor, tagged_at) \
+                        VALUES (?, ?, ?, 'vip', 'manual', 'test', 0)
+                        """, [.text(group.rawValue), .text(brand.rawValue), .text(member)])
+                } + [
+                    SQLStatement(
+                        "DELETE FROM member_tags WHERE group_id = ? AND member_id = ? AND tag = 'vip'",
+                        [.text(group.rawValue), .text(joiner)])
+                ]), writes: true)
+        let changes = try await store.refreshSegment(segment, group: group, context: Self.context, at: Date())
+        #expect(changes.entered == [MemberID(joiner)])
+        #expect(Set(changes.exited.map(\.rawValue)) == others.subtracting(kept))
+        #expect(changes.memberCount == Int64(kept.count + 1))
+        let after = try await store.segmentMembers(group: group, segment: segment.id, after: nil, limit: 1_000)
+        #expect(Set(after.map(\.rawValue)) == Set(kept + [joiner]))
+        try await store.close()
+    }
+
     @Test(arguments: Backend.allCases)
     func mergesMoveTagsAndEndMemberships(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

@@ -72,6 +72,14 @@ public protocol SQLDriver: Sendable {
     /// order. The default runs them one after another as one read program, which is one state only
     /// where a read transaction is a snapshot.
     func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]]
+    /// Runs read-only `slices` on the committed state a write then starts from, and then the write
+    /// program `next` makes of their rows: nothing commits between the two. On SQLite the single
+    /// writer waits while the slices run at once on readers (so a computation that would hold it for
+    /// its whole length holds it for a slice's); the default runs them one after another inside the
+    /// write transaction (on PostgreSQL at `REPEATABLE READ`, so that they share its snapshot).
+    func runWrite<Program: SQLProgram>(
+        afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
+    ) async throws -> Program.Output
     func close() async throws
 }
 
@@ -84,6 +92,16 @@ extension SQLDriver {
 
     public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
         try await run(EachQueryProgram(statements), writes: false)
+    }
+
+    public func runWrite<Program: SQLProgram>(
+        afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
+    ) async throws -> Program.Output {
+        // One snapshot for the slices and the write: at READ COMMITTED each statement takes its own.
+        let snapshot = dialect == .postgres ? [SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", [])] : []
+        return try await run(
+            ChainedProgram(ExecuteProgram(snapshot)) { _ in ChainedProgram(EachQueryProgram(slices), then: next) },
+            writes: true)
     }
 }
 

@@ -6,18 +6,30 @@ extension SQLTesseraStore {
         matching rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext
     ) async throws -> Int64 {
         let dialect = driver.dialect
-        if driver.sliceReaders > 1,
-            SegmentSQL.countsInSlices(rule, group: group, brand: brand, context: context, dialect: dialect),
-            let cuts = try await sliceCuts(group: group)
-        {
-            let slices = zip([nil] + cuts, cuts + [nil]).map { from, before in
-                SegmentSQL.count(
-                    rule, group: group, brand: brand, context: context, dialect: dialect, from: from, before: before)
-            }
+        let slices = try await sliced(rule, group: group, brand: brand, context: context) { from, before in
+            SegmentSQL.count(
+                rule, group: group, brand: brand, context: context, dialect: dialect, from: from, before: before)
+        }
+        if let slices {
             return try await driver.runSlices(slices).reduce(0) { $0 + ($1.first?.int(0) ?? 0) }
         }
         let statement = SegmentSQL.count(rule, group: group, brand: brand, context: context, dialect: dialect)
         return try await driver.run(QueryProgram(statement) { $0.first?.int(0) ?? 0 }, writes: false)
+    }
+
+    /// `statement` over each slice of the group's members by id (from, before; `nil`: unbounded), when
+    /// a computation of `rule` is better made in slices at once (SQLite,
+    /// ``SegmentSQL/countsInSlices(_:group:brand:context:dialect:)``) and the group is large enough
+    /// to cut; `nil` otherwise.
+    private func sliced(
+        _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext,
+        _ statement: (String?, String?) -> SQLStatement
+    ) async throws -> [SQLStatement]? {
+        guard driver.sliceReaders > 1,
+            SegmentSQL.countsInSlices(rule, group: group, brand: brand, context: context, dialect: driver.dialect),
+            let cuts = try await sliceCuts(group: group)
+        else { return nil }
+        return zip([nil] + cuts, cuts + [nil]).map { statement($0, $1) }
     }
 
     /// The ids that cut the group's members into slices of about equal size, one slice per reader
@@ -103,12 +115,14 @@ extension SQLTesseraStore {
     {
         let dialect = driver.dialect
         let eventPrefix = ids.next()
-        let changes = try await driver.run(
-            ChainedProgram(Self.claimName(segment, group: group, at: at)) { _ in
+        let claim = Self.claimName(segment, group: group, at: at)
+        let changes = try await computeSegment(segment, group: group, context: context) { listed in
+            ChainedProgram(claim) { _ in
                 SegmentRefreshProgram(
                     segment: segment, group: group, context: context, dialect: dialect, at: at, isCreation: true,
-                    eventPrefix: eventPrefix)
-            }, writes: true)
+                    eventPrefix: eventPrefix, matchingIDs: listed)
+            }
+        }
         var created = segment
         created.memberCount = changes.memberCount
         created.computedAt = at
@@ -202,10 +216,32 @@ extension SQLTesseraStore {
     public func refreshSegment(_ segment: SegmentRecord, group: GroupID, context: EvaluationContext, at: Date)
         async throws -> SegmentChanges
     {
-        try await driver.run(
+        let (dialect, eventPrefix) = (driver.dialect, ids.next())
+        return try await computeSegment(segment, group: group, context: context) { listed in
             SegmentRefreshProgram(
-                segment: segment, group: group, context: context, dialect: driver.dialect, at: at, isCreation: false,
-                eventPrefix: ids.next()), writes: true)
+                segment: segment, group: group, context: context, dialect: dialect, at: at, isCreation: false,
+                eventPrefix: eventPrefix, matchingIDs: listed)
+        }
+    }
+
+    /// Runs the write `program` makes of a segment's matching members. Where its rule is computed in
+    /// slices (``sliced(_:group:brand:context:_:)``), they are listed first, slice by slice at once on
+    /// readers while SQLite's writer waits — which it did for the whole computation when the rule ran
+    /// inside the write — and given to `program`; otherwise it gets `nil` and runs the rule itself.
+    private func computeSegment<Program: SQLProgram>(
+        _ segment: SegmentRecord, group: GroupID, context: EvaluationContext,
+        _ program: @escaping @Sendable ([String]?) -> Program
+    ) async throws -> Program.Output {
+        let (rule, brand, dialect) = (segment.rule, segment.brandID, driver.dialect)
+        let slices = try await sliced(rule, group: group, brand: brand, context: context) { from, before in
+            SegmentSQL.select(
+                "m.id", matching: rule, group: group, brand: brand, context: context, dialect: dialect, from: from,
+                before: before)
+        }
+        guard let slices else { return try await driver.run(program(nil), writes: true) }
+        return try await driver.runWrite(afterSlices: slices) { rows in
+            program(rows.flatMap { $0.compactMap { $0.text(0) } })
+        }
     }
 
     public func segmentMembers(group: GroupID, segment: String, after cursor: MemberID?, limit: Int) async throws

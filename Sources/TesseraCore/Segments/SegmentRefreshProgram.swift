@@ -23,6 +23,10 @@ struct SegmentRefreshProgram: SQLProgram {
     let isCreation: Bool
     /// Unique per run, so events of two runs in one microsecond get different ids.
     let eventPrefix: String
+    /// The members matching the rule, when they were listed before the transaction on the state it
+    /// starts from (SQLite's slices; ``SQLDriver/runWrite(afterSlices:_:)``): the table of matching
+    /// members is filled from this list instead of by running the rule.
+    let matchingIDs: [String]?
     private var stage = Stage.matching
     private var exited: [MemberID] = []
     private var entered: [MemberID] = []
@@ -36,9 +40,10 @@ struct SegmentRefreshProgram: SQLProgram {
 
     init(
         segment: SegmentRecord, group: GroupID, context: EvaluationContext, dialect: SQLDialect, at: Date,
-        isCreation: Bool, eventPrefix: String
+        isCreation: Bool, eventPrefix: String, matchingIDs: [String]? = nil
     ) {
         self.eventPrefix = eventPrefix
+        self.matchingIDs = matchingIDs
         self.segment = segment
         self.group = group
         self.context = context
@@ -58,8 +63,11 @@ struct SegmentRefreshProgram: SQLProgram {
 
     mutating func start() -> SQLStep<SegmentChanges> {
         (stage, exited, entered) = (.matching, [], [])
-        let matching = SegmentSQL.select(
-            "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context, dialect: dialect)
+        let matching =
+            matchingIDs.map(listed)
+            ?? SegmentSQL.select(
+                "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context,
+                dialect: dialect)
         let table = Self.matchingTable
         // The unique index keeps both anti-joins below linear whatever the planner guesses: a new
         // segment's rows are not in PostgreSQL's statistics yet, and without an index to probe it
@@ -76,6 +84,19 @@ struct SegmentRefreshProgram: SQLProgram {
                     SQLStatement("DROP TABLE IF EXISTS temp.\(table)", []),
                     SQLStatement("CREATE TEMPORARY TABLE \(table) AS " + matching.sql, matching.arguments),
                 ] + index)
+    }
+
+    /// `SELECT id` of listed members: one argument however many there are — a JSON array on SQLite,
+    /// an array literal on PostgreSQL.
+    private func listed(_ ids: [String]) -> SQLStatement {
+        switch dialect {
+        case .sqlite:
+            SQLStatement(
+                "SELECT value AS id FROM json_each(?)", [.text(JSONValue.array(ids.map(JSONValue.string)).jsonText)])
+        case .postgres:
+            SQLStatement(
+                "SELECT unnest(CAST(? AS TEXT[])) AS id", [.text(BulkInsert.arrayLiteral(ids.map(SQLValue.text)))])
+        }
     }
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {

@@ -80,8 +80,9 @@ public struct SegmentSQL: Sendable {
         _ rule: SegmentRule, group: GroupID, brand: BrandID, context: EvaluationContext, dialect: SQLDialect
     ) -> Bool {
         guard dialect == .sqlite, probeCost(rule, dialect) <= 1 else { return false }
-        guard case .and(let rules) = rule else { return true }
-        return SegmentSQL(dialect: dialect, context: context, group: group, brand: brand).drivingList(rules) == nil
+        // A rule that is itself a list (a tag) drives the statement as a top `and`'s first list would.
+        let conjuncts = if case .and(let rules) = rule { rules } else { [rule] }
+        return SegmentSQL(dialect: dialect, context: context, group: group, brand: brand).drivingList(conjuncts) == nil
     }
 
     /// Up to `limit` of the group's members from the lowest sample buckets, by bucket: `id, sample`.
@@ -132,10 +133,11 @@ public struct SegmentSQL: Sendable {
     /// the source of an `INSERT … SELECT` or a `NOT IN`. `columns` may bind `columnArguments`.
     public static func select(
         _ columns: String, _ columnArguments: [SQLValue] = [], matching rule: SegmentRule, group: GroupID,
-        brand: BrandID, context: EvaluationContext, dialect: SQLDialect
+        brand: BrandID, context: EvaluationContext, dialect: SQLDialect, from: String? = nil, before: String? = nil
     ) -> SQLStatement {
         var compiler = SegmentSQL(dialect: dialect, context: context, group: group, brand: brand)
-        let sql = compiler.population(rule, group: group, select: columns, selectArguments: columnArguments)
+        let sql = compiler.population(
+            rule, group: group, select: columns, selectArguments: columnArguments, atOrAfter: from, before: before)
         return SQLStatement(sql, compiler.arguments)
     }
 
