@@ -120,7 +120,7 @@ extension SQLTesseraStore {
             ChainedProgram(claim) { _ in
                 SegmentRefreshProgram(
                     segment: segment, group: group, context: context, dialect: dialect, at: at, isCreation: true,
-                    eventPrefix: eventPrefix, matchingIDs: listed)
+                    eventPrefix: eventPrefix, matchingLists: listed)
             }
         }
         var created = segment
@@ -220,14 +220,15 @@ extension SQLTesseraStore {
         return try await computeSegment(segment, group: group, context: context) { listed in
             SegmentRefreshProgram(
                 segment: segment, group: group, context: context, dialect: dialect, at: at, isCreation: false,
-                eventPrefix: eventPrefix, matchingIDs: listed)
+                eventPrefix: eventPrefix, matchingLists: listed)
         }
     }
 
     /// Runs the write `program` makes of a segment's matching members. Where its rule is computed in
     /// slices (``sliced(_:group:brand:context:_:)``), they are listed first, slice by slice at once on
     /// readers while SQLite's writer waits — which it did for the whole computation when the rule ran
-    /// inside the write — and given to `program`; otherwise it gets `nil` and runs the rule itself.
+    /// inside the write — and given to `program` as one JSON array of ids per slice (a few bytes an
+    /// id, no row each); otherwise it gets `nil` and runs the rule itself.
     private func computeSegment<Program: SQLProgram>(
         _ segment: SegmentRecord, group: GroupID, context: EvaluationContext,
         _ program: @escaping @Sendable ([String]?) -> Program
@@ -235,12 +236,12 @@ extension SQLTesseraStore {
         let (rule, brand, dialect) = (segment.rule, segment.brandID, driver.dialect)
         let slices = try await sliced(rule, group: group, brand: brand, context: context) { from, before in
             SegmentSQL.select(
-                "m.id", matching: rule, group: group, brand: brand, context: context, dialect: dialect, from: from,
-                before: before)
+                SegmentSQL.idArray, matching: rule, group: group, brand: brand, context: context,
+                dialect: dialect, from: from, before: before)
         }
         guard let slices else { return try await driver.run(program(nil), writes: true) }
         return try await driver.runWrite(afterSlices: slices) { rows in
-            program(rows.flatMap { $0.compactMap { $0.text(0) } })
+            program(rows.map { $0.first?.text(0) ?? "[]" })
         }
     }
 

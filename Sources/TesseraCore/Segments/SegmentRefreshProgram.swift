@@ -24,9 +24,10 @@ struct SegmentRefreshProgram: SQLProgram {
     /// Unique per run, so events of two runs in one microsecond get different ids.
     let eventPrefix: String
     /// The members matching the rule, when they were listed before the transaction on the state it
-    /// starts from (SQLite's slices; ``SQLDriver/runWrite(afterSlices:_:)``): the table of matching
-    /// members is filled from this list instead of by running the rule.
-    let matchingIDs: [String]?
+    /// starts from (SQLite's slices; ``SQLDriver/runWrite(afterSlices:_:)``): JSON arrays of ids
+    /// (``SegmentSQL/idArray``), from which the table of matching members is filled instead of by
+    /// running the rule.
+    let matchingLists: [String]?
     private var stage = Stage.matching
     private var exited: [MemberID] = []
     private var entered: [MemberID] = []
@@ -40,10 +41,10 @@ struct SegmentRefreshProgram: SQLProgram {
 
     init(
         segment: SegmentRecord, group: GroupID, context: EvaluationContext, dialect: SQLDialect, at: Date,
-        isCreation: Bool, eventPrefix: String, matchingIDs: [String]? = nil
+        isCreation: Bool, eventPrefix: String, matchingLists: [String]? = nil
     ) {
         self.eventPrefix = eventPrefix
-        self.matchingIDs = matchingIDs
+        self.matchingLists = matchingLists
         self.segment = segment
         self.group = group
         self.context = context
@@ -64,7 +65,7 @@ struct SegmentRefreshProgram: SQLProgram {
     mutating func start() -> SQLStep<SegmentChanges> {
         (stage, exited, entered) = (.matching, [], [])
         let matching =
-            matchingIDs.map(listed)
+            matchingLists.flatMap(listed)
             ?? SegmentSQL.select(
                 "m.id", matching: segment.rule, group: group, brand: segment.brandID, context: context,
                 dialect: dialect)
@@ -86,17 +87,14 @@ struct SegmentRefreshProgram: SQLProgram {
                 ] + index)
     }
 
-    /// `SELECT id` of listed members: one argument however many there are — a JSON array on SQLite,
-    /// an array literal on PostgreSQL.
-    private func listed(_ ids: [String]) -> SQLStatement {
-        switch dialect {
-        case .sqlite:
-            SQLStatement(
-                "SELECT value AS id FROM json_each(?)", [.text(JSONValue.array(ids.map(JSONValue.string)).jsonText)])
-        case .postgres:
-            SQLStatement(
-                "SELECT unnest(CAST(? AS TEXT[])) AS id", [.text(BulkInsert.arrayLiteral(ids.map(SQLValue.text)))])
-        }
+    /// `SELECT id` of the members in JSON arrays of ids, one argument each — on SQLite, the only
+    /// database that lists them (PostgreSQL runs the rule in parallel itself, and so here too).
+    private func listed(_ lists: [String]) -> SQLStatement? {
+        guard dialect == .sqlite else { return nil }
+        return SQLStatement(
+            Array(repeating: "SELECT value AS id FROM json_each(?)", count: lists.count).joined(
+                separator: " UNION ALL "),
+            lists.map(SQLValue.text))
     }
 
     mutating func resume(_ rows: [SQLRow]) -> SQLStep<SegmentChanges> {

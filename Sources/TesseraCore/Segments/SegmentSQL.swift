@@ -85,6 +85,11 @@ public struct SegmentSQL: Sendable {
         return SegmentSQL(dialect: dialect, context: context, group: group, brand: brand).drivingList(conjuncts) == nil
     }
 
+    /// The select list (SQLite's) that gathers the selected members' ids into one JSON array text
+    /// (`[]` for none): how a slice hands its members to a write (``SegmentRefreshProgram``) — a few
+    /// bytes an id, where a row each would cost the process ~150.
+    public static let idArray = "json_group_array(m.id)"
+
     /// Up to `limit` of the group's members from the lowest sample buckets, by bucket: `id, sample`.
     /// A member's bucket is a hash of its id, so they are a uniform sample of the group's ids (where
     /// to cut it into slices) and tell its size (``SegmentEstimate/buckets`` over the buckets read).
