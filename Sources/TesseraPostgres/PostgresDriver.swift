@@ -101,31 +101,6 @@ public final class PostgresDriver: SQLDriver {
         }
     }
 
-    /// The slices one after another on one connection, in a `REPEATABLE READ` transaction so that
-    /// all of them read one snapshot (at `READ COMMITTED`, each statement would take its own).
-    /// PostgreSQL spreads each statement over its parallel workers itself.
-    public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        do {
-            return try await client.withConnection { connection in
-                for try await _ in try await self.run(Self.snapshotTransaction, on: connection) {}
-                do {
-                    var answers: [[SQLRow]] = []
-                    for statement in statements { answers.append(try await self.rows(of: statement, on: connection)) }
-                    for try await _ in try await self.run(SQLStatement("COMMIT", []), on: connection) {}
-                    return answers
-                } catch {
-                    for try await _ in try await self.run(SQLStatement("ROLLBACK", []), on: connection) {}
-                    throw error
-                }
-            }
-        } catch let error as PSQLError {
-            _ = try retry(error, writes: false, attempt: 1)
-            throw error
-        }
-    }
-
-    private static let snapshotTransaction = SQLStatement("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", [])
-
     /// Whether to rerun after `error`; throws the error to surface instead.
     private func retry(_ error: PSQLError, writes: Bool, attempt: Int) throws -> Bool {
         let state = error.serverInfo?[.sqlState] ?? ""

@@ -1,6 +1,7 @@
 /// Runs queries one after another in one transaction and returns each one's rows, in order: how
 /// ``SQLDriver/runSlices(_:)`` is answered on one connection — always on PostgreSQL, and on
-/// SQLite when commits kept its readers from sharing one state.
+/// SQLite when commits kept its readers from sharing one state — and how slices run before a write
+/// by default (``SQLDriver/runWrite(afterSlices:_:)``).
 public struct EachQueryProgram: SQLProgram {
     let statements: [SQLStatement]
     private var answered: [[SQLRow]] = []

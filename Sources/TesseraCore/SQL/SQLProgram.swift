@@ -69,8 +69,8 @@ public protocol SQLDriver: Sendable {
     var sliceReaders: Int { get }
     /// Runs read-only `statements` — slices of one query, each over its own range of rows — at
     /// once, each on a connection of its own, all reading one committed state; each one's rows, in
-    /// order. The default runs them one after another as one read program, which is one state only
-    /// where a read transaction is a snapshot.
+    /// order. The default runs them one after another on one connection, on PostgreSQL in a
+    /// `REPEATABLE READ` transaction (its reads otherwise take a snapshot per statement).
     func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]]
     /// Runs read-only `slices` on the committed state a write then starts from, and then the write
     /// program `next` makes of their rows: nothing commits between the two. On SQLite the single
@@ -91,17 +91,23 @@ extension SQLDriver {
     public var sliceReaders: Int { 1 }
 
     public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        try await run(EachQueryProgram(statements), writes: false)
+        guard dialect == .postgres else { return try await run(EachQueryProgram(statements), writes: false) }
+        return try await run(
+            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in EachQueryProgram(statements) }, writes: true)
     }
 
     public func runWrite<Program: SQLProgram>(
         afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
     ) async throws -> Program.Output {
-        // One snapshot for the slices and the write: at READ COMMITTED each statement takes its own.
-        let snapshot = dialect == .postgres ? [SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", [])] : []
-        return try await run(
-            ChainedProgram(ExecuteProgram(snapshot)) { _ in ChainedProgram(EachQueryProgram(slices), then: next) },
+        try await run(
+            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in ChainedProgram(EachQueryProgram(slices), then: next) },
             writes: true)
+    }
+
+    /// What makes a transaction's statements share one snapshot: PostgreSQL's `REPEATABLE READ` (at
+    /// `READ COMMITTED` each statement takes its own); nothing on SQLite, where a transaction is one.
+    private var oneSnapshot: [SQLStatement] {
+        dialect == .postgres ? [SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", [])] : []
     }
 }
 

@@ -14,7 +14,7 @@ public struct SQLTesseraStore: TesseraStore {
     let couponBatcher: RequestBatcher<CouponChange, CouponOutcome>
     /// When to take PostgreSQL's statistics of the tables ingest grows again.
     let growth: GrowthStatistics
-    /// Fewest members in each slice of a segment count made in slices (``countMembers(matching:group:brand:context:)``).
+    /// Fewest members in each slice of a segment computation made in slices (``countMembers(matching:group:brand:context:)``).
     let sliceMembers: Int
 
     /// How many points batches (and, separately, coupon batches) run at once by default: one per
@@ -33,9 +33,10 @@ public struct SQLTesseraStore: TesseraStore {
     ///     are first taken again (then after four times as many, and so on; see ``GrowthStatistics``).
     ///   - batchRunners: most points batches, and most coupon batches, running at once
     ///     (``RequestBatcher``).
-    ///   - sliceMembers: fewest members of a group per slice when a segment count is made in slices
-    ///     on several connections at once (SQLite; ``SegmentSQL/countsInSlices(_:group:brand:context:dialect:)``).
-    ///     Below about 50,000 members a count takes a few tens of milliseconds in one piece.
+    ///   - sliceMembers: fewest members of a group per slice when a segment's count, creation or
+    ///     refresh is computed in slices on several connections at once (SQLite;
+    ///     ``SegmentSQL/countsInSlices(_:group:brand:context:dialect:)``). Below about 50,000 members
+    ///     a computation takes a few tens of milliseconds in one piece.
     public init(
         driver: any SQLDriver, ids: any IDGenerator = TimeOrderedIDGenerator(), firstAnalysis: Int = 1_000,
         batchRunners: Int = defaultBatchRunners, sliceMembers: Int = 50_000
