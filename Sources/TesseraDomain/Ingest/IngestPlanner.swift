@@ -19,10 +19,14 @@ public struct IngestPlanner: Sendable {
     ///   - snapshot: current owners of every identifier named in `messages`, and their states.
     ///   - knownKeys: idempotency keys already stored; those messages are reported as duplicates.
     public func plan(_ messages: [IngestMessage], snapshot: IdentitySnapshot, knownKeys: Set<String>) -> IngestPlan {
-        var state = PlanningState(snapshot: snapshot)
+        var state = PlanningState(snapshot: snapshot, messages: messages.count)
         var plan = IngestPlan()
         var seenKeys = knownKeys
+        seenKeys.reserveCapacity(knownKeys.count + messages.count)
         var memberOfMessage: [MemberID?] = []
+        memberOfMessage.reserveCapacity(messages.count)
+        plan.outcomes.reserveCapacity(messages.count)
+        plan.events.reserveCapacity(messages.count)
 
         for message in messages {
             guard seenKeys.insert(message.idempotencyKey).inserted else {
@@ -83,6 +87,7 @@ public struct IngestPlanner: Sendable {
             if case .accepted = outcome { return .accepted(member: final(member)) }
             return outcome
         }
+        plan.memberDeltas.reserveCapacity(state.deltas.count)
         for (member, var delta) in state.deltas {
             delta.hasContact = state.members[member]?.hasContact ?? false
             plan.memberDeltas[member] = delta
@@ -102,9 +107,18 @@ private struct PlanningState {
     var merges: [(survivor: MemberID, merged: MemberID)] = []
     var survivorOf: [MemberID: MemberID] = [:]
 
-    init(snapshot: IdentitySnapshot) {
+    /// Room for what a batch of `messages` can add, so that no table grows, and rehashes all it
+    /// holds, while the batch is planned.
+    init(snapshot: IdentitySnapshot, messages: Int) {
         owners = snapshot.owners
         members = snapshot.members
+        let identifiers = messages * 2
+        owners.reserveCapacity(owners.count + identifiers)
+        members.reserveCapacity(members.count + messages)
+        deltas.reserveCapacity(messages)
+        pending.reserveCapacity(identifiers)
+        created.reserveCapacity(messages)
+        createdOrder.reserveCapacity(messages)
     }
 
     mutating func createMember(_ id: MemberID) {
