@@ -22,10 +22,13 @@ final class PreparedStatementCache: Sendable {
 
     init(capacity: Int = defaultCapacity) { self.capacity = capacity }
 
-    /// The statement for `sql` on `db`, prepared now unless that connection already holds it.
-    /// Must be called from inside one of `db`'s access closures.
-    func statement(_ sql: String, in db: Database) throws -> Statement {
-        try connection(for: db).statement(sql, in: db, capacity: capacity)
+    /// The statement for `sql` on `db`, compiled now from `compiled(sql)` unless that connection
+    /// already holds it. Kept under `sql` itself, so a text SQLite cannot take as it is (PostgreSQL
+    /// casts; ``SQLStatement/sqliteText(_:)``) is rewritten once, not on every execution — a
+    /// multi-row insert's text is tens of kilobytes. Must be called from inside one of `db`'s
+    /// access closures.
+    func statement(_ sql: String, in db: Database, compiled: (String) -> String = { $0 }) throws -> Statement {
+        try connection(for: db).statement(sql, in: db, capacity: capacity, compiled: compiled)
     }
 
     /// Forgets `sql` on `db` (after it failed: SQLite may leave a failed statement unusable).
@@ -58,18 +61,21 @@ final class PreparedStatementCache: Sendable {
         private var statements: [String: (statement: Statement, lastUse: UInt64)] = [:]
         private var uses: UInt64 = 0
 
-        func statement(_ sql: String, in db: Database, capacity: Int) throws -> Statement {
+        func statement(_ sql: String, in db: Database, capacity: Int, compiled: (String) -> String) throws
+            -> Statement
+        {
             uses += 1
-            if let cached = statements[sql] {
-                statements[sql] = (cached.statement, uses)
-                return cached.statement
+            // One hash of the text, however long, per execution.
+            if let index = statements.index(forKey: sql) {
+                statements.values[index].lastUse = uses
+                return statements.values[index].statement
             }
             if statements.count >= capacity,
                 let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
             {
                 statements[oldest] = nil
             }
-            let statement = try db.makeStatement(sql: sql)
+            let statement = try db.makeStatement(sql: compiled(sql))
             // The driver binds through SQLite's C API (`SQLiteDriver.bind`); told once that the
             // statement is bound, GRDB only resets it before each execution and never clears the
             // bindings, so each execution's values overwrite the last ones in place.

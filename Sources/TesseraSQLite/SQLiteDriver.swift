@@ -176,11 +176,11 @@ public final class SQLiteDriver: SQLDriver {
         _ statement: SQLStatement, in db: Database, _ cache: PreparedStatementCache,
         _ body: (Statement) throws -> Result
     ) throws -> Result {
-        let sql = SQLStatement.sqliteText(statement.sql)
         do {
-            return try body(try bind(statement, to: try cache.statement(sql, in: db), in: db))
+            let prepared = try cache.statement(statement.sql, in: db, compiled: SQLStatement.sqliteText)
+            return try body(try bind(statement, to: prepared, in: db))
         } catch {
-            cache.discard(sql, in: db)
+            cache.discard(statement.sql, in: db)
             throw error
         }
     }
