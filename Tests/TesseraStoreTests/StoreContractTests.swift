@@ -120,6 +120,29 @@ struct StoreContractTests {
         }
     }
 
+    /// A prospect who can be reached (an e-mail, a phone, a WeChat id) is told apart from one known
+    /// only by a device: when created with the contact, and when an existing prospect gains one,
+    /// alone in a batch or beside others.
+    @Test(arguments: Backend.allCases)
+    func prospectsWithAContactAreToldApart(backend: Backend) async throws {
+        let tenant = try await Tenant.make(try await backend.makeStore())
+        let brand = tenant.principal.brandID
+        try await tenant.send([
+            try message("1", ["anonymous:device-only"], brand: brand),
+            try message("2", ["email:new@example.com"], kind: .identify, brand: brand),
+            try message("3", ["anonymous:later"], brand: brand),
+        ])
+        #expect(try await tenant.member("anonymous:device-only")?.kind == .prospect)
+        #expect(try await tenant.member("email:new@example.com")?.kind == .prospectWithContact)
+        #expect(try await tenant.member("anonymous:later")?.kind == .prospect)
+        try await tenant.send([
+            try message("4", ["anonymous:later", "phone:+8613800000001"], kind: .identify, brand: brand),
+            try message("5", ["anonymous:device-only"], brand: brand),
+        ])
+        #expect(try await tenant.member("anonymous:later")?.kind == .prospectWithContact)
+        #expect(try await tenant.member("anonymous:device-only")?.kind == .prospect)
+    }
+
     @Test(arguments: Backend.allCases)
     func prospectIsAbsorbedWhenTheUserIdentifies(backend: Backend) async throws {
         let tenant = try await Tenant.make(try await backend.makeStore())

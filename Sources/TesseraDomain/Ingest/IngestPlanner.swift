@@ -87,11 +87,15 @@ public struct IngestPlanner: Sendable {
             if case .accepted = outcome { return .accepted(member: final(member)) }
             return outcome
         }
-        plan.memberDeltas.reserveCapacity(state.deltas.count)
-        for (member, var delta) in state.deltas {
-            delta.hasContact = state.members[member]?.hasContact ?? false
-            plan.memberDeltas[member] = delta
+        // In place, then handed over whole: copying each delta out and in again retained and
+        // released every table inside it.
+        var index = state.deltas.startIndex
+        while index != state.deltas.endIndex {
+            let hasContact = state.members[state.deltas.keys[index]]?.hasContact ?? false
+            state.deltas.values[index].hasContact = hasContact
+            state.deltas.formIndex(after: &index)
         }
+        plan.memberDeltas = state.deltas
         return plan
     }
 }
