@@ -27,7 +27,7 @@ final class PreparedStatementCache: Sendable {
     /// casts; ``SQLStatement/sqliteText(_:)``) is rewritten once, not on every execution — a
     /// multi-row insert's text is tens of kilobytes. Must be called from inside one of `db`'s
     /// access closures.
-    func statement(_ sql: String, in db: Database, compiled: (String) -> String = { $0 }) throws -> Statement {
+    func statement(_ sql: String, in db: Database, compiled: (String) -> String) throws -> Statement {
         try connection(for: db).statement(sql, in: db, capacity: capacity, compiled: compiled)
     }
 
