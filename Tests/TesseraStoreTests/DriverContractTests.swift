@@ -281,6 +281,34 @@ struct DriverContractTests {
         try await store.close()
     }
 
+    /// A slice that fails fails its write, which changes nothing, and the writer goes on with the
+    /// next one.
+    @Test(arguments: Backend.allCases)
+    func aFailingSliceFailsItsWriteAlone(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let driver = store.driver
+        let table = "driver_failing_slice_\(backend)"
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL)", []),
+            ]), writes: true)
+        let insert = SQLStatement("INSERT INTO \(table) (k) VALUES (1)", [])
+        await #expect(throws: (any Error).self) {
+            try await driver.runWrite(afterSlices: [SQLStatement("SELECT no_such_column FROM \(table)", [])]) { _ in
+                ExecuteProgram([insert])
+            }
+        }
+        try await driver.runWrite(afterSlices: [SQLStatement("SELECT count(*) FROM \(table)", [])]) { _ in
+            ExecuteProgram([insert])
+        }
+        let count = try await driver.run(
+            QueryProgram(SQLStatement("SELECT count(*) FROM \(table)", [])) { $0.first?.int(0) }, writes: false)
+        #expect(count == 1)
+        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+        try await store.close()
+    }
+
     /// A new `table` of rows on two sides, "a" and "b", and a task adding `pairs` pairs to it, one
     /// transaction each: the two sides' counts are equal in every committed state. Returns the
     /// statements counting each side, and the task.
