@@ -106,9 +106,9 @@ public final class SQLiteDriver: SQLDriver {
     /// before its first read, so each slice first fixes its state with a read of the schema, and the
     /// slices then decide together (``SliceRendezvous``) whether any commit began since they set out.
     /// If one did, they could disagree: they stop before their real work and set out again, up to
-    /// three times, and then run one after another on one connection (``EachQueryProgram``).
+    /// three times, and then run one after another on one connection (``QueriesProgram``).
     public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        guard statements.count > 1 else { return try await run(EachQueryProgram(statements), writes: false) }
+        guard statements.count > 1 else { return try await run(QueriesProgram(statements), writes: false) }
         let (pool, cache, commits) = (pool, self.statements, writer.commits)
         for _ in 0..<3 {
             let rendezvous = SliceRendezvous(slices: statements.count, commits: commits)
@@ -129,7 +129,7 @@ public final class SQLiteDriver: SQLDriver {
             let rows = answers.compactMap { $0 }
             if rows.count == statements.count { return rows }
         }
-        return try await run(EachQueryProgram(statements), writes: false)
+        return try await run(QueriesProgram(statements), writes: false)
     }
 
     /// A read that starts a read transaction, and so fixes which commit it sees.

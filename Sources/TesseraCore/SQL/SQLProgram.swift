@@ -91,16 +91,16 @@ extension SQLDriver {
     public var sliceReaders: Int { 1 }
 
     public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        guard dialect == .postgres else { return try await run(EachQueryProgram(statements), writes: false) }
+        guard dialect == .postgres else { return try await run(QueriesProgram(statements), writes: false) }
         return try await run(
-            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in EachQueryProgram(statements) }, writes: true)
+            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in QueriesProgram(statements) }, writes: true)
     }
 
     public func runWrite<Program: SQLProgram>(
         afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
     ) async throws -> Program.Output {
         try await run(
-            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in ChainedProgram(EachQueryProgram(slices), then: next) },
+            ChainedProgram(ExecuteProgram(oneSnapshot)) { _ in ChainedProgram(QueriesProgram(slices), then: next) },
             writes: true)
     }
 
