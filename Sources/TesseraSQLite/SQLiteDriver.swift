@@ -61,32 +61,50 @@ public final class SQLiteDriver: SQLDriver {
         afterSlices slices: [SQLStatement], _ next: @escaping @Sendable ([[SQLRow]]) throws -> Program
     ) async throws -> Program.Output {
         let statements = statements
-        let answers = Mutex<[[SQLRow]]>([])
+        let answers = Mutex<Result<[[SQLRow]?], any Error>>(.success([]))
         return try await Self.conflicts {
             try await writer.write(after: {
-                let rows = try self.readAtOnce(slices)
-                answers.withLock { $0 = rows }
+                let read = DispatchSemaphore(value: 0)
+                self.readAtOnce(slices) { outcome in
+                    answers.withLock { $0 = outcome }
+                    read.signal()
+                }
+                read.wait()
             }) { db in
-                try Self.execute(try next(answers.withLock { $0 }), in: db, statements: statements)
+                let rows = try answers.withLock { $0 }.get().compactMap { $0 }
+                return try Self.execute(try next(rows), in: db, statements: statements)
             }
         }
     }
 
-    /// Each statement on a reader of its own, all at once, waited for on the calling thread.
-    private func readAtOnce(_ slices: [SQLStatement]) throws -> [[SQLRow]] {
+    /// Runs each statement on a reader of its own, all at once, and hands `finished` each one's rows
+    /// when all are done. With `proceed`, each slice first fixes the commit it sees with a one-row
+    /// read, then asks `proceed`: a slice it stops answers `nil` without doing its work.
+    private func readAtOnce(
+        _ slices: [SQLStatement], proceed: (@Sendable () -> Bool)? = nil,
+        finished: @escaping @Sendable (Result<[[SQLRow]?], any Error>) -> Void
+    ) {
         let cache = statements
-        let outcomes = Mutex([Result<[SQLRow], any Error>?](repeating: nil, count: slices.count))
+        let outcomes = Mutex([Result<[SQLRow]?, any Error>](repeating: .success(nil), count: slices.count))
         let done = DispatchGroup()
         for (index, statement) in slices.enumerated() {
             done.enter()
             pool.asyncRead { db in
-                let outcome = Result { try Self.run(statement, in: try db.get(), cache, Self.rows(of:)) }
+                let outcome = Result { () throws -> [SQLRow]? in
+                    let db = try db.get()
+                    if let proceed {
+                        _ = try Self.run(Self.stateFixingRead, in: db, cache, Self.rows(of:))
+                        guard proceed() else { return nil }
+                    }
+                    return try Self.run(statement, in: db, cache, Self.rows(of:))
+                }
                 outcomes.withLock { $0[index] = outcome }
                 done.leave()
             }
         }
-        done.wait()
-        return try outcomes.withLock { $0 }.map { try ($0 ?? .failure(CancellationError())).get() }
+        done.notify(queue: .global()) {
+            finished(Result { try outcomes.withLock { $0 }.map { try $0.get() } })
+        }
     }
 
     /// `body`, with a violated constraint reported as the conflict it is.
@@ -109,22 +127,10 @@ public final class SQLiteDriver: SQLDriver {
     /// three times, and then run one after another on one connection (``QueriesProgram``).
     public func runSlices(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
         guard statements.count > 1 else { return try await run(QueriesProgram(statements), writes: false) }
-        let (pool, cache, commits) = (pool, self.statements, writer.commits)
         for _ in 0..<3 {
-            let rendezvous = SliceRendezvous(slices: statements.count, commits: commits)
-            let answers = try await withThrowingTaskGroup(of: (Int, [SQLRow]?).self) { tasks in
-                for (index, statement) in statements.enumerated() {
-                    tasks.addTask {
-                        try await pool.read { db in
-                            _ = try Self.run(Self.stateFixingRead, in: db, cache, Self.rows(of:))
-                            guard rendezvous.sameState() else { return (index, nil) }
-                            return (index, try Self.run(statement, in: db, cache, Self.rows(of:)))
-                        }
-                    }
-                }
-                var answers = [[SQLRow]?](repeating: nil, count: statements.count)
-                for try await (index, rows) in tasks { answers[index] = rows }
-                return answers
+            let rendezvous = SliceRendezvous(slices: statements.count, commits: writer.commits)
+            let answers = try await withCheckedThrowingContinuation { continuation in
+                readAtOnce(statements, proceed: rendezvous.sameState) { continuation.resume(with: $0) }
             }
             let rows = answers.compactMap { $0 }
             if rows.count == statements.count { return rows }
