@@ -164,63 +164,56 @@ struct DriverContractTests {
     /// of all 5,000 rows for a list of 256 keys (the plain join's plan, checked first).
     @Test(arguments: Backend.allCases)
     func probesReadTheTableByItsKeyOncePerRow(_ backend: Backend) async throws {
-        let store = try await backend.makeStore()
-        let table = "driver_probe_\(backend)"
-        try await store.driver.run(
-            ExecuteProgram(
-                [
-                    SQLStatement("DROP TABLE IF EXISTS \(table)", []),
-                    SQLStatement(
-                        "CREATE TABLE \(table) (g TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (g, k))",
-                        []),
-                ]
-                    + SQLBuilder.insert(
+        let columns = "g TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (g, k)"
+        try await Self.withTable(backend, "driver_probe_\(backend)", columns: columns) { driver, table in
+            try await driver.run(
+                ExecuteProgram(
+                    SQLBuilder.insert(
                         into: table, columns: ["g", "k", "v"],
                         rows: (0..<5_000).map { [.text("g"), .text("k\($0)"), .text("v\($0)")] })
-                    + [SQLStatement("ANALYZE \(table)", [])]), writes: true)
-        // Every 20th key, and keys nobody holds.
-        let keys = (0..<256).map { $0 % 2 == 0 ? "k\($0 * 20)" : "absent\($0)" }
-        let list: String
-        let arguments: [SQLValue]
-        if backend == .postgres {
-            list = "(SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]))) AS w(g, k)"
-            arguments = [
-                .text("{" + keys.map { _ in "g" }.joined(separator: ",") + "}"),
-                .text("{" + keys.joined(separator: ",") + "}"),
-            ]
-        } else {
-            list =
-                "(SELECT column1 AS g, column2 AS k FROM (VALUES \(keys.map { _ in "(?, ?)" }.joined(separator: ", ")))) AS w"
-            arguments = keys.flatMap { [SQLValue.text("g"), .text($0)] }
-        }
-        let joined = "SELECT w.k, p.v FROM \(list) JOIN \(table) p ON p.g = w.g AND p.k = w.k"
-        let probed =
-            "SELECT w.k, p.v FROM \(list) "
-            + SQLBuilder.probe(table, as: "p", on: "p.g = w.g AND p.k = w.k", dialect: store.driver.dialect)
-        func rows(_ sql: String) async throws -> [SQLRow] {
-            try await store.driver.run(QueryProgram(SQLStatement(sql, arguments)) { $0 }, writes: false)
-        }
-        let expected = stride(from: 0, to: 250, by: 2).map { SQLRow([.text("k\($0 * 20)"), .text("v\($0 * 20)")]) }
-        #expect(Set(try await rows(probed)) == Set(expected))
-        #expect(try await rows(probed).count == expected.count)
-        #expect(Set(try await rows(joined)) == Set(expected))
+                        + [SQLStatement("ANALYZE \(table)", [])]), writes: true)
+            // Every 20th key, and keys nobody holds.
+            let keys = (0..<256).map { $0 % 2 == 0 ? "k\($0 * 20)" : "absent\($0)" }
+            let list: String
+            let arguments: [SQLValue]
+            if backend == .postgres {
+                list = "(SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]))) AS w(g, k)"
+                arguments = [
+                    .text("{" + keys.map { _ in "g" }.joined(separator: ",") + "}"),
+                    .text("{" + keys.joined(separator: ",") + "}"),
+                ]
+            } else {
+                list =
+                    "(SELECT column1 AS g, column2 AS k FROM (VALUES \(keys.map { _ in "(?, ?)" }.joined(separator: ", ")))) AS w"
+                arguments = keys.flatMap { [SQLValue.text("g"), .text($0)] }
+            }
+            let joined = "SELECT w.k, p.v FROM \(list) JOIN \(table) p ON p.g = w.g AND p.k = w.k"
+            let probed =
+                "SELECT w.k, p.v FROM \(list) "
+                + SQLBuilder.probe(table, as: "p", on: "p.g = w.g AND p.k = w.k", dialect: driver.dialect)
+            func rows(_ sql: String) async throws -> [SQLRow] {
+                try await driver.run(QueryProgram(SQLStatement(sql, arguments)) { $0 }, writes: false)
+            }
+            let expected = stride(from: 0, to: 250, by: 2).map { SQLRow([.text("k\($0 * 20)"), .text("v\($0 * 20)")]) }
+            #expect(Set(try await rows(probed)) == Set(expected))
+            #expect(try await rows(probed).count == expected.count)
+            #expect(Set(try await rows(joined)) == Set(expected))
 
-        func plan(_ sql: String) async throws -> String {
-            let explain = backend == .postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
-            return try await rows(explain + sql).map { row in
-                (0..<row.values.count).compactMap { row.text($0) }.joined(separator: " ")
-            }.joined(separator: "\n")
+            func plan(_ sql: String) async throws -> String {
+                let explain = backend == .postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
+                return try await rows(explain + sql).map { row in
+                    (0..<row.values.count).compactMap { row.text($0) }.joined(separator: " ")
+                }.joined(separator: "\n")
+            }
+            if backend == .postgres {
+                #expect(try await plan(joined).contains("Seq Scan on \(table)"), "the premise: a plain join scans")
+                let probing = try await plan(probed)
+                #expect(!probing.contains("Seq Scan on \(table)") && probing.contains("Index Scan"), "\(probing)")
+            } else {
+                let probing = try await plan(probed)
+                #expect(probing.contains("SEARCH p USING") && !probing.contains("SCAN p"), "\(probing)")
+            }
         }
-        if backend == .postgres {
-            #expect(try await plan(joined).contains("Seq Scan on \(table)"), "the premise: a plain join scans")
-            let probing = try await plan(probed)
-            #expect(!probing.contains("Seq Scan on \(table)") && probing.contains("Index Scan"), "\(probing)")
-        } else {
-            let probing = try await plan(probed)
-            #expect(probing.contains("SEARCH p USING") && !probing.contains("SCAN p"), "\(probing)")
-        }
-        try await store.driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
-        try await store.close()
     }
 
     /// Slices of one query, run at once (on SQLite each on a connection of its own), read one
@@ -229,97 +222,102 @@ struct DriverContractTests {
     /// together.
     @Test(arguments: Backend.allCases)
     func slicesReadOneCommittedState(_ backend: Backend) async throws {
-        let store = try await backend.makeStore()
-        let driver = store.driver
-        let table = "driver_slices_\(backend)"
-        let pairs = 1_500
-        let (slices, writing) = try await Self.writePairs(pairs, into: table, driver: driver)
-        var readWhileWriting = 0
-        var disagreements: [[Int64]] = []
-        while true {
-            let counts = try await driver.runSlices(slices).map { $0.first?.int(0) ?? -1 }
-            if counts[0] != counts[1] { disagreements.append(counts) }
-            if counts.allSatisfy({ $0 == Int64(pairs) }) { break }
-            if counts[0] > 0 { readWhileWriting += 1 }
+        try await Self.withTable(backend, "driver_slices_\(backend)", columns: Self.pairColumns) { driver, table in
+            let pairs = 1_500
+            let (slices, writing) = Self.writePairs(pairs, into: table, driver: driver)
+            var readWhileWriting = 0
+            var disagreements: [[Int64]] = []
+            while true {
+                let counts = try await driver.runSlices(slices).map { $0.first?.int(0) ?? -1 }
+                if counts[0] != counts[1] { disagreements.append(counts) }
+                if counts.allSatisfy({ $0 == Int64(pairs) }) { break }
+                if counts[0] > 0 { readWhileWriting += 1 }
+            }
+            try await writing.value
+            let agreed = disagreements.isEmpty
+            #expect(agreed, "\(disagreements.count) reads of different states, e.g. \(disagreements.prefix(5))")
+            #expect(readWhileWriting > 20, "only \(readWhileWriting) reads while the writes went on")
         }
-        try await writing.value
-        let agreed = disagreements.isEmpty
-        #expect(agreed, "\(disagreements.count) reads of different states, e.g. \(disagreements.prefix(5))")
-        #expect(readWhileWriting > 20, "only \(readWhileWriting) reads while the writes went on")
-        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
-        try await store.close()
     }
 
     /// Slices run before a write read the very state the write starts from, while other writes keep
     /// committing: the write reads both sides again and finds what the slices found.
     @Test(arguments: Backend.allCases)
     func slicesBeforeAWriteReadTheStateItStartsFrom(_ backend: Backend) async throws {
-        let store = try await backend.makeStore()
-        let driver = store.driver
-        let table = "driver_slices_write_\(backend)"
-        let pairs = 600
-        let (slices, writing) = try await Self.writePairs(pairs, into: table, driver: driver)
-        var mismatches: [String] = []
-        var rounds = 0
-        while true {
-            rounds += 1
-            let (sliced, written) = try await driver.runWrite(afterSlices: slices) { rows in
-                let sliced = rows.map { $0.first?.int(0) ?? -1 }
-                return QueryProgram(SQLStatement("SELECT count(*) FROM \(table)", [])) {
-                    (sliced, $0.first?.int(0) ?? -1)
+        try await Self.withTable(backend, "driver_slices_write_\(backend)", columns: Self.pairColumns) {
+            driver, table in
+            let pairs = 600
+            let (slices, writing) = Self.writePairs(pairs, into: table, driver: driver)
+            var mismatches: [String] = []
+            var rounds = 0
+            while true {
+                rounds += 1
+                let (sliced, written) = try await driver.runWrite(afterSlices: slices) { rows in
+                    let sliced = rows.map { $0.first?.int(0) ?? -1 }
+                    return QueryProgram(SQLStatement("SELECT count(*) FROM \(table)", [])) {
+                        (sliced, $0.first?.int(0) ?? -1)
+                    }
                 }
+                if sliced[0] + sliced[1] != written { mismatches.append("slices \(sliced), write \(written)") }
+                if sliced.allSatisfy({ $0 == Int64(pairs) }) { break }
             }
-            if sliced[0] + sliced[1] != written { mismatches.append("slices \(sliced), write \(written)") }
-            if sliced.allSatisfy({ $0 == Int64(pairs) }) { break }
+            try await writing.value
+            let agreed = mismatches.isEmpty
+            #expect(
+                agreed,
+                "\(mismatches.count) of \(rounds) writes started from another state, e.g. \(mismatches.prefix(3))")
+            #expect(rounds > 20, "only \(rounds) writes while the others went on")
         }
-        try await writing.value
-        let agreed = mismatches.isEmpty
-        #expect(
-            agreed, "\(mismatches.count) of \(rounds) writes started from another state, e.g. \(mismatches.prefix(3))")
-        #expect(rounds > 20, "only \(rounds) writes while the others went on")
-        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
-        try await store.close()
     }
 
     /// A slice that fails fails its write, which changes nothing, and the writer goes on with the
     /// next one.
     @Test(arguments: Backend.allCases)
     func aFailingSliceFailsItsWriteAlone(_ backend: Backend) async throws {
+        try await Self.withTable(backend, "driver_failing_slice_\(backend)", columns: "k BIGINT NOT NULL") {
+            driver, table in
+            let insert = SQLStatement("INSERT INTO \(table) (k) VALUES (1)", [])
+            await #expect(throws: (any Error).self) {
+                try await driver.runWrite(afterSlices: [SQLStatement("SELECT no_such_column FROM \(table)", [])]) {
+                    _ in ExecuteProgram([insert])
+                }
+            }
+            try await driver.runWrite(afterSlices: [SQLStatement("SELECT count(*) FROM \(table)", [])]) { _ in
+                ExecuteProgram([insert])
+            }
+            let count = try await driver.run(
+                QueryProgram(SQLStatement("SELECT count(*) FROM \(table)", [])) { $0.first?.int(0) }, writes: false)
+            #expect(count == 1)
+        }
+    }
+
+    /// A migrated store of `backend` with a new, empty `table` of `columns` for `body`, which gets
+    /// the store's driver and the table's name; the table is dropped and the store closed after.
+    private static func withTable(
+        _ backend: Backend, _ table: String, columns: String,
+        _ body: (any SQLDriver, String) async throws -> Void
+    ) async throws {
         let store = try await backend.makeStore()
         let driver = store.driver
-        let table = "driver_failing_slice_\(backend)"
         try await driver.run(
             ExecuteProgram([
                 SQLStatement("DROP TABLE IF EXISTS \(table)", []),
-                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL)", []),
+                SQLStatement("CREATE TABLE \(table) (\(columns))", []),
             ]), writes: true)
-        let insert = SQLStatement("INSERT INTO \(table) (k) VALUES (1)", [])
-        await #expect(throws: (any Error).self) {
-            try await driver.runWrite(afterSlices: [SQLStatement("SELECT no_such_column FROM \(table)", [])]) { _ in
-                ExecuteProgram([insert])
-            }
-        }
-        try await driver.runWrite(afterSlices: [SQLStatement("SELECT count(*) FROM \(table)", [])]) { _ in
-            ExecuteProgram([insert])
-        }
-        let count = try await driver.run(
-            QueryProgram(SQLStatement("SELECT count(*) FROM \(table)", [])) { $0.first?.int(0) }, writes: false)
-        #expect(count == 1)
+        try await body(driver, table)
         try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
         try await store.close()
     }
 
-    /// A new `table` of rows on two sides, "a" and "b", and a task adding `pairs` pairs to it, one
-    /// transaction each: the two sides' counts are equal in every committed state. Returns the
-    /// statements counting each side, and the task.
-    private static func writePairs(_ pairs: Int, into table: String, driver: any SQLDriver) async throws
+    /// The columns of a table of rows on two sides (``writePairs(_:into:driver:)``).
+    private static let pairColumns = "k BIGINT NOT NULL, side TEXT NOT NULL"
+
+    /// A task adding `pairs` pairs of rows to `table` (``pairColumns``), one on each side, "a" and
+    /// "b", one transaction each: the two sides' counts are equal in every committed state. Returns
+    /// the statements counting each side, and the task.
+    private static func writePairs(_ pairs: Int, into table: String, driver: any SQLDriver)
         -> (counts: [SQLStatement], writing: Task<Void, any Error>)
     {
-        try await driver.run(
-            ExecuteProgram([
-                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
-                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL, side TEXT NOT NULL)", []),
-            ]), writes: true)
         let writing = Task {
             for pair in 0..<pairs {
                 try await driver.run(
