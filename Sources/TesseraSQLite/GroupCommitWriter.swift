@@ -12,7 +12,8 @@ final class GroupCommitWriter: Sendable {
     private struct Entry: Sendable {
         /// Runs on the writer's thread before the entry's transaction, which it has to itself.
         let prelude: (@Sendable () throws -> Void)?
-        let run: @Sendable (Database) throws -> Void
+        /// The transaction's work; `nil` for a hold (``hold(_:unreachable:)``), which opens none.
+        let run: (@Sendable (Database) throws -> Void)?
         let finish: @Sendable ((any Error)?) -> Void
     }
 
@@ -55,14 +56,26 @@ final class GroupCommitWriter: Sendable {
                         continuation.resume(throwing: CancellationError())
                     }
                 })
-            let startDrain = state.withLock { state in
-                state.queue.append(entry)
-                guard !state.draining else { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain { Task { await self.drain() } }
+            enqueue(entry)
         }
+    }
+
+    /// Runs `body` on the writer's thread between two transactions, with nothing uncommitted: no
+    /// commit begins until it returns. For readers that must fix one state together
+    /// (``SQLiteDriver/runSlices(_:)``), so it must return promptly. `unreachable` is told when
+    /// the writer cannot be reached, in which case `body` never runs.
+    func hold(_ body: @escaping @Sendable () -> Void, unreachable: @escaping @Sendable (any Error) -> Void) {
+        enqueue(Entry(prelude: body, run: nil, finish: { error in if let error { unreachable(error) } }))
+    }
+
+    private func enqueue(_ entry: Entry) {
+        let startDrain = state.withLock { state in
+            state.queue.append(entry)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain { Task { await self.drain() } }
     }
 
     /// Runs groups until the queue is empty, all inside one visit to the writer: returning to the
@@ -79,6 +92,11 @@ final class GroupCommitWriter: Sendable {
                             for entry in entries { entry.finish(error) }
                             continue
                         }
+                    }
+                    // A hold is taken alone (it has a prelude) and has no transaction.
+                    guard entries.first?.run != nil else {
+                        for entry in entries { entry.finish(nil) }
+                        continue
                     }
                     let changesBefore = db.totalChangesCount
                     let errors = self.commits.counting { committing in Self.commit(entries, in: db, committing) }
@@ -116,7 +134,7 @@ final class GroupCommitWriter: Sendable {
             // and SQLite saves no page it changes in a statement journal for a savepoint's sake.
             do {
                 try db.inTransaction {
-                    try entry.run(db)
+                    try entry.run?(db)
                     committing()
                     return .commit
                 }
@@ -131,7 +149,7 @@ final class GroupCommitWriter: Sendable {
                 for entry in entries {
                     do {
                         try db.inSavepoint {
-                            try entry.run(db)
+                            try entry.run?(db)
                             return .commit
                         }
                         errors.append(nil)

@@ -43,6 +43,21 @@ final class SliceRendezvous: Sendable {
         return verdict.load(ordering: .acquiring) == 1
     }
 
+    /// Returns once the slices have decided, waiting for at most `patience`: then a slice still
+    /// missing (no reader free for it) is given up on, and the others stop. For the writer's thread
+    /// while it holds commits back (``GroupCommitWriter/hold(_:unreachable:)``).
+    func awaitVerdict() {
+        let clock = ContinuousClock()
+        let deadline = clock.now + patience
+        while verdict.load(ordering: .acquiring) == 0 {
+            guard clock.now < deadline else {
+                decide(false)
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.000_02)
+        }
+    }
+
     /// The first decision stands.
     private func decide(_ same: Bool) {
         _ = verdict.compareExchange(expected: 0, desired: same ? 1 : 2, ordering: .acquiringAndReleasing)
