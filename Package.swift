@@ -133,6 +133,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraPostgres", "TesseraWorkers",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

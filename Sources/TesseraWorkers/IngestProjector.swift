@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import Metrics
+import Synchronization
 public import ServiceLifecycle
 public import TesseraCore
 public import TesseraDomain
@@ -15,9 +16,11 @@ public import TesseraDomain
 /// as soon as something is appended (``wake()``) and also looks every ``pollInterval`` for work
 /// appended by other processes or released for a retry.
 ///
-/// As a `Service` it runs until graceful shutdown, then projects what is left before returning:
-/// put it before the HTTP server in the `ServiceGroup`, which stops services in reverse order, so
-/// the server has answered its last request first.
+/// As a `Service` it runs until graceful shutdown, then projects what is left — for at most
+/// ``shutdownDrain``, stopping between two leases, so that a large backlog cannot outlast the grace
+/// period a supervisor gives before it kills the process; whatever remains stays queued in the log
+/// and is projected on the next start. Put it before the HTTP server in the `ServiceGroup`, which
+/// stops services in reverse order, so the server has answered its last request first.
 ///
 /// ```swift
 /// let projector = IngestProjector(log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger)
@@ -39,16 +42,22 @@ public final class IngestProjector: Service, Sendable {
     /// on PostgreSQL. Each takes messages of other people than the rest (``IngestPartitioner``), so
     /// they do not queue behind each other's identifier locks.
     public let partitions: Int
+    /// How long projecting the backlog may go on after graceful shutdown began; the lease under way
+    /// always finishes.
+    public let shutdownDrain: Duration
     private let doorbell = Doorbell()
+    /// Set when graceful shutdown begins: the loop stops taking leases.
+    private let stopping = Atomic<Bool>(false)
     private let projected = Counter(label: "tessera_ingest_projected_messages_total")
     private let dropped = Counter(label: "tessera_ingest_dropped_messages_total")
     private let failures = Counter(label: "tessera_ingest_projection_failures_total")
 
     public init(
         log: IngestLog, ingest: IngestService, decode: @escaping Decoder, logger: Logger, batchMessages: Int = 2_000,
-        partitions: Int = 1, pollInterval: Duration = .milliseconds(250)
+        partitions: Int = 1, pollInterval: Duration = .milliseconds(250), shutdownDrain: Duration = .seconds(20)
     ) {
         self.partitions = max(1, partitions)
+        self.shutdownDrain = shutdownDrain
         self.log = log
         self.ingest = ingest
         self.decode = decode
@@ -61,19 +70,36 @@ public final class IngestProjector: Service, Sendable {
     @Sendable public func wake() { doorbell.ring() }
 
     public func run() async throws {
-        let leftover = await cancelWhenGracefulShutdown { await self.loop() }
+        // Graceful shutdown only stops the loop between two leases: cancelling it would abort the
+        // lease being written (a driver call in a cancelled task throws), and its entries would
+        // wait out a back-off and be projected again on the next start.
+        let leftover = await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.doorbell.ring()
+        }
         guard !Task.isCancelled else {
             // Cancelled outright, not shut down gracefully: stop now; leases run out and the next
             // start projects what is left.
             logger.info("ingest projector cancelled; what is left in the log is projected on the next start")
             return
         }
-        // The HTTP server has stopped: project what it accepted, so a restart starts current.
+        // The HTTP server has stopped: project what it accepted, so a restart starts current — unless
+        // that takes longer than the drain allows; the rest waits in the log, safe.
         do {
+            let deadline = ContinuousClock.now + shutdownDrain
             var remaining = 0
             if let leftover { remaining += try await project(leftover) }
-            remaining += try await drain()
-            logger.info("ingest projector stopped", metadata: ["projected at shutdown": "\(remaining)"])
+            let (projected, finished) = try await drain(before: deadline)
+            remaining += projected
+            if finished {
+                logger.info("ingest projector stopped", metadata: ["projected at shutdown": "\(remaining)"])
+            } else {
+                logger.notice(
+                    "ingest projector stopped before the log was empty; the rest is projected on the next start",
+                    metadata: ["projected at shutdown": "\(remaining)", "drain": "\(shutdownDrain)"])
+            }
         } catch {
             logger.error(
                 "ingest projector stopped before the log was drained; what is left is projected on the next start",
@@ -83,11 +109,12 @@ public final class IngestProjector: Service, Sendable {
 
     /// Writes one lease while leasing and decoding the next, so the database is not idle while
     /// this process reads the log and parses requests. Leases are still written one after
-    /// another: a person's messages in two leases keep their order. Returns a lease taken but not
-    /// written when cancelled (``run()`` writes it before draining the rest).
+    /// another: a person's messages in two leases keep their order. Stops between two leases once
+    /// graceful shutdown begins (or the task is cancelled), returning a lease taken but not yet
+    /// written (``run()`` writes it before draining the rest).
     private func loop() async -> Lease? {
         var next: Task<Lease?, any Error>?
-        while !Task.isCancelled {
+        while !Task.isCancelled, !stopping.load(ordering: .relaxed) {
             var current: Lease?
             do {
                 if let pending = next {
@@ -121,9 +148,17 @@ public final class IngestProjector: Service, Sendable {
     /// Projects until nothing is left that may be leased now; returns the messages projected.
     /// Tests and the benchmark use it to wait for the member store to catch up.
     @discardableResult public func drain() async throws -> Int {
+        try await drain(before: nil).projected
+    }
+
+    /// Projects leases until the log is empty (`finished`) or, between two leases, `deadline` has passed.
+    private func drain(before deadline: ContinuousClock.Instant?) async throws -> (projected: Int, finished: Bool) {
         var total = 0
-        while let lease = try await lease() { total += try await project(lease) }
-        return total
+        while true {
+            if let deadline, ContinuousClock.now >= deadline { return (total, false) }
+            guard let lease = try await lease() else { return (total, true) }
+            total += try await project(lease)
+        }
     }
 
     /// Entries taken from the log, decoded and validated, with their valid messages per group.

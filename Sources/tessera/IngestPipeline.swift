@@ -61,7 +61,8 @@ struct IngestPipeline {
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
             batchMessages: environment["TESSERA_PROJECTION_BATCH"].flatMap(Int.init)
                 ?? (sqlitePath != nil ? 2_000 : 500),
-            partitions: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4))
+            partitions: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4),
+            shutdownDrain: .seconds(environment["TESSERA_SHUTDOWN_DRAIN"].flatMap(Int.init).map { max(0, $0) } ?? 20))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
             derived: derived, journeys: journeys, onAppend: projector.wake)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycleTestKit
 import Testing
 import TesseraCore
 import TesseraDomain
@@ -139,6 +140,50 @@ struct IngestLogContractTests {
                     }
                     return Set(members.values)
                 }), writes: false)
+    }
+
+    /// Graceful shutdown projects the backlog for at most the projector's drain, then stops; what is
+    /// left stays queued, and the next projector writes it: the same people and events as one that
+    /// was never stopped, nothing lost, nothing twice.
+    @Test(arguments: Backend.allCases)
+    func aShutdownDrainLeavesWhatItCannotProjectQueued(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let log = try await backend.makeIngestLog(beside: store)
+        let traffic = Self.traffic(entries: 12, perEntry: 10)
+        let decode: IngestProjector.Decoder = { entry in
+            guard let index = Int(entry.body), traffic.indices.contains(index) else { throw SetupError(entry.body) }
+            return traffic[index].map { .success($0) }
+        }
+        var results: [Set<String>] = []
+        for drain in [Duration?.none, .zero, .seconds(60)] {
+            let tenant = try await Tenant.make(store)
+            let group = tenant.principal.groupID
+            for index in traffic.indices {
+                try await log.append(
+                    IngestLogEntry(
+                        groupID: group, brandID: tenant.principal.brandID, source: "segment",
+                        receivedAt: Date(timeIntervalSince1970: 1_800_000_000), body: "\(index)", messageCount: 10))
+            }
+            let projector = { (drain: Duration) in
+                IngestProjector(
+                    log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
+                    batchMessages: 20, shutdownDrain: drain)
+            }
+            if let drain {
+                // Shut down before it starts: all of the backlog is left to the drain.
+                try await testGracefulShutdown { trigger in
+                    trigger.triggerGracefulShutdown()
+                    try await projector(drain).run()
+                }
+                let pending = try await log.status(group: group, now: Date()).pendingEntries
+                #expect(pending == (drain == .zero ? traffic.count : 0), "drain \(drain)")
+            }
+            try await projector(.zero).drain()
+            #expect(try await log.status(group: group, now: Date()).pendingEntries == 0)
+            results.append(try await Self.members(store, group))
+        }
+        #expect(results[1] == results[0])
+        #expect(results[2] == results[0])
     }
 
     /// Writing a lease as parts side by side (``IngestPartitioner``) gives the member store one
