@@ -142,6 +142,25 @@ struct IngestLogContractTests {
                 }), writes: false)
     }
 
+    /// Each message list of `traffic` queued in `log` as one entry of `tenant`, its body the list's index.
+    static func queue(_ traffic: [[IngestMessage]], in log: IngestLog, for tenant: Tenant) async throws {
+        for (index, messages) in traffic.enumerated() {
+            try await log.append(
+                IngestLogEntry(
+                    groupID: tenant.principal.groupID, brandID: tenant.principal.brandID, source: "segment",
+                    receivedAt: Date(timeIntervalSince1970: 1_800_000_000), body: "\(index)",
+                    messageCount: messages.count))
+        }
+    }
+
+    /// Reads back an entry queued by ``queue(_:in:for:)``.
+    static func decoder(_ traffic: [[IngestMessage]]) -> IngestProjector.Decoder {
+        { entry in
+            guard let index = Int(entry.body), traffic.indices.contains(index) else { throw SetupError(entry.body) }
+            return traffic[index].map { .success($0) }
+        }
+    }
+
     /// Graceful shutdown projects the backlog for at most the projector's drain, then stops; what is
     /// left stays queued, and the next projector writes it: the same people and events as one that
     /// was never stopped, nothing lost, nothing twice.
@@ -150,20 +169,12 @@ struct IngestLogContractTests {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
         let traffic = Self.traffic(entries: 12, perEntry: 10)
-        let decode: IngestProjector.Decoder = { entry in
-            guard let index = Int(entry.body), traffic.indices.contains(index) else { throw SetupError(entry.body) }
-            return traffic[index].map { .success($0) }
-        }
+        let decode = Self.decoder(traffic)
         var results: [Set<String>] = []
         for drain in [Duration?.none, .zero, .seconds(60)] {
             let tenant = try await Tenant.make(store)
             let group = tenant.principal.groupID
-            for index in traffic.indices {
-                try await log.append(
-                    IngestLogEntry(
-                        groupID: group, brandID: tenant.principal.brandID, source: "segment",
-                        receivedAt: Date(timeIntervalSince1970: 1_800_000_000), body: "\(index)", messageCount: 10))
-            }
+            try await Self.queue(traffic, in: log, for: tenant)
             let projector = { (drain: Duration) in
                 IngestProjector(
                     log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
@@ -193,20 +204,12 @@ struct IngestLogContractTests {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
         let traffic = Self.traffic(entries: 8, perEntry: 50)
-        let decode: IngestProjector.Decoder = { entry in
-            guard let index = Int(entry.body), traffic.indices.contains(index) else { throw SetupError(entry.body) }
-            return traffic[index].map { .success($0) }
-        }
+        let decode = Self.decoder(traffic)
         var results: [Set<String>] = []
         for partitions in [1, 4] {
             let tenant = try await Tenant.make(store)
             let group = tenant.principal.groupID
-            for index in traffic.indices {
-                try await log.append(
-                    IngestLogEntry(
-                        groupID: group, brandID: tenant.principal.brandID, source: "segment",
-                        receivedAt: Date(timeIntervalSince1970: 1_800_000_000), body: "\(index)", messageCount: 50))
-            }
+            try await Self.queue(traffic, in: log, for: tenant)
             let projector = IngestProjector(
                 log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
                 batchMessages: 100, partitions: partitions)
