@@ -143,6 +143,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraDomain", "TesseraSQLite", "TesseraHTTP", "TesseraWorkers", "TesseraChannels",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

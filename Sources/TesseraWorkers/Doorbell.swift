@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// Wakes one waiting task early: ``wait(atMost:)`` returns when ``ring()`` is called or the time is up.
@@ -47,11 +48,19 @@ final class Doorbell: Sendable {
 }
 
 extension Doorbell {
-    /// Runs `pass` until the task is cancelled; after a pass that found nothing to do, waits for a
-    /// ring or `interval` — the loop every queue worker runs.
+    /// Runs `pass` until graceful shutdown begins or the task is cancelled; after a pass that found
+    /// nothing to do, waits for a ring or `interval` — the loop every queue worker runs.
+    ///
+    /// Graceful shutdown stops the loop between two passes: the pass under way finishes. Cancelling
+    /// it instead aborted the store calls after its work, so a message a provider had accepted was
+    /// not recorded as sent, and was sent again once its claim ran out.
     func loop(every interval: Duration, _ pass: @Sendable () async -> Int) async {
-        while !Task.isCancelled {
-            if await pass() == 0 { await wait(atMost: interval) }
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                if await pass() == 0 { await wait(atMost: interval) }
+            }
+        } onGracefulShutdown: {
+            self.ring()
         }
     }
 }

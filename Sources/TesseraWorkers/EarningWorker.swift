@@ -34,9 +34,7 @@ public final class EarningWorker: Service, Sendable {
     @Sendable public func wake() { doorbell.ring() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await self.doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
-        }
+        await doorbell.loop(every: pollInterval) { await self.pass(at: Date()) }
     }
 
     /// Processes up to `limit` due items; returns how many were taken (processed or postponed).

@@ -61,17 +61,16 @@ public final class JourneyWorker: Service, Sendable {
     @Sendable public func wake() { doorbells[0].ring() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                for (index, doorbell) in self.doorbells.enumerated() {
-                    group.addTask {
-                        if index == 0 {
-                            // Also the periodic work and the grants, and the polling for steps come due.
-                            await doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
-                        } else {
-                            // Only when the first loop rings them: it polls for all of them.
-                            await doorbell.loop(every: .seconds(3_600)) { await self.steps(at: Date()) }
-                        }
+        // Each loop stops between two passes on graceful shutdown (``Doorbell/loop(every:_:)``).
+        await withDiscardingTaskGroup { group in
+            for (index, doorbell) in doorbells.enumerated() {
+                group.addTask {
+                    if index == 0 {
+                        // Also the periodic work and the grants, and the polling for steps come due.
+                        await doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
+                    } else {
+                        // Only when the first loop rings them: it polls for all of them.
+                        await doorbell.loop(every: .seconds(3_600)) { await self.steps(at: Date()) }
                     }
                 }
             }

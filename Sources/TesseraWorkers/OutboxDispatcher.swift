@@ -40,9 +40,7 @@ public final class OutboxDispatcher: Service, Sendable {
     @Sendable public func wake() { doorbell.ring() }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await self.doorbell.loop(every: self.pollInterval) { await self.pass(at: Date()) }
-        }
+        await doorbell.loop(every: pollInterval) { await self.pass(at: Date()) }
     }
 
     /// Delivers one batch of due messages; answers how many were attempted.

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
 import Logging
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 import TesseraChannels
@@ -24,7 +25,7 @@ struct WebhookDeliveryTests {
 
     static func receiver(_ received: Received) -> Application<RouterResponder<BasicRequestContext>> {
         let router = Router()
-        for path in ["flaky", "gone"] {
+        for path in ["flaky", "gone", "slow"] {
             router.post(RouterPath(stringLiteral: path)) { request, _ -> Response in
                 let body = try await request.body.collect(upTo: 1 << 20)
                 received.requests.withLock {
@@ -34,12 +35,76 @@ struct WebhookDeliveryTests {
                             request.headers[HTTPField.Name("Idempotency-Key")!] ?? "", Data(body.readableBytesView)
                         ))
                 }
-                let status =
-                    path == "gone" ? 400 : received.flaky.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+                let status: Int
+                switch path {
+                case "gone": status = 400
+                case "slow":
+                    // A provider that takes its time to accept a message.
+                    try await Task.sleep(for: .milliseconds(300))
+                    status = 200
+                default: status = received.flaky.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+                }
                 return Response(status: HTTPResponse.Status(code: status))
             }
         }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// Graceful shutdown lets a delivery under way finish and be recorded: a webhook the receiver
+    /// accepted is delivered once, not cancelled half-way and sent again after the server restarts.
+    @Test func aShutdownFinishesTheDeliveryUnderWay() async throws {
+        let received = Received()
+        try await Self.receiver(received).test(.live) { receiver in
+            let port = try #require(receiver.port)
+            let fixture = try await HTTPTests.fixture()
+            let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+            try await fixture.app.test(.router) { client in
+                try await client.execute(
+                    uri: "/api/v1/channels/crm", method: .put, headers: admin,
+                    body: ByteBuffer(
+                        string:
+                            #"{"kind": "webhook", "url": "http://127.0.0.1:\#(port)/slow", "secret": "a-shared-secret-of-some-length"}"#
+                    )
+                ) { #expect($0.status == .ok) }
+                try await client.execute(
+                    uri: "/api/v1/message-templates/hello", method: .put, headers: admin,
+                    body: ByteBuffer(string: #"{"subject": "Hi", "body": "Hello"}"#)
+                ) { #expect($0.status == .ok) }
+                let journey = """
+                    {"entry": {"event": {"name": "follow"}}, "start": "crm",
+                     "nodes": {"crm": {"send": {"channel": "crm", "template": "hello", "next": "end"}}, "end": {"exit": {}}}}
+                    """
+                try await client.execute(
+                    uri: "/api/v1/journeys/slow", method: .put, headers: admin, body: ByteBuffer(string: journey)
+                ) { #expect($0.status == .created) }
+                #expect(try await SegmentHTTPTests.post(client, "/api/v1/journeys/slow/publish", "", admin).0 == .ok)
+                let (accepted, _) = try await SegmentHTTPTests.post(
+                    client, "/api/v1/events",
+                    #"{"events": [{"idempotencyKey": "s1", "identifiers": ["phone:13900000011"], "name": "follow"}]}"#,
+                    admin)
+                #expect(accepted == .ok)
+            }
+            #expect(try await fixture.journeys.runDue(at: Date(), group: fixture.credentials.groupID) == 1)
+            let dispatcher = OutboxDispatcher(store: fixture.store, logger: Logger(label: "test.outbox"))
+            try await testGracefulShutdown { trigger in
+                async let running: Void = dispatcher.run()
+                // Shut down while the receiver holds the request.
+                let clock = ContinuousClock()
+                let deadline = clock.now + .seconds(10)
+                while received.requests.withLock({ $0.isEmpty }), clock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                trigger.triggerGracefulShutdown()
+                try await running
+            }
+            #expect(received.requests.withLock { $0.count } == 1)
+            let journey = try #require(
+                try await fixture.store.journey(
+                    group: fixture.credentials.groupID, brand: fixture.credentials.brandID, named: "slow"))
+            let statistics = try await fixture.store.journeyStatistics(
+                group: fixture.credentials.groupID, journeyID: journey.id)
+            #expect(statistics.messages["crm"] == ["delivered": 1], "recorded as \(statistics.messages)")
+        }
     }
 
     @Test func signedRetriedAndDeadLettered() async throws {
