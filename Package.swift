@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraDomain", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import GRDB
+import Metrics
 import Synchronization
 
 /// Group commit for SQLite's single writer: write programs that arrive while a transaction is
@@ -26,10 +27,17 @@ final class GroupCommitWriter: Sendable {
     private let onCommit: @Sendable () -> Void
     /// Every commit, as it begins and ends, for readers that must share one state (``SQLiteDriver/runSlices(_:)``).
     let commits = CommitSequence()
+    /// Time the writer was taken — transactions with their commits, and preludes — so that its
+    /// rate is the single writer's utilisation, the figure that says when a SQLite deployment is full.
+    private let busy: FloatingPointCounter
+    private let transactions: Counter
 
-    init(pool: DatabasePool, onCommit: @escaping @Sendable () -> Void = {}) {
+    /// - Parameter file: names the database in the metrics (`tessera.sqlite`, `tessera-ingest.sqlite`).
+    init(pool: DatabasePool, file: String, onCommit: @escaping @Sendable () -> Void = {}) {
         self.pool = pool
         self.onCommit = onCommit
+        busy = FloatingPointCounter(label: "tessera_sqlite_writer_busy_seconds_total", dimensions: [("file", file)])
+        transactions = Counter(label: "tessera_sqlite_writer_transactions_total", dimensions: [("file", file)])
     }
 
     /// Runs `body` in a write transaction — shared with other programs, each in a savepoint, unless
@@ -85,6 +93,11 @@ final class GroupCommitWriter: Sendable {
         do {
             try await pool.writeWithoutTransaction { db in
                 while let entries = self.nextGroup() {
+                    let started = ContinuousClock.now
+                    defer {
+                        let elapsed = (ContinuousClock.now - started).components
+                        self.busy.increment(by: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+                    }
                     if let prelude = entries.first?.prelude {
                         do {
                             try prelude()
@@ -100,6 +113,7 @@ final class GroupCommitWriter: Sendable {
                     }
                     let changesBefore = db.totalChangesCount
                     let errors = self.commits.counting { committing in Self.commit(entries, in: db, committing) }
+                    self.transactions.increment()
                     // Lease polls that found nothing commit nothing worth reporting.
                     if errors.contains(where: { $0 == nil }), db.totalChangesCount != changesBefore { self.onCommit() }
                     for (entry, error) in zip(entries, errors) { entry.finish(error) }

@@ -43,7 +43,8 @@ public final class SQLiteDriver: SQLDriver {
         pool = try DatabasePool(path: path, configuration: configuration)
         let checkpointer = try WALCheckpointer(path: path)
         self.checkpointer = checkpointer
-        writer = GroupCommitWriter(pool: pool, onCommit: checkpointer.committed)
+        writer = GroupCommitWriter(
+            pool: pool, file: URL(fileURLWithPath: path).lastPathComponent, onCommit: checkpointer.committed)
     }
 
     public func run<Program: SQLProgram>(_ program: Program, writes: Bool) async throws -> Program.Output {

@@ -178,6 +178,24 @@ def test_replayed_batch_is_deduplicated(server):
     assert server.member("external:replay-user")["aggregates"]["eventCount"] == 1
 
 
+def test_metrics_count_projected_messages_and_the_sqlite_writers_time(server):
+    body = {"batch": [{"type": "track", "messageId": str(uuid.uuid4()), "userId": f"metrics-{n}", "event": "Viewed"}
+                      for n in range(5)]}
+    assert requests.post(server.base + "/v1/batch", json=body, auth=(server.write_key, ""), timeout=10).status_code == 200
+    server.caught_up()
+    metrics = requests.get(server.base + "/metrics", timeout=10).text
+
+    def value(pattern):
+        return sum(float(m) for m in re.findall(pattern + r" ([0-9.e+-]+)\n", metrics))
+
+    assert value(r"tessera_ingest_projected_messages_total(?:{[^}]*})?") >= 5
+    if server.database.startswith("sqlite://"):
+        # Both files' writers: the member store and the ingest log beside it.
+        for file in ("e2e.sqlite", "e2e-ingest.sqlite"):
+            assert value(rf'tessera_sqlite_writer_transactions_total{{file="{file}"}}') > 0, file
+            assert value(rf'tessera_sqlite_writer_busy_seconds_total{{file="{file}"}}') > 0, file
+
+
 def test_malformed_messages_get_a_final_400_that_the_sdk_does_not_retry(server):
     from segment.analytics.client import Client
 
