@@ -52,8 +52,8 @@ extension Doorbell {
     /// nothing to do, waits for a ring or `interval` — the loop every queue worker runs.
     ///
     /// Graceful shutdown stops the loop between two passes: the pass under way finishes. Cancelling
-    /// it instead aborted the store calls after its work, so a message a provider had accepted was
-    /// not recorded as sent, and was sent again once its claim ran out.
+    /// it instead aborted its work half-way: a webhook the receiver had already accepted was recorded
+    /// as a retry, and sent again.
     func loop(every interval: Duration, _ pass: @Sendable () async -> Int) async {
         await withGracefulShutdownHandler {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {

@@ -1,7 +1,6 @@
 import Foundation
 public import Logging
 import Metrics
-import Synchronization
 public import ServiceLifecycle
 public import TesseraCore
 public import TesseraDomain
@@ -46,8 +45,6 @@ public final class IngestProjector: Service, Sendable {
     /// always finishes.
     public let shutdownDrain: Duration
     private let doorbell = Doorbell()
-    /// Set when graceful shutdown begins: the loop stops taking leases.
-    private let stopping = Atomic<Bool>(false)
     private let projected = Counter(label: "tessera_ingest_projected_messages_total")
     private let dropped = Counter(label: "tessera_ingest_dropped_messages_total")
     private let failures = Counter(label: "tessera_ingest_projection_failures_total")
@@ -76,7 +73,6 @@ public final class IngestProjector: Service, Sendable {
         let leftover = await withGracefulShutdownHandler {
             await self.loop()
         } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
             self.doorbell.ring()
         }
         guard !Task.isCancelled else {
@@ -114,7 +110,7 @@ public final class IngestProjector: Service, Sendable {
     /// written (``run()`` writes it before draining the rest).
     private func loop() async -> Lease? {
         var next: Task<Lease?, any Error>?
-        while !Task.isCancelled, !stopping.load(ordering: .relaxed) {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             var current: Lease?
             do {
                 if let pending = next {
