@@ -49,7 +49,8 @@ def fresh_database(backend):
 
 
 class Server:
-    def __init__(self, database, extra_args=()):
+    def __init__(self, database, extra_args=(), env=None, keys=None):
+        """`keys` (admin, write) for a database initialised before: its server prints none."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="tessera-e2e-")
@@ -61,14 +62,16 @@ class Server:
         self.log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--port", str(self.port), "--database", self.database, *extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.admin_key = self.write_key = None
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self.admin_key, self.write_key = keys or (None, None)
         deadline = time.time() + 60
         while time.time() < deadline:
             with open(self.log_path) as log:
                 text = log.read()
             admin = re.search(r"admin API key:\s+(\S+)", text)
             write = re.search(r"Segment write key:\s+(\S+)", text)
+            if keys and "listening" in text:
+                return
             if admin and write and "listening" in text:
                 self.admin_key, self.write_key = admin.group(1), write.group(1)
                 return
