@@ -28,18 +28,11 @@ final class SliceRendezvous: Sendable {
     /// Called by each slice after its first read: whether every slice reads the state of one commit.
     func sameState() -> Bool {
         arrived.add(1, ordering: .sequentiallyConsistent)
-        let clock = ContinuousClock()
-        let deadline = clock.now + patience
-        while arrived.load(ordering: .sequentiallyConsistent) < expected, verdict.load(ordering: .acquiring) == 0 {
-            guard clock.now < deadline else {
-                decide(false)
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.000_02)
+        if wait(until: { arrived.load(ordering: .sequentiallyConsistent) >= expected }) {
+            // Once all have arrived, no commit begun since the slices set out means none landed
+            // between their first reads (``CommitSequence``).
+            decide(commits.unchanged(since: settled))
         }
-        // Once all have arrived, no commit begun since the slices set out means none landed between
-        // their first reads (``CommitSequence``).
-        decide(commits.unchanged(since: settled))
         return verdict.load(ordering: .acquiring) == 1
     }
 
@@ -47,15 +40,23 @@ final class SliceRendezvous: Sendable {
     /// missing (no reader free for it) is given up on, and the others stop. For the writer's thread
     /// while it holds commits back (``GroupCommitWriter/hold(_:unreachable:)``).
     func awaitVerdict() {
+        _ = wait(until: { false })
+    }
+
+    /// Polls until `ready` or a verdict, for at most `patience` (then the verdict is that they may
+    /// not read one state); whether it was `ready` with no verdict yet.
+    private func wait(until ready: () -> Bool) -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + patience
         while verdict.load(ordering: .acquiring) == 0 {
+            if ready() { return true }
             guard clock.now < deadline else {
                 decide(false)
-                return
+                return false
             }
             Thread.sleep(forTimeInterval: 0.000_02)
         }
+        return false
     }
 
     /// The first decision stands.
