@@ -1,5 +1,6 @@
 import GRDB
 import Synchronization
+import TesseraCore
 
 /// The prepared statements of each SQLite connection, at most ``capacity`` per connection, the
 /// least recently used finalized first.
@@ -22,13 +23,12 @@ final class PreparedStatementCache: Sendable {
 
     init(capacity: Int = defaultCapacity) { self.capacity = capacity }
 
-    /// The statement for `sql` on `db`, compiled now from `compiled(sql)` unless that connection
-    /// already holds it. Kept under `sql` itself, so a text SQLite cannot take as it is (PostgreSQL
-    /// casts; ``SQLStatement/sqliteText(_:)``) is rewritten once, not on every execution — a
-    /// multi-row insert's text is tens of kilobytes. Must be called from inside one of `db`'s
-    /// access closures.
-    func statement(_ sql: String, in db: Database, compiled: (String) -> String) throws -> Statement {
-        try connection(for: db).statement(sql, in: db, capacity: capacity, compiled: compiled)
+    /// The statement for `sql` on `db`, compiled now unless that connection already holds it. Kept
+    /// under `sql` itself, so a text SQLite cannot take as it is (PostgreSQL casts;
+    /// ``SQLStatement/sqliteText(_:)``) is rewritten once, not on every execution — a multi-row
+    /// insert's text is tens of kilobytes. Must be called from inside one of `db`'s access closures.
+    func statement(_ sql: String, in db: Database) throws -> Statement {
+        try connection(for: db).statement(sql, in: db, capacity: capacity)
     }
 
     /// Forgets `sql` on `db` (after it failed: SQLite may leave a failed statement unusable).
@@ -61,9 +61,7 @@ final class PreparedStatementCache: Sendable {
         private var statements: [String: (statement: Statement, lastUse: UInt64)] = [:]
         private var uses: UInt64 = 0
 
-        func statement(_ sql: String, in db: Database, capacity: Int, compiled: (String) -> String) throws
-            -> Statement
-        {
+        func statement(_ sql: String, in db: Database, capacity: Int) throws -> Statement {
             uses += 1
             // One hash of the text, however long, per execution.
             if let index = statements.index(forKey: sql) {
@@ -75,7 +73,7 @@ final class PreparedStatementCache: Sendable {
             {
                 statements[oldest] = nil
             }
-            let statement = try db.makeStatement(sql: compiled(sql))
+            let statement = try db.makeStatement(sql: SQLStatement.sqliteText(sql))
             // The driver binds through SQLite's C API (`SQLiteDriver.bind`); told once that the
             // statement is bound, GRDB only resets it before each execution and never clears the
             // bindings, so each execution's values overwrite the last ones in place.

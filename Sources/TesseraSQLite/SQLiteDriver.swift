@@ -216,7 +216,7 @@ public final class SQLiteDriver: SQLDriver {
         _ body: (Statement) throws -> Result
     ) throws -> Result {
         do {
-            let prepared = try cache.statement(statement.sql, in: db, compiled: SQLStatement.sqliteText)
+            let prepared = try cache.statement(statement.sql, in: db)
             return try body(try bind(statement, to: prepared, in: db))
         } catch {
             cache.discard(statement.sql, in: db)
