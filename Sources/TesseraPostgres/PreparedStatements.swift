@@ -21,8 +21,9 @@ final class PreparedStatements: Sendable {
     let parameterLimit = 64
     /// At most this many statements named per process (and so per connection).
     let capacity = 4_096
-    /// Statement text (`?` markers) and binding types → the name and the `$n` text to prepare.
-    private let named = Mutex<[Key: NamedStatement.Text]>([:])
+    /// Statement text (`?` markers) and binding types → the name and the `$n` text to prepare; and
+    /// how many names were ever given, so that a name is never given twice (``forgetAll()``).
+    private let registry = Mutex<(named: [Key: NamedStatement.Text], issued: Int)>(([:], 0))
 
     private struct Key: Hashable {
         var sql: String
@@ -45,15 +46,24 @@ final class PreparedStatements: Sendable {
                 case .null: UInt8(ascii: "n")
                 }
             })
-        if let text = named.withLock({ $0[key] }) { return (text.name, text.sql) }
+        if let text = registry.withLock({ $0.named[key] }) { return (text.name, text.sql) }
         let sql = SQLStatement.numberedParameters(statement.sql)
-        return named.withLock { named in
-            if let text = named[key] { return (text.name, text.sql) }
-            guard named.count < capacity else { return (nil, sql) }
-            let text = NamedStatement.Text(name: "tessera_\(named.count + 1)", sql: sql)
-            named[key] = text
+        return registry.withLock { registry in
+            if let text = registry.named[key] { return (text.name, text.sql) }
+            guard registry.named.count < capacity else { return (nil, sql) }
+            registry.issued += 1
+            let text = NamedStatement.Text(name: "tessera_\(registry.issued)", sql: sql)
+            registry.named[key] = text
             return (text.name, text.sql)
         }
+    }
+
+    /// Gives every statement a new name from now on, so each connection prepares it again: after a
+    /// migration changed what a prepared statement returns, PostgreSQL refuses to run it ("cached
+    /// plan must not change result type"). The old names stay prepared on their connections,
+    /// unused, until those close; a name is never reused for another text.
+    func forgetAll() {
+        registry.withLock { $0.named.removeAll() }
     }
 
     /// Only queries and data changes: a plan prepared before a schema change could no longer

@@ -273,14 +273,18 @@ public final class SQLiteDriver: SQLDriver {
     /// SQLite copies bound text (`SQLITE_TRANSIENT`): Swift strings may move once the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Every row of a prepared query, read column by column from the statement.
+    /// Every row of a prepared query, read column by column from the statement. Its width is read
+    /// once it has stepped: a cached statement whose table changed since it was prepared is
+    /// prepared again by its first step, and may have more columns than before.
     private static func rows(of statement: Statement) throws -> [SQLRow] {
         let cursor = try Row.fetchCursor(statement)
         let handle = statement.sqliteStatement
-        let width = sqlite3_column_count(handle)
         var rows: [SQLRow] = []
+        var width: CInt?
         while try cursor.next() != nil {
-            rows.append(SQLRow((0..<width).map { column in value(of: handle, at: column) }))
+            let columns = width ?? sqlite3_column_count(handle)
+            width = columns
+            rows.append(SQLRow((0..<columns).map { column in value(of: handle, at: column) }))
         }
         return rows
     }

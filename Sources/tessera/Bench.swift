@@ -187,11 +187,14 @@ enum BenchTraffic {
         async throws -> Double
     {
         try await store.driver.run(
-            ExecuteProgram([
-                SQLStatement(
-                    "CREATE TABLE bench_raw_events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, kind TEXT NOT NULL, occurred_at BIGINT NOT NULL, properties TEXT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))",
-                    [])
-            ]),
+            ExecuteProgram(
+                [
+                    SQLStatement(
+                        "CREATE TABLE bench_raw_events (group_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL, member_id TEXT, kind TEXT NOT NULL, occurred_at BIGINT NOT NULL, properties TEXT NOT NULL, PRIMARY KEY (group_id, id), UNIQUE (group_id, idempotency_key))",
+                        [])
+                ]
+                    + (store.driver.dialect == .postgres
+                        ? [SQLStatement(Migration.collateTextColumns(ofTables: ["bench_raw_events"]), [])] : [])),
             writes: true)
         let start = ContinuousClock.now
         var rows = 0

@@ -20,7 +20,15 @@ struct MemberStoreBaseline {
 
     /// Creates the tables, writes all `bodies`' rows, and returns messages per second.
     func run(bodies: [(body: ByteBuffer, rows: [(String, String, String)])]) async throws -> Double {
-        try await driver.run(ExecuteProgram(schema.map { SQLStatement($0, []) }), writes: true)
+        let collation =
+            isPostgres
+            ? [
+                Migration.collateTextColumns(ofTables: [
+                    "bench_members", "bench_member_identifiers", "bench_member_channels", "bench_member_brands",
+                    "bench_events",
+                ])
+            ] : []
+        try await driver.run(ExecuteProgram((schema + collation).map { SQLStatement($0, []) }), writes: true)
         let messages = bodies.flatMap(\.rows)
         let start = ContinuousClock.now
         var index = 0

@@ -7,6 +7,48 @@ import TesseraSQLite
 /// What every driver must do with a statement's arguments and its result rows, on both databases.
 @Suite("Drivers: arguments and rows", .serialized)
 struct DriverContractTests {
+    /// A query prepared before its table changed shape runs after the change and answers the new
+    /// shape — on PostgreSQL on the very connection it was prepared on (one in the pool), where
+    /// the server refuses a prepared statement whose result type changed (the text collation
+    /// migration does that to every table) until the driver names its statements anew and reruns.
+    @Test(arguments: Backend.allCases)
+    func aQueryPreparedBeforeItsTableChangedAnswersTheNewShape(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let driver: any SQLDriver =
+            switch backend {
+            case .sqlite: store.driver
+            case .postgres:
+                try PostgresDriver(
+                    url: try #require(ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"]),
+                    maximumConnections: 1)
+            }
+        let table = "driver_reshaped_\(backend)"
+        try await driver.run(
+            ExecuteProgram([
+                SQLStatement("DROP TABLE IF EXISTS \(table)", []),
+                SQLStatement("CREATE TABLE \(table) (k BIGINT NOT NULL, t TEXT)", []),
+                SQLStatement("INSERT INTO \(table) (k, t) VALUES (?, ?)", [.int(1), .text("one")]),
+            ]), writes: true)
+        let select = SQLStatement("SELECT * FROM \(table) WHERE k = ?", [.int(1)])
+        for _ in 0..<2 {
+            #expect(
+                try await driver.run(QueryProgram(select) { $0 }, writes: false) == [SQLRow([.int(1), .text("one")])])
+        }
+        try await driver.run(
+            ExecuteProgram([SQLStatement("ALTER TABLE \(table) ADD COLUMN n BIGINT NOT NULL DEFAULT 7", [])]),
+            writes: true)
+        // In a transaction first: the refused statement aborts it, and the rerun is a new one.
+        #expect(
+            try await driver.run(QueryProgram(select) { $0 }, writes: true) == [
+                SQLRow([.int(1), .text("one"), .int(7)])
+            ])
+        #expect(
+            try await driver.run(QueryProgram(select) { $0 }, writes: false) == [
+                SQLRow([.int(1), .text("one"), .int(7)])
+            ])
+        try await driver.run(ExecuteProgram([SQLStatement("DROP TABLE \(table)", [])]), writes: true)
+    }
+
     /// Text of every shape a member's data can hold — empty (which must not turn into NULL),
     /// multi-byte, long — and integers at their limits come back exactly as they were bound, in
     /// queries and through a write and a read of a table.
@@ -118,7 +160,8 @@ struct DriverContractTests {
         let shared = try await Backend.postgres.makeStore()
         let tenant = try await Tenant.make(SQLTesseraStore(driver: shared.driver, firstAnalysis: 30))
         let analyses = SQLStatement(
-            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'member_identifiers'", [])
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'member_identifiers' AND schemaname = current_schema()",
+            [])
         func count() async throws -> Int64 {
             // The statistics collector's view is a snapshot per transaction; each read is its own.
             try await shared.driver.run(QueryProgram(analyses) { $0.first?.int(0) ?? -1 }, writes: true)

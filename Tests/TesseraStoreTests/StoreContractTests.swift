@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesseraCore
 import TesseraDomain
+import TesseraPostgres
 
 /// One contract suite, run against SQLite and PostgreSQL.
 @Suite("Store contract")
@@ -19,6 +20,59 @@ struct StoreContractTests {
             QueryProgram(SQLStatement(backend == .postgres ? postgres : sqlite, []), map: { $0 }), writes: false)
     }
 
+    /// Text compares byte by byte in every table, as the code orders identifiers, keys and cursors
+    /// (migration 0035): SQLite's columns declare no collation (so `BINARY`); PostgreSQL's are
+    /// `COLLATE "C"` whatever the database's locale — checked on every table the migrations create,
+    /// the ingest log's too, in a schema of their own (the shared test database also holds the
+    /// scratch tables of other tests).
+    @Test(arguments: Backend.allCases)
+    func everyTextColumnComparesByteWise(backend: Backend) async throws {
+        guard backend == .postgres else {
+            let store = try await backend.makeStore()
+            let log = try await backend.makeIngestLog(beside: store)
+            for driver in [store.driver, log.driver] {
+                let declared = try await driver.run(
+                    QueryProgram(
+                        SQLStatement("SELECT name FROM sqlite_schema WHERE sql LIKE '%COLLATE%'", []),
+                        map: { $0.compactMap { $0.text(0) } }), writes: false)
+                #expect(declared == [])
+            }
+            return
+        }
+        let url = try #require(ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"])
+        let schema = "collation_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PostgresDriver(url: url, maximumConnections: 1)
+        try await admin.run(ExecuteProgram([SQLStatement("CREATE SCHEMA \(schema)", [])]), writes: true)
+        let driver = try PostgresDriver(url: url + "?search_path=\(schema)", maximumConnections: 2)
+        let dropSchema = {
+            try await driver.close()
+            try await admin.run(ExecuteProgram([SQLStatement("DROP SCHEMA \(schema) CASCADE", [])]), writes: true)
+            try await admin.close()
+        }
+        let columns: [(String, String)]
+        do {
+            try await SQLTesseraStore(driver: driver).migrate()
+            try await IngestLog(driver: driver).migrate()
+            columns = try await driver.run(
+                QueryProgram(
+                    SQLStatement(
+                        """
+                        SELECT c.relname || '.' || a.attname, co.collname FROM pg_attribute a \
+                        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_collation co ON co.oid = a.attcollation \
+                        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND a.attnum > 0 \
+                        AND NOT a.attisdropped AND a.atttypid = 'text'::regtype ORDER BY 1
+                        """, []),
+                    map: { $0.map { ($0.text(0) ?? "", $0.text(1) ?? "") } }), writes: false)
+        } catch {
+            try await dropSchema()
+            throw error
+        }
+        try await dropSchema()
+        #expect(columns.filter { $0.1 != "C" }.map { "\($0.0): \($0.1)" } == [])
+        #expect(columns.count > 300)
+        #expect(columns.contains { $0.0 == "ingest_log.group_id" })
+    }
+
     /// PostgreSQL leaves room on `members` and `journey_runs` pages for heap-only updates
     /// (migrations 0022 and 0027); SQLite has no such setting but records the migrations like any other.
     @Test(arguments: Backend.allCases)
@@ -27,7 +81,8 @@ struct StoreContractTests {
             backend,
             postgres: """
                 SELECT relname, array_to_string(reloptions, ',') FROM pg_class \
-                WHERE relname IN ('members', 'journey_runs') ORDER BY relname
+                WHERE relname IN ('members', 'journey_runs') AND relnamespace = current_schema()::regnamespace \
+                ORDER BY relname
                 """,
             sqlite: """
                 SELECT CASE id WHEN '0022_member_fillfactor' THEN 'members' ELSE 'journey_runs' END, \
@@ -46,7 +101,7 @@ struct StoreContractTests {
         let definitions = try await Self.catalogue(
             backend,
             postgres:
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'journey_%_due' OR indexname LIKE 'journey_%_queue'",
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND (indexname LIKE 'journey_%_due' OR indexname LIKE 'journey_%_queue')",
             sqlite: "SELECT name, sql FROM sqlite_master WHERE name LIKE 'journey_%_due' OR name LIKE 'journey_%_queue'"
         ).map { ($0.text(0) ?? "", $0.text(1) ?? "") }
         #expect(

@@ -21,6 +21,10 @@ public enum IngestLogMigrations {
                 message_count INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, \
                 leased_until BIGINT NOT NULL DEFAULT 0, last_error TEXT, body TEXT NOT NULL)
                 """
-            ])
+            ]),
+        // Byte-wise text, as every member table's (``Migration/textCollation`` says why).
+        Migration(
+            id: "log_0002_text_collation", sqlite: [],
+            postgres: [Migration.collateTextColumns(ofTables: ["ingest_log"])]),
     ]
 }
