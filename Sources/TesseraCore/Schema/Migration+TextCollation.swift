@@ -15,8 +15,10 @@
 /// Changing a text column's collation rewrites no table, but rebuilds the indexes on the column:
 /// each table's columns change in one `ALTER TABLE`, so each index is rebuilt once. Only the
 /// columns not yet `C` change, so the migration costs nothing on a database created with these
-/// columns. Every later migration declares `COLLATE "C"` on its text columns (a contract test
-/// checks every table). The ingest log's table has its own migration (``IngestLogMigrations``).
+/// columns. Every later migration declares `COLLATE "C"` on the text columns of its PostgreSQL
+/// tables (SQLite has no such collation; its `BINARY` is the same order); a contract test checks
+/// every table a fresh migration creates. The ingest log's table has its own migration
+/// (``IngestLogMigrations``).
 extension Migration {
     static let textCollation = Migration(
         id: "0035_text_collation",
