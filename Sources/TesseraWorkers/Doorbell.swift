@@ -55,10 +55,18 @@ extension Doorbell {
     /// it instead aborted its work half-way: a webhook the receiver had already accepted was recorded
     /// as a retry, and sent again.
     func loop(every interval: Duration, _ pass: @Sendable () async -> Int) async {
+        await untilGracefulShutdown {
+            if await pass() == 0 { await wait(atMost: interval) }
+        }
+    }
+
+    /// Runs `step` again and again until graceful shutdown begins or the task is cancelled, never
+    /// interrupting one under way; the shutdown rings the bell, so a step waiting on it
+    /// (``wait(atMost:)``) returns at once. The loop of the queue workers (``loop(every:_:)``) and
+    /// of the ingest projector.
+    func untilGracefulShutdown(_ step: () async -> Void) async {
         await withGracefulShutdownHandler {
-            while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                if await pass() == 0 { await wait(atMost: interval) }
-            }
+            while !Task.isCancelled, !Task.isShuttingDownGracefully { await step() }
         } onGracefulShutdown: {
             self.ring()
         }

@@ -70,11 +70,7 @@ public final class IngestProjector: Service, Sendable {
         // Graceful shutdown only stops the loop between two leases: cancelling it would abort the
         // lease being written (a driver call in a cancelled task throws), and its entries would
         // wait out a back-off and be projected again on the next start.
-        let leftover = await withGracefulShutdownHandler {
-            await self.loop()
-        } onGracefulShutdown: {
-            self.doorbell.ring()
-        }
+        let leftover = await loop()
         guard !Task.isCancelled else {
             // Cancelled outright, not shut down gracefully: stop now; leases run out and the next
             // start projects what is left.
@@ -110,8 +106,8 @@ public final class IngestProjector: Service, Sendable {
     /// written (``run()`` writes it before draining the rest).
     private func loop() async -> Lease? {
         var next: Task<Lease?, any Error>?
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            var current: Lease?
+        await doorbell.untilGracefulShutdown {
+            let current: Lease?
             do {
                 if let pending = next {
                     next = nil
@@ -124,11 +120,11 @@ public final class IngestProjector: Service, Sendable {
                 // wait for them or for new work.
                 logger.warning("ingest projection failed", metadata: ["error": "\(error)"])
                 await doorbell.wait(atMost: pollInterval)
-                continue
+                return
             }
             guard let current else {
                 await doorbell.wait(atMost: pollInterval)
-                continue
+                return
             }
             next = Task { try await self.lease() }
             do {

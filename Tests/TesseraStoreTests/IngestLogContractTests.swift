@@ -161,6 +161,22 @@ struct IngestLogContractTests {
         }
     }
 
+    /// For each of `variants`: `traffic` queued in `log` for a new tenant of `store`, projected by
+    /// `project`, and then the tenant's members (``members(_:_:)``) — the projections to compare.
+    static func projections<Variant>(
+        of traffic: [[IngestMessage]], into store: SQLTesseraStore, through log: IngestLog, _ variants: [Variant],
+        _ project: (Variant, Tenant, @escaping IngestProjector.Decoder) async throws -> Void
+    ) async throws -> [Set<String>] {
+        var results: [Set<String>] = []
+        for variant in variants {
+            let tenant = try await Tenant.make(store)
+            try await queue(traffic, in: log, for: tenant)
+            try await project(variant, tenant, decoder(traffic))
+            results.append(try await members(store, tenant.principal.groupID))
+        }
+        return results
+    }
+
     /// Graceful shutdown projects the backlog for at most the projector's drain, then stops; what is
     /// left stays queued, and the next projector writes it: the same people and events as one that
     /// was never stopped, nothing lost, nothing twice.
@@ -169,12 +185,9 @@ struct IngestLogContractTests {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
         let traffic = Self.traffic(entries: 12, perEntry: 10)
-        let decode = Self.decoder(traffic)
-        var results: [Set<String>] = []
-        for drain in [Duration?.none, .zero, .seconds(60)] {
-            let tenant = try await Tenant.make(store)
+        let results = try await Self.projections(of: traffic, into: store, through: log, [nil, .zero, .seconds(60)]) {
+            (drain: Duration?, tenant, decode) in
             let group = tenant.principal.groupID
-            try await Self.queue(traffic, in: log, for: tenant)
             let projector = { (drain: Duration) in
                 IngestProjector(
                     log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
@@ -191,7 +204,6 @@ struct IngestLogContractTests {
             }
             try await projector(.zero).drain()
             #expect(try await log.status(group: group, now: Date()).pendingEntries == 0)
-            results.append(try await Self.members(store, group))
         }
         #expect(results[1] == results[0])
         #expect(results[2] == results[0])
@@ -203,18 +215,13 @@ struct IngestLogContractTests {
     func projectingInPartsSideBySideMatchesOneTransaction(backend: Backend) async throws {
         let store = try await backend.makeStore()
         let log = try await backend.makeIngestLog(beside: store)
-        let traffic = Self.traffic(entries: 8, perEntry: 50)
-        let decode = Self.decoder(traffic)
-        var results: [Set<String>] = []
-        for partitions in [1, 4] {
-            let tenant = try await Tenant.make(store)
-            let group = tenant.principal.groupID
-            try await Self.queue(traffic, in: log, for: tenant)
+        let results = try await Self.projections(
+            of: Self.traffic(entries: 8, perEntry: 50), into: store, through: log, [1, 4]
+        ) { (partitions: Int, tenant, decode) throws in
             let projector = IngestProjector(
                 log: log, ingest: tenant.ingest, decode: decode, logger: Logger(label: "test.ingest"),
                 batchMessages: 100, partitions: partitions)
             #expect(try await projector.drain() == 400)
-            results.append(try await Self.members(store, group))
         }
         #expect(results[0].count == 40, "one member per person")
         #expect(results[0] == results[1])
