@@ -104,8 +104,10 @@ public final class PostgresDriver: SQLDriver {
     /// Whether to rerun after `error`; throws the error to surface instead.
     private func retry(_ error: PSQLError, writes: Bool, attempt: Int) throws -> Bool {
         let state = error.serverInfo?[.sqlState] ?? ""
-        // Every statement has a new name now (``execute(_:on:)``): the rerun prepares afresh.
-        if attempt < 3, Self.isStalePlan(error) { return true }
+        if attempt < 3, Self.isStalePlan(error) {
+            PreparedStatements.shared.forgetAll()
+            return true
+        }
         if writes, attempt < 6, Self.retryableStates.contains(state) { return true }
         if state == "23505" { throw TesseraError.conflict(error.serverInfo?[.message] ?? "duplicate key") }
         if state.hasPrefix("08") || error.code == .connectionError || error.code == .serverClosedConnection {
@@ -118,30 +120,17 @@ public final class PostgresDriver: SQLDriver {
         runner.cancel()
     }
 
-    /// Runs `program` on `connection`. A statement prepared there before a migration changed what
-    /// it returns (`0035_text_collation` changes every text column's collation, which is part of
-    /// a result's type) fails with "cached plan must not change result type"; every statement then
-    /// gets a new name (``PreparedStatements/forgetAll()``), and ``retry(_:writes:attempt:)``
-    /// reruns the program, which prepares them again. Without this, every connection that served
-    /// a statement before the migration — the migrations' own read, for one — failed it for as
-    /// long as it lived.
-    private func execute<Program: SQLProgram>(_ program: Program, on connection: PostgresConnection) async throws
-        -> Program.Output
-    {
-        do {
-            return try await steps(of: program, on: connection)
-        } catch let error as PSQLError where Self.isStalePlan(error) {
-            PreparedStatements.shared.forgetAll()
-            throw error
-        }
-    }
-
+    /// Whether PostgreSQL refused a statement prepared before a migration changed what it returns
+    /// (`0035_text_collation` changes every text column's collation, which is part of a result's
+    /// type). It refuses it on every connection that prepared it, for as long as that lives — the
+    /// migrations' own read, for one — so ``retry(_:writes:attempt:)`` gives every statement a new
+    /// name (``PreparedStatements/forgetAll()``) and reruns the program, which prepares them again.
     static func isStalePlan(_ error: PSQLError) -> Bool {
         error.serverInfo?[.sqlState] == "0A000"
             && (error.serverInfo?[.message] ?? "").contains("cached plan must not change result type")
     }
 
-    private func steps<Program: SQLProgram>(of program: Program, on connection: PostgresConnection) async throws
+    private func execute<Program: SQLProgram>(_ program: Program, on connection: PostgresConnection) async throws
         -> Program.Output
     {
         var program = program
