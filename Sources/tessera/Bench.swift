@@ -104,10 +104,14 @@ struct Bench: AsyncParsableCommand {
             print(
                 String(
                     format: "batch latency: p50 %.1f ms, p99 %.1f ms", result.batchP50 * 1000, result.batchP99 * 1000))
-            print(
-                String(
-                    format: "member 360 read under load: p50 %.2f ms, p99 %.2f ms (%d reads)", result.readP50 * 1000,
-                    result.readP99 * 1000, result.reads))
+            if readLoad {
+                print(
+                    String(
+                        format: "member 360 read under load: p50 %.2f ms, p99 %.2f ms (%d reads)",
+                        result.readP50 * 1000, result.readP99 * 1000, result.reads))
+            } else {
+                print("member 360 read under load: not measured (add --read-load)")
+            }
             print("peak RSS: \(BenchTraffic.peakRSSMegabytes()) MiB")
             try await pipeline.close()
             try await store.close()

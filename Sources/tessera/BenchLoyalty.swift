@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Prometheus
+import ServiceLifecycle
 import Synchronization
 import TesseraCore
 import TesseraDomain
@@ -87,9 +88,13 @@ extension Bench {
             let port = Int.random(in: 20_000..<60_000)
             let app = Application(
                 router: pipeline.server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            let services = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: app)], gracefulShutdownSignals: [],
+                    logger: Logger(label: "bench.loyalty")))
             let outcome = try await withThrowingTaskGroup(of: (RedemptionRun, RedemptionRun?)?.self) { tasks in
                 tasks.addTask {
-                    try await app.runService(gracefulShutdownSignals: [])
+                    try await services.run()
                     return nil
                 }
                 try await Task.sleep(for: .milliseconds(500))
@@ -102,9 +107,9 @@ extension Bench {
                         clients: clients, seconds: wrkSeconds
                     ).run()
                 }
-                // Let the requests wrk left in flight finish before the server stops.
-                try await Task.sleep(for: .milliseconds(wrkRun == nil ? 0 : 1_000))
-                tasks.cancelAll()
+                // Graceful: the server answers the requests wrk left in flight, then stops.
+                await services.triggerGracefulShutdown()
+                try await tasks.waitForAll()
                 return (run, wrkRun)
             }
             let (result, wrkRun) = outcome

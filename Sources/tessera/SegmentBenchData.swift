@@ -189,7 +189,9 @@ struct SegmentBenchData {
             var text = ""
             if !FileManager.default.fileExists(atPath: url.path) {
                 text += table.columns.joined(separator: ",") + "\n"
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+                }
             }
             for row in rows { text += row.map(csvField).joined(separator: ",") + "\n" }
             let handle = try FileHandle(forWritingTo: url)
