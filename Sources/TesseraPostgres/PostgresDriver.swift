@@ -26,9 +26,24 @@ public final class PostgresDriver: SQLDriver {
     ///   key lookups that make up everything else never come near it.
     public static let defaultSettings = [("jit", "off"), ("work_mem", "64MB")]
 
+    /// ``defaultSettings``, plus one for a PostgreSQL server sharing a small machine with Tessera:
+    ///
+    /// - `max_parallel_workers_per_gather=1` when the host is a loopback address and this machine
+    ///   has at most two processors. PostgreSQL's default of two workers runs a parallel query as
+    ///   three processes, one more than the cores; with one worker the full computations of
+    ///   `tessera bench segments` took 8–20% less on two cores (BENCHMARKS.md, session 35). With
+    ///   more processors, or a server elsewhere (whose processors Tessera cannot count), the
+    ///   server's own setting stands.
+    public static func defaultSettings(host: String, processors: Int) -> [(String, String)] {
+        let loopback = ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased())
+        guard loopback, processors <= 2 else { return defaultSettings }
+        return defaultSettings + [("max_parallel_workers_per_gather", "1")]
+    }
+
     /// Connects to `postgres://user:password@host:port/database[?setting=value&…]` (TLS off:
     /// loopback or a private network). Query items are server settings for every connection
-    /// (`?work_mem=256MB&statement_timeout=30s`), replacing ``defaultSettings`` of the same name.
+    /// (`?work_mem=256MB&statement_timeout=30s`), replacing ``defaultSettings(host:processors:)``
+    /// of the same name.
     public init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "tessera.postgres")) throws {
         guard let components = URLComponents(string: url),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -41,16 +56,18 @@ public final class PostgresDriver: SQLDriver {
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: components.path.isEmpty ? nil : String(components.path.dropFirst()), tls: .disable)
         configuration.options.maximumConnections = maximumConnections
-        configuration.options.additionalStartupParameters = try Self.settings(components.queryItems ?? [])
+        configuration.options.additionalStartupParameters = try Self.settings(
+            components.queryItems ?? [],
+            over: Self.defaultSettings(host: host, processors: ProcessInfo.processInfo.activeProcessorCount))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
         runner = Task { await client.run() }
     }
 
-    /// ``defaultSettings`` with the URL's query items laid over them, in a stable order.
-    static func settings(_ items: [URLQueryItem]) throws -> [(String, String)] {
-        var settings = defaultSettings
+    /// `defaults` with the URL's query items laid over them, in a stable order.
+    static func settings(_ items: [URLQueryItem], over defaults: [(String, String)]) throws -> [(String, String)] {
+        var settings = defaults
         for item in items {
             guard let value = item.value, !item.name.isEmpty, !value.isEmpty else {
                 throw TesseraError.invalid(

@@ -106,9 +106,6 @@ struct DriverContractTests {
         #expect(again == [SQLRow([.text("c"), .null])])
     }
 
-    /// PostgreSQL connections start with Tessera's settings (`work_mem` for segment computations,
-    /// `jit` off); the URL's query items replace them or add others; an item without a value is
-    /// refused rather than ignored.
     /// A program that fails after writing leaves none of its writes, whether it ran alone (on
     /// SQLite, a transaction with no savepoint) or beside others sharing its transaction (a
     /// savepoint each), and the others' writes all stay.
@@ -183,24 +180,59 @@ struct DriverContractTests {
         #expect(pastThreshold > belowThreshold, "crossing 30 messages analysed the tables")
     }
 
+    /// PostgreSQL connections start with Tessera's settings (`work_mem` for segment computations,
+    /// `jit` off, and one parallel worker per gather from a server on this machine if it has at
+    /// most two processors); the URL's query items replace them or add others; an item without a
+    /// value is refused rather than ignored.
     @Test func postgresSettingsComeFromTheURL() async throws {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw SetupError("TESSERA_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh")
         }
         let show = SQLStatement(
-            "SELECT current_setting('work_mem'), current_setting('jit'), current_setting('statement_timeout')", [])
-        let plain = try PostgresDriver(url: url, maximumConnections: 1)
-        let defaults = try await plain.run(QueryProgram(show) { $0 }, writes: false)
+            """
+            SELECT current_setting('work_mem'), current_setting('jit'), current_setting('statement_timeout'), \
+            current_setting('max_parallel_workers_per_gather')
+            """, [])
+        let server = try PostgresDriver(url: url, maximumConnections: 1)
+        let serverDefault = try await server.run(
+            QueryProgram(
+                SQLStatement("SELECT reset_val FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'", [])
+            ) {
+                $0.first?.text(0)
+            }, writes: false)
+        let host = try #require(URLComponents(string: url)?.host)
+        let ours = PostgresDriver.defaultSettings(host: host, processors: ProcessInfo.processInfo.activeProcessorCount)
+        let defaults = try await server.run(QueryProgram(show) { $0 }, writes: false)
         #expect(defaults.first?.text(0) == "64MB")
         #expect(defaults.first?.text(1) == "off")
-        try await plain.close()
+        #expect(
+            defaults.first?.text(3)
+                == ours.first { $0.0 == "max_parallel_workers_per_gather" }.map(\.1) ?? serverDefault)
+        try await server.close()
 
-        let tuned = try PostgresDriver(url: url + "?work_mem=77MB&statement_timeout=5s", maximumConnections: 1)
+        let tuned = try PostgresDriver(
+            url: url + "?work_mem=77MB&statement_timeout=5s&max_parallel_workers_per_gather=3", maximumConnections: 1)
         let chosen = try await tuned.run(QueryProgram(show) { $0 }, writes: false)
-        #expect(chosen == [SQLRow([.text("77MB"), .text("off"), .text("5s")])])
+        #expect(chosen == [SQLRow([.text("77MB"), .text("off"), .text("5s"), .text("3")])])
         try await tuned.close()
 
         #expect(throws: TesseraError.self) { try PostgresDriver(url: url + "?work_mem", maximumConnections: 1) }
+    }
+
+    /// One parallel worker per gather only for a server on this machine (a loopback host) when the
+    /// machine has at most two processors: elsewhere Tessera cannot count the server's processors.
+    @Test func oneParallelWorkerOnlyForAServerSharingTwoProcessors() {
+        func workers(_ host: String, _ processors: Int) -> String? {
+            PostgresDriver.defaultSettings(host: host, processors: processors)
+                .first { $0.0 == "max_parallel_workers_per_gather" }?.1
+        }
+        #expect(workers("127.0.0.1", 2) == "1")
+        #expect(workers("localhost", 1) == "1")
+        #expect(workers("::1", 2) == "1")
+        #expect(workers("127.0.0.1", 3) == nil)
+        #expect(workers("db.internal", 2) == nil)
+        #expect(workers("10.0.0.5", 1) == nil)
+        #expect(PostgresDriver.defaultSettings(host: "db.internal", processors: 2).map(\.0) == ["jit", "work_mem"])
     }
 
     /// A probe (`SQLBuilder.probe`) answers as the join it stands for, and reads the table through

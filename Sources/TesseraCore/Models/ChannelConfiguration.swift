@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TesseraDomain
 
 /// A message channel a brand configured under a name its journeys' send nodes use. The built-in

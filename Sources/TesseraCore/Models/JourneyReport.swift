@@ -1,4 +1,4 @@
-public import TesseraDomain
+import TesseraDomain
 
 /// A journey's results over an attribution window: the funnel covered → notified → clicked → paid,
 /// the orders and payments attributed to it by last touch (or last click), per node and per local day,

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TesseraDomain
 
 /// Stored value (储值, SPEC §4): top-up with bonus, spend, refund, cash-out, as a ledger.

@@ -1,5 +1,5 @@
-public import Foundation
-public import TesseraDomain
+import Foundation
+import TesseraDomain
 
 /// SQL shared by the journey programs and ingest: entering members (with the participation
 /// guardrails) and applying one step's effects.

@@ -1,5 +1,5 @@
-public import Foundation
-public import TesseraDomain
+import Foundation
+import TesseraDomain
 
 /// Loads the ``MemberFacts`` of many members of a brand at once — one read per table for all of
 /// them, in one transaction, and all the reads in one round trip on PostgreSQL

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraDomain
 
 /// Rewrites the http(s) links in a rendered message's body and fields to tracked links under

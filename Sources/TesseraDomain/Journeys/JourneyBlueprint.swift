@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A ready-made journey (SPEC §7: welcome series, abandoned cart, replenishment, festival pre-heat,
 /// birthday care, dormant win-back): a definition with `${…}` slots to fill, the message templates, segments

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Mustache
 
 /// A message a journey's send node names: Mustache text over the member's fields, rendered when the

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Compares a branch's conversion rate with the control group's: the two-proportion z-test (pooled
 /// standard error) and the 95 % confidence interval of the difference (unpooled), as A/B reports state

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension ScoreModel {
     /// Most rules one score has.

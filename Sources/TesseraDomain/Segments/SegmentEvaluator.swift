@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Evaluates a ``SegmentRule`` in memory against one member's ``MemberFacts``: the real-time path
 /// (membership after an event, journey filters). ``SegmentSQL`` in `TesseraCore` compiles the same

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension SegmentRule {
     /// The rule in the JSON grammar ``SegmentRuleParser`` reads; `parse(rule.json) == rule`.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Reads a ``SegmentRule`` from JSON, strictly: an unknown key, a wrong type or a test that does
 /// not suit its field is a ``FieldError`` naming the JSON path (`$.and[1].purchase.count.op`), because

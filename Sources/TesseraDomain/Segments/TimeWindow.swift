@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A time window of a rule, relative to the evaluation's `now` in the brand's time zone, or absolute.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What an order's earning is evaluated against, fixed when the order is first credited so that a
 /// later refund is judged by the same rules: the programme version, the member's tier and points
