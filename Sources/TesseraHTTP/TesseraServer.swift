@@ -25,13 +25,16 @@ public struct TesseraServer: Sendable {
     public let ingestLog: IngestLog
     /// Called after each append, to wake the projector.
     let onAppend: @Sendable () -> Void
+    /// Refuses a group's Segment requests while its accepted traffic waits too long; `nil`: never.
+    let backpressure: IngestBackpressure?
     /// Most messages accepted in one batch.
     public static let maximumBatch = 1_000
 
     public init(
         store: any TesseraStore, registry: PrometheusCollectorRegistry, ingestLog: IngestLog,
         ingest: IngestService? = nil, segments: SegmentService? = nil, derived: DerivedStateService? = nil,
-        journeys: JourneyService? = nil, onAppend: @escaping @Sendable () -> Void = {}
+        journeys: JourneyService? = nil, backpressure: IngestBackpressure? = nil,
+        onAppend: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         let segments = segments ?? SegmentService(store: store)
@@ -44,6 +47,7 @@ public struct TesseraServer: Sendable {
         self.registry = registry
         self.ingestLog = ingestLog
         self.onAppend = onAppend
+        self.backpressure = backpressure
     }
 
     var tenancy: TenancyRoutes { TenancyRoutes(store: store, keys: keys, ingest: ingest) }
@@ -239,9 +243,11 @@ public struct TesseraServer: Sendable {
     /// Segment-compatible ingest: validate every message now (so the answer names each invalid one),
     /// append the request to the durable ingest log, answer. The projector writes the valid messages
     /// into the member store moments later; a crash in between loses nothing that was answered 200.
+    /// While the group's accepted messages wait too long for that, `429` (``IngestBackpressure``).
     private func segment(_ request: Request, _ context: TesseraContext, impliedType: String?) async throws -> Response {
         let principal = try context.require(.ingest)
         let bytes = try await RequestBody.bytes(request, context: context)
+        try await backpressure?.admit(group: principal.groupID)
         let receivedAt = Date()
         let source = impliedType.map { "segment:" + $0 } ?? "segment"
         let items = try Self.segmentMessages(

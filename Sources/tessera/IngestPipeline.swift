@@ -63,9 +63,14 @@ struct IngestPipeline {
                 ?? (sqlitePath != nil ? 2_000 : 500),
             partitions: environment["TESSERA_PROJECTORS"].flatMap(Int.init) ?? (sqlitePath != nil ? 1 : 4),
             shutdownDrain: .seconds(environment["TESSERA_SHUTDOWN_DRAIN"].flatMap(Int.init).map { max(0, $0) } ?? 20))
+        // Seconds a group's accepted Segment traffic may wait for projection before its new requests
+        // are refused with 429 (0: never).
+        let maximumLag = environment["TESSERA_INGEST_MAX_LAG"].flatMap(TimeInterval.init) ?? 600
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
-            derived: derived, journeys: journeys, onAppend: projector.wake)
+            derived: derived, journeys: journeys,
+            backpressure: maximumLag > 0 ? IngestBackpressure(log: log, maximumLag: maximumLag) : nil,
+            onAppend: projector.wake)
         return IngestPipeline(
             log: log, projector: projector, server: server, derived: derived, journeyWorker: journeyWorker,
             dispatcher: dispatcher, ownsLogDatabase: sqlitePath != nil)

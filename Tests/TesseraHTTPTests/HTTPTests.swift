@@ -29,7 +29,9 @@ struct HTTPTests {
         }
     }
 
-    static func fixture() async throws -> Fixture {
+    /// - Parameter maximumLag: with it, the Segment endpoints refuse a group's requests once its
+    ///   accepted messages have waited that long (``IngestBackpressure``, reading the log every time).
+    static func fixture(maximumLag: TimeInterval? = nil) async throws -> Fixture {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tessera-http-\(UUID().uuidString).sqlite"
         ).path
@@ -48,7 +50,8 @@ struct HTTPTests {
         let journeys = JourneyService(store: store, segments: segments, derived: derived)
         let server = TesseraServer(
             store: store, registry: PrometheusCollectorRegistry(), ingestLog: log, ingest: ingest, segments: segments,
-            derived: derived, journeys: journeys)
+            derived: derived, journeys: journeys,
+            backpressure: maximumLag.map { IngestBackpressure(log: log, maximumLag: $0, refreshInterval: .zero) })
         return Fixture(
             app: Application(router: server.router()), credentials: credentials, store: store, log: log,
             projector: projector, journeys: journeys)

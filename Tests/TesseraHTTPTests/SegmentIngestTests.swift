@@ -32,6 +32,43 @@ struct SegmentIngestTests {
         #expect(member.aggregates.eventCount == 1)
     }
 
+    /// Once a group's accepted messages have waited longer than the limit for projection, its Segment
+    /// requests are refused with 429 and `Retry-After`, and nothing more is queued; once the projector
+    /// has caught up, they are accepted again.
+    @Test func aBacklogOlderThanTheLimitRefusesNewRequestsUntilProjected() async throws {
+        let fixture = try await HTTPTests.fixture(maximumLag: 1)
+        let auth: HTTPFields = [.authorization: HTTPTests.basic(fixture.credentials.writeKey)]
+        @Sendable func batch(_ id: String) -> ByteBuffer {
+            ByteBuffer(string: #"{"batch":[{"type":"track","messageId":"\#(id)","userId":"slow","event":"Viewed"}]}"#)
+        }
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: batch("b1")) {
+                #expect($0.status == .ok)
+            }
+            let single = ByteBuffer(string: #"{"messageId":"b2","userId":"slow","event":"Viewed"}"#)
+            try await client.execute(uri: "/v1/track", method: .post, headers: auth, body: single) {
+                #expect($0.status == .ok, "a waiting message younger than the limit holds nothing back")
+            }
+            try await Task.sleep(for: .milliseconds(1_200))
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: batch("b3")) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "5")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try HTTPTests.json(response)
+                #expect(problem["code"] == .string("ingest_backlog"))
+            }
+        }
+        let waiting = try await fixture.log.status(group: fixture.credentials.groupID, now: Date())
+        #expect(waiting.pendingEntries == 2, "the refused request queued nothing")
+        #expect(try await fixture.projector.drain() == 2)
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: batch("b3")) {
+                #expect($0.status == .ok)
+            }
+        }
+        #expect(try await fixture.projector.drain() == 1)
+    }
+
     /// `Product Added` / `Product Removed` with Segment's decimal prices build the cart, `follow`
     /// sets the follow status, both shown by `/api/v1/members/{id}/relationship`; a malformed line
     /// rejects its message at the field.

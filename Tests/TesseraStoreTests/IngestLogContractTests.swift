@@ -81,6 +81,50 @@ struct IngestLogContractTests {
         #expect(rest.map(\.groupID) == [other], "a dead entry is not leased again")
     }
 
+    /// The age backpressure reads: the oldest of the group's entries still to be projected, in log
+    /// order — not another group's, not one that failed for good, not one completed.
+    @Test(arguments: Backend.allCases)
+    func theOldestWaitingEntryIsTheGroupsFirstThatMayStillBeProjected(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let log = try await backend.makeIngestLog(beside: store)
+        let group = GroupID(TenantIDGenerator().next())
+        let other = GroupID(TenantIDGenerator().next())
+        func entry(_ group: GroupID, at seconds: TimeInterval) -> IngestLogEntry {
+            var entry = Self.entry(group, messages: 1)
+            entry.receivedAt = Date(timeIntervalSince1970: seconds)
+            return entry
+        }
+        var now = Date()
+        #expect(try await log.oldestWaiting(group: group, now: now) == nil)
+        try await log.append(entry(other, at: 1_700_000_000))
+        let doomed = try await log.append(entry(group, at: 1_800_000_000))
+        let second = try await log.append(entry(group, at: 1_800_000_100))
+        try await log.append(entry(group, at: 1_800_000_050))
+        #expect(try await log.oldestWaiting(group: group, now: now) == Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(try await log.oldestWaiting(group: other, now: now) == Date(timeIntervalSince1970: 1_700_000_000))
+        let first = try await log.lease(maximumMessages: 1, now: now)
+        #expect(first.map(\.groupID) == [other])
+        try await log.complete(first.map(\.sequence))
+        #expect(try await log.oldestWaiting(group: other, now: now) == nil)
+
+        // The group's first entry fails for good; until its last lease runs out it still waits.
+        for _ in 1...IngestLog.maximumAttempts {
+            let leased = try await log.lease(maximumMessages: 1, now: now)
+            #expect(leased.map(\.sequence) == [doomed])
+            try await log.release(leased, error: "boom", now: now)
+            #expect(try await log.oldestWaiting(group: group, now: now) == Date(timeIntervalSince1970: 1_800_000_000))
+            now = now.addingTimeInterval(IngestLog.leaseDuration + 1)
+        }
+        // Failed: the next in log order counts, though an entry after it was accepted earlier.
+        #expect(try await log.oldestWaiting(group: group, now: now) == Date(timeIntervalSince1970: 1_800_000_100))
+        try await log.complete([second])
+        #expect(try await log.oldestWaiting(group: group, now: now) == Date(timeIntervalSince1970: 1_800_000_050))
+        let rest = try await log.lease(maximumMessages: 1_000, now: now)
+        #expect(rest.count == 1 && rest.allSatisfy { $0.groupID == group })
+        try await log.complete(rest.map(\.sequence) + [doomed])
+        #expect(try await log.oldestWaiting(group: group, now: now) == nil)
+    }
+
     /// Traffic of 40 people, each seen anonymously, by user id and some by e-mail, with orders: the
     /// same person's messages are spread over every log entry, as in real traffic.
     static func traffic(entries: Int, perEntry: Int) -> [[IngestMessage]] {

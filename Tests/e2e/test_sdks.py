@@ -49,9 +49,9 @@ def fresh_database(backend):
 
 
 class Server:
-    def __init__(self, database, extra_args=(), env=None, keys=None):
+    def __init__(self, database, extra_args=(), env=None, keys=None, port=None):
         """`keys` (admin, write) for a database initialised before: its server prints none."""
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="tessera-e2e-")
         self.database = database or f"sqlite://{self.tmp}/e2e.sqlite"
@@ -217,3 +217,44 @@ def test_unknown_write_key_is_rejected(server):
     response = requests.post(server.base + "/v1/batch", json={"batch": []}, auth=("twk_00000000_nope", ""), timeout=10)
     assert response.status_code == 401
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_a_backlog_older_than_the_limit_is_refused_with_429_which_the_sdk_retries_until_projected(backend):
+    from segment.analytics.client import Client
+
+    database = fresh_database(backend)
+    limit = {"TESSERA_INGEST_MAX_LAG": "1"}
+    # No projector: what this server accepts waits in the ingest log.
+    stalled = Server(database, extra_args=["--no-workers"], env=limit)
+    auth = (stalled.write_key, "")
+    waiting = {"batch": [{"type": "track", "messageId": str(uuid.uuid4()), "userId": "early", "event": "Viewed"}]}
+    assert requests.post(stalled.base + "/v1/batch", json=waiting, auth=auth, timeout=10).status_code == 200
+    time.sleep(1.3)
+    refused = requests.post(stalled.base + "/v1/batch", json=waiting, auth=auth, timeout=10)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "5"
+    assert refused.json()["code"] == "ingest_backlog"
+
+    errors = []
+    client = Client(write_key=stalled.write_key, host=stalled.base, on_error=lambda e, b: errors.append(e))
+    client.track("late", "Viewed", {"sku": "L1"})
+    deadline = time.time() + 20
+    while stalled.batch_responses(429) < 2:  # the SDK's own request was refused too
+        assert time.time() < deadline, "the SDK's request was not refused"
+        time.sleep(0.1)
+    keys, port = (stalled.admin_key, stalled.write_key), stalled.port
+    stalled.stop()
+
+    # The same database and address, now with the projector: the backlog is projected and the
+    # SDK's retry, after the Retry-After it was given, is accepted.
+    working = Server(stalled.database, env=limit, keys=keys, port=port)
+    try:
+        client.flush()
+        assert errors == []
+        assert working.member("external:early")["aggregates"]["eventCount"] == 1
+        late = working.member("external:late")
+        assert late is not None and late["aggregates"]["eventCount"] == 1
+    finally:
+        client.shutdown()
+        working.stop()

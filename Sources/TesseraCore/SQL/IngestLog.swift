@@ -83,6 +83,21 @@ public struct IngestLog: Sendable {
                 }), writes: true)
     }
 
+    /// When the oldest of `group`'s entries still to be projected was accepted — failed entries aside,
+    /// which no projection will take again; `nil` when nothing waits. For backpressure
+    /// (`IngestBackpressure` in the HTTP layer): one row, read in the log's order, so it reads past
+    /// the other groups' entries queued before it and no further.
+    public func oldestWaiting(group: GroupID, now: Date) async throws -> Date? {
+        let statement = SQLStatement(
+            """
+            SELECT received_at FROM ingest_log WHERE group_id = ? AND NOT (attempts >= ? AND leased_until < ?) \
+            ORDER BY seq LIMIT 1
+            """,
+            [.text(group.rawValue), .int(Int64(Self.maximumAttempts)), .int(Timestamp.micros(now))])
+        return try await driver.run(
+            QueryProgram(statement) { rows in rows.first?.int(0).map(Timestamp.date) }, writes: false)
+    }
+
     /// What of `group`'s accepted traffic is not yet in the member store.
     public func status(group: GroupID, now: Date) async throws -> IngestLogStatus {
         // An entry has failed for good once its last attempt is over: no attempts left, lease run out.

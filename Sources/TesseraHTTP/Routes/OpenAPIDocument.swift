@@ -95,10 +95,14 @@ public enum OpenAPIDocument {
 
     /// Path → method → operation.
     static var paths: [String: [String: JSONValue]] {
+        let backlog =
+            "The group's accepted messages have waited too long to be projected (TESSERA_INGEST_MAX_LAG); "
+            + "nothing was written; retry after Retry-After seconds"
         let segment = { (type: String) in
             operation(
                 "Segment-compatible \(type) (write key as HTTP Basic user name)", scope: "ingest",
-                requestBody: segmentMessage(type: type), responses: ["200": "Queued in the ingest log"])
+                requestBody: segmentMessage(type: type),
+                responses: ["200": "Queued in the ingest log", "429": backlog])
         }
         return [
             "/api/v1/events": [
@@ -170,7 +174,7 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Segment-compatible batch: validated, queued in the durable ingest log, projected into members "
                         + "within moments (see /api/v1/ingest/status)", scope: "ingest", body: "SegmentBatch",
-                    responses: ["200": "All valid messages queued"])
+                    responses: ["200": "All valid messages queued", "429": backlog])
             ],
             "/api/v1/ingest/status": [
                 "get": operation(

@@ -23,6 +23,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var reasonCode: String?
     /// The methods the path has, sent as `Allow` with a 405.
     public var allowedMethods: [String]?
+    /// Seconds to wait before trying again, sent as `Retry-After` (with a 429).
+    public var retryAfter: Int?
 
     public init(
         _ status: HTTPResponse.Status, title: String, detail: String, errors: [FieldProblem] = [],
@@ -92,6 +94,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case 409: "conflict"
         case 413: "too_large"
         case 422: "refused"
+        case 429: "too_many_requests"
         case 503: "unavailable"
         default: status.code >= 500 ? "internal_error" : "error"
         }
@@ -106,6 +109,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", Basic realm=\"tessera\"" }
         if let allowedMethods { headers[.allow] = allowedMethods.joined(separator: ", ") }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(
             status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(body))))
