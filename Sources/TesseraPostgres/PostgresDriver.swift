@@ -30,8 +30,9 @@ public final class PostgresDriver: SQLDriver {
     ///
     /// - `max_parallel_workers_per_gather=1` when the host is a loopback address and this machine
     ///   has at most two processors. PostgreSQL's default of two workers runs a parallel query as
-    ///   three processes, one more than the cores; with one worker the full computations of
-    ///   `tessera bench segments` took 8–20% less on two cores (BENCHMARKS.md, session 35). With
+    ///   three processes, one more than the cores; with one worker `tessera bench segments` computed
+    ///   its segment (b) in 20% less time on two cores, (a)'s count in ~7% less and created (a) as
+    ///   fast (BENCHMARKS.md, session 35). With
     ///   more processors, or a server elsewhere (whose processors Tessera cannot count), the
     ///   server's own setting stands.
     public static func defaultSettings(host: String, processors: Int) -> [(String, String)] {
