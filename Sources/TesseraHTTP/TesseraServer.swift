@@ -289,9 +289,28 @@ public struct TesseraServer: Sendable {
             checkingSize: false)
     }
 
+    /// The log's ``IngestLogStatus`` of the group, with the backlog limit (`maximumLagSeconds`, absent
+    /// when there is none) and whether its Segment requests are being refused for it (`refusing`).
     private func ingestStatus(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
-        return try JSONCoding.response(try await ingestLog.status(group: principal.groupID, now: Date()))
+        let now = Date()
+        struct Answer: Encodable {
+            var status: IngestLogStatus
+            var maximumLagSeconds: Int?
+            var refusing: Bool
+            enum Keys: String, CodingKey { case maximumLagSeconds, refusing }
+            func encode(to encoder: any Encoder) throws {
+                try status.encode(to: encoder)
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encodeIfPresent(maximumLagSeconds, forKey: .maximumLagSeconds)
+                try container.encode(refusing, forKey: .refusing)
+            }
+        }
+        return try JSONCoding.response(
+            Answer(
+                status: try await ingestLog.status(group: principal.groupID, now: now),
+                maximumLagSeconds: backpressure.map { Int($0.maximumLag) },
+                refusing: try await backpressure?.refuses(group: principal.groupID, now: now) ?? false))
     }
 
     private func upsertMember(_ request: Request, _ context: TesseraContext) async throws -> Response {

@@ -38,6 +38,7 @@ struct SegmentIngestTests {
     @Test func aBacklogOlderThanTheLimitRefusesNewRequestsUntilProjected() async throws {
         let fixture = try await HTTPTests.fixture(maximumLag: 1)
         let auth: HTTPFields = [.authorization: HTTPTests.basic(fixture.credentials.writeKey)]
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
         @Sendable func batch(_ id: String) -> ByteBuffer {
             ByteBuffer(string: #"{"batch":[{"type":"track","messageId":"\#(id)","userId":"slow","event":"Viewed"}]}"#)
         }
@@ -57,11 +58,16 @@ struct SegmentIngestTests {
                 let problem = try HTTPTests.json(response)
                 #expect(problem["code"] == .string("ingest_backlog"))
             }
+            let status = try await SegmentHTTPTests.get(client, "/api/v1/ingest/status", admin)
+            #expect(status["refusing"] == .bool(true) && status["maximumLagSeconds"] == .number(1))
+            #expect(status["pendingEntries"] == .number(2))
         }
         let waiting = try await fixture.log.status(group: fixture.credentials.groupID, now: Date())
         #expect(waiting.pendingEntries == 2, "the refused request queued nothing")
         #expect(try await fixture.projector.drain() == 2)
         try await fixture.app.test(.router) { client in
+            let status = try await SegmentHTTPTests.get(client, "/api/v1/ingest/status", admin)
+            #expect(status["refusing"] == .bool(false) && status["pendingEntries"] == .number(0))
             try await client.execute(uri: "/v1/batch", method: .post, headers: auth, body: batch("b3")) {
                 #expect($0.status == .ok)
             }

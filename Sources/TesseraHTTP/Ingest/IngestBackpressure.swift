@@ -58,9 +58,8 @@ public final class IngestBackpressure: Sendable {
             oldest = try await log.oldestWaiting(group: group, now: now)
             readings.withLock { $0[group] = Reading(at: clock, oldestWaiting: oldest) }
         }
-        guard let oldest else { return }
+        guard let oldest, exceeds(oldest, now) else { return }
         let lag = now.timeIntervalSince(oldest)
-        guard lag > maximumLag else { return }
         throttled.increment()
         var problem = Problem(
             .tooManyRequests, title: "Ingest backlog",
@@ -70,5 +69,15 @@ public final class IngestBackpressure: Sendable {
         problem.reasonCode = "ingest_backlog"
         problem.retryAfter = retryAfter
         throw problem
+    }
+
+    /// Whether `group`'s requests are being refused, read from the log afresh (for
+    /// `GET /api/v1/ingest/status`).
+    func refuses(group: GroupID, now: Date = Date()) async throws -> Bool {
+        try await log.oldestWaiting(group: group, now: now).map { exceeds($0, now) } ?? false
+    }
+
+    private func exceeds(_ oldestWaiting: Date, _ now: Date) -> Bool {
+        now.timeIntervalSince(oldestWaiting) > maximumLag
     }
 }

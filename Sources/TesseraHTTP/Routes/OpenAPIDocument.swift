@@ -179,7 +179,11 @@ public enum OpenAPIDocument {
             "/api/v1/ingest/status": [
                 "get": operation(
                     "What of the group's accepted Segment traffic is not yet projected into members", scope: "read",
-                    responses: ["200": "pendingEntries, pendingMessages, failedEntries, oldestPendingAt, lastError"])
+                    responses: [
+                        "200":
+                            "pendingEntries, pendingMessages, failedEntries, oldestPendingAt, lastError; "
+                            + "maximumLagSeconds (TESSERA_INGEST_MAX_LAG) and refusing (its Segment requests get 429)"
+                    ])
             ],
             "/v1/identify": ["post": segment("identify")], "/v1/track": ["post": segment("track")],
             "/v1/page": ["post": segment("page")], "/v1/screen": ["post": segment("screen")],
