@@ -246,8 +246,9 @@ public struct TesseraServer: Sendable {
     /// While the group's accepted messages wait too long for that, `429` (``IngestBackpressure``).
     private func segment(_ request: Request, _ context: TesseraContext, impliedType: String?) async throws -> Response {
         let principal = try context.require(.ingest)
-        let bytes = try await RequestBody.bytes(request, context: context)
+        // Before the body is read: a refusal under overload should cost as little as it can.
         try await backpressure?.admit(group: principal.groupID)
+        let bytes = try await RequestBody.bytes(request, context: context)
         let receivedAt = Date()
         let source = impliedType.map { "segment:" + $0 } ?? "segment"
         let items = try Self.segmentMessages(
@@ -306,11 +307,11 @@ public struct TesseraServer: Sendable {
                 try container.encode(refusing, forKey: .refusing)
             }
         }
+        let status = try await ingestLog.status(group: principal.groupID, now: now)
         return try JSONCoding.response(
             Answer(
-                status: try await ingestLog.status(group: principal.groupID, now: now),
-                maximumLagSeconds: backpressure.map { Int($0.maximumLag) },
-                refusing: try await backpressure?.refuses(group: principal.groupID, now: now) ?? false))
+                status: status, maximumLagSeconds: backpressure.map { Int($0.maximumLag) },
+                refusing: backpressure?.refuses(oldestWaiting: status.oldestPendingAt, now: now) ?? false))
     }
 
     private func upsertMember(_ request: Request, _ context: TesseraContext) async throws -> Response {

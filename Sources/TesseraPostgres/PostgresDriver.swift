@@ -32,9 +32,8 @@ public final class PostgresDriver: SQLDriver {
     ///   has at most two processors. PostgreSQL's default of two workers runs a parallel query as
     ///   three processes, one more than the cores; with one worker `tessera bench segments` computed
     ///   its segment (b) in 20% less time on two cores, (a)'s count in ~7% less and created (a) as
-    ///   fast (BENCHMARKS.md, session 35). With
-    ///   more processors, or a server elsewhere (whose processors Tessera cannot count), the
-    ///   server's own setting stands.
+    ///   fast (BENCHMARKS.md, session 35). With more processors, or a server elsewhere (whose
+    ///   processors Tessera cannot count), the server's own setting stands.
     public static func defaultSettings(host: String, processors: Int) -> [(String, String)] {
         let loopback = ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased())
         guard loopback, processors <= 2 else { return defaultSettings }

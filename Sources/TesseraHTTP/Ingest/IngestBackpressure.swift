@@ -58,7 +58,7 @@ public final class IngestBackpressure: Sendable {
             oldest = try await log.oldestWaiting(group: group, now: now)
             readings.withLock { $0[group] = Reading(at: clock, oldestWaiting: oldest) }
         }
-        guard let oldest, exceeds(oldest, now) else { return }
+        guard let oldest, refuses(oldestWaiting: oldest, now: now) else { return }
         let lag = now.timeIntervalSince(oldest)
         throttled.increment()
         var problem = Problem(
@@ -71,13 +71,11 @@ public final class IngestBackpressure: Sendable {
         throw problem
     }
 
-    /// Whether `group`'s requests are being refused, read from the log afresh (for
-    /// `GET /api/v1/ingest/status`).
-    func refuses(group: GroupID, now: Date = Date()) async throws -> Bool {
-        try await log.oldestWaiting(group: group, now: now).map { exceeds($0, now) } ?? false
-    }
-
-    private func exceeds(_ oldestWaiting: Date, _ now: Date) -> Bool {
-        now.timeIntervalSince(oldestWaiting) > maximumLag
+    /// Whether a group whose oldest waiting message was accepted at `oldestWaiting` is refused at
+    /// `now`. `GET /api/v1/ingest/status` asks it of the status it reads anyway
+    /// (``IngestLogStatus/oldestPendingAt``), so it costs that endpoint no query of its own.
+    func refuses(oldestWaiting: Date?, now: Date) -> Bool {
+        guard let oldestWaiting else { return false }
+        return now.timeIntervalSince(oldestWaiting) > maximumLag
     }
 }
