@@ -1,7 +1,6 @@
 """The CLI's import and demo commands against a real database (SQLite and PostgreSQL)."""
 import re
 import subprocess
-import tempfile
 
 import pytest
 
@@ -15,8 +14,8 @@ def tessera(*args):
 
 
 @pytest.fixture(params=backends())
-def database(request):
-    url = fresh_database(request.param) or f"sqlite://{tempfile.mkdtemp()}/cli.sqlite"
+def database(request, tmp_path):
+    url = fresh_database(request.param) or f"sqlite://{tmp_path}/cli.sqlite"
     tessera("init", "--database", url)
     return url
 

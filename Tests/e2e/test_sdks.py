@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -18,6 +19,11 @@ import pytest
 import requests
 
 BINARY = os.environ.get("TESSERA_BINARY", ".build/debug/tessera")
+
+# What the tests made outside their own process, removed once the session ends (conftest.py): a
+# developer's PostgreSQL cluster outlives the run, unlike CI's.
+_created_databases = []
+_created_directories = []
 
 
 def free_port():
@@ -43,9 +49,24 @@ def fresh_database(backend):
     match = re.match(r"postgres://(\w+)@([\d.]+):(\d+)/", base)
     user, host, port = match.groups()
     name = "e2e_" + uuid.uuid4().hex[:12]
-    createdb = os.path.join(os.environ.get("TESSERA_PGBIN", "/usr/bin"), "createdb")
-    subprocess.run([createdb, "-h", host, "-p", port, "-U", user, name], check=True)
+    subprocess.run([_pg_tool("createdb"), "-h", host, "-p", port, "-U", user, name], check=True)
+    _created_databases.append((host, port, user, name))
     return f"postgres://{user}@{host}:{port}/{name}"
+
+
+def _pg_tool(name):
+    return os.path.join(os.environ.get("TESSERA_PGBIN", "/usr/bin"), name)
+
+
+def remove_what_tests_created():
+    """Drops every database `fresh_database` created (ending whatever still holds them open: a
+    server a failed test left running) and deletes the servers' directories."""
+    while _created_databases:
+        host, port, user, name = _created_databases.pop()
+        subprocess.run([_pg_tool("dropdb"), "--if-exists", "--force", "-h", host, "-p", port, "-U", user, name],
+                       check=True)
+    while _created_directories:
+        shutil.rmtree(_created_directories.pop(), ignore_errors=True)
 
 
 class Server:
@@ -54,6 +75,7 @@ class Server:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="tessera-e2e-")
+        _created_directories.append(self.tmp)
         self.database = database or f"sqlite://{self.tmp}/e2e.sqlite"
         # The server appends (O_APPEND) and this process reads through a handle of its own: seeking
         # a handle shared with the child moved the child's write offset too, so a line written just
