@@ -42,4 +42,28 @@ struct RFMContractTests {
             RFMSettings(windowDays: nil, scheduled: false), group: group, brand: brand, at: at)
         #expect(try await rfm.runDue(groups: [group], brands: { _ in [brand] }, at: at + 3 * 86_400).isEmpty)
     }
+
+    /// Purchases are read in pages that may end inside a member's purchases (which the next page
+    /// reads again whole) or hold fewer purchases than one member has (the page then grows): any
+    /// page size scores every member as one page does.
+    @Test(arguments: Backend.allCases)
+    func pagesOfAnySizeScoreEveryMemberAsOnePageDoes(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 32, members: 30)
+        let store = population.tenant.store
+        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let at = Date(timeIntervalSince1970: TimeInterval(SegmentDifferentialTests.context.now / 1_000_000))
+        func scores(pageSize: Int) async throws -> (run: RFMService.Run, scores: [RFMScore]) {
+            let run = try await RFMService(store: store, pageSize: pageSize).compute(group: group, brand: brand, at: at)
+            let scores = try await store.rfmScores(
+                group: group, brand: brand, after: nil, limit: 1_000, identifierType: nil)
+            return (run, scores.map(\.score))
+        }
+        let whole = try await scores(pageSize: 100_000)
+        #expect(whole.run.purchases > whole.run.members, "some member must have several purchases to split")
+        for pageSize in [1, 2, 3, 5] {
+            let paged = try await scores(pageSize: pageSize)
+            #expect(paged.scores == whole.scores, "page size \(pageSize)")
+            #expect(paged.run.purchases == whole.run.purchases, "page size \(pageSize)")
+        }
+    }
 }

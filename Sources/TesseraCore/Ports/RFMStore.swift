@@ -3,10 +3,14 @@ public import TesseraDomain
 
 /// Purchases read for RFM and the scores written back (SPEC §5).
 public protocol RFMStore: Sendable {
-    /// Valid purchases of live members of `brand` — `(member, purchased at, paid − refunded)` — in
-    /// member then order id order, after the `(member, order)` cursor: a member may span pages.
-    func purchasePage(group: GroupID, brand: BrandID, after cursor: (member: String, order: String)?, limit: Int)
-        async throws -> [(member: String, order: String, at: Int64, amountMinor: Int64)]
+    /// Valid purchases of live members of `brand` — `(member, purchased at, paid − refunded)` — of
+    /// members after `member`, at most `limit`, in member order (one member's in no set order). When
+    /// the page is full its last member may have more purchases on the next one.
+    ///
+    /// Member order alone is what the members-then-time index gives without a sort: ordering by
+    /// order id too made SQLite sort every member's orders, half the read's time over CDNOW.
+    func purchasePage(group: GroupID, brand: BrandID, after member: String?, limit: Int)
+        async throws -> [(member: String, at: Int64, amountMinor: Int64)]
     /// Replaces the brand's scores with `scores` in one transaction.
     func replaceRFM(_ scores: [RFMScore], group: GroupID, brand: BrandID, at: Date) async throws
     /// Stored scores in member id order after `cursor`; with `identifierType`, each member's

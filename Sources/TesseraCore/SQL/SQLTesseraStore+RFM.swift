@@ -2,27 +2,20 @@ public import Foundation
 public import TesseraDomain
 
 extension SQLTesseraStore {
-    public func purchasePage(
-        group: GroupID, brand: BrandID, after cursor: (member: String, order: String)?, limit: Int
-    ) async throws -> [(member: String, order: String, at: Int64, amountMinor: Int64)] {
-        let (member, order) = cursor ?? ("", "")
-        return try await driver.run(
+    public func purchasePage(group: GroupID, brand: BrandID, after member: String?, limit: Int) async throws
+        -> [(member: String, at: Int64, amountMinor: Int64)]
+    {
+        try await driver.run(
             QueryProgram(
                 SQLStatement(
                     """
-                    SELECT o.member_id, o.id, COALESCE(o.paid_at, o.placed_at), o.paid_minor - o.refunded_minor \
+                    SELECT o.member_id, COALESCE(o.paid_at, o.placed_at), o.paid_minor - o.refunded_minor \
                     FROM orders o JOIN members m ON m.group_id = o.group_id AND m.id = o.member_id \
                     WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) \
-                    AND m.merged_into IS NULL AND (o.member_id > ? OR (o.member_id = ? AND o.id > ?)) \
-                    ORDER BY o.member_id, o.id LIMIT ?
+                    AND m.merged_into IS NULL AND o.member_id > ? ORDER BY o.member_id LIMIT ?
                     """,
-                    [
-                        .text(group.rawValue), .text(brand.rawValue), .text(member), .text(member), .text(order),
-                        .int(Int64(limit)),
-                    ]),
-                map: { rows in
-                    rows.map { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int(2) ?? 0, $0.int(3) ?? 0) }
-                }), writes: false)
+                    [.text(group.rawValue), .text(brand.rawValue), .text(member ?? ""), .int(Int64(limit))]),
+                map: { rows in rows.map { ($0.text(0) ?? "", $0.int(1) ?? 0, $0.int(2) ?? 0) } }), writes: false)
     }
 
     public func replaceRFM(_ scores: [RFMScore], group: GroupID, brand: BrandID, at: Date) async throws {

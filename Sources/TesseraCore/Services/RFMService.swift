@@ -54,23 +54,33 @@ public struct RFMService: Sendable {
             }
             purchases.removeAll(keepingCapacity: true)
         }
-        var cursor: (member: String, order: String)?
+        var after: String?
+        var limit = pageSize
         while true {
             let readStart = clock.now
-            let page = try await store.purchasePage(group: group, brand: brand, after: cursor, limit: pageSize)
+            let page = try await store.purchasePage(group: group, brand: brand, after: after, limit: limit)
             let computeStart = clock.now
             reading += computeStart - readStart
-            purchaseCount += page.count
             defer { computing += clock.now - computeStart }
-            for row in page {
+            let full = page.count == limit
+            // A full page's last member may go on: it is read whole with the next page.
+            let trailing = page.last?.member
+            let whole = full ? page.prefix(while: { $0.member != trailing }) : page[...]
+            if full && whole.isEmpty {
+                // One member has more purchases than a page holds.
+                limit *= 2
+                continue
+            }
+            purchaseCount += whole.count
+            for row in whole {
                 if row.member != member {
                     close()
                     member = row.member
                 }
                 purchases.append((row.at, row.amountMinor))
             }
-            guard let last = page.last, page.count == pageSize else { break }
-            cursor = (last.member, last.order)
+            guard full, let last = whole.last else { break }
+            after = last.member
         }
         let computeStart = clock.now
         close()
