@@ -10,9 +10,8 @@ struct RFMContractTests {
     @Test(arguments: Backend.allCases)
     func theWindowBoundsComputationsAndTheScheduleRunsOncePerDay(backend: Backend) async throws {
         let population = try await SegmentDifferentialTests.populate(backend, seed: 31, members: 40)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
-        let at = Date(timeIntervalSince1970: TimeInterval(SegmentDifferentialTests.context.now / 1_000_000))
+        let (store, group, brand) = (population.store, population.group, population.brand)
+        let at = SegmentDifferentialTests.now
         let rfm = RFMService(store: store)
         func scores() async throws -> [RFMScore] {
             try await store.rfmScores(group: group, brand: brand, after: nil, limit: 1_000, identifierType: nil)
@@ -49,9 +48,8 @@ struct RFMContractTests {
     @Test(arguments: Backend.allCases)
     func pagesOfAnySizeScoreEveryMemberAsOnePageDoes(backend: Backend) async throws {
         let population = try await SegmentDifferentialTests.populate(backend, seed: 32, members: 30)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
-        let at = Date(timeIntervalSince1970: TimeInterval(SegmentDifferentialTests.context.now / 1_000_000))
+        let (store, group, brand) = (population.store, population.group, population.brand)
+        let at = SegmentDifferentialTests.now
         func scores(pageSize: Int) async throws -> (run: RFMService.Run, scores: [RFMScore]) {
             let run = try await RFMService(store: store, pageSize: pageSize).compute(group: group, brand: brand, at: at)
             let scores = try await store.rfmScores(

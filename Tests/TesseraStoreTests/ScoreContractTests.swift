@@ -43,9 +43,8 @@ struct ScoreContractTests {
     @Test(arguments: Backend.allCases)
     func passesStoreWhatTheDomainDerivesOnce(backend: Backend) async throws {
         let population = try await SegmentDifferentialTests.populate(backend, seed: 3, members: 40)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
-        let at = Date(timeIntervalSince1970: TimeInterval(Self.context.now / 1_000_000))
+        let (store, group, brand) = (population.store, population.group, population.brand)
+        let at = SegmentDifferentialTests.now
         let segments = SegmentService(store: store)
         let derived = DerivedStateService(store: store, segments: segments)
         let loyal = try await segments.create(

@@ -13,8 +13,7 @@ struct SegmentContractTests {
     @Test(arguments: Backend.allCases)
     func refreshAndRealTimeChangesAnnounceEachChangeOnce(backend: Backend) async throws {
         let population = try await SegmentDifferentialTests.populate(backend, seed: 11, members: 30)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (store, group, brand) = (population.store, population.group, population.brand)
         let rule = SegmentRule.tag("vip")
         let segment = try await store.createSegment(
             SegmentRecord(
@@ -91,8 +90,7 @@ struct SegmentContractTests {
     @Test(arguments: Backend.allCases)
     func aSegmentComputedInSlicesMovesExactlyTheChangedMembers(backend: Backend) async throws {
         let population = try await SegmentDifferentialTests.populate(backend, seed: 11, members: 60, sliceMembers: 1)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (store, group, brand) = (population.store, population.group, population.brand)
         let rule = SegmentRule.not(.tag("vip"))
         #expect(
             SegmentSQL.countsInSlices(rule, group: group, brand: brand, context: Self.context, dialect: .sqlite),

@@ -15,10 +15,17 @@ struct SegmentDifferentialTests {
     static let context = EvaluationContext(
         now: Int64(4_099_167_000) * 1_000_000, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
 
+    /// ``context``'s now as a date.
+    static let now = Date(timeIntervalSince1970: TimeInterval(context.now / 1_000_000))
+
     struct Population {
         let tenant: Tenant
         /// Live members of the brand, by id: the only ones a rule may select.
         let eligible: [String: MemberFacts]
+
+        var store: SQLTesseraStore { tenant.store }
+        var group: GroupID { tenant.principal.groupID }
+        var brand: BrandID { tenant.principal.brandID }
     }
 
     static func populate(_ backend: Backend, seed: UInt64, members: Int, sliceMembers: Int = 50_000) async throws
@@ -48,8 +55,7 @@ struct SegmentDifferentialTests {
     @Test(arguments: Backend.allCases)
     func sqlAndMemoryAgree(backend: Backend) async throws {
         let population = try await Self.populate(backend, seed: 7, members: 60, sliceMembers: 1)
-        let store = population.tenant.store
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (store, group, brand) = (population.store, population.group, population.brand)
 
         // The real-time path reads back exactly what was stored.
         var loaded: [String: MemberFacts] = [:]
@@ -169,7 +175,7 @@ struct SegmentDifferentialTests {
     @Test(arguments: Backend.allCases)
     func memberTablesBesideADrivingListAgree(backend: Backend) async throws {
         let population = try await Self.populate(backend, seed: 11, members: 60)
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (group, brand) = (population.group, population.brand)
         let drivers: [SegmentRule] = [
             .purchase(
                 PurchaseCondition(
@@ -211,8 +217,7 @@ struct SegmentDifferentialTests {
     @Test(arguments: Backend.allCases)
     func aJoinedEventConditionCountsEachMemberOnce(backend: Backend) async throws {
         let population = try await Self.populate(backend, seed: 5, members: 60)
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
-        let store = population.tenant.store
+        let (store, group, brand) = (population.store, population.group, population.brand)
         let viewed = SegmentRule.event(
             EventCondition(EventMatcher(name: "view"), count: NumberTest(.greaterOrEqual, 1)))
         let viewedOnWeb = SegmentRule.event(
@@ -288,7 +293,7 @@ struct SegmentDifferentialTests {
     /// Returns whether the rule selected some of the eligible members but not all.
     @discardableResult
     static func expectAgreement(_ rule: SegmentRule, _ population: Population, _ label: String) async throws -> Bool {
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (group, brand) = (population.group, population.brand)
         let evaluator = SegmentEvaluator(context: context)
         let expected = Set(population.eligible.filter { evaluator.matches(rule, $0.value) }.keys)
         let selected = try await population.tenant.store.members(
@@ -304,7 +309,7 @@ struct SegmentDifferentialTests {
     static func expectSample(
         _ rule: SegmentRule, buckets: Int64, store: SQLTesseraStore, population: Population, expected: Set<String>
     ) async throws {
-        let (group, brand) = (population.tenant.principal.groupID, population.tenant.principal.brandID)
+        let (group, brand) = (population.group, population.brand)
         let inSample = { (id: String) in SegmentEstimate.bucket(of: MemberID(id)) < buckets }
         let sample = try await store.sampleMembers(
             matching: rule, group: group, brand: brand, context: context, buckets: 0..<buckets)
