@@ -6,7 +6,8 @@ public import TesseraDomain
 /// group, recomputed on demand (and by the refresh job on schedule).
 public struct RFMService: Sendable {
     public let store: any RFMStore & PointsStore
-    /// Purchases read per page.
+    /// Purchases read per page; a page grows when one member alone has more (bounds memory, since
+    /// a page and one summary per member are all a computation holds).
     let pageSize: Int
 
     public init(store: any RFMStore & PointsStore, pageSize: Int = 100_000) {
