@@ -136,9 +136,21 @@ enum BenchTraffic {
     /// Gives every table statistics, as a database in use has them: data loaded in bulk right after
     /// the migrations analysed the empty tables would otherwise be planned as near-empty (SQLite
     /// samples 1,000 rows per index, so this stays quick at millions of rows).
+    ///
+    /// PostgreSQL is vacuumed as well, as autovacuum does to a database in use. Autovacuum may
+    /// have passed over a table while it was still filling, leaving the rows loaded after it
+    /// unmarked as visible to all, so that index-only scans read the heap for them: segment (a)
+    /// took 1,012–1,077 ms to create straight after a load and 911–1,039 ms after `VACUUM`
+    /// (BENCHMARKS.md, session 36).
     static func refreshStatistics(_ store: SQLTesseraStore) async throws {
-        let analyze = store.driver.dialect == .sqlite ? ["PRAGMA analysis_limit = 1000", "ANALYZE"] : ["ANALYZE"]
-        try await store.driver.run(ExecuteProgram(analyze.map { SQLStatement($0, []) }), writes: true)
+        switch store.driver.dialect {
+        case .sqlite:
+            try await store.driver.run(
+                ExecuteProgram(["PRAGMA analysis_limit = 1000", "ANALYZE"].map { SQLStatement($0, []) }), writes: true)
+        case .postgres:
+            // VACUUM refuses to run inside a transaction.
+            try await store.driver.runWithoutTransaction(ExecuteProgram([SQLStatement("VACUUM (ANALYZE)", [])]))
+        }
     }
 
     /// An HTTP client that opens up to `connections` connections to the server: the default
