@@ -122,6 +122,29 @@ struct HTTPTests {
         }
     }
 
+    /// The scheme is matched without regard to case (RFC 9110 §11.1), spaces around the
+    /// credentials are dropped, and a Basic user name is the key with or without a password part.
+    @Test func authorizationSchemesIgnoreCaseAndSpaces() async throws {
+        let fixture = try await Self.fixture()
+        let key = fixture.credentials.adminKey
+        let encoded = Data(key.utf8).base64EncodedString()
+        try await fixture.app.test(.router) { client in
+            for header in [
+                "bearer \(key)", "BEARER   \(key)  ", Self.basic(key), "basic \(encoded)",
+                "Basic " + Data("\(key):secret:more".utf8).base64EncodedString(),
+            ] {
+                try await client.execute(uri: "/api/v1/members/x", method: .get, headers: [.authorization: header]) {
+                    #expect($0.status == .notFound, "\(header)")
+                }
+            }
+            for header in ["Token \(key)", "Bearer", "Bearer\(key)", "Basic not-base64!"] {
+                try await client.execute(uri: "/api/v1/members/x", method: .get, headers: [.authorization: header]) {
+                    #expect($0.status == .unauthorized, "\(header)")
+                }
+            }
+        }
+    }
+
     @Test func nativeOrderRejectsWrongTypesWithTheirPath() async throws {
         let fixture = try await Self.fixture()
         try await fixture.app.test(.router) { client in
