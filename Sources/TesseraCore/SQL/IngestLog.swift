@@ -89,28 +89,33 @@ public struct IngestLog: Sendable {
     /// the other groups' entries queued before it and no further.
     public func oldestWaiting(group: GroupID, now: Date) async throws -> Date? {
         let statement = SQLStatement(
-            """
-            SELECT received_at FROM ingest_log WHERE group_id = ? AND NOT (attempts >= ? AND leased_until < ?) \
-            ORDER BY seq LIMIT 1
-            """,
-            [.text(group.rawValue), .int(Int64(Self.maximumAttempts)), .int(Timestamp.micros(now))])
+            "SELECT received_at FROM ingest_log WHERE group_id = ? AND NOT \(Self.failed) ORDER BY seq LIMIT 1",
+            [.text(group.rawValue)] + Self.failedArguments(now))
         return try await driver.run(
             QueryProgram(statement) { rows in rows.first?.int(0).map(Timestamp.date) }, writes: false)
     }
 
+    /// Whether an entry has failed for good: its last attempt is over (no attempts left, lease run
+    /// out), so no projection will take it again. Binds ``failedArguments(_:)``; shared by the
+    /// status and the backpressure reading, so the two never disagree on which entries still wait.
+    private static let failed = "(attempts >= ? AND leased_until < ?)"
+
+    private static func failedArguments(_ now: Date) -> [SQLValue] {
+        [.int(Int64(maximumAttempts)), .int(Timestamp.micros(now))]
+    }
+
     /// What of `group`'s accepted traffic is not yet in the member store.
     public func status(group: GroupID, now: Date) async throws -> IngestLogStatus {
-        // An entry has failed for good once its last attempt is over: no attempts left, lease run out.
         let statement = SQLStatement(
             """
             SELECT coalesce(sum(CASE WHEN failed THEN 0 ELSE 1 END), 0), \
             coalesce(sum(CASE WHEN failed THEN 0 ELSE message_count END), 0), \
             coalesce(sum(CASE WHEN failed THEN 1 ELSE 0 END), 0), \
             min(CASE WHEN failed THEN NULL ELSE received_at END), max(last_error) \
-            FROM (SELECT message_count, received_at, last_error, (attempts >= ? AND leased_until < ?) AS failed \
+            FROM (SELECT message_count, received_at, last_error, \(Self.failed) AS failed \
             FROM ingest_log WHERE group_id = ?) AS l
             """,
-            [.int(Int64(Self.maximumAttempts)), .int(Timestamp.micros(now)), .text(group.rawValue)])
+            Self.failedArguments(now) + [.text(group.rawValue)])
         return try await driver.run(
             QueryProgram(statement) { rows in
                 let row = rows.first
