@@ -1,4 +1,6 @@
-"""The CLI's import and demo commands against a real database (SQLite and PostgreSQL)."""
+"""The CLI's import and demo commands against a real database (SQLite and PostgreSQL), and how `serve`
+refuses a setting it cannot read."""
+import os
 import re
 import subprocess
 
@@ -64,3 +66,12 @@ def test_undeclared_or_mistyped_attributes_are_rejected(database, tmp_path):
     assert "1 accepted, 0 duplicates, 2 rejected" in result
     assert "$.attributes.vip_level: must be a number (first at line 3)" in result
     assert "$.attributes.unknown: is not a declared attribute" in result
+
+
+def test_a_setting_that_is_not_a_number_stops_the_server_with_its_name(tmp_path):
+    # Running on the default instead would hide the typo until the limit mattered.
+    completed = subprocess.run(
+        [BINARY, "serve", "--port", "0", "--database", f"sqlite://{tmp_path}/bad.sqlite"],
+        env={**os.environ, "TESSERA_INGEST_MAX_LAG": "10m"}, capture_output=True, text=True, timeout=60)
+    assert completed.returncode != 0
+    assert "TESSERA_INGEST_MAX_LAG must be a number, not '10m'" in completed.stderr + completed.stdout
