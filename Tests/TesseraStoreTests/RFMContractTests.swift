@@ -64,4 +64,37 @@ struct RFMContractTests {
             #expect(paged.run.purchases == whole.run.purchases, "page size \(pageSize)")
         }
     }
+
+    /// A merge moves the merged member's orders to the survivor, but an order written by a
+    /// transaction that raced the merge can stay behind: its member is merged, so it is no
+    /// customer of its own, and RFM leaves it out (and its purchases) on both databases.
+    @Test(arguments: Backend.allCases)
+    func membersMergedAwayAreNotScoredEvenWithOrdersLeftBehind(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 33, members: 30)
+        let (store, group, brand) = (population.store, population.group, population.brand)
+        let at = SegmentDifferentialTests.now
+        func run() async throws -> (run: RFMService.Run, members: [String]) {
+            let run = try await RFMService(store: store, pageSize: 2).compute(group: group, brand: brand, at: at)
+            let scores = try await store.rfmScores(
+                group: group, brand: brand, after: nil, limit: 1_000, identifierType: nil)
+            return (run, scores.map(\.score.summary.member))
+        }
+        let before = try await run()
+        let pages = try await store.purchasePage(group: group, brand: brand, after: nil, limit: 100_000)
+        let purchases = Dictionary(grouping: pages, by: \.member).mapValues(\.count)
+        let scored = before.members.sorted()
+        // One member in the middle of the id order, so pages before and after it are read too.
+        let merged = try #require(scored.dropFirst(scored.count / 2).first)
+        let survivor = try #require(scored.first)
+        try await store.driver.run(
+            ExecuteProgram([
+                SQLStatement(
+                    "UPDATE members SET status = 'merged', merged_into = ? WHERE group_id = ? AND id = ?",
+                    [.text(survivor), .text(group.rawValue), .text(merged)])
+            ]), writes: true)
+        let after = try await run()
+        #expect(after.members == before.members.filter { $0 != merged })
+        #expect(after.run.purchases == before.run.purchases - (purchases[merged] ?? 0))
+        #expect((purchases[merged] ?? 0) > 0)
+    }
 }

@@ -5,16 +5,29 @@ extension SQLTesseraStore {
     public func purchasePage(group: GroupID, brand: BrandID, after member: String?, limit: Int) async throws
         -> [(member: String, at: Int64, amountMinor: Int64)]
     {
-        try await driver.run(
+        // Merged members are left out by the index of them (``Migration/mergedMemberIndex``), read
+        // once — SQLite's `NOT IN` list (uncorrelated, so built once), PostgreSQL's anti-join —
+        // rather than by a probe of the member row per order. PostgreSQL's `NOT IN` would rescan
+        // the list per order unless the planner expects it to fit in memory.
+        let live =
+            driver.dialect == .sqlite
+            ? "o.member_id NOT IN (SELECT x.id FROM members x WHERE x.group_id = ? AND x.merged_into IS NOT NULL)"
+            : """
+            NOT EXISTS (SELECT 1 FROM members x WHERE x.group_id = ? AND x.id = o.member_id \
+            AND x.merged_into IS NOT NULL)
+            """
+        return try await driver.run(
             QueryProgram(
                 SQLStatement(
                     """
                     SELECT o.member_id, COALESCE(o.paid_at, o.placed_at), o.paid_minor - o.refunded_minor \
-                    FROM orders o JOIN members m ON m.group_id = o.group_id AND m.id = o.member_id \
-                    WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) \
-                    AND m.merged_into IS NULL AND o.member_id > ? ORDER BY o.member_id LIMIT ?
+                    FROM orders o WHERE o.group_id = ? AND o.brand_id = ? AND o.status IN \(StoreSQL.purchaseStatuses) \
+                    AND \(live) AND o.member_id > ? ORDER BY o.member_id LIMIT ?
                     """,
-                    [.text(group.rawValue), .text(brand.rawValue), .text(member ?? ""), .int(Int64(limit))]),
+                    [
+                        .text(group.rawValue), .text(brand.rawValue), .text(group.rawValue), .text(member ?? ""),
+                        .int(Int64(limit)),
+                    ]),
                 map: { rows in rows.map { ($0.text(0) ?? "", $0.int(1) ?? 0, $0.int(2) ?? 0) } }), writes: false)
     }
 

@@ -6,6 +6,6 @@ public enum Migrations {
         .recurringJourneys, .channelDelivery, .journeyGrants, .marketingEvents, .memberSample, .memberFillFactor,
         .partialQueueIndexes, .unkeyedJourneyVisits, .messageKeyOnce, .journeyNodeCounts, .journeyRunFillFactor,
         .scheduleEntryCursor, .activeRunMemberIndex, .journeyKeyOrder, .waitingRunIndex,
-        .journeyRunEntryKey, .memberEventStats, .segmentMemberKeys, .textCollation,
+        .journeyRunEntryKey, .memberEventStats, .segmentMemberKeys, .textCollation, .mergedMemberIndex,
     ]
 }
