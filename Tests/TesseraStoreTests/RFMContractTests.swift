@@ -65,6 +65,40 @@ struct RFMContractTests {
         }
     }
 
+    /// Scores are written in chunks of 8,192 within one transaction: a replacement larger than a
+    /// chunk stores every score exactly once, and the next replacement leaves only its own.
+    @Test(arguments: Backend.allCases)
+    func replacingScoresInSeveralChunksKeepsExactlyTheNewScores(backend: Backend) async throws {
+        let population = try await SegmentDifferentialTests.populate(backend, seed: 34, members: 1)
+        let (store, group, brand) = (population.store, population.group, population.brand)
+        func scores(_ count: Int, frequency: Int64) -> [RFMScore] {
+            let groups = RFMGroup.allCases
+            return (0..<count).map { (index: Int) -> RFMScore in
+                let number = Int64(index)
+                let summary = RFMSummary(
+                    member: String(format: "s%06d", index), frequency: frequency, recency: number % 97,
+                    age: number % 365, repeatSumMinor: number * 7, totalMinor: number * 11)
+                let (r, f, m) = (index % 5 + 1, index % 3 + 1, index % 4 + 1)
+                return RFMScore(summary: summary, r: r, f: f, m: m, group: groups[index % groups.count])
+            }
+        }
+        func stored() async throws -> [RFMScore] {
+            var all: [RFMScore] = []
+            while true {
+                let page = try await store.rfmScores(
+                    group: group, brand: brand, after: all.last?.summary.member, limit: 5_000, identifierType: nil)
+                if page.isEmpty { return all }
+                all += page.map(\.score)
+            }
+        }
+        let many = scores(8_192 * 2 + 3, frequency: 1)
+        try await store.replaceRFM(many, group: group, brand: brand, at: SegmentDifferentialTests.now)
+        #expect(try await stored() == many)
+        let fewer = scores(5, frequency: 2)
+        try await store.replaceRFM(fewer, group: group, brand: brand, at: SegmentDifferentialTests.now)
+        #expect(try await stored() == fewer)
+    }
+
     /// A merge moves the merged member's orders to the survivor, but an order written by a
     /// transaction that raced the merge can stay behind: its member is merged, so it is no
     /// customer of its own, and RFM leaves it out (and its purchases) on both databases.

@@ -32,26 +32,7 @@ extension SQLTesseraStore {
     }
 
     public func replaceRFM(_ scores: [RFMScore], group: GroupID, brand: BrandID, at: Date) async throws {
-        let (g, b, now) = (
-            SQLValue.text(group.rawValue), SQLValue.text(brand.rawValue), SQLValue.int(Timestamp.micros(at))
-        )
-        let rows: [[SQLValue]] = scores.map { score in
-            let summary = score.summary
-            return [
-                g, b, .text(summary.member), .int(summary.frequency), .int(summary.recency), .int(summary.age),
-                .int(summary.repeatSumMinor), .int(summary.totalMinor), .int(Int64(score.r)), .int(Int64(score.f)),
-                .int(Int64(score.m)), .text(score.group.rawValue), now,
-            ]
-        }
-        try await driver.run(
-            ExecuteProgram(
-                [SQLStatement("DELETE FROM rfm_scores WHERE group_id = ? AND brand_id = ?", [g, b])]
-                    + SQLBuilder.insert(
-                        into: "rfm_scores",
-                        columns: [
-                            "group_id", "brand_id", "member_id", "frequency", "recency_days", "age_days",
-                            "repeat_sum_minor", "total_minor", "r", "f", "m", "rfm_group", "computed_at",
-                        ], rows: rows)), writes: true)
+        try await driver.run(ReplaceRFMProgram(scores: scores, group: group, brand: brand, at: at), writes: true)
     }
 
     public func rfmScores(group: GroupID, brand: BrandID, after cursor: String?, limit: Int, identifierType: String?)
