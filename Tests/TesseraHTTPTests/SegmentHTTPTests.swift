@@ -174,6 +174,48 @@ struct SegmentHTTPTests {
         }
     }
 
+    /// An export longer than a page streams every member exactly once, in id order, with the
+    /// identifier asked for — here 12,001 members, three pages and a bit.
+    @Test func exportsOfSeveralPagesListEveryMemberOnce() async throws {
+        let fixture = try await HTTPTests.fixture()
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
+        let (group, brand) = (fixture.credentials.groupID.rawValue, fixture.credentials.brandID.rawValue)
+        let ids = (0..<12_001).map { String(format: "x%06d", $0) }
+        var statements: [SQLStatement] = []
+        for index in ids.indices {
+            statements += [
+                SQLStatement(
+                    "INSERT INTO members (group_id, id, city, created_at, updated_at) VALUES (?, ?, 'Hangzhou', 0, 0)",
+                    [.text(group), .text(ids[index])]),
+                SQLStatement(
+                    "INSERT INTO member_brands (group_id, member_id, brand_id, joined_at) VALUES (?, ?, ?, 0)",
+                    [.text(group), .text(ids[index]), .text(brand)]),
+                SQLStatement(
+                    "INSERT INTO member_identifiers (group_id, type, value, member_id, created_at) VALUES (?, 'external', ?, ?, 0)",
+                    [.text(group), .text("e\(index)"), .text(ids[index])]),
+            ]
+        }
+        try await fixture.store.driver.run(ExecuteProgram(statements), writes: true)
+        try await fixture.app.test(.router) { client in
+            let (_, segment) = try await Self.post(
+                client, "/api/v1/segments",
+                #"{"name": "Hangzhou", "template": "city", "parameters": {"city": "Hangzhou"}}"#, admin)
+            #expect(segment["memberCount"] == .number(12_001))
+            let csv = try await client.execute(
+                uri: "/api/v1/segments/\(segment["id"]?.stringValue ?? "")/export?identifierType=external",
+                method: .get, headers: admin
+            ) { response in
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            let expected = ["member_id,external"] + ids.indices.map { "\(ids[$0]),e\($0)" }
+            let lines = csv.split(separator: "\n").map(String.init)
+            // Compared line by line, so that a failure names the first difference, not 12,002 lines.
+            #expect(lines.count == expected.count)
+            #expect(zip(lines, expected).first { $0 != $1 } == nil)
+        }
+    }
+
     /// Set operations over stored segments follow their inputs in real time; a seeded sample is
     /// reproducible; de-duplication by priority splits members; the CSV export lists identifiers.
     @Test func setOperationsSamplesDeduplicationAndExport() async throws {

@@ -194,31 +194,54 @@ struct SegmentRoutes: Sendable {
             status: .created)
     }
 
-    /// The members as CSV, `member_id` and, with `?identifierType=phone`, that identifier.
+    /// The members as CSV, `member_id` and, with `?identifierType=phone`, that identifier, in
+    /// member id order.
+    ///
+    /// Streamed a page of ``exportPage`` members at a time, so a segment of a million members is
+    /// never held as one text (nor copied into one buffer) and its first lines leave at once. The
+    /// first page is read before the answer starts, so a failure then is still a problem document;
+    /// a later one ends the chunked body early, which a client sees as an incomplete download.
     func export(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
         let segment = try await existing(context, principal)
         let type = request.uri.queryParameters["identifierType"].map(String.init)
-        var text = type.map { "member_id,\($0)\n" } ?? "member_id\n"
-        var cursor: MemberID?
-        while true {
-            let page = try await segments.store.segmentMembers(
-                group: principal.groupID, segment: segment.id, after: cursor, limit: 5_000)
-            let values = try await segments.identifiers(
-                of: page, type: type, group: principal.groupID)
-            for member in page {
-                text += member.rawValue + (type == nil ? "" : "," + (values[member] ?? "")) + "\n"
+        let (segments, group, size) = (self.segments, principal.groupID, Self.exportPage)
+        @Sendable func page(after cursor: MemberID?) async throws -> (lines: ByteBuffer, next: MemberID?) {
+            let members = try await segments.store.segmentMembers(
+                group: group, segment: segment.id, after: cursor, limit: size)
+            let values = try await segments.identifiers(of: members, type: type, group: group)
+            var lines = ByteBuffer()
+            lines.reserveCapacity(members.count * 48)
+            for member in members {
+                lines.writeString(member.rawValue)
+                if type != nil { lines.writeString("," + (values[member] ?? "")) }
+                lines.writeString("\n")
             }
-            guard page.count == 5_000, let last = page.last else { break }
-            cursor = last
+            return (lines, members.count == size ? members.last : nil)
         }
+        var first = ByteBuffer(string: type.map { "member_id,\($0)\n" } ?? "member_id\n")
+        var (lines, next) = try await page(after: nil)
+        first.writeBuffer(&lines)
         return Response(
             status: .ok,
             headers: [
                 .contentType: "text/csv; charset=utf-8",
                 .contentDisposition: "attachment; filename=\"segment-\(segment.id).csv\"",
-            ], body: .init(byteBuffer: ByteBuffer(string: text)))
+            ],
+            body: ResponseBody { [first, next] writer in
+                try await writer.write(first)
+                var cursor = next
+                while let after = cursor {
+                    let (lines, following) = try await page(after: after)
+                    try await writer.write(lines)
+                    cursor = following
+                }
+                try await writer.finish(nil)
+            })
     }
+
+    /// Members per page of an export: one statement and one identifier lookup each.
+    static let exportPage = 5_000
 
     func list(_ request: Request, _ context: TesseraContext) async throws -> Response {
         let principal = try context.require(.read)
