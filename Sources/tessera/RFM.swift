@@ -45,23 +45,49 @@ struct RFM: AsyncParsableCommand {
             "scored \(run.members) members from \(run.purchases) purchases in \(ms(ContinuousClock.now - started)) "
                 + "(read \(ms(run.read)), compute \(ms(run.compute)), write \(ms(run.write)))")
         if let export {
-            var text = "member_id,\(identifierType),frequency,recency,T,monetary_value,total_minor,r,f,m,group\n"
-            var cursor: String?
-            while true {
-                let page = try await store.rfmScores(
-                    group: groupID, brand: brandRecord.id, after: cursor, limit: 5_000, identifierType: identifierType)
-                for (score, identifier) in page {
-                    let summary = score.summary
-                    text += "\(summary.member),\(identifier ?? ""),\(summary.frequency),\(summary.recency),"
-                    text += "\(summary.age),\(summary.monetaryValueMinor),\(summary.totalMinor),"
-                    text += "\(score.r),\(score.f),\(score.m),\(score.group.rawValue)\n"
-                }
-                guard page.count == 5_000, let last = page.last else { break }
-                cursor = last.score.summary.member
-            }
-            try text.write(toFile: export, atomically: true, encoding: .utf8)
+            try await write(
+                store: store, group: groupID, brand: brandRecord.id, to: export, identifierType: identifierType)
             print("wrote \(export)")
         }
         try await store.close()
+    }
+
+    /// Writes the stored scores as CSV a page at a time into `path + ".partial"`, then moves it to
+    /// `path`: memory stays one page whatever the member count, and a failed export leaves no
+    /// truncated file under the name asked for.
+    nonisolated static func write(
+        store: SQLTesseraStore, group: GroupID, brand: BrandID, to path: String, identifierType: String
+    ) async throws {
+        let partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: nil) else {
+            throw ValidationError("cannot create \(partial)")
+        }
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
+        do {
+            var text =
+                "member_id,\(CSVField.escaped(identifierType)),frequency,recency,T,monetary_value,total_minor,r,f,m,group\n"
+            var cursor: String?
+            while true {
+                let page = try await store.rfmScores(
+                    group: group, brand: brand, after: cursor, limit: 5_000, identifierType: identifierType)
+                for (score, identifier) in page {
+                    let summary = score.summary
+                    text += "\(summary.member),\(CSVField.escaped(identifier ?? "")),\(summary.frequency),"
+                    text += "\(summary.recency),\(summary.age),\(summary.monetaryValueMinor),\(summary.totalMinor),"
+                    text += "\(score.r),\(score.f),\(score.m),\(score.group.rawValue)\n"
+                }
+                try file.write(contentsOf: Data(text.utf8))
+                text = ""
+                guard page.count == 5_000, let last = page.last else { break }
+                cursor = last.score.summary.member
+            }
+            try file.close()
+        } catch {
+            try? file.close()
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        _ = try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
     }
 }

@@ -206,9 +206,7 @@ struct SegmentBenchData {
         case .null: return ""
         case .int(let number): return String(number)
         case .bool(let flag): return flag ? "true" : "false"
-        case .text(let text):
-            return text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        case .text(let text): return CSVField.escaped(text)
         }
     }
 }

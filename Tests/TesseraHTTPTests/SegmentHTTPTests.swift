@@ -175,12 +175,14 @@ struct SegmentHTTPTests {
     }
 
     /// An export longer than a page streams every member exactly once, in id order, with the
-    /// identifier asked for — here 12,001 members, three pages and a bit.
+    /// identifier asked for — here 12,001 members, three pages and a bit — quoted where it holds a
+    /// comma or a quote (RFC 4180).
     @Test func exportsOfSeveralPagesListEveryMemberOnce() async throws {
         let fixture = try await HTTPTests.fixture()
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.credentials.adminKey)"]
         let (group, brand) = (fixture.credentials.groupID.rawValue, fixture.credentials.brandID.rawValue)
         let ids = (0..<12_001).map { String(format: "x%06d", $0) }
+        let external = ids.indices.map { $0 == 5 ? #"e5,"x""# : "e\($0)" }
         var statements: [SQLStatement] = []
         for index in ids.indices {
             statements += [
@@ -192,7 +194,7 @@ struct SegmentHTTPTests {
                     [.text(group), .text(ids[index]), .text(brand)]),
                 SQLStatement(
                     "INSERT INTO member_identifiers (group_id, type, value, member_id, created_at) VALUES (?, 'external', ?, ?, 0)",
-                    [.text(group), .text("e\(index)"), .text(ids[index])]),
+                    [.text(group), .text(external[index]), .text(ids[index])]),
             ]
         }
         try await fixture.store.driver.run(ExecuteProgram(statements), writes: true)
@@ -208,7 +210,8 @@ struct SegmentHTTPTests {
                 #expect(response.status == .ok)
                 return String(buffer: response.body)
             }
-            let expected = ["member_id,external"] + ids.indices.map { "\(ids[$0]),e\($0)" }
+            let expected =
+                ["member_id,external"] + ids.indices.map { $0 == 5 ? #"x000005,"e5,""x""""# : "\(ids[$0]),e\($0)" }
             let lines = csv.split(separator: "\n").map(String.init)
             // Compared line by line, so that a failure names the first difference, not 12,002 lines.
             #expect(lines.count == expected.count)

@@ -214,7 +214,7 @@ struct SegmentRoutes: Sendable {
             lines.reserveCapacity(members.count * 48)
             for member in members {
                 lines.writeString(member.rawValue)
-                if type != nil { lines.writeString("," + (values[member] ?? "")) }
+                if type != nil { lines.writeString("," + CSVField.escaped(values[member] ?? "")) }
                 lines.writeString("\n")
             }
             return (lines, members.count == size ? members.last : nil)
