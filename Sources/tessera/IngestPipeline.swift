@@ -1,9 +1,7 @@
-import ArgumentParser
 import Foundation
 import Logging
 import Prometheus
 import TesseraCore
-import TesseraDomain
 import TesseraHTTP
 import TesseraSQLite
 import TesseraWorkers
@@ -44,7 +42,8 @@ struct IngestPipeline {
         let derived = DerivedStateService(store: store, segments: segments)
         let journeys = JourneyService(
             store: store, segments: segments, derived: derived,
-            leaseSeconds: try Self.number("TESSERA_JOURNEY_LEASE_SECONDS", in: environment, default: Int64(60)),
+            leaseSeconds: try EnvironmentSetting.number(
+                "TESSERA_JOURNEY_LEASE_SECONDS", in: environment, default: Int64(60)),
             publicURL: publicURL)
         let dispatcher = OutboxDispatcher(store: store, logger: logger)
         let journeyWorker = JourneyWorker(journeys: journeys, logger: logger, afterSteps: dispatcher.wake)
@@ -62,13 +61,16 @@ struct IngestPipeline {
             })
         let projector = IngestProjector(
             log: log, ingest: ingest, decode: TesseraServer.decode, logger: logger,
-            batchMessages: try Self.number(
+            batchMessages: try EnvironmentSetting.number(
                 "TESSERA_PROJECTION_BATCH", in: environment, default: sqlitePath != nil ? 2_000 : 500),
-            partitions: try Self.number("TESSERA_PROJECTORS", in: environment, default: sqlitePath != nil ? 1 : 4),
-            shutdownDrain: .seconds(max(0, try Self.number("TESSERA_SHUTDOWN_DRAIN", in: environment, default: 20))))
+            partitions: try EnvironmentSetting.number(
+                "TESSERA_PROJECTORS", in: environment, default: sqlitePath != nil ? 1 : 4),
+            shutdownDrain: .seconds(
+                max(0, try EnvironmentSetting.number("TESSERA_SHUTDOWN_DRAIN", in: environment, default: 20))))
         // Seconds a group's accepted Segment traffic may wait for projection before its new requests
         // are refused with 429 (0: never).
-        let maximumLag = try Self.number("TESSERA_INGEST_MAX_LAG", in: environment, default: TimeInterval(600))
+        let maximumLag = try EnvironmentSetting.number(
+            "TESSERA_INGEST_MAX_LAG", in: environment, default: TimeInterval(600))
         let server = TesseraServer(
             store: store, registry: registry, ingestLog: log, ingest: ingest, segments: segments,
             derived: derived, journeys: journeys,
@@ -77,19 +79,6 @@ struct IngestPipeline {
         return IngestPipeline(
             log: log, projector: projector, server: server, derived: derived, journeyWorker: journeyWorker,
             dispatcher: dispatcher, ownsLogDatabase: sqlitePath != nil)
-    }
-
-    /// The number the environment variable `name` holds, `fallback` when it is unset. A value that
-    /// is not a number stops the start with an error naming the variable: running on the default
-    /// instead would hide the typo (`TESSERA_INGEST_MAX_LAG=10m`) until the limit mattered.
-    static func number<Value: LosslessStringConvertible>(
-        _ name: String, in environment: [String: String], default fallback: Value
-    ) throws -> Value {
-        guard let text = environment[name] else { return fallback }
-        guard let value = Value(text.trimmingWhitespace()) else {
-            throw ValidationError("\(name) must be a number, not '\(text)'")
-        }
-        return value
     }
 
     /// Closes the log's own database (the store is closed by its owner).

@@ -34,8 +34,7 @@ struct Serve: AsyncParsableCommand {
         guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json") }
         if format == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
         var logger = Logger(label: "tessera")
-        logger.logLevel =
-            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = try EnvironmentSetting.logLevel(in: ProcessInfo.processInfo.environment)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let store = try await database.openStore()

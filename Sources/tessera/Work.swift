@@ -22,8 +22,7 @@ struct Work: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "tessera.work")
-        logger.logLevel =
-            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = try EnvironmentSetting.logLevel(in: ProcessInfo.processInfo.environment)
         let store = try await database.openStore()
         let pipeline = try await IngestPipeline.open(
             store: store, url: database.url, registry: PrometheusCollectorRegistry(), logger: logger,

@@ -75,3 +75,12 @@ def test_a_setting_that_is_not_a_number_stops_the_server_with_its_name(tmp_path)
         env={**os.environ, "TESSERA_INGEST_MAX_LAG": "10m"}, capture_output=True, text=True, timeout=60)
     assert completed.returncode != 0
     assert "TESSERA_INGEST_MAX_LAG must be a number, not '10m'" in completed.stderr + completed.stdout
+
+
+def test_an_unknown_log_level_stops_the_server_with_the_levels_it_takes(tmp_path):
+    completed = subprocess.run(
+        [BINARY, "serve", "--port", "0", "--database", f"sqlite://{tmp_path}/bad.sqlite"],
+        env={**os.environ, "LOG_LEVEL": "verbose"}, capture_output=True, text=True, timeout=60)
+    assert completed.returncode != 0
+    assert "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not 'verbose'" in (
+        completed.stderr + completed.stdout)
